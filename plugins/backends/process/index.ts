@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PLUGIN_API_VERSION, type ExitRecord, type PluginDefinition, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
+import { isAlive, isSameProcess, processStartTime } from './process-identity.js';
+import type { SupervisorSpec } from './supervisor.js';
+
+const supervisorPath = fileURLToPath(new URL('./supervisor.js', import.meta.url));
+
+const ConfigSchema = z
+  .object({
+    /** How often a run re-found after an agent restart is checked for having ended. */
+    reattach_poll_ms: z.number().int().min(50).max(60_000).default(500),
+  })
+  .strict();
+type Config = z.infer<typeof ConfigSchema>;
+
+const HandleSchema = z.object({ pid: z.number().int().positive(), start_time: z.string().nullable() });
+type ProcessHandle = z.infer<typeof HandleSchema>;
+
+/** Runs any command of a recipe as a local process, supervised by a detached helper that survives the agent. */
+class ProcessBackend implements TrainingBackend {
+  private readonly pollers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly config: Config) {}
+
+  async start(launch: RunLaunch): Promise<RunningRun> {
+    const spec: SupervisorSpec = {
+      argv: launch.argv,
+      env: launch.env,
+      cwd: launch.cwd,
+      paths: { log: launch.paths.log, metrics: launch.paths.metrics, exit: launch.paths.exit },
+      metricsRegex: launch.recipe.metrics_regex,
+      stopGraceMs: launch.stopGraceMs,
+    };
+    const diagnostics = openSync(launch.paths.supervisorLog, 'a');
+    const supervisor = spawn(process.execPath, [supervisorPath, launch.runId], {
+      detached: true,
+      stdio: ['pipe', diagnostics, diagnostics],
+    });
+    closeSync(diagnostics);
+    const pid = supervisor.pid;
+    if (pid === undefined) {
+      const reason = await new Promise<string>((resolve) => supervisor.once('error', (error) => resolve(error.message)));
+      throw new Error(`cannot start the run supervisor: ${reason}`);
+    }
+    supervisor.stdin!.end(JSON.stringify(spec));
+    supervisor.unref();
+    const finished = new Promise<ExitRecord>((resolve) => {
+      supervisor.once('exit', () => resolve(readExitRecord(launch.paths)));
+    });
+    return { handle: { pid, start_time: await processStartTime(pid) }, finished };
+  }
+
+  async stop(handle: Record<string, unknown>): Promise<void> {
+    const { pid } = HandleSchema.parse(handle);
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already ended: the exit record tells how
+    }
+  }
+
+  async reattach(handle: Record<string, unknown>, paths: RunFilePaths): Promise<RunningRun> {
+    const parsed = HandleSchema.safeParse(handle);
+    const alive = parsed.success && (await isSameProcess(parsed.data.pid, parsed.data.start_time));
+    const finished = alive ? this.waitForEnd(parsed.data, paths) : readExitRecord(paths);
+    return { handle, finished };
+  }
+
+  private waitForEnd(handle: ProcessHandle, paths: RunFilePaths): Promise<ExitRecord> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (isAlive(handle.pid)) return;
+        clearInterval(timer);
+        this.pollers.delete(timer);
+        resolve(readExitRecord(paths));
+      }, this.config.reattach_poll_ms);
+      this.pollers.add(timer);
+    });
+  }
+
+  /** The agent is going away; the runs are not. A later agent re-attaches them. */
+  async close(): Promise<void> {
+    for (const timer of this.pollers) clearInterval(timer);
+    this.pollers.clear();
+  }
+}
+
+async function readExitRecord(paths: RunFilePaths): Promise<ExitRecord> {
+  try {
+    return JSON.parse(await readFile(paths.exit, 'utf8')) as ExitRecord;
+  } catch {
+    return {
+      exit_code: null,
+      signal: null,
+      stop_requested: false,
+      error: `The run's supervisor ended without recording an exit status (see ${paths.supervisorLog})`,
+      ended_at: new Date().toISOString(),
+    };
+  }
+}
+
+const processBackend: PluginDefinition<Config, TrainingBackend> = {
+  name: 'process',
+  kind: 'backend',
+  apiVersion: PLUGIN_API_VERSION,
+  description: "Runs a recipe's command as a local process group; training survives agent restarts.",
+  configSchema: ConfigSchema,
+  create: (_context, config) => new ProcessBackend(config),
+};
+
+export default processBackend;

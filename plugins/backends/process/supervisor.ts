@@ -1,0 +1,116 @@
+/**
+ * The supervisor: one small Node process per run, started detached by the process backend. It starts
+ * the training command in its own process group, turns its output into log and metric records, and
+ * writes the exit record when it ends. It does not depend on the agent being alive: the agent can be
+ * restarted or killed while training goes on.
+ *
+ * Input: a JSON SupervisorSpec on stdin. SIGTERM: stop the training (SIGTERM to its group, SIGKILL
+ * after the grace period).
+ */
+import { spawn } from 'node:child_process';
+import { RunOutputWriter, type LogRecord, type MetricRecord } from '../../../src/plugins/sdk.js';
+import { LineSplitter } from './line-splitter.js';
+import { OutputParser } from './output-parser.js';
+
+export interface SupervisorSpec {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  paths: { log: string; metrics: string; exit: string };
+  metricsRegex?: string;
+  stopGraceMs: number;
+}
+
+// A stop can arrive before the spec is read: remember it instead of dying without an exit record.
+let stoppedBeforeStart = false;
+const onEarlyStop = () => {
+  stoppedBeforeStart = true;
+};
+process.on('SIGTERM', onEarlyStop);
+
+async function readSpec(): Promise<SupervisorSpec> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
+}
+
+function supervise(spec: SupervisorSpec): void {
+  const writer = new RunOutputWriter(spec.paths);
+  const parser = new OutputParser(spec.metricsRegex);
+  let stopRequested = false;
+  let launchError: string | null = null;
+  const now = () => new Date().toISOString();
+
+  process.off('SIGTERM', onEarlyStop);
+  if (stoppedBeforeStart) {
+    writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: 'Stopped before the process started' }]);
+    writer.writeExit({ exit_code: null, signal: null, stop_requested: true, error: null, ended_at: now() });
+    writer.close();
+    process.exit(0);
+  }
+  writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Starting: ${spec.argv.map(quoteForDisplay).join(' ')}` }]);
+  const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  const consume = (stream: 'stdout' | 'stderr', lines: string[]) => {
+    const logs: LogRecord[] = [];
+    const metrics: MetricRecord[] = [];
+    const ts = now();
+    for (const line of lines) {
+      const { log, metric } = parser.parse(line, stream, ts);
+      logs.push(log);
+      if (metric) metrics.push(metric);
+    }
+    writer.appendMetrics(metrics);
+    writer.appendLogs(logs);
+  };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const splitter = new LineSplitter();
+    child[stream].on('data', (chunk: Buffer) => consume(stream, splitter.push(chunk)));
+    child[stream].on('end', () => consume(stream, splitter.end()));
+  }
+
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  };
+  process.on('SIGTERM', () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Stop requested: SIGTERM, SIGKILL in ${spec.stopGraceMs} ms if still running` }]);
+    signalGroup('SIGTERM');
+    setTimeout(() => signalGroup('SIGKILL'), spec.stopGraceMs).unref();
+  });
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+
+  child.on('error', (error) => {
+    launchError = `Cannot start ${spec.argv[0]}: ${error.message}`;
+  });
+  child.on('close', (code, signal) => {
+    const exit = {
+      exit_code: launchError ? 127 : code,
+      signal: signal ?? null,
+      stop_requested: stopRequested,
+      error: launchError,
+      ended_at: now(),
+    };
+    const summary = launchError ?? (signal ? `Process killed by ${signal}` : `Process exited with code ${code}`);
+    writer.appendLogs([{ ts: exit.ended_at, level: exit.exit_code === 0 ? 'INFO' : 'ERROR', stream: 'agent', message: summary }]);
+    writer.writeExit(exit);
+    writer.close();
+    process.exit(0);
+  });
+}
+
+function quoteForDisplay(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+readSpec().then(supervise, (error: Error) => {
+  process.stderr.write(`supervisor: bad spec on stdin: ${error.message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../errors.js';
+
+export const TRAINER_HOME = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BUILTIN_RECIPES_DIR = join(TRAINER_HOME, 'config', 'recipes');
+
+/** Seed 000's message, verbatim, for an agent started without any API key. */
+export const NO_API_KEYS_MESSAGE = 'Configuration error: No API keys configured. Set API_KEYS environment variable.';
+
+/** The config file (YAML). Every key is optional; environment variables and flags override it. */
+export const ConfigFileSchema = z
+  .object({
+    host: z.string().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    data_dir: z.string().optional(),
+    max_concurrent_sessions: z.number().int().min(1).max(1024).optional(),
+    default_recipe: z.string().optional(),
+    recipe_dirs: z.array(z.string()).optional(),
+    stop_grace_seconds: z.number().min(0).max(3600).optional(),
+    body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
+    log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+    plugins: z
+      .object({
+        load: z.array(z.string()).default([]),
+        config: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export interface AgentConfig {
+  host: string;
+  port: number;
+  apiKeys: string[];
+  dataDir: string;
+  databasePath: string;
+  runsDir: string;
+  modelsDir: string;
+  datasetsDir: string;
+  maxConcurrent: number;
+  defaultRecipe: string;
+  recipeDirs: string[];
+  stopGraceMs: number;
+  bodyLimitKb: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  plugins: { load: string[]; config: Record<string, unknown> };
+  /** Where relative paths in the config file are resolved from. */
+  configDir: string;
+  nvidiaSmi: string;
+}
+
+/** Flags as given on the command line; absent ones fall through to the environment, then the file. */
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  apiKeys?: string;
+  dataDir?: string;
+  configFile?: string;
+  maxConcurrent?: number;
+  logLevel?: AgentConfig['logLevel'];
+}
+
+const positiveInt = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new AppError(ErrorCode.Config, `Configuration error: ${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  }
+  return number;
+};
+
+export function splitKeys(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+}
+
+/** Precedence: flag > environment variable > config file > default. */
+export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AgentConfig {
+  const configFile = overrides.configFile ?? env.TRAINER_CONFIG;
+  const file = configFile ? readConfigFile(resolve(cwd, configFile)) : {};
+  const configDir = configFile ? dirname(resolve(cwd, configFile)) : cwd;
+  const fromFile = (path: string | undefined) => (path === undefined ? undefined : isAbsolute(path) ? path : resolve(configDir, path));
+
+  const dataDir = resolve(cwd, overrides.dataDir ?? env.TRAINER_DATA_DIR ?? fromFile(file.data_dir) ?? '.trainer');
+  const extraRecipeDirs = [...(file.recipe_dirs ?? []).map((dir) => fromFile(dir)!), ...splitKeys(env.TRAINER_RECIPE_DIRS).map((dir) => resolve(cwd, dir))];
+  return {
+    host: overrides.host ?? env.API_HOST ?? file.host ?? '0.0.0.0',
+    port: overrides.port ?? positiveInt('API_PORT', env.API_PORT, 0, 65535) ?? file.port ?? 8000,
+    apiKeys: splitKeys(overrides.apiKeys ?? env.API_KEYS),
+    dataDir,
+    databasePath: resolve(cwd, env.DATABASE_PATH ?? join(dataDir, 'db.json')),
+    runsDir: join(dataDir, 'runs'),
+    modelsDir: resolve(cwd, env.MODELS_DIR ?? join(dataDir, 'models')),
+    datasetsDir: resolve(cwd, env.DATASETS_DIR ?? join(dataDir, 'datasets')),
+    maxConcurrent: overrides.maxConcurrent ?? positiveInt('MAX_CONCURRENT_SESSIONS', env.MAX_CONCURRENT_SESSIONS, 1, 1024) ?? file.max_concurrent_sessions ?? 1,
+    defaultRecipe: env.TRAINER_DEFAULT_RECIPE ?? file.default_recipe ?? 'demo-mlp',
+    recipeDirs: [BUILTIN_RECIPES_DIR, ...extraRecipeDirs],
+    stopGraceMs: Math.round((positiveInt('TRAINER_STOP_GRACE_SECONDS', env.TRAINER_STOP_GRACE_SECONDS, 0, 3600) ?? file.stop_grace_seconds ?? 10) * 1000),
+    bodyLimitKb: file.body_limit_kb ?? 1024,
+    logLevel: overrides.logLevel ?? (env.TRAINER_LOG_LEVEL as AgentConfig['logLevel'] | undefined) ?? file.log_level ?? 'info',
+    plugins: { load: file.plugins?.load ?? [], config: file.plugins?.config ?? {} },
+    configDir,
+    nvidiaSmi: env.TRAINER_NVIDIA_SMI ?? 'nvidia-smi',
+  };
+}
+
+function readConfigFile(path: string): z.infer<typeof ConfigFileSchema> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+  } catch (error) {
+    throw new AppError(ErrorCode.Config, `Configuration error: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const parsed = ConfigFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new AppError(ErrorCode.Config, `Configuration error in ${path}: ${issues}`);
+  }
+  return parsed.data;
+}

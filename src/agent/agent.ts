@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../api/app.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { EventBus } from '../events/event-bus.js';
+import { listGpus, type GpuDevice } from '../monitor/nvidia-smi.js';
+import type { Logger } from '../plugins/contract.js';
+import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
+import { PluginRegistry } from '../plugins/plugin-registry.js';
+import { DatasetCatalog } from '../services/dataset-catalog.js';
+import { RecipeCatalog } from '../services/recipe-catalog.js';
+import { RunExecutor } from '../services/run-executor.js';
+import { RunService } from '../services/run-service.js';
+import { Scheduler } from '../services/scheduler.js';
+import { RunFiles } from '../store/run-files.js';
+import { RunPaths } from '../store/run-paths.js';
+import { StateStore } from '../store/state-store.js';
+import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
+import { createLogger } from './logger.js';
+import { readPackageVersion } from './package-version.js';
+
+export interface Agent {
+  config: AgentConfig;
+  runs: RunService;
+  gpus: readonly GpuDevice[];
+  /** The bound address, once `listen` has resolved. */
+  url: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boot order: store → plugins → catalogs → GPU inventory → services → re-attach runs that were
+ * running → scheduler → HTTP. `close()` undoes it in reverse; training processes are left running.
+ */
+export async function createAgent(config: AgentConfig, logger: Logger = createLogger({ level: config.logLevel })): Promise<Agent> {
+  if (config.apiKeys.length === 0) throw new AppError(ErrorCode.Config, NO_API_KEYS_MESSAGE);
+
+  const store = await StateStore.open(config.databasePath);
+  const registry = new PluginRegistry(logger);
+  await loadBuiltinPlugins(registry);
+  await loadExternalPlugins(registry, config.plugins.load, config.configDir);
+  await registry.instantiateAll(config.plugins.config);
+
+  const recipes = await RecipeCatalog.load(config.recipeDirs);
+  if (!recipes.has(config.defaultRecipe)) {
+    throw new AppError(ErrorCode.Config, `Configuration error: the default recipe '${config.defaultRecipe}' does not exist (known: ${recipes.list().map((recipe) => recipe.name).join(', ')})`);
+  }
+  const datasets = new DatasetCatalog(config.datasetsDir);
+  const gpus = await listGpus(config.nvidiaSmi);
+  const gpuInventory = gpus.map((gpu) => gpu.index);
+
+  const events = new EventBus((event, error) => logger.error('event listener failed', { event, error: (error as Error)?.message }));
+  const paths = new RunPaths(config.runsDir);
+  const files = new RunFiles(paths);
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
+  const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
+  const runs = new RunService({ store, recipes, datasets, registry, files, executor, scheduler, events, gpuInventory, defaultRecipe: config.defaultRecipe, stopWaitMs: config.stopGraceMs + 5000 });
+
+  await executor.reattachAll();
+  await scheduler.tick();
+
+  const version = readPackageVersion();
+  const app = createApp({ runs, recipes, datasets, plugins: registry, gpus, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, logger });
+  let server: Server | null = null;
+
+  const agent: Agent = {
+    config,
+    runs,
+    gpus,
+    url: '',
+    async listen() {
+      server = createServer(app.callback());
+      server.requestTimeout = 0; // long-lived streams; idle sockets are still reaped by keepAliveTimeout
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+      const address = server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      agent.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
+      return agent.url;
+    },
+    async close() {
+      if (server) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      }
+      await scheduler.tick();
+      await executor.close();
+      await registry.closeAll();
+    },
+  };
+  return agent;
+}

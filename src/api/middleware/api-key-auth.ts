@@ -1,0 +1,39 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { AppError, ErrorCode } from '../../errors.js';
+
+const PUBLIC_PATHS = new Set(['/', '/health']);
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+
+/**
+ * Seed 000's API-key auth: `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys are compared as
+ * SHA-256 digests with timingSafeEqual, against every key, so timing reveals neither key nor length.
+ */
+export function apiKeyAuth(keys: readonly string[]) {
+  const digests = keys.map(digest);
+  return async (ctx: Context, next: Next) => {
+    if (PUBLIC_PATHS.has(ctx.path)) return next();
+    const presented = presentedKey(ctx);
+    if (presented === null) {
+      ctx.set('WWW-Authenticate', 'Bearer');
+      throw new AppError(ErrorCode.Unauthorized, 'Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>');
+    }
+    const candidate = digest(presented);
+    let matched = false;
+    for (const known of digests) matched = timingSafeEqual(candidate, known) || matched;
+    if (!matched) {
+      ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new AppError(ErrorCode.Unauthorized, 'Invalid API key');
+    }
+    return next();
+  };
+}
+
+function presentedKey(ctx: Context): string | null {
+  const authorization = ctx.get('authorization');
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (bearer) return bearer[1]!;
+  const header = ctx.get('x-api-key').trim();
+  return header ? header : null;
+}

@@ -1,0 +1,49 @@
+import type { Context, Next } from 'koa';
+import { ZodError } from 'zod';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../plugins/contract.js';
+
+/** Every failure leaves as `{"detail": "..."}` with a 4xx status; a 500 is a bug, logged with its stack. */
+export function errorHandler(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = { detail: `Not Found: ${ctx.method} ${ctx.path}` };
+      }
+    } catch (error) {
+      const { status, body } = toResponse(error);
+      if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, error: (error as Error)?.stack ?? String(error) });
+      ctx.status = status;
+      ctx.body = body;
+    }
+  };
+}
+
+function toResponse(error: unknown): { status: number; body: Record<string, unknown> } {
+  if (error instanceof AppError) return { status: error.httpStatus, body: { detail: error.message } };
+  if (error instanceof ZodError) return { status: 422, body: { detail: describeZodError(error), errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) } };
+  const httpError = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = httpError.status ?? httpError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, body: { detail: clientErrorMessage(status, httpError) } };
+  }
+  return { status: 500, body: { detail: 'Internal server error' } };
+}
+
+function clientErrorMessage(status: number, error: { message?: string; type?: string }): string {
+  if (status === 413) return 'Request body too large';
+  if (status === 400 && error.type === 'entity.parse.failed') return 'Request body is not valid JSON';
+  if (status === 415) return 'Unsupported content type: send JSON with Content-Type: application/json';
+  return error.message ?? 'Bad request';
+}
+
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}

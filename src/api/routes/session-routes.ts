@@ -1,0 +1,49 @@
+import Router from '@koa/router';
+import { basename, extname } from 'node:path';
+import { parse } from '../parse.js';
+import { metricPointView, sessionDetailView } from '../run-views.js';
+import { CreateSessionBody, SessionMetricsQuery } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+/** Seed 001's session endpoints where they do not clash with seed 000 (whose list stays an array). */
+export function sessionRoutes({ runs }: ApiServices): Router {
+  const router = new Router({ prefix: '/api/v1/training/sessions' });
+
+  router.post('/', async (ctx) => {
+    const body = parse(CreateSessionBody, ctx.request.body);
+    // seed 001 names a config file; here that is a recipe, by name or by its file's name
+    const recipe = body.recipe ?? (body.config_path ? basename(body.config_path, extname(body.config_path)) : undefined);
+    const run = await runs.submit({ recipe, params: body.params, priority: body.priority, gpus: body.gpus, name: body.session_name, tags: body.tags, start: body.start });
+    ctx.status = 201;
+    ctx.body = { session_id: run.id, status: run.state, created_at: run.created_at, recipe: run.recipe, config: run.params };
+  });
+
+  router.get('/:sessionId', async (ctx) => {
+    const run = runs.get(ctx.params.sessionId!);
+    ctx.body = sessionDetailView(run, await runs.latestMetrics(run.id));
+  });
+
+  router.post('/:sessionId/start', async (ctx) => {
+    const run = await runs.start(ctx.params.sessionId!);
+    ctx.body = { session_id: run.id, status: run.state, started_at: run.started_at };
+  });
+
+  router.post('/:sessionId/stop', async (ctx) => {
+    const run = await runs.stop(ctx.params.sessionId!);
+    ctx.body = { session_id: run.id, status: run.state, stopped_at: run.ended_at };
+  });
+
+  router.get('/:sessionId/metrics', async (ctx) => {
+    const id = ctx.params.sessionId!;
+    const query = parse(SessionMetricsQuery, ctx.query);
+    let records = await runs.metricHistory(id);
+    if (query.metric_name) records = records.filter((record) => query.metric_name! in record);
+    const metrics = records.slice(-query.limit).map((record) => {
+      const { session_id: _id, ...point } = metricPointView(id, record);
+      return query.metric_name ? { epoch: point.epoch, timestamp: point.timestamp, [query.metric_name]: record[query.metric_name] } : point;
+    });
+    ctx.body = { session_id: id, metrics };
+  });
+
+  return router;
+}

@@ -1,0 +1,68 @@
+import Router from '@koa/router';
+import { parse } from '../parse.js';
+import { metricPointView, sessionView, statusView } from '../run-views.js';
+import { ListSessionsQuery, LogsQuery, StartTrainingBody } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+/** Seed 000's training contract, paths and shapes verbatim. */
+export function trainingRoutes({ runs }: ApiServices): Router {
+  const router = new Router({ prefix: '/api/v1/training' });
+
+  router.post('/start', async (ctx) => {
+    const { recipe, priority, gpus, session_name, tags, ...params } = parse(StartTrainingBody, ctx.request.body);
+    const run = await runs.submit({ recipe, params, priority, gpus, name: session_name, tags, start: true });
+    const position = runs.queuePosition(run.id);
+    ctx.body = {
+      session_id: run.id,
+      status: run.state,
+      message: run.state === 'queued' ? `Training session created and queued (position ${position})` : 'Training session created and started',
+    };
+  });
+
+  router.get('/sessions', (ctx) => {
+    const query = parse(ListSessionsQuery, ctx.query);
+    const { runs: page, total } = runs.list({ state: query.status, limit: query.limit, offset: query.offset });
+    ctx.set('X-Total-Count', String(total));
+    ctx.body = page.map(sessionView);
+  });
+
+  router.get('/queue', (ctx) => {
+    ctx.body = runs.queue().map(sessionView);
+  });
+
+  router.delete('/queue/:sessionId', async (ctx) => {
+    const run = await runs.cancel(ctx.params.sessionId!);
+    ctx.body = { message: `Queued session ${run.id} cancelled successfully` };
+  });
+
+  router.post('/:sessionId/stop', async (ctx) => {
+    const run = await runs.stop(ctx.params.sessionId!);
+    const verb = run.state === 'cancelled' ? 'cancelled' : run.state === 'stopped' ? 'stopped' : 'is stopping';
+    ctx.body = { message: `Training session ${run.id} ${verb}${verb === 'is stopping' ? '' : ' successfully'}`, state: run.state };
+  });
+
+  router.get('/:sessionId/status', (ctx) => {
+    ctx.body = statusView(runs.get(ctx.params.sessionId!));
+  });
+
+  router.get('/:sessionId/metrics', async (ctx) => {
+    const id = ctx.params.sessionId!;
+    const latest = await runs.latestMetrics(id);
+    ctx.body = latest ? metricPointView(id, latest) : { session_id: id, epoch: null, timestamp: null };
+  });
+
+  router.get('/:sessionId/history', async (ctx) => {
+    const id = ctx.params.sessionId!;
+    ctx.body = (await runs.metricHistory(id)).map((record) => metricPointView(id, record));
+  });
+
+  router.get('/:sessionId/logs', async (ctx) => {
+    const id = ctx.params.sessionId!;
+    const query = parse(LogsQuery, ctx.query);
+    const page = await runs.logs(id, query);
+    ctx.set('X-Next-Cursor', String(page.nextCursor));
+    ctx.body = page.records.map((record) => ({ session_id: id, timestamp: record.ts, level: record.level, message: record.message, stream: record.stream }));
+  });
+
+  return router;
+}

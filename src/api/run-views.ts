@@ -1,0 +1,61 @@
+import type { Run } from '../domain/run.js';
+import type { MetricRecord } from '../store/run-record-types.js';
+
+/** How runs look on the wire. Seed 000 calls a run a session; the shapes below are its, verbatim. */
+export function statusView(run: Run) {
+  return {
+    session_id: run.id,
+    state: run.state,
+    current_epoch: run.current_epoch,
+    total_epochs: run.total_epochs,
+    start_time: run.started_at,
+    end_time: run.ended_at,
+    error_message: run.error_message,
+    // additions beyond seed 000
+    recipe: run.recipe,
+    backend: run.backend,
+    priority: run.priority,
+    gpus: run.gpus,
+    gpu_ids: run.gpu_ids,
+    exit_code: run.exit_code,
+    end_reason: run.end_reason,
+    queued_at: run.queued_at,
+  };
+}
+
+export function sessionView(run: Run) {
+  return {
+    session_id: run.id,
+    session_name: run.name,
+    config: { ...run.params },
+    status: statusView(run),
+    created_at: run.created_at,
+    tags: run.tags,
+  };
+}
+
+export function metricPointView(runId: string, record: MetricRecord) {
+  const { ts, ...values } = record;
+  return { session_id: runId, epoch: record.epoch ?? null, ...values, timestamp: ts };
+}
+
+/** Seed 001's session detail. */
+export function sessionDetailView(run: Run, latest: MetricRecord | null) {
+  const { ts: _ts, epoch: _epoch, step: _step, ...latestValues } = latest ?? { ts: '' };
+  return {
+    session_id: run.id,
+    session_name: run.name,
+    status: run.state,
+    recipe: run.recipe,
+    config: { ...run.params },
+    tags: run.tags,
+    created_at: run.created_at,
+    started_at: run.started_at,
+    completed_at: run.ended_at,
+    current_epoch: run.current_epoch,
+    total_epochs: run.total_epochs,
+    progress: run.total_epochs && run.current_epoch !== null ? Math.min(1, run.current_epoch / run.total_epochs) : null,
+    latest_metrics: latest ? latestValues : {},
+    error_message: run.error_message,
+  };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { RUN_ID_PATTERN } from '../domain/run-id.js';
+import { RUN_STATES } from '../domain/run.js';
+
+const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
+const priority = z.number().int().min(-100).max(100);
+const gpus = z.number().int().min(0).max(64);
+const tags = z.array(z.string().min(1).max(64)).max(32);
+
+/** Seed 000's start body, with its ranges; `recipe`, `priority`, `gpus`, `session_name`, `tags` are additions. */
+export const StartTrainingBody = z
+  .object({
+    model_architecture: name,
+    dataset_name: name,
+    learning_rate: z.number().min(0.0001).max(1.0),
+    batch_size: z.number().int().min(1).max(256),
+    epochs: z.number().int().min(1).max(1000),
+    optimizer: z.enum(['adam', 'sgd', 'rmsprop', 'adamw']).default('adam'),
+    loss_function: z.enum(['cross_entropy', 'mse', 'mae', 'bce']).default('cross_entropy'),
+    recipe: name.optional(),
+    priority: priority.optional(),
+    gpus: gpus.optional(),
+    session_name: name.optional(),
+    tags: tags.optional(),
+  })
+  .strict();
+
+/** Seed 001's create body; `recipe`/`params`/`start` let any recipe be run through it. */
+export const CreateSessionBody = z
+  .object({
+    config_path: name.optional(),
+    recipe: name.optional(),
+    params: z.record(z.string().max(64), z.union([z.number(), z.string().max(4096), z.boolean()])).default({}),
+    session_name: name.optional(),
+    tags: tags.optional(),
+    priority: priority.optional(),
+    gpus: gpus.optional(),
+    start: z.boolean().default(false),
+  })
+  .strict()
+  .refine((body) => !(body.config_path && body.recipe), { message: 'give either config_path or recipe, not both' });
+
+const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+export const ListSessionsQuery = z.object({
+  limit: limit(1000, 50),
+  offset: z.coerce.number().int().min(0).default(0),
+  status: z.enum(RUN_STATES).optional(),
+});
+
+export const LogsQuery = z.object({
+  limit: limit(10_000, 100),
+  cursor: z.coerce.number().int().min(0).optional(),
+});
+
+export const SessionMetricsQuery = z.object({
+  metric_name: z.string().min(1).max(128).optional(),
+  limit: limit(100_000, 1000),
+});
+
+export const SessionIdParam = z.string().regex(RUN_ID_PATTERN, 'must look like sess_ followed by 12 hex digits');

@@ -1,0 +1,15 @@
+import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { GpuDevice } from '../monitor/nvidia-smi.js';
+import type { DatasetCatalog } from '../services/dataset-catalog.js';
+import type { RecipeCatalog } from '../services/recipe-catalog.js';
+import type { RunService } from '../services/run-service.js';
+
+/** What the HTTP layer may use: application services only, never the store. */
+export interface ApiServices {
+  runs: RunService;
+  recipes: RecipeCatalog;
+  datasets: DatasetCatalog;
+  plugins: PluginRegistry;
+  gpus: readonly GpuDevice[];
+  version: string;
+}

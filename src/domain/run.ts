@@ -1,0 +1,77 @@
+import { AppError, ErrorCode } from '../errors.js';
+
+/** A run is seed 000's "training session". `created` is seed 001's defined-but-not-started state. */
+export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const FINAL_STATES: ReadonlySet<RunState> = new Set(['completed', 'failed', 'stopped', 'cancelled']);
+export const isFinal = (state: RunState): boolean => FINAL_STATES.has(state);
+
+/** Why a run ended; kept next to the final state so that retries and alerts can reason about it. */
+export type EndReason = 'success' | 'code_error' | 'killed_by_signal' | 'stopped_by_user' | 'cancelled' | 'launch_error' | 'lost';
+
+/** Opaque to the core: what a backend needs to find its run again after an agent restart. */
+export type BackendHandle = Record<string, unknown>;
+
+export interface Run {
+  id: string;
+  name: string | null;
+  tags: string[];
+  recipe: string;
+  backend: string;
+  params: Record<string, unknown>;
+  gpus: number;
+  gpu_ids: number[];
+  priority: number;
+  state: RunState;
+  /** Monotonic submission order: FIFO within one priority. */
+  seq: number;
+  created_at: string;
+  queued_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  current_epoch: number | null;
+  total_epochs: number | null;
+  exit_code: number | null;
+  end_reason: EndReason | null;
+  error_message: string | null;
+  stop_requested: boolean;
+  handle: BackendHandle | null;
+}
+
+const allowedTransitions: Record<RunState, readonly RunState[]> = {
+  created: ['queued', 'cancelled'],
+  queued: ['running', 'cancelled'],
+  running: ['completed', 'failed', 'stopped'],
+  completed: [],
+  failed: [],
+  stopped: [],
+  cancelled: [],
+};
+
+export function canTransition(from: RunState, to: RunState): boolean {
+  return allowedTransitions[from].includes(to);
+}
+
+/** The only place a run's state changes. An illegal move is a 409 that says what state the run is in. */
+export function transition(run: Run, to: RunState, at: Date, fields: Partial<Run> = {}): Run {
+  if (!canTransition(run.state, to)) {
+    throw new AppError(ErrorCode.Conflict, illegalTransitionMessage(run, to));
+  }
+  const iso = at.toISOString();
+  const next: Run = { ...run, ...fields, state: to };
+  if (to === 'queued') next.queued_at = iso;
+  if (to === 'running') next.started_at = iso;
+  if (isFinal(to)) next.ended_at = iso;
+  return next;
+}
+
+function illegalTransitionMessage(run: Run, to: RunState): string {
+  const verb: Partial<Record<RunState, string>> = {
+    queued: 'start',
+    running: 'run',
+    stopped: 'stop',
+    cancelled: 'cancel',
+  };
+  return `Cannot ${verb[to] ?? `move to ${to}`} session ${run.id}: it is ${run.state}`;
+}

@@ -1,0 +1,40 @@
+import { EventEmitter } from 'node:events';
+import type { Run } from '../domain/run.js';
+import type { LogRecord, MetricRecord } from '../store/run-record-types.js';
+
+export interface AgentEvents {
+  'run.created': { run: Run };
+  'run.queued': { run: Run };
+  'run.started': { run: Run };
+  'run.finished': { run: Run };
+  'run.cancelled': { run: Run };
+  'run.metrics': { runId: string; records: MetricRecord[] };
+  'run.log': { runId: string; records: LogRecord[] };
+}
+export type AgentEventName = keyof AgentEvents;
+
+/** In-process, typed publish/subscribe. A listener that throws is reported, never breaks the publisher. */
+export class EventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => {}) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  on<E extends AgentEventName>(event: E, listener: (payload: AgentEvents[E]) => void | Promise<void>): () => void {
+    const wrapped = (payload: AgentEvents[E]) => {
+      try {
+        const result = listener(payload);
+        if (result instanceof Promise) result.catch((error) => this.onListenerError(event, error));
+      } catch (error) {
+        this.onListenerError(event, error);
+      }
+    };
+    this.emitter.on(event, wrapped);
+    return () => this.emitter.off(event, wrapped);
+  }
+
+  emit<E extends AgentEventName>(event: E, payload: AgentEvents[E]): void {
+    this.emitter.emit(event, payload);
+  }
+}

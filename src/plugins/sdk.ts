@@ -1,0 +1,9 @@
+/**
+ * The public surface a plugin may import (built-ins and third-party packages alike): the contracts,
+ * the store's writer for run output, and the record types. Published as `trainer/plugin`.
+ */
+export * from './contract.js';
+export { RunOutputWriter, type RunOutputPaths } from '../store/run-output-writer.js';
+export type { ExitRecord, LogRecord, MetricRecord } from '../store/run-record-types.js';
+export type { Recipe } from '../domain/recipe.js';
+export type { BackendHandle } from '../domain/run.js';

@@ -1,0 +1,202 @@
+import { mkdir } from 'node:fs/promises';
+import { foldLatest } from '../domain/latest-metrics.js';
+import { renderCommand, totalEpochsOf, type ParamValue } from '../domain/recipe.js';
+import { transition, type EndReason, type Run, type RunState } from '../domain/run.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
+import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { RunFiles } from '../store/run-files.js';
+import { RunFollower } from '../store/run-follower.js';
+import type { RunPaths } from '../store/run-paths.js';
+import type { ExitRecord, MetricRecord } from '../store/run-record-types.js';
+import type { StateStore } from '../store/state-store.js';
+import type { RecipeCatalog } from './recipe-catalog.js';
+
+export interface RunExecutorDeps {
+  store: StateStore;
+  registry: PluginRegistry;
+  recipes: RecipeCatalog;
+  paths: RunPaths;
+  files: RunFiles;
+  events: EventBus;
+  logger: Logger;
+  stopGraceMs: number;
+  trainerHome: string;
+  /** The environment training processes inherit (the agent's own, by default). */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+interface ActiveRun {
+  follower: RunFollower;
+  backend: TrainingBackend;
+  latest: MetricRecord | null;
+  lastError: string | null;
+  done: Promise<Run>;
+}
+
+/** Starts runs on their backends, follows their output while they run, and records how they ended. */
+export class RunExecutor {
+  private readonly active = new Map<string, ActiveRun>();
+  private closing = false;
+
+  constructor(private readonly deps: RunExecutorDeps) {}
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** queued → running: renders the command, starts the backend, persists its handle. */
+  async launch(queued: Run, gpuIds: number[]): Promise<void> {
+    const { store, recipes, events } = this.deps;
+    let run = transition(queued, 'running', new Date(), { gpu_ids: gpuIds, handle: null });
+    await store.saveRun(run);
+    const filePaths = this.filePaths(run.id);
+    try {
+      await mkdir(filePaths.output, { recursive: true });
+      const recipe = recipes.get(run.recipe);
+      const params = run.params as Record<string, ParamValue>;
+      const argv = renderCommand(recipe, params, {
+        node: process.execPath,
+        trainer_home: this.deps.trainerHome,
+        recipe_dir: recipe.dir,
+        run_dir: filePaths.dir,
+        output_dir: filePaths.output,
+        run_id: run.id,
+      });
+      const backend = this.deps.registry.get('backend', run.backend);
+      const started = await backend.start({
+        runId: run.id,
+        recipe,
+        argv,
+        env: this.environmentFor(run, recipe.env, filePaths),
+        cwd: filePaths.output,
+        gpuIds,
+        paths: filePaths,
+        stopGraceMs: this.deps.stopGraceMs,
+      });
+      run = { ...store.getRun(run.id)!, handle: started.handle, total_epochs: run.total_epochs ?? totalEpochsOf(recipe, params) };
+      await store.saveRun(run);
+      this.follow(run, backend, started, { metricsOffset: 0, logOffset: 0 }, null);
+      events.emit('run.started', { run });
+      if (run.stop_requested) await backend.stop(started.handle, { graceMs: this.deps.stopGraceMs });
+    } catch (error) {
+      const message = (error as Error).message;
+      this.deps.logger.error('run failed to launch', { run: run.id, error: message });
+      const failed = transition(store.getRun(run.id)!, 'failed', new Date(), { end_reason: 'launch_error', error_message: message });
+      await store.saveRun(failed);
+      events.emit('run.finished', { run: failed });
+    }
+  }
+
+  /** After a restart: every run persisted as running is re-found on its backend, or finalized. */
+  async reattachAll(): Promise<void> {
+    const running = this.deps.store.runs.filter((run) => run.state === 'running');
+    for (const run of running) {
+      const filePaths = this.filePaths(run.id);
+      try {
+        const backend = this.deps.registry.get('backend', run.backend);
+        if (!run.handle) {
+          await this.finalize(run, { exit_code: null, signal: null, stop_requested: false, error: 'The agent stopped while this run was being launched', ended_at: new Date().toISOString() }, 'lost');
+          continue;
+        }
+        const found = await backend.reattach(run.handle, filePaths);
+        const tail = await this.deps.files.tailMetrics(run.id, 50);
+        const latest = foldLatest(null, tail.records);
+        if (typeof latest?.epoch === 'number') this.deps.store.patchInMemory(run.id, { current_epoch: latest.epoch });
+        const logOffset = await this.deps.files.sizeOf(filePaths.log);
+        this.follow(run, backend, found, { metricsOffset: tail.size, logOffset }, latest);
+        this.deps.logger.info('re-attached run', { run: run.id });
+      } catch (error) {
+        const message = `Could not re-attach after an agent restart: ${(error as Error).message}`;
+        await this.finalize(run, { exit_code: null, signal: null, stop_requested: false, error: message, ended_at: new Date().toISOString() }, 'lost');
+      }
+    }
+  }
+
+  async requestStop(run: Run): Promise<void> {
+    const active = this.active.get(run.id);
+    if (!active || !run.handle) return; // launch in progress: launch() sees stop_requested
+    await active.backend.stop(run.handle, { graceMs: this.deps.stopGraceMs });
+  }
+
+  whenFinished(runId: string): Promise<Run> | undefined {
+    return this.active.get(runId)?.done;
+  }
+
+  latestMetrics(runId: string): MetricRecord | null | undefined {
+    return this.active.get(runId)?.latest;
+  }
+
+  /** Stops following; the runs themselves keep going and are re-attached by the next agent. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.active.values()].map((active) => active.follower.close()));
+    this.active.clear();
+  }
+
+  private follow(run: Run, backend: TrainingBackend, started: RunningRun, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
+    const { store, events, paths } = this.deps;
+    const entry = { latest, lastError: null } as ActiveRun;
+    const follower = new RunFollower(paths, run.id, {
+      onMetrics: (records) => {
+        entry.latest = foldLatest(entry.latest, records);
+        const epoch = entry.latest?.epoch;
+        if (typeof epoch === 'number') store.patchInMemory(run.id, { current_epoch: epoch });
+        events.emit('run.metrics', { runId: run.id, records });
+      },
+      onLogs: (records) => {
+        for (const record of records) if (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL') entry.lastError = record.message;
+        events.emit('run.log', { runId: run.id, records });
+      },
+    }, offsets);
+    entry.follower = follower;
+    entry.backend = backend;
+    entry.done = started.finished.then(async (exit) => {
+      await follower.close();
+      if (this.closing) return store.getRun(run.id)!;
+      this.active.delete(run.id);
+      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError);
+    });
+    this.active.set(run.id, entry);
+    follower.start();
+  }
+
+  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null): Promise<Run> {
+    const { state, reason, message } = classifyExit(run, exit, forcedReason, lastError);
+    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, error_message: message });
+    await this.deps.store.saveRun(finished);
+    this.deps.events.emit('run.finished', { run: finished });
+    return finished;
+  }
+
+  private filePaths(runId: string): RunFilePaths {
+    const { paths } = this.deps;
+    return { dir: paths.dir(runId), log: paths.log(runId), metrics: paths.metrics(runId), exit: paths.exit(runId), output: paths.output(runId), supervisorLog: paths.supervisorLog(runId) };
+  }
+
+  private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.deps.baseEnv)) if (value !== undefined) env[key] = value;
+    Object.assign(env, recipeEnv, {
+      // Only the GPUs the scheduler gave this run: two runs never share one.
+      CUDA_VISIBLE_DEVICES: run.gpu_ids.join(','),
+      TRAINER_RUN_ID: run.id,
+      TRAINER_OUTPUT_DIR: filePaths.output,
+      PYTHONUNBUFFERED: '1',
+    });
+    return env;
+  }
+}
+
+function classifyExit(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null): { state: RunState; reason: EndReason; message: string | null } {
+  if (forcedReason) return { state: 'failed', reason: forcedReason, message: exit.error };
+  if (exit.stop_requested || run.stop_requested) return { state: 'stopped', reason: 'stopped_by_user', message: null };
+  if (exit.error) return { state: 'failed', reason: exit.exit_code === 127 ? 'launch_error' : 'lost', message: exit.error };
+  if (exit.exit_code === 0) return { state: 'completed', reason: 'success', message: null };
+  if (exit.signal) return { state: 'failed', reason: 'killed_by_signal', message: `Process killed by ${exit.signal}${lastError ? `: ${lastError}` : ''}` };
+  return { state: 'failed', reason: 'code_error', message: `Process exited with code ${exit.exit_code}${lastError ? `: ${lastError}` : ''}` };
+}

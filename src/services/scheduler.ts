@@ -1,0 +1,62 @@
+import { allocateGpus } from '../domain/gpu-allocation.js';
+import { compareQueueOrder } from '../domain/queue-order.js';
+import type { Run } from '../domain/run.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../plugins/contract.js';
+import type { StateStore } from '../store/state-store.js';
+import type { RunExecutor } from './run-executor.js';
+
+export interface SchedulerDeps {
+  store: StateStore;
+  executor: RunExecutor;
+  events: EventBus;
+  logger: Logger;
+  gpuInventory: readonly number[];
+  maxConcurrent: number;
+}
+
+/**
+ * Starts queued runs in order (priority, then submission) while a slot and the GPUs they ask for are
+ * free. Strictly in order: a run waiting for GPUs is not overtaken by later runs, so it cannot starve.
+ */
+export class Scheduler {
+  private pass: Promise<void> = Promise.resolve();
+  private maxConcurrent: number;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.maxConcurrent = deps.maxConcurrent;
+    deps.events.on('run.finished', () => void this.tick());
+  }
+
+  get limit(): number {
+    return this.maxConcurrent;
+  }
+
+  setLimit(maxConcurrent: number): Promise<void> {
+    this.maxConcurrent = maxConcurrent;
+    return this.tick();
+  }
+
+  queued(): Run[] {
+    return this.deps.store.runs.filter((run) => run.state === 'queued').sort(compareQueueOrder);
+  }
+
+  /** Passes never overlap: each sees the state the previous one left. */
+  tick(): Promise<void> {
+    this.pass = this.pass.then(() => this.dispatch()).catch((error: Error) => this.deps.logger.error('scheduler pass failed', { error: error.message }));
+    return this.pass;
+  }
+
+  private async dispatch(): Promise<void> {
+    for (const candidate of this.queued()) {
+      const run = this.deps.store.getRun(candidate.id);
+      if (run?.state !== 'queued') continue; // cancelled while an earlier launch was awaited
+      const running = this.deps.store.runs.filter((other) => other.state === 'running');
+      if (running.length >= this.maxConcurrent) return;
+      const held = new Set(running.flatMap((other) => other.gpu_ids));
+      const gpuIds = allocateGpus(this.deps.gpuInventory, held, run.gpus);
+      if (!gpuIds) return;
+      await this.deps.executor.launch(run, gpuIds);
+    }
+  }
+}

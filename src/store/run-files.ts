@@ -1,0 +1,123 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import { parseJsonLines } from './jsonl.js';
+import type { RunPaths } from './run-paths.js';
+import type { ExitRecord, LogRecord, MetricRecord } from './run-record-types.js';
+
+export interface LogPage {
+  records: LogRecord[];
+  /** Byte offset to pass as `cursor` to read what comes after these records. */
+  nextCursor: number;
+}
+
+const TAIL_CHUNK = 64 * 1024;
+const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Reads a run's log, metric and exit files. */
+export class RunFiles {
+  constructor(readonly paths: RunPaths) {}
+
+  /** The last `limit` log records, oldest first. */
+  async tailLogs(runId: string, limit: number): Promise<LogPage> {
+    const { text, size } = await readTail(this.paths.log(runId), limit);
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    const records = parseJsonLines<LogRecord>(complete);
+    return { records: records.slice(-limit), nextCursor: size - Buffer.byteLength(text) + Buffer.byteLength(complete) };
+  }
+
+  /** Up to `limit` log records starting at byte offset `cursor`. */
+  async logsAfter(runId: string, cursor: number, limit: number): Promise<LogPage> {
+    const handle = await openIfExists(this.paths.log(runId));
+    if (!handle) return { records: [], nextCursor: cursor };
+    try {
+      const buffer = Buffer.alloc(MAX_PAGE_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, cursor);
+      const records: LogRecord[] = [];
+      let consumed = 0;
+      while (records.length < limit) {
+        const newline = buffer.indexOf(10, consumed);
+        if (newline === -1 || newline >= bytesRead) break;
+        const line = buffer.toString('utf8', consumed, newline);
+        consumed = newline + 1;
+        try {
+          records.push(JSON.parse(line) as LogRecord);
+        } catch {
+          // a torn line is skipped
+        }
+      }
+      return { records, nextCursor: cursor + consumed };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async readMetrics(runId: string): Promise<MetricRecord[]> {
+    return parseJsonLines<MetricRecord>(await readIfExists(this.paths.metrics(runId)));
+  }
+
+  /** The metric records in the last `bytes` of the file: enough to know where a run stands after a restart. */
+  async tailMetrics(runId: string, lines: number): Promise<{ records: MetricRecord[]; size: number }> {
+    const { text, size } = await readTail(this.paths.metrics(runId), lines);
+    return { records: parseJsonLines<MetricRecord>(text), size };
+  }
+
+  async readExit(runId: string): Promise<ExitRecord | null> {
+    const text = await readIfExists(this.paths.exit(runId));
+    if (!text) return null;
+    try {
+      return JSON.parse(text) as ExitRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  async sizeOf(path: string): Promise<number> {
+    try {
+      return (await stat(path)).size;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+async function readIfExists(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+async function openIfExists(path: string) {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Reads backwards from the end until `lines` complete lines are in hand (or the file starts). */
+async function readTail(path: string, lines: number): Promise<{ text: string; size: number }> {
+  const handle = await openIfExists(path);
+  if (!handle) return { text: '', size: 0 };
+  try {
+    const { size } = await handle.stat();
+    let start = size;
+    let chunks: Buffer[] = [];
+    let newlines = 0;
+    while (start > 0 && newlines <= lines) {
+      const length = Math.min(TAIL_CHUNK, start);
+      start -= length;
+      const chunk = Buffer.alloc(length);
+      await handle.read(chunk, 0, length, start);
+      chunks = [chunk, ...chunks];
+      for (const byte of chunk) if (byte === 10) newlines++;
+    }
+    let text = Buffer.concat(chunks).toString('utf8');
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    return { text, size };
+  } finally {
+    await handle.close();
+  }
+}

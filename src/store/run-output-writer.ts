@@ -1,0 +1,50 @@
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ExitRecord, LogRecord, MetricRecord } from './run-record-types.js';
+
+export interface RunOutputPaths {
+  log: string;
+  metrics: string;
+  exit: string;
+}
+
+/**
+ * Appends a run's log and metric records and writes its exit record. Used by the process that
+ * supervises training (which outlives the agent), so writes are synchronous appends to O_APPEND
+ * descriptors: each batch lands whole and in order, whoever else is alive.
+ */
+export class RunOutputWriter {
+  private readonly logFd: number;
+  private readonly metricsFd: number;
+
+  constructor(private readonly paths: RunOutputPaths) {
+    mkdirSync(dirname(paths.log), { recursive: true });
+    this.logFd = openSync(paths.log, 'a');
+    this.metricsFd = openSync(paths.metrics, 'a');
+  }
+
+  appendLogs(records: readonly LogRecord[]): void {
+    if (records.length > 0) writeSync(this.logFd, serialize(records));
+  }
+
+  appendMetrics(records: readonly MetricRecord[]): void {
+    if (records.length > 0) writeSync(this.metricsFd, serialize(records));
+  }
+
+  writeExit(record: ExitRecord): void {
+    const temporary = `${this.paths.exit}.tmp`;
+    writeFileSync(temporary, JSON.stringify(record));
+    renameSync(temporary, this.paths.exit);
+  }
+
+  close(): void {
+    closeSync(this.logFd);
+    closeSync(this.metricsFd);
+  }
+}
+
+function serialize(records: readonly object[]): string {
+  let text = '';
+  for (const record of records) text += JSON.stringify(record) + '\n';
+  return text;
+}

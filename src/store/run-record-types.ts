@@ -1,0 +1,24 @@
+/** One line of a run's log.jsonl. */
+export interface LogRecord {
+  ts: string;
+  level: string;
+  stream: 'stdout' | 'stderr' | 'agent';
+  message: string;
+}
+
+/** One line of a run's metrics.jsonl: a timestamp, optional epoch/step and named values. NaN/Infinity are kept as strings. */
+export interface MetricRecord {
+  ts: string;
+  epoch?: number;
+  step?: number;
+  [name: string]: number | string | undefined;
+}
+
+/** Written once, atomically, by whatever supervises the training process when it ends. */
+export interface ExitRecord {
+  exit_code: number | null;
+  signal: string | null;
+  stop_requested: boolean;
+  error: string | null;
+  ended_at: string;
+}

@@ -1,0 +1,74 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { Run } from '../domain/run.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+/** Control-plane state. Metrics and logs never go here: they are append-only files per run. */
+export interface StateData {
+  version: 1;
+  next_seq: number;
+  runs: Run[];
+}
+
+const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [] });
+
+/**
+ * The lowdb document. Every mutation is followed by an atomic write (temp file + rename, by lowdb's
+ * steno writer), so a `kill -9` leaves either the old or the new document, never half of one.
+ */
+export class StateStore {
+  private readonly index = new Map<string, number>();
+
+  private constructor(private readonly db: Low<StateData>) {
+    db.data.runs.forEach((run, position) => this.index.set(run.id, position));
+  }
+
+  static async open(path: string): Promise<StateStore> {
+    await mkdir(dirname(path), { recursive: true });
+    const db = new Low<StateData>(new JSONFile<StateData>(path), emptyState());
+    try {
+      await db.read();
+    } catch (error) {
+      throw new AppError(ErrorCode.Config, `Cannot read the state file ${path}: ${(error as Error).message}. Fix or move it away to start empty.`);
+    }
+    if (db.data?.version !== 1 || !Array.isArray(db.data.runs)) {
+      throw new AppError(ErrorCode.Config, `The state file ${path} is not a trainer state document (version 1).`);
+    }
+    return new StateStore(db);
+  }
+
+  get runs(): readonly Run[] {
+    return this.db.data.runs;
+  }
+
+  getRun(id: string): Run | undefined {
+    const position = this.index.get(id);
+    return position === undefined ? undefined : this.db.data.runs[position];
+  }
+
+  takeSeq(): number {
+    return this.db.data.next_seq++;
+  }
+
+  /**
+   * Updates fast-changing fields (the current epoch) in memory only; they reach the disk with the
+   * run's next save. After a crash they are recomputed from the run's metrics file.
+   */
+  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch'>): void {
+    const position = this.index.get(id);
+    if (position !== undefined) this.db.data.runs[position] = { ...this.db.data.runs[position]!, ...patch };
+  }
+
+  async saveRun(run: Run): Promise<void> {
+    const position = this.index.get(run.id);
+    if (position === undefined) {
+      this.index.set(run.id, this.db.data.runs.length);
+      this.db.data.runs.push(run);
+    } else {
+      this.db.data.runs[position] = run;
+    }
+    await this.db.write();
+  }
+}
