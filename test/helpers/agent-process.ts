@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { API_KEY, FIXTURE_RECIPES, request, type ApiResponse } from './agent-harness.js';
+
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+export interface AgentProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  api<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
+}
+
+/** `trainer agent` as its own OS process, the way a user runs it: for crash and restart tests. */
+export async function spawnAgentProcess(dataDir: string, env: Record<string, string> = {}): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [BIN, 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+    env: { ...process.env, API_KEYS: API_KEY, TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, url, output: () => output, api: (method, path, body) => request(url, method, path, body) };
+}
+
+export function killHard(agent: AgentProcess): Promise<void> {
+  return new Promise((resolve) => {
+    agent.child.once('exit', () => resolve());
+    agent.child.kill('SIGKILL');
+  });
+}
+
+export function stopGracefully(agent: AgentProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (agent.child.exitCode !== null || agent.child.signalCode !== null) return resolve(agent.child.exitCode);
+    agent.child.once('exit', (code) => resolve(code));
+    agent.child.kill('SIGTERM');
+  });
+}
+
+export { API_KEY };
