@@ -1,7 +1,9 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -20,7 +22,19 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(errorHandler(options.logger));
   app.use(apiKeyAuth(options.apiKeys));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${options.bodyLimitKb}kb`, encoding: 'utf-8' }));
+  app.use(requireJsonBodies());
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: `${options.bodyLimitKb}kb`,
+      encoding: 'utf-8',
+      onError: (error) => {
+        const status = (error as { status?: number }).status;
+        if (status === 413) throw new AppError(ErrorCode.PayloadTooLarge, `Request body too large (limit ${options.bodyLimitKb} KiB)`);
+        throw new AppError(ErrorCode.BadRequest, `Request body is not valid JSON: ${error.message}`);
+      },
+    }),
+  );
   for (const router of [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
