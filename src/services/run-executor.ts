@@ -149,7 +149,7 @@ export class RunExecutor {
         events.emit('run.metrics', { runId: run.id, records });
       },
       onLogs: (records) => {
-        for (const record of records) if (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL') entry.lastError = record.message;
+        for (const record of records) if (record.stream !== 'agent' && (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL')) entry.lastError = record.message;
         events.emit('run.log', { runId: run.id, records });
       },
     }, offsets);
