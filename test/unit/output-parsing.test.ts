@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../dist/plugins/backends/process/line-splitter.js';
+import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
+import { parseGpuList } from '../../dist/src/monitor/nvidia-smi.js';
+
+describe('output parser', () => {
+  const parser = new OutputParser('step (?<step>\\d+) loss (?<loss>[\\d.]+)');
+
+  it('takes numbers from JSON lines and keeps the line as a log', () => {
+    const { log, metric } = parser.parse('{"epoch": 3, "loss": 0.41, "accuracy": 0.88, "phase": "train"}', 'stdout', 'T');
+    expect(metric).toEqual({ ts: 'T', epoch: 3, loss: 0.41, accuracy: 0.88 });
+    expect(log).toEqual({ ts: 'T', level: 'INFO', stream: 'stdout', message: '{"epoch": 3, "loss": 0.41, "accuracy": 0.88, "phase": "train"}' });
+  });
+
+  it("keeps Python's bare NaN and Infinity as strings", () => {
+    expect(parser.parse('{"epoch": 4, "loss": NaN, "grad": -Infinity}', 'stdout', 'T').metric).toEqual({ ts: 'T', epoch: 4, loss: 'NaN', grad: '-Infinity' });
+  });
+
+  it('ignores JSON without numbers, arrays and broken JSON', () => {
+    for (const line of ['{"status": "ok"}', '[1, 2]', '{"loss": 0.4', '{}', 'NaN']) expect(parser.parse(line, 'stdout', 'T').metric).toBeNull();
+  });
+
+  it('uses the regex for text lines', () => {
+    expect(parser.parse('step 12 loss 0.25', 'stdout', 'T').metric).toEqual({ ts: 'T', step: 12, loss: 0.25 });
+  });
+
+  it('derives levels from the line, then the stream', () => {
+    expect(parser.parse('ERROR: out of memory', 'stdout', 'T').log.level).toBe('ERROR');
+    expect(parser.parse('[WARN] slow', 'stdout', 'T').log.level).toBe('WARNING');
+    expect(parser.parse('Traceback (most recent call last):', 'stderr', 'T').log.level).toBe('WARNING');
+    expect(parser.parse('hello', 'stdout', 'T').log.level).toBe('INFO');
+  });
+});
+
+describe('line splitter', () => {
+  it('joins lines split across chunks and multi-byte characters split across chunks', () => {
+    const splitter = new LineSplitter();
+    const bytes = Buffer.from('a\r\nbé\nc');
+    expect(splitter.push(bytes.subarray(0, 5))).toEqual(['a']);
+    expect(splitter.push(bytes.subarray(5))).toEqual(['bé']);
+    expect(splitter.end()).toEqual(['c']);
+  });
+
+  it('cuts a line that never ends instead of buffering it without bound', () => {
+    const splitter = new LineSplitter();
+    const lines = splitter.push(Buffer.alloc(100 * 1024, 'x'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toHaveLength(64 * 1024);
+  });
+});
+
+describe('nvidia-smi inventory', () => {
+  it('parses the query CSV and skips noise', () => {
+    const csv = '0, GPU-aaa, NVIDIA H100 80GB HBM3, 81559\n1, GPU-bbb, NVIDIA H100 80GB HBM3, 81559\n\nNo devices were found\n';
+    expect(parseGpuList(csv)).toEqual([
+      { index: 0, uuid: 'GPU-aaa', name: 'NVIDIA H100 80GB HBM3', memory_total_mb: 81559 },
+      { index: 1, uuid: 'GPU-bbb', name: 'NVIDIA H100 80GB HBM3', memory_total_mb: 81559 },
+    ]);
+  });
+});
