@@ -1,5 +1,5 @@
 import type { Run } from '../domain/run.js';
-import type { MetricRecord } from '../store/run-record-types.js';
+import type { MetricRecord } from '../domain/run-records.js';
 
 /** How runs look on the wire. Seed 000 calls a run a session; the shapes below are its, verbatim. */
 export function statusView(run: Run) {

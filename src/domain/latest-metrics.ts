@@ -1,4 +1,4 @@
-import type { MetricRecord } from '../store/run-record-types.js';
+import type { MetricRecord } from './run-records.js';
 
 /**
  * The latest values of a run: the last record, with the values of earlier records of the same epoch

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Run } from '../domain/run.js';
-import type { LogRecord, MetricRecord } from '../store/run-record-types.js';
+import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 
 export interface AgentEvents {
   'run.created': { run: Run };

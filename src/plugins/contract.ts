@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { BackendHandle } from '../domain/run.js';
 import type { Recipe } from '../domain/recipe.js';
-import type { ExitRecord } from '../store/run-record-types.js';
+import type { ExitRecord } from '../domain/run-records.js';
 
 /** Bumped when a contract below changes incompatibly; the registry refuses plugins built for another. */
 export const PLUGIN_API_VERSION = 1;

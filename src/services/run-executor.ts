@@ -8,7 +8,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RunFiles } from '../store/run-files.js';
 import { RunFollower } from '../store/run-follower.js';
 import type { RunPaths } from '../store/run-paths.js';
-import type { ExitRecord, MetricRecord } from '../store/run-record-types.js';
+import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
 import type { StateStore } from '../store/state-store.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
 

@@ -7,7 +7,7 @@ import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
-import type { MetricRecord } from '../store/run-record-types.js';
+import type { MetricRecord } from '../domain/run-records.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';

@@ -1,7 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { parseJsonLines } from './jsonl.js';
 import type { RunPaths } from './run-paths.js';
-import type { ExitRecord, LogRecord, MetricRecord } from './run-record-types.js';
+import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 
 export interface LogPage {
   records: LogRecord[];

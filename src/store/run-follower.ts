@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import type { LogRecord, MetricRecord } from './run-record-types.js';
+import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
 export interface FollowHandlers {

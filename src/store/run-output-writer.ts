@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ExitRecord, LogRecord, MetricRecord } from './run-record-types.js';
+import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 
 export interface RunOutputPaths {
   log: string;
