@@ -22,6 +22,7 @@ export const ConfigFileSchema = z
     recipe_dirs: z.array(z.string()).optional(),
     stop_grace_seconds: z.number().min(0).max(3600).optional(),
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
+    sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     plugins: z
       .object({
@@ -52,6 +53,7 @@ export interface AgentConfig {
   /** Where relative paths in the config file are resolved from. */
   configDir: string;
   nvidiaSmi: string;
+  sampleIntervalMs: number;
 }
 
 /** Flags as given on the command line; absent ones fall through to the environment, then the file. */
@@ -70,6 +72,15 @@ const positiveInt = (name: string, value: string | undefined, min: number, max: 
   const number = Number(value);
   if (!Number.isInteger(number) || number < min || number > max) {
     throw new AppError(ErrorCode.Config, `Configuration error: ${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  }
+  return number;
+};
+
+const positiveNumber = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < min || number > max) {
+    throw new AppError(ErrorCode.Config, `Configuration error: ${name} must be a number from ${min} to ${max}, got '${value}'`);
   }
   return number;
 };
@@ -105,6 +116,7 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     plugins: { load: file.plugins?.load ?? [], config: file.plugins?.config ?? {} },
     configDir,
     nvidiaSmi: env.TRAINER_NVIDIA_SMI ?? 'nvidia-smi',
+    sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };
 }
 

@@ -1,9 +1,11 @@
+import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
-import { listGpus, type GpuDevice } from '../monitor/nvidia-smi.js';
+import type { GpuDevice } from '../monitor/nvidia-smi.js';
+import { SystemSampler } from '../monitor/system-sampler.js';
 import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -47,7 +49,10 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     throw new AppError(ErrorCode.Config, `Configuration error: the default recipe '${config.defaultRecipe}' does not exist (known: ${recipes.list().map((recipe) => recipe.name).join(', ')})`);
   }
   const datasets = new DatasetCatalog(config.datasetsDir);
-  const gpus = await listGpus(config.nvidiaSmi);
+  await mkdir(config.dataDir, { recursive: true });
+  const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
+  await system.start();
+  const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
   const gpuInventory = gpus.map((gpu) => gpu.index);
 
   const events = new EventBus((event, error) => logger.error('event listener failed', { event, error: (error as Error)?.message }));
@@ -61,7 +66,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await scheduler.tick();
 
   const version = readPackageVersion();
-  const app = createApp({ runs, recipes, datasets, plugins: registry, gpus, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, logger });
+  const app = createApp({ runs, recipes, datasets, plugins: registry, gpus, system, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, logger });
   let server: Server | null = null;
 
   const agent: Agent = {
@@ -87,6 +92,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
         server.closeAllConnections();
         await closed;
       }
+      system.stop();
       await scheduler.tick();
       await executor.close();
       await registry.closeAll();

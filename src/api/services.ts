@@ -1,5 +1,6 @@
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { GpuDevice } from '../monitor/nvidia-smi.js';
+import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { RunService } from '../services/run-service.js';
@@ -11,5 +12,6 @@ export interface ApiServices {
   datasets: DatasetCatalog;
   plugins: PluginRegistry;
   gpus: readonly GpuDevice[];
+  system: SystemSampler;
   version: string;
 }

@@ -153,6 +153,13 @@ export class RunService {
     return { runs: newestFirst.slice(query.offset, query.offset + query.limit), total: matching.length };
   }
 
+  /** GPU index → the running run that holds it. */
+  gpuHolders(): Map<number, string> {
+    const holders = new Map<number, string>();
+    for (const run of this.deps.store.runs) if (run.state === 'running') for (const index of run.gpu_ids) holders.set(index, run.id);
+    return holders;
+  }
+
   /** Queued runs in the order they will start. */
   queue(): Run[] {
     return this.deps.scheduler.queued();

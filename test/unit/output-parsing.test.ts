@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../dist/plugins/backends/process/line-splitter.js';
 import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
-import { parseGpuList } from '../../dist/src/monitor/nvidia-smi.js';
+import { parseGpuReadings } from '../../dist/src/monitor/nvidia-smi.js';
 
 describe('output parser', () => {
   const parser = new OutputParser('step (?<step>\\d+) loss (?<loss>[\\d.]+)');
@@ -49,12 +49,12 @@ describe('line splitter', () => {
   });
 });
 
-describe('nvidia-smi inventory', () => {
-  it('parses the query CSV and skips noise', () => {
-    const csv = '0, GPU-aaa, NVIDIA H100 80GB HBM3, 81559\n1, GPU-bbb, NVIDIA H100 80GB HBM3, 81559\n\nNo devices were found\n';
-    expect(parseGpuList(csv)).toEqual([
-      { index: 0, uuid: 'GPU-aaa', name: 'NVIDIA H100 80GB HBM3', memory_total_mb: 81559 },
-      { index: 1, uuid: 'GPU-bbb', name: 'NVIDIA H100 80GB HBM3', memory_total_mb: 81559 },
+describe('nvidia-smi readings', () => {
+  it('parses the query CSV, maps [N/A] to null and skips noise', () => {
+    const csv = '0, GPU-aaa, NVIDIA H100 80GB HBM3, 93, 40000, 81559, 64, 402.17\n1, GPU-bbb, NVIDIA H100 80GB HBM3, [N/A], 0, 81559, 30, [Not Supported]\n\nNo devices were found\n';
+    expect(parseGpuReadings(csv)).toEqual([
+      { index: 0, uuid: 'GPU-aaa', name: 'NVIDIA H100 80GB HBM3', utilization: 93, memory_used_mb: 40000, memory_total_mb: 81559, memory_percent: 49, temperature: 64, power_w: 402.17 },
+      { index: 1, uuid: 'GPU-bbb', name: 'NVIDIA H100 80GB HBM3', utilization: null, memory_used_mb: 0, memory_total_mb: 81559, memory_percent: 0, temperature: 30, power_w: null },
     ]);
   });
 });
