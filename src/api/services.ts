@@ -4,10 +4,12 @@ import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { RunService } from '../services/run-service.js';
+import type { RunStreamService } from '../services/run-stream-service.js';
 
 /** What the HTTP layer may use: application services only, never the store. */
 export interface ApiServices {
   runs: RunService;
+  streams: RunStreamService;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   plugins: PluginRegistry;

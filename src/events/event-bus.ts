@@ -2,14 +2,20 @@ import { EventEmitter } from 'node:events';
 import type { Run } from '../domain/run.js';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 
+/** Byte range of the run file that the records came from: a stream resumes at `end`. */
+export interface RecordRange {
+  start: number;
+  end: number;
+}
+
 export interface AgentEvents {
   'run.created': { run: Run };
   'run.queued': { run: Run };
   'run.started': { run: Run };
   'run.finished': { run: Run };
   'run.cancelled': { run: Run };
-  'run.metrics': { runId: string; records: MetricRecord[] };
-  'run.log': { runId: string; records: LogRecord[] };
+  'run.metrics': { runId: string; records: MetricRecord[]; range: RecordRange };
+  'run.log': { runId: string; records: LogRecord[]; range: RecordRange };
 }
 export type AgentEventName = keyof AgentEvents;
 

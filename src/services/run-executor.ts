@@ -127,6 +127,11 @@ export class RunExecutor {
     return this.active.get(runId)?.done;
   }
 
+  /** How far the follower has read a running run's files; undefined when the run is not active. */
+  followedOffsets(runId: string): { metricsOffset: number; logOffset: number } | undefined {
+    return this.active.get(runId)?.follower.offsets;
+  }
+
   latestMetrics(runId: string): MetricRecord | null | undefined {
     return this.active.get(runId)?.latest;
   }
@@ -142,15 +147,15 @@ export class RunExecutor {
     const { store, events, paths } = this.deps;
     const entry = { latest, lastError: null } as ActiveRun;
     const follower = new RunFollower(paths, run.id, {
-      onMetrics: (records) => {
+      onMetrics: (records, range) => {
         entry.latest = foldLatest(entry.latest, records);
         const epoch = entry.latest?.epoch;
         if (typeof epoch === 'number') store.patchInMemory(run.id, { current_epoch: epoch });
-        events.emit('run.metrics', { runId: run.id, records });
+        events.emit('run.metrics', { runId: run.id, records, range });
       },
-      onLogs: (records) => {
+      onLogs: (records, range) => {
         for (const record of records) if (record.stream !== 'agent' && (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL')) entry.lastError = record.message;
-        events.emit('run.log', { runId: run.id, records });
+        events.emit('run.log', { runId: run.id, records, range });
       },
     }, offsets);
     entry.follower = follower;

@@ -50,6 +50,29 @@ export class RunFiles {
     }
   }
 
+  /**
+   * Whole lines of a run file between two byte offsets, read in bounded chunks: `onChunk` gets the
+   * records of each chunk and the offset after them, and may return a promise to apply backpressure.
+   */
+  async readRange<T>(runId: string, kind: 'metrics' | 'log', start: number, end: number, onChunk: (records: T[], endOffset: number) => void | Promise<void>): Promise<void> {
+    const handle = await openIfExists(kind === 'metrics' ? this.paths.metrics(runId) : this.paths.log(runId));
+    if (!handle) return;
+    try {
+      let position = start;
+      const buffer = Buffer.alloc(TAIL_CHUNK * 16);
+      while (position < end) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
+        if (bytesRead === 0) return;
+        const lastNewline = buffer.subarray(0, bytesRead).lastIndexOf(10);
+        if (lastNewline === -1) return; // a line longer than the buffer: never written by trainer's writers
+        position += lastNewline + 1;
+        await onChunk(parseJsonLines<T>(buffer.toString('utf8', 0, lastNewline)), position);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
   async readMetrics(runId: string): Promise<MetricRecord[]> {
     return parseJsonLines<MetricRecord>(await readIfExists(this.paths.metrics(runId)));
   }

@@ -1,12 +1,17 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
+/** A byte range of a run file holding whole lines: `end` is where the next reader resumes. */
+export interface FileRange {
+  start: number;
+  end: number;
+}
+
 export interface FollowHandlers {
-  onMetrics(records: MetricRecord[]): void;
-  onLogs(records: LogRecord[]): void;
+  onMetrics(records: MetricRecord[], range: FileRange): void;
+  onLogs(records: LogRecord[], range: FileRange): void;
 }
 
 export interface FollowStart {
@@ -14,17 +19,20 @@ export interface FollowStart {
   logOffset: number;
 }
 
+type Kind = 'metrics' | 'log';
+
 const POLL_MS = 1000;
 const READ_CHUNK = 1024 * 1024;
 
 /**
  * Follows a run's metrics.jsonl and log.jsonl as they grow, whoever writes them. inotify (fs.watch on
  * the run's directory) gives low latency; a slow poll covers file systems where watching does not work.
+ * Offsets count bytes of whole lines only, so that a stream can resume exactly where it stopped.
  */
 export class RunFollower {
-  private readonly offsets: { metrics: number; log: number };
-  private readonly partial = { metrics: '', log: '' };
-  private readonly decoders = { metrics: new StringDecoder('utf8'), log: new StringDecoder('utf8') };
+  /** Offset of the end of the last whole line handed to the handlers. */
+  private readonly emitted: Record<Kind, number>;
+  private readonly pending: Record<Kind, Buffer> = { metrics: Buffer.alloc(0), log: Buffer.alloc(0) };
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
@@ -37,19 +45,23 @@ export class RunFollower {
     private readonly handlers: FollowHandlers,
     start: FollowStart,
   ) {
-    this.offsets = { metrics: start.metricsOffset, log: start.logOffset };
+    this.emitted = { metrics: start.metricsOffset, log: start.logOffset };
+  }
+
+  get offsets(): FollowStart {
+    return { metricsOffset: this.emitted.metrics, logOffset: this.emitted.log };
   }
 
   start(): void {
     try {
-      this.watcher = watch(this.paths.dir(this.runId), () => this.poke());
+      this.watcher = watch(this.paths.dir(this.runId), () => void this.poke());
       this.watcher.on('error', () => this.watcher?.close());
     } catch {
       this.watcher = null;
     }
-    this.timer = setInterval(() => this.poke(), POLL_MS);
+    this.timer = setInterval(() => void this.poke(), POLL_MS);
     this.timer.unref();
-    this.poke();
+    void this.poke();
   }
 
   /** Reads whatever was appended; concurrent pokes collapse into one more read. */
@@ -79,7 +91,7 @@ export class RunFollower {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async drain(kind: 'metrics' | 'log'): Promise<void> {
+  private async drain(kind: Kind): Promise<void> {
     const path = kind === 'metrics' ? this.paths.metrics(this.runId) : this.paths.log(this.runId);
     let handle;
     try {
@@ -90,13 +102,17 @@ export class RunFollower {
     try {
       const buffer = Buffer.alloc(READ_CHUNK);
       for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offsets[kind]);
+        const position = this.emitted[kind] + this.pending[kind].length;
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
         if (bytesRead === 0) return;
-        this.offsets[kind] += bytesRead;
-        const text = this.partial[kind] + this.decoders[kind].write(buffer.subarray(0, bytesRead));
-        const lastNewline = text.lastIndexOf('\n');
-        this.partial[kind] = text.slice(lastNewline + 1);
-        if (lastNewline >= 0) this.emit(kind, text.slice(0, lastNewline));
+        const bytes = this.pending[kind].length > 0 ? Buffer.concat([this.pending[kind], buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+        const lastNewline = bytes.lastIndexOf(10);
+        this.pending[kind] = Buffer.from(bytes.subarray(lastNewline + 1));
+        if (lastNewline >= 0) {
+          const start = this.emitted[kind];
+          this.emitted[kind] = start + lastNewline + 1;
+          this.emit(kind, bytes.toString('utf8', 0, lastNewline), { start, end: this.emitted[kind] });
+        }
         if (bytesRead < buffer.length) return;
       }
     } finally {
@@ -104,7 +120,7 @@ export class RunFollower {
     }
   }
 
-  private emit(kind: 'metrics' | 'log', text: string): void {
+  private emit(kind: Kind, text: string, range: FileRange): void {
     const records: unknown[] = [];
     for (const line of text.split('\n')) {
       if (!line) continue;
@@ -115,7 +131,7 @@ export class RunFollower {
       }
     }
     if (records.length === 0) return;
-    if (kind === 'metrics') this.handlers.onMetrics(records as MetricRecord[]);
-    else this.handlers.onLogs(records as LogRecord[]);
+    if (kind === 'metrics') this.handlers.onMetrics(records as MetricRecord[], range);
+    else this.handlers.onLogs(records as LogRecord[], range);
   }
 }

@@ -30,7 +30,11 @@ export function apiKeyAuth(keys: readonly string[]) {
   };
 }
 
+/** A browser's EventSource and WebSocket cannot send headers: the stream paths also take `?api_key=`. */
+const QUERY_KEY_PATHS = /^\/api\/v1\/(sse|ws)\//;
+
 function presentedKey(ctx: Context): string | null {
+  if (QUERY_KEY_PATHS.test(ctx.path) && typeof ctx.query.api_key === 'string' && ctx.query.api_key) return ctx.query.api_key;
   const authorization = ctx.get('authorization');
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (bearer) return bearer[1]!;

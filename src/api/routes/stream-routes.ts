@@ -1,0 +1,115 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { parseCursor, type StreamEvent, type StreamSink } from '../../services/run-stream-service.js';
+import { statusView } from '../run-views.js';
+import type { ApiServices } from '../services.js';
+
+/** A client that lets this much pile up unread is dropped: it never grows the agent's memory further. */
+export const SLOW_CLIENT_BYTES = 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/** Server-Sent Events: one run's metrics, logs and status (seed 001), and every run's events for dashboards. */
+export function streamRoutes({ streams }: ApiServices): Router {
+  const router = new Router({ prefix: '/api/v1/sse' });
+
+  router.get('/training/:sessionId', async (ctx) => {
+    const resumeFrom = parseCursor(ctx.get('last-event-id') || (ctx.query.last_event_id as string | undefined));
+    const sink = openSse(ctx);
+    const close = await streams.openRunStream(ctx.params.sessionId!, resumeFrom, sink).catch((error) => {
+      sink.abort();
+      throw error;
+    });
+    sink.onClientGone(close);
+  });
+
+  router.get('/events', (ctx) => {
+    const sink = openSse(ctx);
+    sink.open();
+    sink.onClientGone(streams.openEventStream({ logs: ctx.query.logs === 'true' }, sink));
+  });
+
+  return router;
+}
+
+export function toWire(event: StreamEvent): unknown {
+  if (event.type === 'status') return statusView(event.data);
+  const { ts, ...values } = event.data as Record<string, unknown>;
+  return { session_id: event.runId, ...values, timestamp: ts };
+}
+
+interface SseSink extends StreamSink {
+  open(): void;
+  onClientGone(listener: () => void): void;
+  abort(): void;
+}
+
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/** Backpressure with a limit: a client that reads nothing for 30 s is dropped. */
+function waitForDrain(res: Context['res']): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      res.destroy();
+      reject(new Error('slow client dropped'));
+    }, DRAIN_TIMEOUT_MS);
+    res.once('drain', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    res.once('close', () => {
+      clearTimeout(timer);
+      reject(new Error('client gone'));
+    });
+  });
+}
+
+/** Takes over the response: headers go out only with the first event, so a 404 can still be answered normally. */
+function openSse(ctx: Context): SseSink {
+  const res = ctx.res;
+  let started = false;
+  let ended = false;
+  const goneListeners: (() => void)[] = [];
+  const start = () => {
+    if (started) return;
+    started = true;
+    ctx.respond = false;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+  };
+  const heartbeat = setInterval(() => started && !ended && res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(heartbeat);
+    for (const listener of goneListeners) listener();
+  };
+  ctx.req.on('close', finish);
+  res.on('close', finish);
+  return {
+    open: start,
+    send(event) {
+      if (ended) throw new Error('client gone');
+      start();
+      if (res.writableLength > SLOW_CLIENT_BYTES) {
+        res.destroy();
+        throw new Error('slow client dropped');
+      }
+      const id = event.id ? `id: ${event.id}\n` : '';
+      const ok = res.write(`${id}event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`);
+      if (!ok) return waitForDrain(res);
+    },
+    end() {
+      start();
+      if (!ended) res.end();
+      finish();
+    },
+    onClientGone(listener) {
+      if (ended) listener();
+      else goneListeners.push(listener);
+    },
+    abort() {
+      clearInterval(heartbeat);
+    },
+  };
+}

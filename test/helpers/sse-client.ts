@@ -1,0 +1,28 @@
+export interface SseEvent {
+  event: string;
+  id?: string;
+  data: any;
+}
+
+/** A minimal EventSource-like reader over fetch, for tests: yields parsed events until the server ends. */
+export async function* readSse(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal });
+  if (response.status !== 200) throw Object.assign(new Error(`SSE status ${response.status}: ${await response.text()}`), { status: response.status });
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let boundary;
+    while ((boundary = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const event: Partial<SseEvent> & { lines: string[] } = { lines: [] };
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event.event = line.slice(7);
+        else if (line.startsWith('id: ')) event.id = line.slice(4);
+        else if (line.startsWith('data: ')) event.lines.push(line.slice(6));
+      }
+      if (event.event) yield { event: event.event, id: event.id, data: JSON.parse(event.lines.join('\n')) };
+    }
+  }
+}
