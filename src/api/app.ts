@@ -8,6 +8,7 @@ import { errorHandler } from './middleware/error-handler.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { trainingRoutes } from './routes/training-routes.js';
@@ -37,7 +38,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  for (const router of [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services)]) {
+  for (const router of [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

@@ -59,3 +59,26 @@ export const SessionMetricsQuery = z.object({
 });
 
 export const SessionIdParam = z.string().regex(RUN_ID_PATTERN, 'must look like sess_ followed by 12 hex digits');
+
+export const MetricNameSchema = z.string().regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'metric names are 1-128 letters, digits, "_", ".", "/" or "-"');
+
+export const HistoryQuery = z
+  .object({
+    metric_name: MetricNameSchema.optional(),
+    start_epoch: z.coerce.number().int().min(0).optional(),
+    end_epoch: z.coerce.number().int().min(0).optional(),
+    max_points: z.coerce.number().int().min(2).max(100_000).optional(),
+  })
+  .refine((query) => query.start_epoch === undefined || query.end_epoch === undefined || query.start_epoch <= query.end_epoch, { message: 'start_epoch must not be after end_epoch' });
+
+const metricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+const MetricPoint = z
+  .object({
+    metrics: z.record(MetricNameSchema, metricValue).refine((values) => Object.keys(values).length > 0 && Object.keys(values).length <= 256, 'give 1 to 256 metrics'),
+    step: z.number().int().min(0).optional(),
+    epoch: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+/** Seed 002: one point, or a batch of up to 1,000. */
+export const LogMetricsBody = z.union([MetricPoint, z.object({ points: z.array(MetricPoint).min(1).max(1000) }).strict()]);

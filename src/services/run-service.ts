@@ -8,6 +8,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
 import type { MetricRecord } from '../domain/run-records.js';
+import { queryMetrics, type MetricQuery } from './metric-query.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
@@ -177,9 +178,19 @@ export class RunService {
     return latestMetrics((await this.deps.files.tailMetrics(id, 50)).records);
   }
 
-  async metricHistory(id: string): Promise<MetricRecord[]> {
+  async metricHistory(id: string, query: MetricQuery = {}): Promise<MetricRecord[]> {
     this.get(id);
-    return this.deps.files.readMetrics(id);
+    return queryMetrics(await this.deps.files.readMetrics(id), query);
+  }
+
+  /** Seed 002: a script running anywhere reports metrics into a running run. */
+  async logMetrics(id: string, points: readonly { metrics: Record<string, number | string>; step?: number; epoch?: number }[]): Promise<number> {
+    const run = this.get(id);
+    if (run.state !== 'running') throw conflict(`Session ${id} is ${run.state}: metrics can only be logged to a running session`);
+    const ts = new Date().toISOString();
+    const records: MetricRecord[] = points.map((point) => ({ ts, ...(point.epoch !== undefined && { epoch: point.epoch }), ...(point.step !== undefined && { step: point.step }), ...point.metrics }));
+    await this.deps.files.appendMetrics(id, records);
+    return records.length;
   }
 
   async logs(id: string, options: { limit: number; cursor?: number }): Promise<LogPage> {

@@ -1,4 +1,4 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { parseJsonLines } from './jsonl.js';
 import type { RunPaths } from './run-paths.js';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
@@ -71,6 +71,12 @@ export class RunFiles {
     } finally {
       await handle.close();
     }
+  }
+
+  /** Metric points reported over the API; one append, so a batch lands whole next to the process's own lines. */
+  async appendMetrics(runId: string, records: readonly MetricRecord[]): Promise<void> {
+    await mkdir(this.paths.dir(runId), { recursive: true });
+    await appendFile(this.paths.metrics(runId), records.map((record) => JSON.stringify(record) + '\n').join(''));
   }
 
   async readMetrics(runId: string): Promise<MetricRecord[]> {

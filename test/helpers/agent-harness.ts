@@ -24,6 +24,7 @@ export interface TestAgent {
 
 /** A real agent in this process, on a loopback port, with its own data dir and the fixture recipes. */
 export async function startTestAgent(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestAgent> {
+  const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trainer-test-')));
   const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', ...options.env };
   const config = resolveAgentConfig({ dataDir }, env);
@@ -34,8 +35,12 @@ export async function startTestAgent(options: { env?: Record<string, string>; da
     url,
     dataDir,
     api: (method, path, body, headers) => request(url, method, path, body, headers),
+    /** Stops what the test left running (training processes outlive an agent by design), then closes. */
     async close() {
+      const running = await request(url, 'GET', '/api/v1/training/sessions?status=running&limit=1000');
+      await Promise.all((running.body as { session_id: string }[]).map((run) => request(url, 'POST', `/api/v1/training/${run.session_id}/stop`)));
       await agent.close();
+      if (ownsDataDir) await removeDir(dataDir);
     },
   };
 }
@@ -76,6 +81,7 @@ export async function waitForState(api: TestAgent['api'], id: string, states: st
   }, `${id} to reach ${states.join('|')}`, timeoutMs);
 }
 
+/** Best effort: a supervisor that is still finishing may write into the directory while it goes. */
 export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(() => {});
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ async function agentFails(args: string[], env: Record<string, string> = {}): Pro
   } catch (error) {
     const failure = error as { code: number; stderr: string };
     return { code: failure.code, stderr: failure.stderr };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

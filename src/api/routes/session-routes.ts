@@ -36,8 +36,7 @@ export function sessionRoutes({ runs }: ApiServices): Router {
   router.get('/:sessionId/metrics', async (ctx) => {
     const id = ctx.params.sessionId!;
     const query = parse(SessionMetricsQuery, ctx.query);
-    let records = await runs.metricHistory(id);
-    if (query.metric_name) records = records.filter((record) => query.metric_name! in record);
+    const records = await runs.metricHistory(id, { metricName: query.metric_name });
     const metrics = records.slice(-query.limit).map((record) => {
       const { session_id: _id, ...point } = metricPointView(id, record);
       return query.metric_name ? { epoch: point.epoch, timestamp: point.timestamp, [query.metric_name]: record[query.metric_name] } : point;

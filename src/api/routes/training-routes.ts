@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { parse } from '../parse.js';
 import { metricPointView, sessionView, statusView } from '../run-views.js';
-import { ListSessionsQuery, LogsQuery, StartTrainingBody } from '../schemas.js';
+import { HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, StartTrainingBody } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /** Seed 000's training contract, paths and shapes verbatim. */
@@ -53,7 +53,18 @@ export function trainingRoutes({ runs }: ApiServices): Router {
 
   router.get('/:sessionId/history', async (ctx) => {
     const id = ctx.params.sessionId!;
-    ctx.body = (await runs.metricHistory(id)).map((record) => metricPointView(id, record));
+    const query = parse(HistoryQuery, ctx.query);
+    const records = await runs.metricHistory(id, { metricName: query.metric_name, startEpoch: query.start_epoch, endEpoch: query.end_epoch, maxPoints: query.max_points });
+    ctx.body = records.map((record) => metricPointView(id, record));
+  });
+
+  router.post('/:sessionId/metrics', async (ctx) => {
+    const id = ctx.params.sessionId!;
+    runs.get(id);
+    const body = parse(LogMetricsBody, ctx.request.body);
+    const accepted = await runs.logMetrics(id, 'points' in body ? body.points : [body]);
+    ctx.status = 202;
+    ctx.body = { session_id: id, accepted };
   });
 
   router.get('/:sessionId/logs', async (ctx) => {
