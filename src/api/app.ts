@@ -8,6 +8,8 @@ import { errorHandler } from './middleware/error-handler.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { buildOpenApi } from './openapi.js';
+import { docsRoutes } from './routes/docs-routes.js';
 import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
@@ -38,7 +40,10 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  for (const router of [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services)]) {
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services)];
+  let openApi: unknown;
+  const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
+  for (const router of [...apiRouters, docs]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

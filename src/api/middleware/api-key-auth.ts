@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { AppError, ErrorCode } from '../../errors.js';
 
-const PUBLIC_PATHS = new Set(['/', '/health']);
+const PUBLIC_PATHS = new Set(['/', '/health', '/openapi.json', '/docs']);
+const PUBLIC_PREFIXES = ['/docs/'];
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
@@ -13,7 +14,7 @@ const digest = (key: string) => createHash('sha256').update(key).digest();
 export function apiKeyAuth(keys: readonly string[]) {
   const digests = keys.map(digest);
   return async (ctx: Context, next: Next) => {
-    if (PUBLIC_PATHS.has(ctx.path)) return next();
+    if (PUBLIC_PATHS.has(ctx.path) || PUBLIC_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return next();
     const presented = presentedKey(ctx);
     if (presented === null) {
       ctx.set('WWW-Authenticate', 'Bearer');

@@ -1,0 +1,51 @@
+import type { ZodType } from 'zod';
+import { CreateSessionBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+
+export interface RouteDoc {
+  summary: string;
+  tag: string;
+  query?: ZodType;
+  body?: ZodType;
+  /** Success status, when not 200. */
+  status?: number;
+  public?: boolean;
+  stream?: boolean;
+}
+
+/**
+ * One entry per route, keyed `METHOD /path` as registered with the router. The request schemas are
+ * the very objects that validate requests; the OpenAPI document is built from them, and a test
+ * checks that every registered route has an entry here.
+ */
+export const ROUTE_DOCS: Record<string, RouteDoc> = {
+  'GET /': { summary: 'Service name and version', tag: 'health', public: true },
+  'GET /health': { summary: 'Liveness check', tag: 'health', public: true },
+  'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
+  'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },
+  'GET /docs/:file': { summary: 'Swagger UI assets', tag: 'health', public: true },
+  'POST /api/v1/training/start': { summary: "Start a training session (seed 000 body; runs the default recipe unless 'recipe' is given)", tag: 'training', body: StartTrainingBody },
+  'GET /api/v1/training/sessions': { summary: 'List sessions, newest first (X-Total-Count header)', tag: 'training', query: ListSessionsQuery },
+  'GET /api/v1/training/queue': { summary: 'Queued sessions in start order', tag: 'training' },
+  'DELETE /api/v1/training/queue/:sessionId': { summary: 'Cancel a queued session', tag: 'training' },
+  'POST /api/v1/training/:sessionId/stop': { summary: 'Stop a session (SIGTERM, SIGKILL after the grace period); a queued one is cancelled', tag: 'training' },
+  'GET /api/v1/training/:sessionId/status': { summary: 'Status of a session', tag: 'training' },
+  'GET /api/v1/training/:sessionId/metrics': { summary: 'Latest metrics of a session', tag: 'metrics' },
+  'POST /api/v1/training/:sessionId/metrics': { summary: 'Log one metric point or a batch of up to 1000 into a running session', tag: 'metrics', body: LogMetricsBody, status: 202 },
+  'GET /api/v1/training/:sessionId/history': { summary: 'Metric history, filtered and downsampled on request', tag: 'metrics', query: HistoryQuery },
+  'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', query: LogsQuery },
+  'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true', tag: 'training', body: CreateSessionBody, status: 201 },
+  'GET /api/v1/training/sessions/:sessionId': { summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training' },
+  'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training' },
+  'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training' },
+  'GET /api/v1/training/sessions/:sessionId/metrics': { summary: 'Metric records of a session (seed 001)', tag: 'metrics', query: SessionMetricsQuery },
+  'GET /api/v1/metrics/:sessionId/history': { summary: 'History of one metric as arrays (seed 001)', tag: 'metrics', query: HistoryQuery },
+  'GET /api/v1/datasets': { summary: 'List datasets', tag: 'datasets' },
+  'GET /api/v1/datasets/:name': { summary: 'Describe a dataset', tag: 'datasets' },
+  'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes' },
+  'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes' },
+  'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000)', tag: 'system' },
+  'GET /api/v1/monitor/resources': { summary: 'Per-CPU and per-GPU readings (seed 001)', tag: 'system' },
+  'GET /api/v1/gpus': { summary: 'GPUs with the session that holds each', tag: 'system' },
+  'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', stream: true },
+  'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', stream: true },
+};
