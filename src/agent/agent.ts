@@ -14,6 +14,7 @@ import { RecipeCatalog } from '../services/recipe-catalog.js';
 import { RunExecutor } from '../services/run-executor.js';
 import { RunService } from '../services/run-service.js';
 import { RunStreamService } from '../services/run-stream-service.js';
+import { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import { Scheduler } from '../services/scheduler.js';
 import { RunFiles } from '../store/run-files.js';
 import { RunPaths } from '../store/run-paths.js';
@@ -64,12 +65,13 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const runs = new RunService({ store, recipes, datasets, registry, files, executor, scheduler, events, gpuInventory, defaultRecipe: config.defaultRecipe, stopWaitMs: config.stopGraceMs + 5000 });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
+  const prometheus = new PrometheusMetrics({ runs, system, events });
 
   await executor.reattachAll();
   await scheduler.tick();
 
   const version = readPackageVersion();
-  const app = createApp({ runs, streams, recipes, datasets, plugins: registry, gpus, system, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, logger });
+  const app = createApp({ runs, streams, prometheus, recipes, datasets, plugins: registry, gpus, system, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, logger });
   let server: Server | null = null;
 
   const agent: Agent = {

@@ -10,6 +10,8 @@ import { healthRoutes } from './routes/health-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRoutes } from './routes/docs-routes.js';
+import { requestMetrics } from './middleware/request-metrics.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
@@ -25,6 +27,7 @@ export interface AppOptions {
 export function createApp(services: ApiServices, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
+  app.use(requestMetrics(services.prometheus));
   app.use(errorHandler(options.logger));
   app.use(apiKeyAuth(options.apiKeys));
   app.use(requireJsonBodies());
@@ -40,7 +43,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

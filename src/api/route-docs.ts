@@ -20,6 +20,7 @@ export interface RouteDoc {
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /': { summary: 'Service name and version', tag: 'health', public: true },
   'GET /health': { summary: 'Liveness check', tag: 'health', public: true },
+  'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },
   'GET /docs/:file': { summary: 'Swagger UI assets', tag: 'health', public: true },

@@ -3,6 +3,7 @@ import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
+import type { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import type { RunService } from '../services/run-service.js';
 import type { RunStreamService } from '../services/run-stream-service.js';
 
@@ -10,6 +11,7 @@ import type { RunStreamService } from '../services/run-stream-service.js';
 export interface ApiServices {
   runs: RunService;
   streams: RunStreamService;
+  prometheus: PrometheusMetrics;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   plugins: PluginRegistry;

@@ -154,6 +154,12 @@ export class RunService {
     return { runs: newestFirst.slice(query.offset, query.offset + query.limit), total: matching.length };
   }
 
+  countByState(): Partial<Record<RunState, number>> {
+    const counts: Partial<Record<RunState, number>> = {};
+    for (const run of this.deps.store.runs) counts[run.state] = (counts[run.state] ?? 0) + 1;
+    return counts;
+  }
+
   /** GPU index → the running run that holds it. */
   gpuHolders(): Map<number, string> {
     const holders = new Map<number, string>();

@@ -1,0 +1,15 @@
+import type { Context, Next } from 'koa';
+import type { PrometheusMetrics } from '../../services/prometheus-metrics.js';
+
+/** Times each request and labels it by route template (never the raw path: ids would explode the series). */
+export function requestMetrics(metrics: PrometheusMetrics) {
+  return async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      metrics.observeRequest(ctx.method, String(route), ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
