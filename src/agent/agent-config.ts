@@ -23,6 +23,7 @@ export const ConfigFileSchema = z
     stop_grace_seconds: z.number().min(0).max(3600).optional(),
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
+    rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     plugins: z
       .object({
@@ -54,6 +55,7 @@ export interface AgentConfig {
   configDir: string;
   nvidiaSmi: string;
   sampleIntervalMs: number;
+  rateLimitPerMinute: number;
 }
 
 /** Flags as given on the command line; absent ones fall through to the environment, then the file. */
@@ -116,6 +118,7 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     plugins: { load: file.plugins?.load ?? [], config: file.plugins?.config ?? {} },
     configDir,
     nvidiaSmi: env.TRAINER_NVIDIA_SMI ?? 'nvidia-smi',
+    rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };
 }

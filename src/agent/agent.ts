@@ -71,7 +71,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await scheduler.tick();
 
   const version = readPackageVersion();
-  const app = createApp({ runs, streams, prometheus, recipes, datasets, plugins: registry, gpus, system, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, logger });
+  const app = createApp({ runs, streams, prometheus, recipes, datasets, plugins: registry, gpus, system, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
 
   const agent: Agent = {

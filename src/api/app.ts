@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
@@ -21,6 +22,7 @@ import type { ApiServices } from './services.js';
 export interface AppOptions {
   apiKeys: readonly string[];
   bodyLimitKb: number;
+  rateLimitPerMinute: number;
   logger: Logger;
 }
 
@@ -30,6 +32,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.use(requestMetrics(services.prometheus));
   app.use(errorHandler(options.logger));
   app.use(apiKeyAuth(options.apiKeys));
+  app.use(rateLimit(options.rateLimitPerMinute));
   app.use(requireJsonBodies());
   app.use(
     bodyParser({

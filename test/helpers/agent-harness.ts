@@ -26,7 +26,7 @@ export interface TestAgent {
 export async function startTestAgent(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestAgent> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trainer-test-')));
-  const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', ...options.env };
+  const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', ...options.env };
   const config = resolveAgentConfig({ dataDir }, env);
   const agent = await createAgent(config, createLogger({ level: 'silent' }));
   const url = await agent.listen();
@@ -37,8 +37,8 @@ export async function startTestAgent(options: { env?: Record<string, string>; da
     api: (method, path, body, headers) => request(url, method, path, body, headers),
     /** Stops what the test left running (training processes outlive an agent by design), then closes. */
     async close() {
-      const running = await request(url, 'GET', '/api/v1/training/sessions?status=running&limit=1000');
-      await Promise.all((running.body as { session_id: string }[]).map((run) => request(url, 'POST', `/api/v1/training/${run.session_id}/stop`)));
+      const running = agent.runs.list({ state: 'running', limit: 1000, offset: 0 }).runs;
+      await Promise.all(running.map((run) => agent.runs.stop(run.id).catch(() => {})));
       await agent.close();
       if (ownsDataDir) await removeDir(dataDir);
     },
