@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
+import { createKeyVerifier } from '../api/key-verifier.js';
+import { attachWebSockets } from '../api/websocket.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
 import type { GpuDevice } from '../monitor/nvidia-smi.js';
@@ -71,8 +73,11 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await scheduler.tick();
 
   const version = readPackageVersion();
-  const app = createApp({ runs, streams, prometheus, recipes, datasets, plugins: registry, gpus, system, version }, { apiKeys: config.apiKeys, bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const verifyKey = createKeyVerifier(config.apiKeys);
+  const apiServices = { runs, streams, prometheus, recipes, datasets, plugins: registry, gpus, system, version };
+  const app = createApp(apiServices, { verifyKey, bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
+  let closeWebSockets = () => {};
 
   const agent: Agent = {
     config,
@@ -82,6 +87,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     async listen() {
       server = createServer(app.callback());
       server.requestTimeout = 0; // long-lived streams; idle sockets are still reaped by keepAliveTimeout
+      closeWebSockets = attachWebSockets(server, apiServices, verifyKey, logger);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());
@@ -92,6 +98,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       return agent.url;
     },
     async close() {
+      closeWebSockets();
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeAllConnections();

@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
 import { AppError, ErrorCode } from '../errors.js';
+import type { Principal } from './key-verifier.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
@@ -20,7 +21,7 @@ import { trainingRoutes } from './routes/training-routes.js';
 import type { ApiServices } from './services.js';
 
 export interface AppOptions {
-  apiKeys: readonly string[];
+  verifyKey: (presented: string) => Principal | null;
   bodyLimitKb: number;
   rateLimitPerMinute: number;
   logger: Logger;
@@ -31,7 +32,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
   app.use(errorHandler(options.logger));
-  app.use(apiKeyAuth(options.apiKeys));
+  app.use(apiKeyAuth(options.verifyKey));
   app.use(rateLimit(options.rateLimitPerMinute));
   app.use(requireJsonBodies());
   app.use(

@@ -1,0 +1,80 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AppError } from '../errors.js';
+import type { Logger } from '../plugins/contract.js';
+import { parseCursor, type StreamSink } from '../services/run-stream-service.js';
+import { presentedKey, type Principal } from './key-verifier.js';
+import { SLOW_CLIENT_BYTES, toWire } from './routes/stream-routes.js';
+import type { ApiServices } from './services.js';
+
+const RUN_PATH = /^\/api\/v1\/ws\/training\/([^/]+)$/;
+const EVENTS_PATH = '/api/v1/ws/events';
+
+/**
+ * WebSocket streams (seed 001): the same events as the SSE streams, one JSON message each:
+ * `{"event": "metrics"|"log"|"status", "id": "...", "data": {...}}`. Authenticated like the REST API
+ * (`?api_key=` accepted); resume with `?last_event_id=`.
+ */
+export function attachWebSockets(server: Server, services: ApiServices, verifyKey: (presented: string) => Principal | null, logger: Logger): () => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const runMatch = RUN_PATH.exec(url.pathname);
+    if (!runMatch && url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'Not Found');
+    const key = presentedKey(url.pathname, request.headers as Record<string, string>, url.searchParams);
+    if (!key || !verifyKey(key)) return refuse(socket, 401, key ? 'Invalid API key' : 'Missing API key');
+    if (runMatch && !exists(() => services.runs.get(decodeURIComponent(runMatch[1]!)))) return refuse(socket, 404, `Session '${decodeURIComponent(runMatch[1]!)}' not found`);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const sink = webSocketSink(ws);
+      if (runMatch) {
+        services.streams
+          .openRunStream(decodeURIComponent(runMatch[1]!), parseCursor(url.searchParams.get('last_event_id')), sink)
+          .then((close) => ws.once('close', close))
+          .catch((error: Error) => {
+            logger.warn('websocket stream failed', { error: error.message });
+            ws.close(1011, 'stream failed');
+          });
+      } else {
+        ws.once('close', services.streams.openEventStream({ logs: url.searchParams.get('logs') === 'true' }, sink));
+      }
+    });
+  };
+  server.on('upgrade', onUpgrade);
+  return () => {
+    server.off('upgrade', onUpgrade);
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  };
+}
+
+function webSocketSink(ws: WebSocket): StreamSink {
+  return {
+    send(event) {
+      if (ws.readyState !== ws.OPEN) throw new Error('client gone');
+      if (ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+        ws.terminate();
+        throw new Error('slow client dropped');
+      }
+      ws.send(JSON.stringify({ event: event.type, id: event.id, data: toWire(event) }));
+    },
+    end() {
+      if (ws.readyState === ws.OPEN) ws.close(1000, 'stream ended');
+    },
+  };
+}
+
+function exists(lookup: () => unknown): boolean {
+  try {
+    lookup();
+    return true;
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
+}
+
+function refuse(socket: Duplex, status: number, detail: string): void {
+  const body = JSON.stringify({ detail });
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
