@@ -1,10 +1,13 @@
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { ApiError, TrainerClient } from '../client/trainer-client.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
-
-/** Every command but `agent` is a REST client: it gets --url, --api-key and --json from here. */
-export abstract class BaseCommand<T extends typeof Command> extends Command {
+/**
+ * Every command but `agent` is a REST client: it gets --url, --api-key and --json from here.
+ *
+ * A command parses in its own run() (`const { args, flags } = await this.parse(MyCommand)`, which
+ * merges these base flags and --json) and then asks for a client with `this.clientFor(flags)`.
+ */
+export abstract class BaseCommand extends Command {
   static enableJsonFlag = true;
 
   static baseFlags = {
@@ -12,22 +15,58 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     'api-key': Flags.string({ description: 'API key', env: 'TRAINER_API_KEY', helpGroup: 'GLOBAL' }),
   };
 
-  protected flags!: BaseFlags<T>;
-  protected client!: TrainerClient;
+  protected clientFor(flags: { url: string; 'api-key'?: string }): TrainerClient {
+    return new TrainerClient({ url: flags.url, apiKey: flags['api-key'] });
+  }
 
-  async init(): Promise<void> {
-    await super.init();
-    const { flags } = await this.parse({ flags: this.ctor.flags, baseFlags: (this.ctor as typeof BaseCommand).baseFlags, enableJsonFlag: true, args: this.ctor.args, strict: this.ctor.strict });
-    this.flags = flags as BaseFlags<T>;
-    this.client = new TrainerClient({ url: this.flags.url, apiKey: this.flags['api-key'] });
+  /**
+   * Ends the command with a one-line message on stderr (or a JSON error on stdout with --json) and
+   * the given exit code. oclif's own error printer wraps long lines; this one does not.
+   */
+  protected fail(message: string, exit: number): never {
+    const line = message.replace(/\s*\n\s*/g, ' ');
+    if (this.jsonEnabled()) this.logJson({ error: { message: line, exit } });
+    else process.stderr.write(`Error: ${line}\n`);
+    this.exit(exit);
+  }
+
+  /**
+   * For --wait and --follow: an agent that restarts does not end the runs it holds, so a poll that
+   * gets no answer is retried for a while (with one note on stderr) before the command gives up.
+   */
+  protected async retryWhileUnreachable<T>(request: () => Promise<T>, patienceMs = 60_000): Promise<T> {
+    const deadline = Date.now() + patienceMs;
+    let noted = false;
+    for (;;) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 0 || Date.now() >= deadline) throw error;
+        if (!noted) this.logToStderr(`${error.detail} Retrying for up to ${Math.round(patienceMs / 1000)} s.`);
+        noted = true;
+        await sleep(1000);
+      }
+    }
   }
 
   /** An API error becomes a one-line message and an exit code that says what kind of failure it was. */
-  protected async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof ApiError) {
-      const exitCode = error.status === 0 ? 6 : error.status === 401 || error.status === 403 ? 3 : error.status === 404 ? 4 : error.status === 409 ? 5 : error.status < 500 ? 2 : 1;
-      this.error(error.detail, { exit: exitCode });
-    }
+  protected async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error; // from fail() or exit(): already reported
+    if (error instanceof ApiError) this.fail(error.detail, exitCodeForStatus(error.status));
+    // oclif's catch takes --json's exit code from `exitCode`, which its own errors do not set
+    if (this.jsonEnabled() && error.exitCode === undefined && typeof error.oclif?.exit === 'number') error.exitCode = error.oclif.exit;
     return super.catch(error);
   }
 }
+
+/** The same mapping as the agent's error codes (src/errors.ts): 0 is "no answer at all". */
+export function exitCodeForStatus(status: number): number {
+  if (status === 0 || status === 503) return 6;
+  if (status === 401 || status === 403) return 3;
+  if (status === 404) return 4;
+  if (status === 409) return 5;
+  if (status >= 400 && status < 500) return 2;
+  return 70;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

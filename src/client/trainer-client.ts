@@ -13,6 +13,8 @@ export interface ClientOptions {
   url: string;
   apiKey?: string;
   fetch?: typeof fetch;
+  /** How long one request may take before it counts as "agent not reachable" (default 30 s). */
+  timeoutMs?: number;
 }
 
 export interface ResponseWithHeaders<T> {
@@ -35,12 +37,21 @@ export class TrainerClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+      response = await (this.options.fetch ?? fetch)(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new ApiError(0, `Cannot reach the agent at ${this.base} (${cause}). Is 'trainer agent' running? Set --url or TRAINER_URL.`);
+      throw unreachable(this.base, error);
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw unreachable(this.base, error);
+    }
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : null;
@@ -65,4 +76,163 @@ export class TrainerClient {
   async delete<T>(path: string): Promise<T> {
     return (await this.request<T>('DELETE', path)).body;
   }
+
+  // Typed helpers for the endpoints the CLI uses. Ids are path segments, so they are encoded.
+
+  /** POST /api/v1/training/sessions: a run of any recipe; params may be strings, which the agent coerces. */
+  async createSession(body: CreateSessionRequest): Promise<CreatedSession> {
+    return this.post<CreatedSession>('/api/v1/training/sessions', body);
+  }
+
+  async status(id: string): Promise<RunStatus> {
+    return this.get<RunStatus>(`/api/v1/training/${seg(id)}/status`);
+  }
+
+  async stop(id: string): Promise<StopResult> {
+    return this.post<StopResult>(`/api/v1/training/${seg(id)}/stop`);
+  }
+
+  /** The newest metric point; `epoch` and `timestamp` are null before the first one. */
+  async latestMetrics(id: string): Promise<MetricPoint> {
+    return this.get<MetricPoint>(`/api/v1/training/${seg(id)}/metrics`);
+  }
+
+  async metricHistory(id: string): Promise<MetricPoint[]> {
+    return this.get<MetricPoint[]>(`/api/v1/training/${seg(id)}/history`);
+  }
+
+  /** Without a cursor: the last `limit` lines. With one (a byte offset): up to `limit` lines after it. */
+  async logs(id: string, options: { limit?: number; cursor?: number } = {}): Promise<LogPage> {
+    const { body, headers } = await this.request<LogEntry[]>('GET', `/api/v1/training/${seg(id)}/logs`, { query: { limit: options.limit, cursor: options.cursor } });
+    const next = Number(headers.get('x-next-cursor'));
+    return { entries: body, nextCursor: Number.isFinite(next) ? next : (options.cursor ?? 0) };
+  }
+
+  async listSessions(options: { status?: string; limit?: number; offset?: number } = {}): Promise<SessionPage> {
+    const { body, headers } = await this.request<SessionSummary[]>('GET', '/api/v1/training/sessions', { query: options });
+    const total = Number(headers.get('x-total-count'));
+    return { sessions: body, total: Number.isFinite(total) ? total : body.length };
+  }
+
+  /** Queued runs in the order they will start. */
+  async queue(): Promise<SessionSummary[]> {
+    return this.get<SessionSummary[]>('/api/v1/training/queue');
+  }
+
+  async recipes(): Promise<RecipeInfo[]> {
+    return this.get<RecipeInfo[]>('/api/v1/recipes');
+  }
+}
+
+/** Status 0: no HTTP answer at all (refused, unknown host, timed out), with how to point at an agent. */
+function unreachable(base: string, error: unknown): ApiError {
+  const { name, message, cause } = error as Error & { cause?: { code?: string; message?: string } };
+  const why = name === 'TimeoutError' ? 'no answer in time' : (cause?.code ?? cause?.message ?? message);
+  return new ApiError(0, `Cannot reach the agent at ${base} (${why}). Is 'trainer agent' running there? Point at it with --url or TRAINER_URL.`);
+}
+
+const seg = (id: string) => encodeURIComponent(id);
+
+/** Run states as the agent reports them; a run in a final state never changes again. */
+export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export const FINAL_STATES: readonly string[] = ['completed', 'failed', 'stopped', 'cancelled'];
+export const isFinalState = (state: string): boolean => FINAL_STATES.includes(state);
+
+export interface CreateSessionRequest {
+  recipe?: string;
+  params?: Record<string, string | number | boolean>;
+  session_name?: string;
+  tags?: string[];
+  priority?: number;
+  gpus?: number;
+  start?: boolean;
+}
+
+export interface CreatedSession {
+  session_id: string;
+  status: RunState;
+  created_at: string;
+  recipe: string;
+  config: Record<string, unknown>;
+}
+
+export interface RunStatus {
+  session_id: string;
+  state: RunState;
+  current_epoch: number | null;
+  total_epochs: number | null;
+  start_time: string | null;
+  end_time: string | null;
+  error_message: string | null;
+  recipe: string;
+  backend: string;
+  priority: number;
+  gpus: number;
+  gpu_ids: number[];
+  exit_code: number | null;
+  end_reason: string | null;
+  queued_at: string | null;
+}
+
+export interface SessionSummary {
+  session_id: string;
+  session_name: string | null;
+  config: Record<string, unknown>;
+  status: RunStatus;
+  created_at: string;
+  tags: string[];
+}
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** X-Total-Count: how many runs match, across all pages. */
+  total: number;
+}
+
+export interface StopResult {
+  message: string;
+  state: RunState;
+}
+
+export interface MetricPoint {
+  session_id: string;
+  epoch: number | null;
+  timestamp: string | null;
+  [metric: string]: unknown;
+}
+
+export interface LogEntry {
+  session_id: string;
+  timestamp: string;
+  level: string;
+  message: string;
+  stream?: string;
+}
+
+export interface LogPage {
+  entries: LogEntry[];
+  /** X-Next-Cursor: the byte offset to ask for next. */
+  nextCursor: number;
+}
+
+export interface RecipeParam {
+  type: string;
+  description?: string;
+  default?: unknown;
+  min?: number;
+  max?: number;
+  values?: string[];
+  pattern?: string;
+  max_length?: number;
+}
+
+export interface RecipeInfo {
+  name: string;
+  description: string;
+  backend: string;
+  default: boolean;
+  gpus: number;
+  priority: number;
+  params: Record<string, RecipeParam>;
 }

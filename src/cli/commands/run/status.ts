@@ -1,0 +1,35 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { formatEpoch, formatFields, formatTime } from '../../format.js';
+
+export default class RunStatus extends BaseCommand {
+  static description = 'Show the state of a run: epoch, times, exit code and error.';
+
+  static examples = ['<%= config.bin %> run status sess_0123456789ab', '<%= config.bin %> run status sess_0123456789ab --json'];
+
+  static args = {
+    id: Args.string({ description: 'Session id (sess_…)', required: true }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(RunStatus);
+    const status = await this.clientFor(flags).status(args.id);
+    this.log(
+      formatFields([
+        ['session', status.session_id],
+        ['recipe', status.recipe],
+        ['state', status.state],
+        ['epoch', formatEpoch(status.current_epoch, status.total_epochs)],
+        ['queued', formatTime(status.queued_at)],
+        ['started', formatTime(status.start_time)],
+        ['ended', formatTime(status.end_time)],
+        ['gpus', status.gpu_ids?.length ? `${status.gpus} (${status.gpu_ids.join(',')})` : status.gpus],
+        ['priority', status.priority],
+        ['exit code', status.exit_code],
+        ['end reason', status.end_reason],
+        ['error', status.error_message],
+      ]),
+    );
+    return status;
+  }
+}
