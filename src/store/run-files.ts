@@ -24,27 +24,40 @@ export class RunFiles {
     return { records: records.slice(-limit), nextCursor: size - Buffer.byteLength(text) + Buffer.byteLength(complete) };
   }
 
-  /** Up to `limit` log records starting at byte offset `cursor`. */
+  /**
+   * Up to `limit` log records starting at byte offset `cursor`, read in 64 KiB chunks. A line longer
+   * than the page limit is skipped over rather than holding the cursor in place forever.
+   */
   async logsAfter(runId: string, cursor: number, limit: number): Promise<LogPage> {
     const handle = await openIfExists(this.paths.log(runId));
     if (!handle) return { records: [], nextCursor: cursor };
     try {
-      const buffer = Buffer.alloc(MAX_PAGE_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, cursor);
       const records: LogRecord[] = [];
-      let consumed = 0;
+      let position = cursor;
+      let carry = Buffer.alloc(0);
+      const chunk = Buffer.alloc(TAIL_CHUNK);
       while (records.length < limit) {
-        const newline = buffer.indexOf(10, consumed);
-        if (newline === -1 || newline >= bytesRead) break;
-        const line = buffer.toString('utf8', consumed, newline);
-        consumed = newline + 1;
-        try {
-          records.push(JSON.parse(line) as LogRecord);
-        } catch {
-          // a torn line is skipped
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position + carry.length);
+        if (bytesRead === 0) break;
+        const bytes = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+        let start = 0;
+        for (let newline = bytes.indexOf(10); newline !== -1 && records.length < limit; newline = bytes.indexOf(10, start)) {
+          try {
+            records.push(JSON.parse(bytes.toString('utf8', start, newline)) as LogRecord);
+          } catch {
+            // a torn line is skipped
+          }
+          start = newline + 1;
         }
+        position += start;
+        carry = Buffer.from(bytes.subarray(start));
+        if (carry.length > MAX_PAGE_BYTES) {
+          position += carry.length; // an endless line: skip what we have of it
+          carry = Buffer.alloc(0);
+        }
+        if (bytesRead < chunk.length) break;
       }
-      return { records, nextCursor: cursor + consumed };
+      return { records, nextCursor: position };
     } finally {
       await handle.close();
     }
@@ -133,17 +146,17 @@ async function readTail(path: string, lines: number): Promise<{ text: string; si
   try {
     const { size } = await handle.stat();
     let start = size;
-    let chunks: Buffer[] = [];
+    const chunks: Buffer[] = []; // newest first
     let newlines = 0;
     while (start > 0 && newlines <= lines) {
       const length = Math.min(TAIL_CHUNK, start);
       start -= length;
       const chunk = Buffer.alloc(length);
       await handle.read(chunk, 0, length, start);
-      chunks = [chunk, ...chunks];
-      for (const byte of chunk) if (byte === 10) newlines++;
+      chunks.push(chunk);
+      for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) newlines++;
     }
-    let text = Buffer.concat(chunks).toString('utf8');
+    let text = Buffer.concat(chunks.reverse()).toString('utf8');
     if (start > 0) text = text.slice(text.indexOf('\n') + 1);
     return { text, size };
   } finally {
