@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
-import { createKeyVerifier } from '../api/key-verifier.js';
 import { attachWebSockets } from '../api/websocket.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
@@ -17,6 +17,8 @@ import { RunExecutor } from '../services/run-executor.js';
 import { RunService } from '../services/run-service.js';
 import { RunStreamService } from '../services/run-stream-service.js';
 import { PrometheusMetrics } from '../services/prometheus-metrics.js';
+import { ApiKeyService } from '../services/api-key-service.js';
+import { KeyStore } from '../store/key-store.js';
 import { Scheduler } from '../services/scheduler.js';
 import { RunFiles } from '../store/run-files.js';
 import { RunPaths } from '../store/run-paths.js';
@@ -73,9 +75,9 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await scheduler.tick();
 
   const version = readPackageVersion();
-  const verifyKey = createKeyVerifier(config.apiKeys);
-  const apiServices = { runs, streams, prometheus, recipes, datasets, plugins: registry, gpus, system, version };
-  const app = createApp(apiServices, { verifyKey, bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
+  const apiServices = { runs, streams, prometheus, keys, recipes, datasets, plugins: registry, gpus, system, version };
+  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
 
@@ -87,7 +89,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     async listen() {
       server = createServer(app.callback());
       server.requestTimeout = 0; // long-lived streams; idle sockets are still reaped by keepAliveTimeout
-      closeWebSockets = attachWebSockets(server, apiServices, verifyKey, logger);
+      closeWebSockets = attachWebSockets(server, apiServices, logger);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());

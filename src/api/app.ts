@@ -2,7 +2,6 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
 import { AppError, ErrorCode } from '../errors.js';
-import type { Principal } from './key-verifier.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
@@ -13,6 +12,7 @@ import { sessionRoutes } from './routes/session-routes.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRoutes } from './routes/docs-routes.js';
 import { requestMetrics } from './middleware/request-metrics.js';
+import { keyRoutes } from './routes/key-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
@@ -21,7 +21,6 @@ import { trainingRoutes } from './routes/training-routes.js';
 import type { ApiServices } from './services.js';
 
 export interface AppOptions {
-  verifyKey: (presented: string) => Principal | null;
   bodyLimitKb: number;
   rateLimitPerMinute: number;
   logger: Logger;
@@ -32,7 +31,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
   app.use(errorHandler(options.logger));
-  app.use(apiKeyAuth(options.verifyKey));
+  app.use(apiKeyAuth((presented) => services.keys.verify(presented)));
   app.use(rateLimit(options.rateLimitPerMinute));
   app.use(requireJsonBodies());
   app.use(
@@ -47,7 +46,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

@@ -1,25 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-export interface Principal {
-  /** A prefix of the key's digest: tells keys apart (rate limits, audit), useless to recover one. */
-  id: string;
-}
-
-const digest = (key: string) => createHash('sha256').update(key).digest();
-
-/**
- * Checks a presented API key. Keys are compared as SHA-256 digests with timingSafeEqual against every
- * known key, so timing reveals neither a key nor its length.
- */
-export function createKeyVerifier(keys: readonly string[]): (presented: string) => Principal | null {
-  const digests = keys.map(digest);
-  return (presented) => {
-    const candidate = digest(presented);
-    let matched: Buffer | null = null;
-    for (const known of digests) if (timingSafeEqual(candidate, known)) matched = known;
-    return matched ? { id: matched.toString('hex').slice(0, 16) } : null;
-  };
-}
+export type { Principal } from '../services/api-key-service.js';
 
 /** A browser's EventSource and WebSocket cannot send headers: the stream paths also take `?api_key=`. */
 const QUERY_KEY_PATHS = /^\/api\/v1\/(sse|ws)\//;

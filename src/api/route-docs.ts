@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { CreateSessionBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { CreateKeyBody, CreateSessionBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -20,6 +20,9 @@ export interface RouteDoc {
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /': { summary: 'Service name and version', tag: 'health', public: true },
   'GET /health': { summary: 'Liveness check', tag: 'health', public: true },
+  'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, admin); the key is returned once', tag: 'keys', body: CreateKeyBody, status: 201 },
+  'GET /api/v1/keys': { summary: 'List API keys (never the keys themselves)', tag: 'keys' },
+  'DELETE /api/v1/keys/:keyId': { summary: 'Revoke an API key', tag: 'keys' },
   'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },

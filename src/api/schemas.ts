@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RUN_ID_PATTERN } from '../domain/run-id.js';
+import { KEY_SCOPES } from '../domain/api-key.js';
 import { RUN_STATES } from '../domain/run.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
@@ -82,3 +83,10 @@ const MetricPoint = z
 
 /** Seed 002: one point, or a batch of up to 1,000. */
 export const LogMetricsBody = z.union([MetricPoint, z.object({ points: z.array(MetricPoint).min(1).max(1000) }).strict()]);
+
+export const CreateKeyBody = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, '1-64 letters, digits, spaces, ".", "_" or "-"'),
+    scope: z.enum(KEY_SCOPES).default('read'),
+  })
+  .strict();

@@ -3,6 +3,7 @@ import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
+import type { ApiKeyService } from '../services/api-key-service.js';
 import type { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import type { RunService } from '../services/run-service.js';
 import type { RunStreamService } from '../services/run-stream-service.js';
@@ -12,6 +13,7 @@ export interface ApiServices {
   runs: RunService;
   streams: RunStreamService;
   prometheus: PrometheusMetrics;
+  keys: ApiKeyService;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   plugins: PluginRegistry;

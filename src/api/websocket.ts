@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError } from '../errors.js';
 import type { Logger } from '../plugins/contract.js';
 import { parseCursor, type StreamSink } from '../services/run-stream-service.js';
-import { presentedKey, type Principal } from './key-verifier.js';
+import { presentedKey } from './key-verifier.js';
 import { SLOW_CLIENT_BYTES, toWire } from './routes/stream-routes.js';
 import type { ApiServices } from './services.js';
 
@@ -16,14 +16,14 @@ const EVENTS_PATH = '/api/v1/ws/events';
  * `{"event": "metrics"|"log"|"status", "id": "...", "data": {...}}`. Authenticated like the REST API
  * (`?api_key=` accepted); resume with `?last_event_id=`.
  */
-export function attachWebSockets(server: Server, services: ApiServices, verifyKey: (presented: string) => Principal | null, logger: Logger): () => void {
+export function attachWebSockets(server: Server, services: ApiServices, logger: Logger): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const runMatch = RUN_PATH.exec(url.pathname);
     if (!runMatch && url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'Not Found');
     const key = presentedKey(url.pathname, request.headers as Record<string, string>, url.searchParams);
-    if (!key || !verifyKey(key)) return refuse(socket, 401, key ? 'Invalid API key' : 'Missing API key');
+    if (!key || !services.keys.verify(key)) return refuse(socket, 401, key ? 'Invalid API key' : 'Missing API key');
     if (runMatch && !exists(() => services.runs.get(decodeURIComponent(runMatch[1]!)))) return refuse(socket, 404, `Session '${decodeURIComponent(runMatch[1]!)}' not found`);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const sink = webSocketSink(ws);

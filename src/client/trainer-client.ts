@@ -119,6 +119,18 @@ export class TrainerClient {
     return this.get<SessionSummary[]>('/api/v1/training/queue');
   }
 
+  async createKey(name: string, scope: string): Promise<CreatedApiKey> {
+    return this.post<CreatedApiKey>('/api/v1/keys', { name, scope });
+  }
+
+  async listKeys(): Promise<ApiKeyInfo[]> {
+    return this.get<ApiKeyInfo[]>('/api/v1/keys');
+  }
+
+  async revokeKey(id: string): Promise<ApiKeyInfo & { message: string }> {
+    return this.delete<ApiKeyInfo & { message: string }>(`/api/v1/keys/${encodeURIComponent(id)}`);
+  }
+
   async recipes(): Promise<RecipeInfo[]> {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
@@ -235,4 +247,17 @@ export interface RecipeInfo {
   gpus: number;
   priority: number;
   params: Record<string, RecipeParam>;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  scope: 'read' | 'write' | 'admin';
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CreatedApiKey extends ApiKeyInfo {
+  key: string;
 }

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { scopeAllows } from '../../domain/api-key.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { presentedKey, type Principal } from '../key-verifier.js';
 
@@ -18,6 +19,9 @@ export function apiKeyAuth(verify: (presented: string) => Principal | null) {
     if (!principal) {
       ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new AppError(ErrorCode.Unauthorized, 'Invalid API key');
+    }
+    if (!scopeAllows(principal.scope, ctx.method, ctx.path)) {
+      throw new AppError(ErrorCode.Forbidden, `This API key ('${principal.name}') has scope '${principal.scope}', which does not allow ${ctx.method} ${ctx.path}`);
     }
     ctx.state.principal = principal;
     return next();
