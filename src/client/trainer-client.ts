@@ -131,6 +131,14 @@ export class TrainerClient {
     return this.delete<ApiKeyInfo & { message: string }>(`/api/v1/keys/${encodeURIComponent(id)}`);
   }
 
+  async systemInfo(): Promise<SystemInfo> {
+    return this.get<SystemInfo>('/api/v1/system/info');
+  }
+
+  async gpus(): Promise<GpuInfo[]> {
+    return this.get<GpuInfo[]>('/api/v1/gpus');
+  }
+
   async recipes(): Promise<RecipeInfo[]> {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
@@ -260,4 +268,31 @@ export interface ApiKeyInfo {
 
 export interface CreatedApiKey extends ApiKeyInfo {
   key: string;
+}
+
+export interface SystemInfo {
+  cpu_usage_percent: number;
+  memory_used_mb: number;
+  memory_total_mb: number;
+  memory_percent: number;
+  disk_free_gb: number;
+  disk_total_gb: number;
+  gpu_available: boolean;
+  gpu_usage_percent: number | null;
+  gpu_memory_used_mb: number | null;
+  gpu_memory_total_mb: number | null;
+  timestamp: string;
+}
+
+export interface GpuInfo {
+  index: number;
+  uuid: string;
+  name: string;
+  utilization: number | null;
+  memory_used_mb: number | null;
+  memory_total_mb: number;
+  memory_percent: number | null;
+  temperature: number | null;
+  power_w: number | null;
+  run_id: string | null;
 }
