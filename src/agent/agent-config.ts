@@ -24,6 +24,9 @@ export const ConfigFileSchema = z
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
+    alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
+    /** Alert rules, each with the body of POST /api/v1/alerts/rules; validated at start-up. */
+    alert_rules: z.array(z.unknown()).optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     plugins: z
       .object({
@@ -56,6 +59,8 @@ export interface AgentConfig {
   nvidiaSmi: string;
   sampleIntervalMs: number;
   rateLimitPerMinute: number;
+  alertEvalSeconds: number;
+  alertRules: unknown[];
 }
 
 /** Flags as given on the command line; absent ones fall through to the environment, then the file. */
@@ -118,6 +123,8 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     plugins: { load: file.plugins?.load ?? [], config: file.plugins?.config ?? {} },
     configDir,
     nvidiaSmi: env.TRAINER_NVIDIA_SMI ?? 'nvidia-smi',
+    alertEvalSeconds: positiveInt('TRAINER_ALERT_EVAL_SECONDS', env.TRAINER_ALERT_EVAL_SECONDS, 1, 3600) ?? file.alert_eval_seconds ?? 10,
+    alertRules: file.alert_rules ?? [],
     rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };

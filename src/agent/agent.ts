@@ -18,6 +18,11 @@ import { RunService } from '../services/run-service.js';
 import { RunStreamService } from '../services/run-stream-service.js';
 import { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import { ApiKeyService } from '../services/api-key-service.js';
+import { AlertService } from '../services/alert-service.js';
+import { NotificationService } from '../services/notification-service.js';
+import { AlertingStore } from '../store/alerting-store.js';
+import { startPeriodicJobs } from '../schedule/periodic-jobs.js';
+import { CreateRuleBody } from '../api/schemas.js';
 import { KeyStore } from '../store/key-store.js';
 import { Scheduler } from '../services/scheduler.js';
 import { RunFiles } from '../store/run-files.js';
@@ -70,13 +75,18 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
   const prometheus = new PrometheusMetrics({ runs, system, events });
+  const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
+  const notifications = new NotificationService(alertingStore, events);
+  const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
+  await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
 
   await executor.reattachAll();
   await scheduler.tick();
+  const stopPeriodicJobs = startPeriodicJobs({ alerts, logger, alertEvalSeconds: config.alertEvalSeconds });
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, recipes, datasets, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, recipes, datasets, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -106,6 +116,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
         server.closeAllConnections();
         await closed;
       }
+      stopPeriodicJobs();
       system.stop();
       await scheduler.tick();
       await executor.close();
@@ -113,4 +124,12 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     },
   };
   return agent;
+}
+
+function parseConfigRule(rule: unknown, index: number) {
+  const parsed = CreateRuleBody.safeParse(rule);
+  if (!parsed.success) {
+    throw new AppError(ErrorCode.Config, `Configuration error: alert_rules[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(rule)'}: ${issue.message}`).join('; ')}`);
+  }
+  return parsed.data;
 }

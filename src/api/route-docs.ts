@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { CreateKeyBody, CreateSessionBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -23,6 +23,17 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, admin); the key is returned once', tag: 'keys', body: CreateKeyBody, status: 201 },
   'GET /api/v1/keys': { summary: 'List API keys (never the keys themselves)', tag: 'keys' },
   'DELETE /api/v1/keys/:keyId': { summary: 'Revoke an API key', tag: 'keys' },
+  'GET /api/v1/alerts': { summary: 'Alerts, newest first (seed 001)', tag: 'alerts', query: AlertsQuery },
+  'POST /api/v1/alerts/:alertId/acknowledge': { summary: 'Acknowledge an active alert: it stops repeating (seed 001)', tag: 'alerts', body: AcknowledgeBody },
+  'GET /api/v1/alerts/rules': { summary: 'Alert rules', tag: 'alerts' },
+  'POST /api/v1/alerts/rules': { summary: "Create an alert rule (seed 001's threshold body, or any rule type with params)", tag: 'alerts', body: CreateRuleBody, status: 201 },
+  'DELETE /api/v1/alerts/rules/:ruleId': { summary: 'Delete an alert rule made through the API', tag: 'alerts' },
+  'GET /api/v1/alerts/silences': { summary: 'Silences in force', tag: 'alerts' },
+  'POST /api/v1/alerts/silences': { summary: 'Mute a rule or a run for a duration', tag: 'alerts', body: SilenceBody, status: 201 },
+  'DELETE /api/v1/alerts/silences/:silenceId': { summary: 'Lift a silence', tag: 'alerts' },
+  'GET /api/v1/notifications': { summary: 'The notification inbox, newest first (seed 001)', tag: 'notifications', query: NotificationsQuery },
+  'POST /api/v1/notifications/:notificationId/read': { summary: 'Mark a notification read', tag: 'notifications' },
+  'DELETE /api/v1/notifications': { summary: 'Clear all notifications', tag: 'notifications' },
   'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },

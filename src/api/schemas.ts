@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RUN_ID_PATTERN } from '../domain/run-id.js';
+import { ALERT_STATUSES, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES, SEVERITIES } from '../domain/alerting.js';
 import { KEY_SCOPES } from '../domain/api-key.js';
 import { RUN_STATES } from '../domain/run.js';
 
@@ -90,3 +91,63 @@ export const CreateKeyBody = z
     scope: z.enum(KEY_SCOPES).default('read'),
   })
   .strict();
+
+const ruleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$/, '1-128 letters, digits, spaces, ".", "_" or "-"');
+
+/**
+ * Seed 001's rule body (`name, metric, condition, threshold, severity, enabled`) is a threshold rule;
+ * any rule type takes `type` and `params`. `for_seconds`, `resolve_threshold` and
+ * `repeat_interval_seconds` are additions.
+ */
+export const CreateRuleBody = z
+  .object({
+    name: ruleName,
+    type: z.string().min(1).max(64).optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    metric: z.string().min(1).max(64).optional(),
+    condition: z.string().min(1).max(32).optional(),
+    threshold: z.number().optional(),
+    resolve_threshold: z.number().optional(),
+    severity: z.enum(SEVERITIES).default('medium'),
+    enabled: z.boolean().default(true),
+    for_seconds: z.number().min(0).max(7 * 24 * 3600).default(0),
+    repeat_interval_seconds: z.number().min(1).max(7 * 24 * 3600).default(3600),
+  })
+  .strict()
+  .transform(({ metric, condition, threshold, resolve_threshold, type, params, ...rest }) => ({
+    ...rest,
+    type: type ?? 'threshold',
+    params: params ?? Object.fromEntries(Object.entries({ metric, condition, threshold, resolve_threshold }).filter(([, value]) => value !== undefined)),
+  }));
+
+export const AlertsQuery = z.object({ status: z.enum(ALERT_STATUSES).optional(), severity: z.enum(SEVERITIES).optional() });
+
+export const AcknowledgeBody = z
+  .object({ acknowledged_by: z.string().min(1).max(256).optional(), notes: z.string().max(4096).optional() })
+  .strict();
+
+/** `duration` as `90s`, `30m`, `1h`, `2d`, or `duration_seconds`. */
+export const SilenceBody = z
+  .object({
+    rule_id: z.string().min(1).max(64).optional(),
+    run_id: z.string().min(1).max(64).optional(),
+    duration: z.string().regex(/^\d{1,6}[smhd]$/, 'a number followed by s, m, h or d').optional(),
+    duration_seconds: z.number().int().min(1).max(90 * 24 * 3600).optional(),
+    reason: z.string().max(1024).optional(),
+    created_by: z.string().max(256).optional(),
+  })
+  .strict()
+  .refine((body) => (body.rule_id ? 1 : 0) + (body.run_id ? 1 : 0) === 1, { message: 'give exactly one of rule_id or run_id' })
+  .refine((body) => (body.duration ? 1 : 0) + (body.duration_seconds ? 1 : 0) === 1, { message: 'give exactly one of duration or duration_seconds' })
+  .transform(({ duration, duration_seconds, ...rest }) => ({ ...rest, duration_seconds: duration_seconds ?? parseDuration(duration!) }));
+
+function parseDuration(text: string): number {
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[text.slice(-1) as 's' | 'm' | 'h' | 'd'];
+  return Number(text.slice(0, -1)) * unit;
+}
+
+export const NotificationsQuery = z.object({
+  type: z.enum(NOTIFICATION_TYPES).optional(),
+  priority: z.enum(NOTIFICATION_PRIORITIES).optional(),
+  unread: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+});

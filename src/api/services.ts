@@ -3,6 +3,8 @@ import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
+import type { AlertService } from '../services/alert-service.js';
+import type { NotificationService } from '../services/notification-service.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import type { RunService } from '../services/run-service.js';
@@ -14,6 +16,8 @@ export interface ApiServices {
   streams: RunStreamService;
   prometheus: PrometheusMetrics;
   keys: ApiKeyService;
+  alerts: AlertService;
+  notifications: NotificationService;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   plugins: PluginRegistry;

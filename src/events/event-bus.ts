@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { AlertRecord, NotificationRecord } from '../domain/alerting.js';
 import type { Run } from '../domain/run.js';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 
@@ -16,6 +17,9 @@ export interface AgentEvents {
   'run.cancelled': { run: Run };
   'run.metrics': { runId: string; records: MetricRecord[]; range: RecordRange };
   'run.log': { runId: string; records: LogRecord[]; range: RecordRange };
+  'alert.triggered': { alert: AlertRecord; silenced: boolean };
+  'alert.resolved': { alert: AlertRecord; silenced: boolean };
+  'notification.created': { notification: NotificationRecord };
 }
 export type AgentEventName = keyof AgentEvents;
 

@@ -1,7 +1,10 @@
 import type { ZodType } from 'zod';
 import type { BackendHandle } from '../domain/run.js';
 import type { Recipe } from '../domain/recipe.js';
-import type { ExitRecord } from '../domain/run-records.js';
+import type { AlertFinding } from '../domain/alerting.js';
+import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
+
+export type { AlertFinding };
 
 /** Bumped when a contract below changes incompatibly; the registry refuses plugins built for another. */
 export const PLUGIN_API_VERSION = 1;
@@ -68,19 +71,41 @@ export interface TrainingBackend {
   close?(): Promise<void>;
 }
 
-// The contracts below are filled in by the alerting and notification work; their shapes are fixed here
-// so that third-party plugins can be written against them.
-export interface AlertFinding {
-  key: string;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  message: string;
-  value?: number;
-  threshold?: number;
-  runId?: string;
+/** What alert rules see: the machine's latest reading and every running run. Plain data. */
+export interface AlertSnapshot {
+  now: string;
+  system: {
+    cpu_percent: number;
+    memory_percent: number;
+    disk_percent: number;
+    gpus: { index: number; name: string; utilization: number | null; memory_percent: number | null; temperature: number | null; power_w: number | null }[];
+  } | null;
+  runs: RunSnapshot[];
 }
-export interface AlertRule {
-  evaluate(snapshot: unknown, now: Date): AlertFinding[];
+
+export interface RunSnapshot {
+  id: string;
+  recipe: string;
+  state: string;
+  gpu_ids: number[];
+  started_at: string | null;
+  /** When the run last printed a line or a metric (or started). */
+  last_output_at: string | null;
+  latest: MetricRecord | null;
+  /** The last metric records (up to a few hundred), oldest first. */
+  recent: MetricRecord[];
 }
+
+/**
+ * An alert rule type. `evaluate` is pure: it reports what is wrong now; the agent's engine owns
+ * `for`, repeats, acknowledgements, silences and resolution. `active` holds the keys that are
+ * firing, so that a rule can apply hysteresis (resolve only below a lower threshold).
+ */
+export interface AlertRule<Params = unknown> {
+  paramsSchema: ZodType<Params>;
+  evaluate(params: Params, snapshot: AlertSnapshot, active: ReadonlySet<string>): AlertFinding[];
+}
+
 export interface DeliveryResult {
   ok: boolean;
   status?: number;

@@ -28,11 +28,16 @@ export interface RunExecutorDeps {
 
 interface ActiveRun {
   follower: RunFollower;
+  /** The last metric records, for alert rules (bounded). */
+  recent: MetricRecord[];
+  lastOutputAt: string;
   backend: TrainingBackend;
   latest: MetricRecord | null;
   lastError: string | null;
   done: Promise<Run>;
 }
+
+const RECENT_RECORDS = 500;
 
 /** Starts runs on their backends, follows their output while they run, and records how they ended. */
 export class RunExecutor {
@@ -132,6 +137,12 @@ export class RunExecutor {
     return this.active.get(runId)?.follower.offsets;
   }
 
+  /** What alert rules need of an active run; undefined when the run is not active. */
+  activity(runId: string): { latest: MetricRecord | null; recent: MetricRecord[]; lastOutputAt: string } | undefined {
+    const active = this.active.get(runId);
+    return active && { latest: active.latest, recent: [...active.recent], lastOutputAt: active.lastOutputAt };
+  }
+
   latestMetrics(runId: string): MetricRecord | null | undefined {
     return this.active.get(runId)?.latest;
   }
@@ -145,15 +156,19 @@ export class RunExecutor {
 
   private follow(run: Run, backend: TrainingBackend, started: RunningRun, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
     const { store, events, paths } = this.deps;
-    const entry = { latest, lastError: null } as ActiveRun;
+    const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString() } as unknown as ActiveRun;
     const follower = new RunFollower(paths, run.id, {
       onMetrics: (records, range) => {
         entry.latest = foldLatest(entry.latest, records);
+        entry.recent.push(...records.slice(-RECENT_RECORDS));
+        if (entry.recent.length > RECENT_RECORDS) entry.recent.splice(0, entry.recent.length - RECENT_RECORDS);
+        entry.lastOutputAt = new Date().toISOString();
         const epoch = entry.latest?.epoch;
         if (typeof epoch === 'number') store.patchInMemory(run.id, { current_epoch: epoch });
         events.emit('run.metrics', { runId: run.id, records, range });
       },
       onLogs: (records, range) => {
+        entry.lastOutputAt = new Date().toISOString();
         for (const record of records) if (record.stream !== 'agent' && (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL')) entry.lastError = record.message;
         events.emit('run.log', { runId: run.id, records, range });
       },

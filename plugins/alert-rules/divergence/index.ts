@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+
+const ParamsSchema = z
+  .object({
+    metric: z.string().min(1).max(128).default('loss'),
+    /** Alert when the latest value is this many percent above the lowest in the window. */
+    percent: z.number().positive().max(1_000_000),
+    window: z.number().int().min(2).max(1000).default(20),
+  })
+  .strict();
+type Params = z.infer<typeof ParamsSchema>;
+
+/** A loss climbing away from its best: the run is diverging. */
+class DivergenceRule implements AlertRule<Params> {
+  readonly paramsSchema = ParamsSchema;
+
+  evaluate(params: Params, snapshot: AlertSnapshot): AlertFinding[] {
+    const findings: AlertFinding[] = [];
+    for (const run of snapshot.runs) {
+      const values = run.recent.map((record) => record[params.metric]).filter((value): value is number => typeof value === 'number').slice(-params.window);
+      if (values.length < 2) continue;
+      const lowest = Math.min(...values);
+      const latest = values[values.length - 1]!;
+      if (lowest <= 0) continue;
+      const rise = ((latest - lowest) / lowest) * 100;
+      if (rise >= params.percent) findings.push({ key: `run:${run.id}`, runId: run.id, message: `run ${run.id}: ${params.metric} up ${rise.toFixed(0)}% from ${lowest} to ${latest}`, value: Math.round(rise), threshold: params.percent });
+    }
+    return findings;
+  }
+}
+
+const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+  name: 'divergence',
+  kind: 'alert-rule',
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'A loss rises by X% over its lowest value in a window.',
+  configSchema: z.object({}).strict(),
+  create: () => new DivergenceRule(),
+};
+export default definition;

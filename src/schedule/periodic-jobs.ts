@@ -1,0 +1,17 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../plugins/contract.js';
+import type { AlertService } from '../services/alert-service.js';
+
+/** node-cron drives the periodic work (rule evaluation); nothing polls in a tight loop. */
+export function startPeriodicJobs(deps: { alerts: AlertService; logger: Logger; alertEvalSeconds: number }): () => void {
+  const tasks: ScheduledTask[] = [];
+  const every = (seconds: number) => (seconds < 60 ? `*/${Math.max(1, Math.round(seconds))} * * * * *` : `0 */${Math.max(1, Math.round(seconds / 60))} * * * *`);
+  tasks.push(
+    cron.schedule(every(deps.alertEvalSeconds), () => {
+      deps.alerts.evaluate().catch((error: Error) => deps.logger.error('alert evaluation failed', { error: error.message }));
+    }, { name: 'alert-evaluation', noOverlap: true }),
+  );
+  return () => {
+    for (const task of tasks) void task.stop();
+  };
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { stepRule, type AlertAction } from '../domain/alert-lifecycle.js';
+import { isSilenced, priorityOfSeverity, type AlertRecord, type AlertRuleRecord, type AlertStatus, type Severity, type SilenceRecord } from '../domain/alerting.js';
+import { conflict, invalid, notFound } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { SystemSampler } from '../monitor/system-sampler.js';
+import type { AlertSnapshot, Logger } from '../plugins/contract.js';
+import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { AlertingStore } from '../store/alerting-store.js';
+import type { NotificationService } from './notification-service.js';
+import type { RunExecutor } from './run-executor.js';
+import type { RunService } from './run-service.js';
+
+export interface RuleInput {
+  name: string;
+  type: string;
+  params: Record<string, unknown>;
+  severity: Severity;
+  enabled: boolean;
+  for_seconds: number;
+  repeat_interval_seconds: number;
+}
+
+export interface AlertServiceDeps {
+  store: AlertingStore;
+  registry: PluginRegistry;
+  runs: RunService;
+  executor: RunExecutor;
+  system: SystemSampler;
+  events: EventBus;
+  notifications: NotificationService;
+  logger: Logger;
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+/**
+ * Evaluates the alert rules against the machine and the running runs, and keeps the alerts' life:
+ * pending → active (after `for`) → acknowledged → resolved; repeats unacknowledged alerts; one
+ * message per rule and evaluation however many things it found ("3 GPUs hot"); silences mute.
+ */
+export class AlertService {
+  private readonly pending = new Map<string, Map<string, number>>();
+  private evaluating: Promise<void> | null = null;
+
+  constructor(private readonly deps: AlertServiceDeps) {}
+
+  /** Rules from the config file: replaced on every start, so that the file stays the truth for them. */
+  async loadConfigRules(inputs: readonly RuleInput[]): Promise<void> {
+    const fromApi = this.deps.store.data.rules.filter((rule) => rule.source === 'api');
+    const fromConfig = inputs.map((input) => this.validated(input, 'config'));
+    this.deps.store.data.rules = [...fromConfig, ...fromApi];
+    await this.deps.store.save();
+  }
+
+  async createRule(input: RuleInput): Promise<AlertRuleRecord> {
+    if (this.deps.store.data.rules.some((rule) => rule.name === input.name)) throw conflict(`An alert rule named '${input.name}' already exists`);
+    const rule = this.validated(input, 'api');
+    this.deps.store.data.rules.push(rule);
+    await this.deps.store.save();
+    return rule;
+  }
+
+  listRules(): AlertRuleRecord[] {
+    return [...this.deps.store.data.rules];
+  }
+
+  async deleteRule(ruleId: string): Promise<AlertRuleRecord> {
+    const rule = this.deps.store.data.rules.find((candidate) => candidate.rule_id === ruleId);
+    if (!rule) throw notFound(`Alert rule '${ruleId}' not found`);
+    if (rule.source === 'config') throw conflict(`Alert rule '${rule.name}' comes from the config file: remove it there`);
+    this.deps.store.data.rules = this.deps.store.data.rules.filter((candidate) => candidate !== rule);
+    for (const alert of this.openAlerts(rule.rule_id)) this.resolveRecord(alert, new Date());
+    await this.deps.store.save();
+    return rule;
+  }
+
+  listAlerts(query: { status?: AlertStatus; severity?: Severity }): AlertRecord[] {
+    return this.deps.store.data.alerts.filter((alert) => (!query.status || alert.status === query.status) && (!query.severity || alert.severity === query.severity)).reverse();
+  }
+
+  async acknowledge(alertId: string, by: string | null, notes: string | null): Promise<AlertRecord> {
+    const alert = this.deps.store.data.alerts.find((candidate) => candidate.alert_id === alertId);
+    if (!alert) throw notFound(`Alert '${alertId}' not found`);
+    if (alert.status !== 'active') throw conflict(`Alert ${alertId} is ${alert.status}: only active alerts can be acknowledged`);
+    Object.assign(alert, { status: 'acknowledged', acknowledged_at: new Date().toISOString(), acknowledged_by: by, notes });
+    await this.deps.store.save();
+    return alert;
+  }
+
+  async silence(input: { rule_id?: string; run_id?: string; duration_seconds: number; reason?: string; created_by?: string }): Promise<SilenceRecord> {
+    if (input.rule_id && !this.deps.store.data.rules.some((rule) => rule.rule_id === input.rule_id)) throw notFound(`Alert rule '${input.rule_id}' not found`);
+    if (input.run_id) this.deps.runs.get(input.run_id);
+    const now = Date.now();
+    const silence: SilenceRecord = {
+      silence_id: id('silence'),
+      rule_id: input.rule_id ?? null,
+      run_id: input.run_id ?? null,
+      until: new Date(now + input.duration_seconds * 1000).toISOString(),
+      reason: input.reason ?? null,
+      created_by: input.created_by ?? null,
+      created_at: new Date(now).toISOString(),
+    };
+    this.deps.store.data.silences = [...this.deps.store.data.silences.filter((existing) => Date.parse(existing.until) > now), silence];
+    await this.deps.store.save();
+    return silence;
+  }
+
+  listSilences(): SilenceRecord[] {
+    const now = Date.now();
+    return this.deps.store.data.silences.filter((silence) => Date.parse(silence.until) > now);
+  }
+
+  async deleteSilence(silenceId: string): Promise<void> {
+    const before = this.deps.store.data.silences.length;
+    this.deps.store.data.silences = this.deps.store.data.silences.filter((silence) => silence.silence_id !== silenceId);
+    if (this.deps.store.data.silences.length === before) throw notFound(`Silence '${silenceId}' not found`);
+    await this.deps.store.save();
+  }
+
+  /** One pass over every enabled rule; overlapping calls share the pass in progress. */
+  evaluate(now = new Date()): Promise<void> {
+    this.evaluating ??= this.evaluatePass(now).finally(() => {
+      this.evaluating = null;
+    });
+    return this.evaluating;
+  }
+
+  private async evaluatePass(now: Date): Promise<void> {
+    const snapshot = this.snapshot(now);
+    let changed = false;
+    for (const rule of this.deps.store.data.rules) {
+      if (!rule.enabled) continue;
+      const open = this.openAlerts(rule.rule_id);
+      let findings;
+      try {
+        const plugin = this.deps.registry.get('alert-rule', rule.type);
+        findings = plugin.evaluate(plugin.paramsSchema.parse(rule.params), snapshot, new Set(open.map((alert) => alert.key)));
+      } catch (error) {
+        this.deps.logger.error('alert rule failed', { rule: rule.name, error: (error as Error).message });
+        continue;
+      }
+      const pending = this.pending.get(rule.rule_id) ?? new Map<string, number>();
+      this.pending.set(rule.rule_id, pending);
+      const actions = stepRule(rule, findings, pending, open, now.getTime());
+      if (actions.length > 0) changed = true;
+      await this.apply(rule, actions, now);
+    }
+    if (changed) await this.deps.store.save();
+  }
+
+  private async apply(rule: AlertRuleRecord, actions: AlertAction[], now: Date): Promise<void> {
+    const iso = now.toISOString();
+    const announce: AlertRecord[] = [];
+    const resolved: AlertRecord[] = [];
+    for (const action of actions) {
+      if (action.kind === 'fire') {
+        const alert: AlertRecord = {
+          alert_id: id('alert'),
+          rule_id: rule.rule_id,
+          rule_name: rule.name,
+          key: action.finding.key,
+          severity: rule.severity,
+          message: action.finding.message,
+          value: action.finding.value ?? null,
+          threshold: action.finding.threshold ?? null,
+          run_id: action.finding.runId ?? null,
+          status: 'active',
+          triggered_at: iso,
+          acknowledged_at: null,
+          acknowledged_by: null,
+          notes: null,
+          resolved_at: null,
+          last_notified_at: null,
+          notifications_sent: 0,
+        };
+        this.deps.store.data.alerts.push(alert);
+        announce.push(alert);
+        this.deps.events.emit('alert.triggered', { alert, silenced: this.silenced(alert, now) });
+      } else if (action.kind === 'repeat' || action.kind === 'update') {
+        Object.assign(action.alert, { message: action.finding.message, value: action.finding.value ?? null });
+        if (action.kind === 'repeat') announce.push(action.alert);
+      } else {
+        this.resolveRecord(action.alert, now);
+        resolved.push(action.alert);
+      }
+    }
+    const loud = announce.filter((alert) => !this.silenced(alert, now));
+    if (loud.length > 0) {
+      for (const alert of loud) {
+        alert.last_notified_at = iso;
+        alert.notifications_sent++;
+      }
+      const headline = loud.length === 1 ? loud[0]!.message : `${loud.length} alerts from rule ${rule.name}: ${loud.map((alert) => alert.message).join('; ')}`;
+      await this.deps.notifications.add('alert', priorityOfSeverity(rule.severity), `[${rule.severity.toUpperCase()}] ${headline}`, { rule_id: rule.rule_id, rule_name: rule.name, alert_ids: loud.map((alert) => alert.alert_id), event: 'alert_triggered' });
+    }
+    // a resolve message goes only to those who were told about the alert, once
+    const told = resolved.filter((alert) => alert.notifications_sent > 0 && !this.silenced(alert, now));
+    if (told.length > 0) {
+      const headline = told.length === 1 ? `Resolved: ${told[0]!.message}` : `Resolved ${told.length} alerts from rule ${rule.name}`;
+      await this.deps.notifications.add('alert', 'low', headline, { rule_id: rule.rule_id, rule_name: rule.name, alert_ids: told.map((alert) => alert.alert_id), event: 'alert_resolved' });
+    }
+  }
+
+  private resolveRecord(alert: AlertRecord, now: Date): void {
+    Object.assign(alert, { status: 'resolved', resolved_at: now.toISOString() });
+    this.deps.events.emit('alert.resolved', { alert, silenced: this.silenced(alert, now) });
+  }
+
+  private silenced(alert: AlertRecord, now: Date): boolean {
+    return isSilenced(this.deps.store.data.silences, alert, now);
+  }
+
+  private openAlerts(ruleId: string): AlertRecord[] {
+    return this.deps.store.data.alerts.filter((alert) => alert.rule_id === ruleId && alert.status !== 'resolved');
+  }
+
+  private snapshot(now: Date): AlertSnapshot {
+    const sample = this.deps.system.latest();
+    const running = this.deps.runs.list({ state: 'running', limit: 100_000, offset: 0 }).runs;
+    return {
+      now: now.toISOString(),
+      system: sample && { cpu_percent: sample.cpu.percent, memory_percent: sample.memory.percent, disk_percent: sample.disk.percent, gpus: sample.gpus },
+      runs: running.map((run) => {
+        const activity = this.deps.executor.activity(run.id);
+        return { id: run.id, recipe: run.recipe, state: run.state, gpu_ids: run.gpu_ids, started_at: run.started_at, last_output_at: activity?.lastOutputAt ?? run.started_at, latest: activity?.latest ?? null, recent: activity?.recent ?? [] };
+      }),
+    };
+  }
+
+  private validated(input: RuleInput, source: AlertRuleRecord['source']): AlertRuleRecord {
+    if (!this.deps.registry.has('alert-rule', input.type)) {
+      throw invalid(`Unknown alert rule type '${input.type}'. Known: ${this.deps.registry.list('alert-rule').map((plugin) => plugin.name).join(', ')}`);
+    }
+    const parsed = this.deps.registry.get('alert-rule', input.type).paramsSchema.safeParse(input.params);
+    if (!parsed.success) {
+      throw invalid(`Invalid parameters for a '${input.type}' rule: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ')}`);
+    }
+    return { rule_id: id('rule'), ...input, params: parsed.data as Record<string, unknown>, source, created_at: new Date().toISOString() };
+  }
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { NotificationPriority, NotificationRecord, NotificationType } from '../domain/alerting.js';
+import type { Run } from '../domain/run.js';
+import { notFound } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { AlertingStore } from '../store/alerting-store.js';
+
+export interface NotificationQuery {
+  type?: NotificationType;
+  priority?: NotificationPriority;
+  unread?: boolean;
+}
+
+/** The agent's own inbox (seed 001): what the dashboard shows; notifiers deliver the same messages out. */
+export class NotificationService {
+  constructor(
+    private readonly store: AlertingStore,
+    private readonly events: EventBus,
+  ) {
+    const lifecycle = (run: Run, verb: string, priority: NotificationPriority) =>
+      void this.add('training', priority, `Training session ${run.id} (${run.recipe}) ${verb}`, { session_id: run.id, recipe: run.recipe, state: run.state, error_message: run.error_message });
+    events.on('run.queued', ({ run }) => lifecycle(run, 'queued', 'low'));
+    events.on('run.started', ({ run }) => lifecycle(run, `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`, 'low'));
+    events.on('run.finished', ({ run }) => lifecycle(run, run.state === 'failed' ? `failed: ${run.error_message ?? 'unknown error'}` : run.state, run.state === 'failed' ? 'high' : 'medium'));
+  }
+
+  async add(type: NotificationType, priority: NotificationPriority, message: string, data: Record<string, unknown>): Promise<NotificationRecord> {
+    const record: NotificationRecord = { id: `notif_${randomBytes(6).toString('hex')}`, type, priority, message, data, read: false, created_at: new Date().toISOString() };
+    this.store.data.notifications.push(record);
+    await this.store.save();
+    this.events.emit('notification.created', { notification: record });
+    return record;
+  }
+
+  /** Newest first. */
+  list(query: NotificationQuery): NotificationRecord[] {
+    return this.store.data.notifications
+      .filter((record) => (!query.type || record.type === query.type) && (!query.priority || record.priority === query.priority) && (query.unread === undefined || record.read === !query.unread))
+      .reverse();
+  }
+
+  async markRead(id: string): Promise<NotificationRecord> {
+    const record = this.store.data.notifications.find((candidate) => candidate.id === id);
+    if (!record) throw notFound(`Notification '${id}' not found`);
+    record.read = true;
+    await this.store.save();
+    return record;
+  }
+
+  async clear(): Promise<number> {
+    const count = this.store.data.notifications.length;
+    this.store.data.notifications = [];
+    await this.store.save();
+    return count;
+  }
+}
