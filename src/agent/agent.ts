@@ -21,6 +21,8 @@ import { ApiKeyService } from '../services/api-key-service.js';
 import { AlertService } from '../services/alert-service.js';
 import { NotificationService } from '../services/notification-service.js';
 import { AlertingStore } from '../store/alerting-store.js';
+import { WebhookStore } from '../store/webhook-store.js';
+import { WebhookService } from '../services/webhook-service.js';
 import { startPeriodicJobs } from '../schedule/periodic-jobs.js';
 import { CreateRuleBody } from '../api/schemas.js';
 import { KeyStore } from '../store/key-store.js';
@@ -78,15 +80,16 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
+  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
 
   await executor.reattachAll();
   await scheduler.tick();
-  const stopPeriodicJobs = startPeriodicJobs({ alerts, logger, alertEvalSeconds: config.alertEvalSeconds });
+  const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, logger, alertEvalSeconds: config.alertEvalSeconds });
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, recipes, datasets, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, recipes, datasets, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -117,6 +120,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
         await closed;
       }
       stopPeriodicJobs();
+      webhooks.close();
       system.stop();
       await scheduler.tick();
       await executor.close();

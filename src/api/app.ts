@@ -15,6 +15,7 @@ import { requestMetrics } from './middleware/request-metrics.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
@@ -48,7 +49,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

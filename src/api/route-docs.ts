@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -34,6 +34,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/notifications': { summary: 'The notification inbox, newest first (seed 001)', tag: 'notifications', query: NotificationsQuery },
   'POST /api/v1/notifications/:notificationId/read': { summary: 'Mark a notification read', tag: 'notifications' },
   'DELETE /api/v1/notifications': { summary: 'Clear all notifications', tag: 'notifications' },
+  'POST /api/v1/webhooks': { summary: 'Register a webhook: url, events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved), secret', tag: 'webhooks', body: CreateWebhookBody, status: 201 },
+  'GET /api/v1/webhooks': { summary: 'Webhooks (secrets are never returned)', tag: 'webhooks' },
+  'DELETE /api/v1/webhooks/:webhookId': { summary: 'Delete a webhook; its pending deliveries are dropped', tag: 'webhooks' },
+  'POST /api/v1/webhooks/:webhookId/test': { summary: 'Send a signed test event now: success, status_code, response_time_ms', tag: 'webhooks' },
+  'GET /api/v1/webhooks/:webhookId/deliveries': { summary: 'Delivery history and pending retries of a webhook', tag: 'webhooks' },
   'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },

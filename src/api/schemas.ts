@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RUN_ID_PATTERN } from '../domain/run-id.js';
 import { ALERT_STATUSES, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES, SEVERITIES } from '../domain/alerting.js';
 import { KEY_SCOPES } from '../domain/api-key.js';
+import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
@@ -151,3 +152,15 @@ export const NotificationsQuery = z.object({
   priority: z.enum(NOTIFICATION_PRIORITIES).optional(),
   unread: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
+
+export const CreateWebhookBody = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .url()
+      .refine((url) => /^https?:\/\//i.test(url), 'only http and https URLs'),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
+    secret: z.string().min(8, 'use a secret of at least 8 characters').max(256).optional(),
+  })
+  .strict();

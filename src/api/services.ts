@@ -5,6 +5,7 @@ import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { AlertService } from '../services/alert-service.js';
 import type { NotificationService } from '../services/notification-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import type { RunService } from '../services/run-service.js';
@@ -18,6 +19,7 @@ export interface ApiServices {
   keys: ApiKeyService;
   alerts: AlertService;
   notifications: NotificationService;
+  webhooks: WebhookService;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   plugins: PluginRegistry;

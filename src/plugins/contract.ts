@@ -114,8 +114,18 @@ export interface DeliveryResult {
 export interface Notifier {
   send(message: unknown): Promise<DeliveryResult>;
 }
+export interface WebhookDelivery {
+  url: string;
+  secret: string | null;
+  event: string;
+  eventId: string;
+  createdAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** Delivers one event to one target; reports failure (never throws for a refused delivery): the outbox retries. */
 export interface Webhook {
-  deliver(event: unknown, target: unknown): Promise<DeliveryResult>;
+  deliver(delivery: WebhookDelivery): Promise<DeliveryResult>;
 }
 
 export interface InstanceByKind {

@@ -1,0 +1,50 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { PLUGIN_API_VERSION, type PluginDefinition, type Webhook, type WebhookDelivery } from '../../../src/plugins/sdk.js';
+
+const ConfigSchema = z.object({ timeout_ms: z.number().int().min(100).max(60_000).default(10_000) }).strict();
+type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Signs and POSTs an event as JSON. Headers: `X-Trainer-Event`, `X-Trainer-Event-Id` (idempotency),
+ * `X-Trainer-Timestamp` (unix seconds), and `X-Trainer-Signature: sha256=<hex>` where the HMAC-SHA256
+ * with the webhook's secret covers `<timestamp>.<raw body>`.
+ */
+export function signature(secret: string, timestamp: string, body: string): string {
+  return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+class HttpJsonWebhook implements Webhook {
+  constructor(private readonly config: Config) {}
+
+  async deliver(delivery: WebhookDelivery) {
+    const body = JSON.stringify({ event: delivery.event, event_id: delivery.eventId, created_at: delivery.createdAt, data: delivery.payload });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'trainer-webhooks/1',
+      'x-trainer-event': delivery.event,
+      'x-trainer-event-id': delivery.eventId,
+      'x-trainer-timestamp': timestamp,
+    };
+    if (delivery.secret) headers['x-trainer-signature'] = signature(delivery.secret, timestamp, body);
+    try {
+      const response = await fetch(delivery.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.config.timeout_ms), redirect: 'manual' });
+      await response.arrayBuffer().catch(() => undefined);
+      return { ok: response.status >= 200 && response.status < 300, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return { ok: false, detail: cause ?? (error as Error).message };
+    }
+  }
+}
+
+const definition: PluginDefinition<Config, Webhook> = {
+  name: 'http-json',
+  kind: 'webhook',
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'Signed JSON POST (HMAC-SHA256 over timestamp and body).',
+  configSchema: ConfigSchema,
+  create: (_context, config) => new HttpJsonWebhook(config),
+};
+export default definition;
