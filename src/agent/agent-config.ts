@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
+import type { NotificationRoute } from '../services/notification-dispatcher.js';
 
 export const TRAINER_HOME = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BUILTIN_RECIPES_DIR = join(TRAINER_HOME, 'config', 'recipes');
@@ -27,6 +28,19 @@ export const ConfigFileSchema = z
     alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
     /** Alert rules, each with the body of POST /api/v1/alerts/rules; validated at start-up. */
     alert_rules: z.array(z.unknown()).optional(),
+    /** Which notifier gets which messages: `{notifier, target, events?, min_severity?}`. */
+    notification_routes: z
+      .array(
+        z
+          .object({
+            notifier: z.string().min(1),
+            target: z.record(z.string(), z.unknown()).default({}),
+            events: z.array(z.string()).optional(),
+            min_severity: z.enum(['info', 'low', 'medium', 'high', 'critical']).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     plugins: z
       .object({
@@ -61,6 +75,7 @@ export interface AgentConfig {
   rateLimitPerMinute: number;
   alertEvalSeconds: number;
   alertRules: unknown[];
+  notificationRoutes: NotificationRoute[];
 }
 
 /** Flags as given on the command line; absent ones fall through to the environment, then the file. */
@@ -120,14 +135,31 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     stopGraceMs: Math.round((positiveInt('TRAINER_STOP_GRACE_SECONDS', env.TRAINER_STOP_GRACE_SECONDS, 0, 3600) ?? file.stop_grace_seconds ?? 10) * 1000),
     bodyLimitKb: file.body_limit_kb ?? 1024,
     logLevel: overrides.logLevel ?? (env.TRAINER_LOG_LEVEL as AgentConfig['logLevel'] | undefined) ?? file.log_level ?? 'info',
-    plugins: { load: file.plugins?.load ?? [], config: file.plugins?.config ?? {} },
+    plugins: { load: file.plugins?.load ?? [], config: { ...chatPluginConfigFromEnv(env), ...(file.plugins?.config ?? {}) } },
     configDir,
     nvidiaSmi: env.TRAINER_NVIDIA_SMI ?? 'nvidia-smi',
     alertEvalSeconds: positiveInt('TRAINER_ALERT_EVAL_SECONDS', env.TRAINER_ALERT_EVAL_SECONDS, 1, 3600) ?? file.alert_eval_seconds ?? 10,
     alertRules: file.alert_rules ?? [],
+    notificationRoutes: [...(file.notification_routes ?? []), ...chatRoutesFromEnv(env)],
     rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };
+}
+
+/** Slack's and Discord's own variable names configure their notifiers (the config file can say the same). */
+function chatPluginConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  if (env.SLACK_BOT_TOKEN || env.SLACK_API_URL) config['notifier:slack'] = { ...(env.SLACK_BOT_TOKEN && { bot_token: env.SLACK_BOT_TOKEN }), ...(env.SLACK_API_URL && { api_url: env.SLACK_API_URL }) };
+  if (env.DISCORD_TOKEN || env.DISCORD_API_URL) config['notifier:discord'] = { ...(env.DISCORD_TOKEN && { bot_token: env.DISCORD_TOKEN }), ...(env.DISCORD_API_URL && { api_url: env.DISCORD_API_URL }) };
+  return config;
+}
+
+/** SLACK_CHANNEL / DISCORD_CHANNEL: where messages go when nothing else routes them. */
+function chatRoutesFromEnv(env: NodeJS.ProcessEnv): NotificationRoute[] {
+  const routes: NotificationRoute[] = [];
+  if (env.SLACK_CHANNEL) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL } });
+  if (env.DISCORD_CHANNEL) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL } });
+  return routes;
 }
 
 function readConfigFile(path: string): z.infer<typeof ConfigFileSchema> {

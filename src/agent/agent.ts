@@ -20,6 +20,7 @@ import { PrometheusMetrics } from '../services/prometheus-metrics.js';
 import { ApiKeyService } from '../services/api-key-service.js';
 import { AlertService } from '../services/alert-service.js';
 import { NotificationService } from '../services/notification-service.js';
+import { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { WebhookService } from '../services/webhook-service.js';
@@ -78,6 +79,9 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const streams = new RunStreamService({ runs, executor, files, paths, events });
   const prometheus = new PrometheusMetrics({ runs, system, events });
   const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
+  const routeProblems = NotificationDispatcher.validateRoutes(registry, config.notificationRoutes);
+  if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);
+  const dispatcher = new NotificationDispatcher({ registry, events, logger, routes: config.notificationRoutes });
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
@@ -121,6 +125,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       }
       stopPeriodicJobs();
       webhooks.close();
+      await dispatcher.drain();
       system.stop();
       await scheduler.tick();
       await executor.close();

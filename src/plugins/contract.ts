@@ -111,8 +111,29 @@ export interface DeliveryResult {
   status?: number;
   detail?: string;
 }
-export interface Notifier {
-  send(message: unknown): Promise<DeliveryResult>;
+/** A structured message for people: every notifier renders the same fields its own way. */
+export interface NotifierMessage {
+  event: string;
+  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  title: string;
+  summary: string;
+  fields: { name: string; value: string }[];
+  /** Commands a person can run to act on it (`trainer run stop sess_…`). */
+  actions: { label: string; command: string }[];
+  runId: string | null;
+  /** Where earlier messages about the same run went (a Slack ts, a Discord message id): reply in that thread. */
+  threadRef: string | null;
+}
+
+export interface NotifierResult extends DeliveryResult {
+  /** The reference to thread later messages about the same run under. */
+  threadRef?: string;
+}
+
+/** A notifier sends a message to a target (a channel, a URL) validated by its `targetSchema`. */
+export interface Notifier<Target = unknown> {
+  targetSchema: ZodType<Target>;
+  send(message: NotifierMessage, target: Target): Promise<NotifierResult>;
 }
 export interface WebhookDelivery {
   url: string;

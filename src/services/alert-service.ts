@@ -192,13 +192,13 @@ export class AlertService {
         alert.notifications_sent++;
       }
       const headline = loud.length === 1 ? loud[0]!.message : `${loud.length} alerts from rule ${rule.name}: ${loud.map((alert) => alert.message).join('; ')}`;
-      await this.deps.notifications.add('alert', priorityOfSeverity(rule.severity), `[${rule.severity.toUpperCase()}] ${headline}`, { rule_id: rule.rule_id, rule_name: rule.name, alert_ids: loud.map((alert) => alert.alert_id), event: 'alert_triggered' });
+      await this.deps.notifications.add('alert', priorityOfSeverity(rule.severity), `[${rule.severity.toUpperCase()}] ${headline}`, { event: 'alert_triggered', severity: rule.severity, rule_id: rule.rule_id, rule_name: rule.name, alert_ids: loud.map((alert) => alert.alert_id), session_id: loud[0]!.run_id });
     }
     // a resolve message goes only to those who were told about the alert, once
     const told = resolved.filter((alert) => alert.notifications_sent > 0 && !this.silenced(alert, now));
     if (told.length > 0) {
       const headline = told.length === 1 ? `Resolved: ${told[0]!.message}` : `Resolved ${told.length} alerts from rule ${rule.name}`;
-      await this.deps.notifications.add('alert', 'low', headline, { rule_id: rule.rule_id, rule_name: rule.name, alert_ids: told.map((alert) => alert.alert_id), event: 'alert_resolved' });
+      await this.deps.notifications.add('alert', 'low', headline, { event: 'alert_resolved', severity: 'info', rule_id: rule.rule_id, rule_name: rule.name, alert_ids: told.map((alert) => alert.alert_id), session_id: told[0]!.run_id });
     }
   }
 

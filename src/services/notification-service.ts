@@ -17,11 +17,26 @@ export class NotificationService {
     private readonly store: AlertingStore,
     private readonly events: EventBus,
   ) {
-    const lifecycle = (run: Run, verb: string, priority: NotificationPriority) =>
-      void this.add('training', priority, `Training session ${run.id} (${run.recipe}) ${verb}`, { session_id: run.id, recipe: run.recipe, state: run.state, error_message: run.error_message });
-    events.on('run.queued', ({ run }) => lifecycle(run, 'queued', 'low'));
-    events.on('run.started', ({ run }) => lifecycle(run, `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`, 'low'));
-    events.on('run.finished', ({ run }) => lifecycle(run, run.state === 'failed' ? `failed: ${run.error_message ?? 'unknown error'}` : run.state, run.state === 'failed' ? 'high' : 'medium'));
+    const lifecycle = (run: Run, event: string, verb: string, priority: NotificationPriority) =>
+      void this.add('training', priority, `Training session ${run.id} (${run.recipe}) ${verb}`, {
+        event,
+        severity: priority === 'high' ? 'high' : 'info',
+        session_id: run.id,
+        recipe: run.recipe,
+        state: run.state,
+        gpu_ids: run.gpu_ids,
+        current_epoch: run.current_epoch,
+        total_epochs: run.total_epochs,
+        started_at: run.started_at,
+        ended_at: run.ended_at,
+        error_message: run.error_message,
+      });
+    events.on('run.queued', ({ run }) => lifecycle(run, 'training_queued', 'queued', 'low'));
+    events.on('run.started', ({ run }) => lifecycle(run, 'training_started', `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`, 'low'));
+    events.on('run.finished', ({ run }) => {
+      const event = run.state === 'completed' ? 'training_completed' : run.state === 'stopped' ? 'training_stopped' : 'training_failed';
+      lifecycle(run, event, run.state === 'failed' ? `failed: ${run.error_message ?? 'unknown error'}` : run.state, run.state === 'failed' ? 'high' : 'medium');
+    });
   }
 
   async add(type: NotificationType, priority: NotificationPriority, message: string, data: Record<string, unknown>): Promise<NotificationRecord> {
