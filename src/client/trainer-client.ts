@@ -139,6 +139,54 @@ export class TrainerClient {
     return this.get<GpuInfo[]>('/api/v1/gpus');
   }
 
+  async alerts(query: { status?: string; severity?: string } = {}): Promise<AlertInfo[]> {
+    return (await this.get<{ alerts: AlertInfo[] }>('/api/v1/alerts', query)).alerts;
+  }
+
+  async acknowledgeAlert(id: string, body: { acknowledged_by?: string; notes?: string }): Promise<AlertInfo> {
+    return this.post<AlertInfo>(`/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, body);
+  }
+
+  async silence(body: { rule_id?: string; run_id?: string; duration: string; reason?: string }): Promise<SilenceInfo> {
+    return this.post<SilenceInfo>('/api/v1/alerts/silences', body);
+  }
+
+  async rules(): Promise<AlertRuleInfo[]> {
+    return (await this.get<{ rules: AlertRuleInfo[] }>('/api/v1/alerts/rules')).rules;
+  }
+
+  async addRule(body: Record<string, unknown>): Promise<AlertRuleInfo> {
+    return this.post<AlertRuleInfo>('/api/v1/alerts/rules', body);
+  }
+
+  async removeRule(id: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/alerts/rules/${encodeURIComponent(id)}`);
+  }
+
+  async webhooks(): Promise<WebhookInfo[]> {
+    return (await this.get<{ webhooks: WebhookInfo[] }>('/api/v1/webhooks')).webhooks;
+  }
+
+  async addWebhook(body: { url: string; events: string[]; secret?: string }): Promise<WebhookInfo> {
+    return this.post<WebhookInfo>('/api/v1/webhooks', body);
+  }
+
+  async removeWebhook(id: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+
+  async testWebhook(id: string): Promise<{ success: boolean; status_code: number | null; response_time_ms: number; error: string | null }> {
+    return this.post(`/api/v1/webhooks/${encodeURIComponent(id)}/test`);
+  }
+
+  async notifications(query: { type?: string; priority?: string; unread?: boolean } = {}): Promise<NotificationInfo[]> {
+    return (await this.get<{ notifications: NotificationInfo[] }>('/api/v1/notifications', query)).notifications;
+  }
+
+  async markNotificationRead(id: string): Promise<NotificationInfo> {
+    return this.post<NotificationInfo>(`/api/v1/notifications/${encodeURIComponent(id)}/read`);
+  }
+
   async recipes(): Promise<RecipeInfo[]> {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
@@ -295,4 +343,55 @@ export interface GpuInfo {
   temperature: number | null;
   power_w: number | null;
   run_id: string | null;
+}
+
+export interface AlertInfo {
+  alert_id: string;
+  rule_id: string;
+  rule_name: string;
+  key: string;
+  severity: string;
+  message: string;
+  status: string;
+  run_id: string | null;
+  triggered_at: string;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+}
+
+export interface AlertRuleInfo {
+  rule_id: string;
+  name: string;
+  type: string;
+  params: Record<string, unknown>;
+  severity: string;
+  enabled: boolean;
+  for_seconds: number;
+  repeat_interval_seconds: number;
+  source: string;
+}
+
+export interface SilenceInfo {
+  silence_id: string;
+  rule_id: string | null;
+  run_id: string | null;
+  until: string;
+  reason: string | null;
+}
+
+export interface WebhookInfo {
+  webhook_id: string;
+  url: string;
+  events: string[];
+  created_at: string;
+  signed: boolean;
+}
+
+export interface NotificationInfo {
+  id: string;
+  type: string;
+  priority: string;
+  message: string;
+  read: boolean;
+  created_at: string;
 }
