@@ -29,6 +29,8 @@ import { CreateRuleBody } from '../api/schemas.js';
 import { KeyStore } from '../store/key-store.js';
 import { Scheduler } from '../services/scheduler.js';
 import { RunFiles } from '../store/run-files.js';
+import { MetricIndex } from '../store/metric-index.js';
+import { MetricIndexer } from '../services/metric-indexer.js';
 import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
@@ -74,7 +76,9 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const files = new RunFiles(paths);
   const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
-  const runs = new RunService({ store, recipes, datasets, registry, files, executor, scheduler, events, gpuInventory, defaultRecipe: config.defaultRecipe, stopWaitMs: config.stopGraceMs + 5000 });
+  const metricIndex = new MetricIndex(paths);
+  const metricIndexer = new MetricIndexer(metricIndex, events, logger);
+  const runs = new RunService({ store, recipes, datasets, registry, files, metricIndex, executor, scheduler, events, gpuInventory, defaultRecipe: config.defaultRecipe, stopWaitMs: config.stopGraceMs + 5000 });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
   const prometheus = new PrometheusMetrics({ runs, system, events });
@@ -124,6 +128,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
         await closed;
       }
       stopPeriodicJobs();
+      metricIndexer.close();
       webhooks.close();
       await dispatcher.drain();
       system.stop();

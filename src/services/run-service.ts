@@ -9,6 +9,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
 import type { MetricRecord } from '../domain/run-records.js';
 import { queryMetrics, type MetricQuery } from './metric-query.js';
+import type { MetricIndex } from '../store/metric-index.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
@@ -38,6 +39,7 @@ export interface RunServiceDeps {
   datasets: DatasetCatalog;
   registry: PluginRegistry;
   files: RunFiles;
+  metricIndex: MetricIndex;
   executor: RunExecutor;
   scheduler: Scheduler;
   events: EventBus;
@@ -184,8 +186,10 @@ export class RunService {
     return latestMetrics((await this.deps.files.tailMetrics(id, 50)).records);
   }
 
+  /** One metric comes from the columnar index (no JSON parsing); the whole history from the file. */
   async metricHistory(id: string, query: MetricQuery = {}): Promise<MetricRecord[]> {
     this.get(id);
+    if (query.metricName) return this.deps.metricIndex.query(id, query.metricName, query);
     return queryMetrics(await this.deps.files.readMetrics(id), query);
   }
 
