@@ -51,6 +51,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/training/:sessionId/status': { summary: 'Status of a session', tag: 'training' },
   'GET /api/v1/training/:sessionId/metrics': { summary: 'Latest metrics of a session', tag: 'metrics' },
   'POST /api/v1/training/:sessionId/metrics': { summary: 'Log one metric point or a batch of up to 1000 into a running session', tag: 'metrics', body: LogMetricsBody, status: 202 },
+  'GET /api/v1/training/:sessionId/metrics/summary': { summary: 'Per metric: current, min, max, mean, count (seed 002), kept current at ingestion', tag: 'metrics' },
   'GET /api/v1/training/:sessionId/history': { summary: 'Metric history, filtered and downsampled on request', tag: 'metrics', query: HistoryQuery },
   'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', query: LogsQuery },
   'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true', tag: 'training', body: CreateSessionBody, status: 201 },

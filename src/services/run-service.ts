@@ -9,7 +9,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
 import type { MetricRecord } from '../domain/run-records.js';
 import { queryMetrics, type MetricQuery } from './metric-query.js';
-import type { MetricIndex } from '../store/metric-index.js';
+import type { MetricIndex, MetricSummary } from '../store/metric-index.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
@@ -191,6 +191,12 @@ export class RunService {
     this.get(id);
     if (query.metricName) return this.deps.metricIndex.query(id, query.metricName, query);
     return queryMetrics(await this.deps.files.readMetrics(id), query);
+  }
+
+  /** Seed 002: per metric its current, min, max, mean and count, kept up to date at ingestion. */
+  async metricSummary(id: string): Promise<Record<string, MetricSummary>> {
+    this.get(id);
+    return this.deps.metricIndex.summary(id);
   }
 
   /** Seed 002: a script running anywhere reports metrics into a running run. */

@@ -28,6 +28,18 @@ interface IndexMeta {
   names: Record<string, string>;
   /** Floats in each column file that the meta vouches for: anything past them is a crash's leftover. */
   counts: Record<string, number>;
+  /** Running statistics per metric, updated as lines are indexed (never by rereading the history). */
+  summary: Record<string, MetricSummary>;
+}
+
+export interface MetricSummary {
+  current: number | string;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  count: number;
+  /** Values that were NaN or ±Infinity: counted, left out of min, max and mean. */
+  non_finite: number;
 }
 
 /**
@@ -40,6 +52,11 @@ export class MetricIndex {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly paths: RunPaths) {}
+
+  /** Per metric: current, min, max, mean, count — from the index's running statistics. */
+  async summary(runId: string): Promise<Record<string, MetricSummary>> {
+    return this.locked(runId, async () => (await this.update(runId)).summary ?? {});
+  }
 
   /** Indexes what was appended since the last call. */
   async refresh(runId: string): Promise<void> {
@@ -114,7 +131,7 @@ export class MetricIndex {
       await truncate(join(dir, 'rows.f64'), meta.records * ROW_FLOATS * 8).catch(() => {});
       for (const [file, count] of Object.entries(meta.counts)) await truncate(join(dir, file), count * 8).catch(() => {});
     } catch {
-      meta = { offset: 0, records: 0, names: {}, counts: {} };
+      meta = { offset: 0, records: 0, names: {}, counts: {}, summary: {} };
       await mkdir(dir, { recursive: true });
       // a half-written index from a crash is rebuilt from scratch
       for (const file of await readdir(dir)) await writeFile(join(dir, file), '');
@@ -167,6 +184,7 @@ export class MetricIndex {
         column.p.push(position);
         column.x.push(x);
         column.v.push(number);
+        foldSummary((meta.summary ??= {}), name, number);
       }
     }
     await appendFile(join(dir, 'rows.f64'), Buffer.from(new Float64Array(rows).buffer));
@@ -228,4 +246,18 @@ async function readAt(path: string, indices: readonly number[], width: number): 
   } finally {
     await handle.close();
   }
+}
+
+function foldSummary(summaries: Record<string, MetricSummary>, name: string, value: number): void {
+  const summary = (summaries[name] ??= { current: value, min: null, max: null, mean: null, count: 0, non_finite: 0 });
+  summary.count++;
+  summary.current = Number.isFinite(value) ? value : String(value);
+  if (!Number.isFinite(value)) {
+    summary.non_finite++;
+    return;
+  }
+  const finite = summary.count - summary.non_finite;
+  summary.min = summary.min === null ? value : Math.min(summary.min, value);
+  summary.max = summary.max === null ? value : Math.max(summary.max, value);
+  summary.mean = summary.mean === null ? value : summary.mean + (value - summary.mean) / finite;
 }

@@ -73,3 +73,25 @@ describe('metric logging and history queries', () => {
     }
   });
 });
+
+describe('metric summary', () => {
+  it('gives current, min, max, mean and count per metric, NaN counted apart', async () => {
+    const t = await startTestAgent();
+    try {
+      const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 4, interval_ms: 5 }, start: true })).body.session_id;
+      await waitForState(t.api, id, ['completed']);
+      const summary = (await t.api('GET', `/api/v1/training/${id}/metrics/summary`)).body;
+      expect(summary.session_id).toBe(id);
+      expect(summary.metrics.loss).toEqual({ current: 0.25, min: 0.25, max: 1, mean: expect.closeTo((1 + 0.5 + 1 / 3 + 0.25) / 4, 10), count: 4, non_finite: 0 });
+      const nan = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'nan-loss', start: true })).body.session_id;
+      const nanSummary = await waitFor(async () => {
+        const body = (await t.api('GET', `/api/v1/training/${nan}/metrics/summary`)).body;
+        return body.metrics.loss?.count === 3 ? body : null;
+      }, 'three loss values');
+      expect(nanSummary.metrics.loss).toEqual({ current: 'NaN', min: 0.7, max: 0.9, mean: expect.closeTo(0.8, 10), count: 3, non_finite: 1 });
+      expect((await t.api('GET', '/api/v1/training/sess_ffffffffffff/metrics/summary')).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -58,6 +58,11 @@ export function trainingRoutes({ runs }: ApiServices): Router {
     ctx.body = records.map((record) => metricPointView(id, record));
   });
 
+  router.get('/:sessionId/metrics/summary', async (ctx) => {
+    const id = ctx.params.sessionId!;
+    ctx.body = { session_id: id, metrics: await runs.metricSummary(id) };
+  });
+
   router.post('/:sessionId/metrics', async (ctx) => {
     const id = ctx.params.sessionId!;
     runs.get(id);
