@@ -31,6 +31,12 @@ import { Scheduler } from '../services/scheduler.js';
 import { RunFiles } from '../store/run-files.js';
 import { MetricIndex } from '../store/metric-index.js';
 import { MetricIndexer } from '../services/metric-indexer.js';
+import { WorkspaceStore } from '../store/workspace-store.js';
+import { AuditLog } from '../store/audit-log.js';
+import { AuditService } from '../services/audit-service.js';
+import { RuntimeConfigService } from '../services/runtime-config-service.js';
+import { ExperimentService } from '../services/experiment-service.js';
+import { LeaderboardService } from '../services/leaderboard-service.js';
 import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
@@ -78,7 +84,17 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);
-  const runs = new RunService({ store, recipes, datasets, registry, files, metricIndex, executor, scheduler, events, gpuInventory, defaultRecipe: config.defaultRecipe, stopWaitMs: config.stopGraceMs + 5000 });
+  const workspace = await WorkspaceStore.open(join(config.dataDir, 'workspace.json'));
+  const audit = new AuditService(new AuditLog(join(config.dataDir, 'audit.jsonl')));
+  const runtimeConfig = new RuntimeConfigService({ store: workspace, scheduler, recipes, audit, boot: { maxConcurrent: config.maxConcurrent, defaultRecipe: config.defaultRecipe } });
+  const experiments = new ExperimentService(workspace, store);
+  const leaderboard = new LeaderboardService(store);
+  const runs = new RunService({
+    store, recipes, datasets, registry, files, metricIndex, executor, scheduler, events, gpuInventory,
+    defaults: () => ({ recipe: runtimeConfig.get().default_recipe, params: runtimeConfig.get().default_params }),
+    experimentExists: (id) => experiments.exists(id),
+    stopWaitMs: config.stopGraceMs + 5000,
+  });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
   const prometheus = new PrometheusMetrics({ runs, system, events });
@@ -92,12 +108,13 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
 
   await executor.reattachAll();
+  await runtimeConfig.applyPersisted();
   await scheduler.tick();
   const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, logger, alertEvalSeconds: config.alertEvalSeconds });
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, recipes, datasets, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};

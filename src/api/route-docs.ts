@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -39,6 +39,17 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'DELETE /api/v1/webhooks/:webhookId': { summary: 'Delete a webhook; its pending deliveries are dropped', tag: 'webhooks' },
   'POST /api/v1/webhooks/:webhookId/test': { summary: 'Send a signed test event now: success, status_code, response_time_ms', tag: 'webhooks' },
   'GET /api/v1/webhooks/:webhookId/deliveries': { summary: 'Delivery history and pending retries of a webhook', tag: 'webhooks' },
+  'GET /api/v1/config': { summary: 'Runtime configuration (seed 003): max_concurrent_sessions, default_recipe, default_params', tag: 'config' },
+  'PATCH /api/v1/config': { summary: 'Change runtime configuration without a restart: validated, persisted, audited, applied at once', tag: 'config', body: PatchConfigBody },
+  'GET /api/v1/workers': { summary: 'Run slots: which run holds each and how many runs each has completed', tag: 'config' },
+  'GET /api/v1/audit': { summary: 'The audit log, newest first', tag: 'config', query: AuditQuery },
+  'POST /api/v1/experiments': { summary: 'Create an experiment', tag: 'experiments', body: CreateExperimentBody, status: 201 },
+  'GET /api/v1/experiments': { summary: 'List experiments', tag: 'experiments' },
+  'GET /api/v1/experiments/:experimentId': { summary: 'Get an experiment', tag: 'experiments' },
+  'PATCH /api/v1/experiments/:experimentId': { summary: 'Update an experiment', tag: 'experiments', body: UpdateExperimentBody },
+  'DELETE /api/v1/experiments/:experimentId': { summary: 'Delete an experiment (409 with runs unless ?detach=true)', tag: 'experiments', query: DeleteExperimentQuery },
+  'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments' },
+  'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', query: LeaderboardQuery },
   'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },

@@ -20,6 +20,7 @@ export function statusView(run: Run) {
     exit_code: run.exit_code,
     end_reason: run.end_reason,
     queued_at: run.queued_at,
+    experiment_id: run.experiment_id ?? null,
   };
 }
 

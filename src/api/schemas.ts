@@ -25,6 +25,7 @@ export const StartTrainingBody = z
     gpus: gpus.optional(),
     session_name: name.optional(),
     tags: tags.optional(),
+    experiment_id: name.optional(),
   })
   .strict();
 
@@ -38,6 +39,7 @@ export const CreateSessionBody = z
     tags: tags.optional(),
     priority: priority.optional(),
     gpus: gpus.optional(),
+    experiment_id: name.optional(),
     start: z.boolean().default(false),
   })
   .strict()
@@ -164,3 +166,31 @@ export const CreateWebhookBody = z
     secret: z.string().min(8, 'use a secret of at least 8 characters').max(256).optional(),
   })
   .strict();
+
+export const PatchConfigBody = z
+  .object({
+    max_concurrent_sessions: z.number().int().min(1, 'at least 1: with 0 no run could ever start').max(1024).optional(),
+    default_recipe: z.string().min(1).max(64).optional(),
+    default_params: z.record(z.string().max(64), z.union([z.number(), z.string().max(4096), z.boolean()])).optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one setting to change');
+
+export const AuditQuery = z.object({ limit: limit(10_000, 100) });
+
+const experimentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$/, '1-128 letters, digits, spaces, ".", "_" or "-"');
+export const CreateExperimentBody = z.object({ name: experimentName, description: z.string().max(4096).optional(), tags: tags.optional() }).strict();
+export const UpdateExperimentBody = z
+  .object({ name: experimentName.optional(), description: z.string().max(4096).optional(), tags: tags.optional() })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+export const DeleteExperimentQuery = z.object({ detach: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
+
+export const LeaderboardQuery = z.object({
+  metric: MetricNameSchema,
+  mode: z.enum(['min', 'max']).default('max'),
+  experiment: z.string().max(64).optional(),
+  recipe: z.string().max(64).optional(),
+  limit: limit(1000, 20),
+  format: z.enum(['json', 'csv']).default('json'),
+});

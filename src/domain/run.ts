@@ -37,6 +37,12 @@ export interface Run {
   error_message: string | null;
   stop_requested: boolean;
   handle: BackendHandle | null;
+  /** The run slot it occupies while running (1..max concurrent), kept after it ends for the workers view. */
+  slot?: number | null;
+  /** The experiment it belongs to, if any. */
+  experiment_id?: string | null;
+  /** The latest value of each metric when it ended: what leaderboards rank. */
+  final_metrics?: Record<string, number | string> | null;
 }
 
 const allowedTransitions: Record<RunState, readonly RunState[]> = {

@@ -55,9 +55,9 @@ export class RunExecutor {
   }
 
   /** queued → running: renders the command, starts the backend, persists its handle. */
-  async launch(queued: Run, gpuIds: number[]): Promise<void> {
+  async launch(queued: Run, gpuIds: number[], slot: number | null = null): Promise<void> {
     const { store, recipes, events } = this.deps;
-    let run = transition(queued, 'running', new Date(), { gpu_ids: gpuIds, handle: null });
+    let run = transition(queued, 'running', new Date(), { gpu_ids: gpuIds, handle: null, slot });
     await store.saveRun(run);
     const filePaths = this.filePaths(run.id);
     try {
@@ -179,15 +179,17 @@ export class RunExecutor {
       await follower.close();
       if (this.closing) return store.getRun(run.id)!;
       this.active.delete(run.id);
-      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError);
+      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest);
     });
     this.active.set(run.id, entry);
     follower.start();
   }
 
-  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null): Promise<Run> {
+  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null): Promise<Run> {
     const { state, reason, message } = classifyExit(run, exit, forcedReason, lastError);
-    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, error_message: message });
+    const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
+    const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
+    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null });
     await this.deps.store.saveRun(finished);
     this.deps.events.emit('run.finished', { run: finished });
     return finished;

@@ -23,6 +23,7 @@ export interface SubmitRequest {
   priority?: number;
   name?: string | null;
   tags?: string[];
+  experimentId?: string | null;
   /** false: seed 001's "create" (state `created`, started later); true: queue it now. */
   start: boolean;
 }
@@ -44,7 +45,9 @@ export interface RunServiceDeps {
   scheduler: Scheduler;
   events: EventBus;
   gpuInventory: readonly number[];
-  defaultRecipe: string;
+  /** The default recipe and its default parameters now (they can change at runtime). */
+  defaults: () => { recipe: string; params: Record<string, unknown> };
+  experimentExists: (id: string) => boolean;
   stopWaitMs: number;
 }
 
@@ -53,16 +56,18 @@ export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
   get defaultRecipe(): string {
-    return this.deps.defaultRecipe;
+    return this.deps.defaults().recipe;
   }
 
   async submit(request: SubmitRequest): Promise<Run> {
     const { store, events } = this.deps;
-    const recipe = this.deps.recipes.get(request.recipe ?? this.deps.defaultRecipe);
+    const defaults = this.deps.defaults();
+    const recipe = this.deps.recipes.get(request.recipe ?? defaults.recipe);
+    if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
     if (!this.deps.registry.has('backend', recipe.backend)) {
       throw invalid(`Recipe '${recipe.name}' uses backend '${recipe.backend}', which is not loaded`);
     }
-    const params = resolveParams(recipe, request.params ?? {});
+    const params = resolveParams(recipe, { ...(recipe.name === defaults.recipe ? defaults.params : {}), ...request.params });
     await this.checkDatasets(recipe, params);
     const gpus = request.gpus ?? recipe.gpus;
     if (!fitsInventory(this.deps.gpuInventory, gpus)) {
@@ -92,6 +97,9 @@ export class RunService {
       error_message: null,
       stop_requested: false,
       handle: null,
+      slot: null,
+      experiment_id: request.experimentId ?? null,
+      final_metrics: null,
     };
     if (!request.start) {
       await store.saveRun(run);
@@ -147,6 +155,23 @@ export class RunService {
     const run = this.deps.store.getRun(id);
     if (!run) throw notFound(`Session '${id}' not found`);
     return run;
+  }
+
+  /** The run slots (1..limit) and GPUs: which run holds each, and how many runs each slot has completed. */
+  workers(limit: number): { slot: number; session_id: string | null; recipe: string | null; gpu_ids: number[]; completed_runs: number }[] {
+    const completed = new Map<number, number>();
+    const holders = new Map<number, Run>();
+    for (const run of this.deps.store.runs) {
+      if (run.slot == null) continue;
+      if (run.state === 'completed') completed.set(run.slot, (completed.get(run.slot) ?? 0) + 1);
+      if (run.state === 'running') holders.set(run.slot, run);
+    }
+    const slots = Math.max(limit, ...holders.keys());
+    return Array.from({ length: slots }, (_, index) => {
+      const slot = index + 1;
+      const holder = holders.get(slot);
+      return { slot, session_id: holder?.id ?? null, recipe: holder?.recipe ?? null, gpu_ids: holder?.gpu_ids ?? [], completed_runs: completed.get(slot) ?? 0 };
+    });
   }
 
   /** Newest first. */

@@ -56,7 +56,10 @@ export class Scheduler {
       const held = new Set(running.flatMap((other) => other.gpu_ids));
       const gpuIds = allocateGpus(this.deps.gpuInventory, held, run.gpus);
       if (!gpuIds) return;
-      await this.deps.executor.launch(run, gpuIds);
+      const slots = new Set(running.map((other) => other.slot));
+      let slot = 1;
+      while (slots.has(slot)) slot++;
+      await this.deps.executor.launch(run, gpuIds, slot);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { parseJsonLines } from './jsonl.js';
+import { readTail } from './tail-read.js';
 import type { RunPaths } from './run-paths.js';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 
@@ -139,27 +140,3 @@ async function openIfExists(path: string) {
   }
 }
 
-/** Reads backwards from the end until `lines` complete lines are in hand (or the file starts). */
-async function readTail(path: string, lines: number): Promise<{ text: string; size: number }> {
-  const handle = await openIfExists(path);
-  if (!handle) return { text: '', size: 0 };
-  try {
-    const { size } = await handle.stat();
-    let start = size;
-    const chunks: Buffer[] = []; // newest first
-    let newlines = 0;
-    while (start > 0 && newlines <= lines) {
-      const length = Math.min(TAIL_CHUNK, start);
-      start -= length;
-      const chunk = Buffer.alloc(length);
-      await handle.read(chunk, 0, length, start);
-      chunks.push(chunk);
-      for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) newlines++;
-    }
-    let text = Buffer.concat(chunks.reverse()).toString('utf8');
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    return { text, size };
-  } finally {
-    await handle.close();
-  }
-}

@@ -9,8 +9,8 @@ export function trainingRoutes({ runs }: ApiServices): Router {
   const router = new Router({ prefix: '/api/v1/training' });
 
   router.post('/start', async (ctx) => {
-    const { recipe, priority, gpus, session_name, tags, ...params } = parse(StartTrainingBody, ctx.request.body);
-    const run = await runs.submit({ recipe, params, priority, gpus, name: session_name, tags, start: true });
+    const { recipe, priority, gpus, session_name, tags, experiment_id, ...params } = parse(StartTrainingBody, ctx.request.body);
+    const run = await runs.submit({ recipe, params, priority, gpus, name: session_name, tags, experimentId: experiment_id, start: true });
     const position = runs.queuePosition(run.id);
     ctx.body = {
       session_id: run.id,
