@@ -29,6 +29,8 @@ export const RecipeSchema = z
     total_epochs_param: z.string().optional(),
     /** For scripts that print text: a regex whose named groups are metric values (`epoch` included). */
     metrics_regex: z.string().optional(),
+    /** Also copy JSON metric lines into the run's log (they always go to its metrics). */
+    log_metric_lines: z.boolean().default(false),
     gpus: z.number().int().min(0).default(0),
     priority: z.number().int().min(-100).max(100).default(0),
     /** Extra options for the backend (e.g. Slurm partition); validated by the backend. */

@@ -31,6 +31,15 @@ export class RunOutputWriter {
     if (records.length > 0) writeSync(this.metricsFd, serialize(records));
   }
 
+  /** Already-serialized JSONL (one record a line, each ending in a newline). */
+  appendLogText(text: string): void {
+    if (text) writeSync(this.logFd, text);
+  }
+
+  appendMetricText(text: string): void {
+    if (text) writeSync(this.metricsFd, text);
+  }
+
   writeExit(record: ExitRecord): void {
     const temporary = `${this.paths.exit}.tmp`;
     writeFileSync(temporary, JSON.stringify(record));

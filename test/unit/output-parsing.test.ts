@@ -58,3 +58,27 @@ describe('nvidia-smi readings', () => {
     ]);
   });
 });
+
+describe('batch serialization (the supervisor hot path)', () => {
+  const ts = '2026-01-01T00:00:00.000Z';
+
+  it('stores plain numeric JSON lines as printed, with the timestamp spliced in, and keeps them out of the log', () => {
+    const { logText, metricText, points } = new OutputParser().serializeBatch(['{"epoch": 1, "loss": 0.5}', 'Epoch 1/2 completed', '{"epoch": 2, "loss": NaN, "note": "x"}'], 'stdout', ts);
+    expect(points).toBe(2);
+    expect(metricText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { ts, epoch: 1, loss: 0.5 },
+      { ts, epoch: 2, loss: 'NaN' },
+    ]);
+    expect(logText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ ts, level: 'INFO', stream: 'stdout', message: 'Epoch 1/2 completed' }]);
+  });
+
+  it('logs metric lines too when the recipe asks for it, and never trusts a line with a ts, a bad epoch or a string', () => {
+    const { logText, metricText } = new OutputParser(undefined, true).serializeBatch(['{"ts": "forged", "loss": 1}', '{"epoch": -1, "loss": 1}', '{"loss": 1, "tag": "a"}'], 'stderr', ts);
+    expect(metricText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { ts, loss: 1 },
+      { ts, loss: 1 },
+      { ts, loss: 1 },
+    ]);
+    expect(logText.trim().split('\n')).toHaveLength(3);
+  });
+});

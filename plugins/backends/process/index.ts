@@ -33,6 +33,7 @@ class ProcessBackend implements TrainingBackend {
       cwd: launch.cwd,
       paths: { log: launch.paths.log, metrics: launch.paths.metrics, exit: launch.paths.exit },
       metricsRegex: launch.recipe.metrics_regex,
+      logMetricLines: launch.recipe.log_metric_lines,
       stopGraceMs: launch.stopGraceMs,
     };
     const diagnostics = openSync(launch.paths.supervisorLog, 'a');

@@ -12,8 +12,52 @@ const HAS_NON_FINITE = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/;
 export class OutputParser {
   private readonly metricsRegex: RegExp | null;
 
-  constructor(metricsRegex?: string) {
+  /**
+   * @param logMetricLines also copy JSON metric lines into the log (off by default: they are already
+   * in the metrics file, and escaping each one again costs more than parsing it).
+   */
+  constructor(
+    metricsRegex?: string,
+    private readonly logMetricLines = false,
+  ) {
     this.metricsRegex = metricsRegex ? new RegExp(metricsRegex) : null;
+  }
+
+  /**
+   * The hot path: a batch of lines straight to JSONL text for the log and metrics files. A JSON line
+   * whose values are all finite numbers is reused as is (only the timestamp is spliced in), so the
+   * common case costs one JSON.parse and one string escape per line.
+   */
+  serializeBatch(lines: readonly string[], stream: 'stdout' | 'stderr', ts: string): { logText: string; metricText: string; points: number } {
+    const logPrefix = `{"ts":"${ts}","level":"`;
+    const logMiddle = `","stream":"${stream}","message":`;
+    const metricPrefix = `{"ts":"${ts}",`;
+    let logText = '';
+    let metricText = '';
+    let points = 0;
+    for (const line of lines) {
+      let metric: MetricRecord | null = null;
+      let fromJson = false;
+      if (line.charCodeAt(0) === 123 /* { */) {
+        const verdict = plainNumericObject(line);
+        if (verdict === true) {
+          metricText += metricPrefix + line.slice(1) + '\n';
+          points++;
+          if (this.logMetricLines) logText += logPrefix + levelOf(line, stream) + logMiddle + JSON.stringify(line) + '}\n';
+          continue;
+        }
+        metric = verdict === false ? null : toMetric(verdict, ts);
+        metric ??= metricFromJson(line, ts);
+        fromJson = metric !== null;
+      }
+      if (!metric && this.metricsRegex) metric = metricFromRegex(this.metricsRegex, line, ts);
+      if (metric) {
+        metricText += JSON.stringify(metric) + '\n';
+        points++;
+      }
+      if (!fromJson || this.logMetricLines) logText += logPrefix + levelOf(line, stream) + logMiddle + JSON.stringify(line) + '}\n';
+    }
+    return { logText, metricText, points };
   }
 
   parse(line: string, stream: 'stdout' | 'stderr', ts: string): { log: LogRecord; metric: MetricRecord | null } {
@@ -29,6 +73,31 @@ function levelOf(line: string, stream: 'stdout' | 'stderr'): string {
   const match = LEVEL_PATTERN.exec(line);
   if (match) return match[1] === 'WARN' ? 'WARNING' : match[1] === 'FATAL' ? 'CRITICAL' : match[1]!;
   return stream === 'stderr' ? 'WARNING' : 'INFO';
+}
+
+/**
+ * `true` when the line is a JSON object of finite numbers only, with no `ts` and with valid `epoch`
+ * and `step` (so it can be stored as printed); the parsed object when it is another object; `false`
+ * when it does not parse as an object (NaN-bearing lines are left to metricFromJson).
+ */
+function plainNumericObject(line: string): true | false | Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
+  const object = parsed as Record<string, unknown>;
+  let values = 0;
+  for (const key in object) {
+    const value = object[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || key === 'ts') return object;
+    if (key === 'epoch' || key === 'step') {
+      if (!Number.isInteger(value) || value < 0) return object;
+    } else values++;
+  }
+  return values > 0 ? true : object;
 }
 
 function metricFromJson(line: string, ts: string): MetricRecord | null {

@@ -8,7 +8,7 @@
  * after the grace period).
  */
 import { spawn } from 'node:child_process';
-import { RunOutputWriter, type LogRecord, type MetricRecord } from '../../../src/plugins/sdk.js';
+import { RunOutputWriter } from '../../../src/plugins/sdk.js';
 import { LineSplitter } from './line-splitter.js';
 import { OutputParser } from './output-parser.js';
 
@@ -18,6 +18,7 @@ export interface SupervisorSpec {
   cwd: string;
   paths: { log: string; metrics: string; exit: string };
   metricsRegex?: string;
+  logMetricLines?: boolean;
   stopGraceMs: number;
 }
 
@@ -36,7 +37,7 @@ async function readSpec(): Promise<SupervisorSpec> {
 
 function supervise(spec: SupervisorSpec): void {
   const writer = new RunOutputWriter(spec.paths);
-  const parser = new OutputParser(spec.metricsRegex);
+  const parser = new OutputParser(spec.metricsRegex, spec.logMetricLines);
   let stopRequested = false;
   let launchError: string | null = null;
   const now = () => new Date().toISOString();
@@ -52,16 +53,10 @@ function supervise(spec: SupervisorSpec): void {
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 
   const consume = (stream: 'stdout' | 'stderr', lines: string[]) => {
-    const logs: LogRecord[] = [];
-    const metrics: MetricRecord[] = [];
-    const ts = now();
-    for (const line of lines) {
-      const { log, metric } = parser.parse(line, stream, ts);
-      logs.push(log);
-      if (metric) metrics.push(metric);
-    }
-    writer.appendMetrics(metrics);
-    writer.appendLogs(logs);
+    if (lines.length === 0) return;
+    const { logText, metricText } = parser.serializeBatch(lines, stream, now());
+    writer.appendMetricText(metricText);
+    writer.appendLogText(logText);
   };
   for (const stream of ['stdout', 'stderr'] as const) {
     const splitter = new LineSplitter();
