@@ -100,10 +100,14 @@ export class RunFollower {
       return;
     }
     try {
-      const buffer = Buffer.alloc(READ_CHUNK);
       for (;;) {
         const position = this.emitted[kind] + this.pending[kind].length;
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        // read only what was appended: a poke per printed line must not cost a megabyte buffer
+        const { size } = await handle.stat();
+        const want = Math.min(READ_CHUNK, size - position);
+        if (want <= 0) return;
+        const buffer = Buffer.allocUnsafe(want);
+        const { bytesRead } = await handle.read(buffer, 0, want, position);
         if (bytesRead === 0) return;
         const bytes = this.pending[kind].length > 0 ? Buffer.concat([this.pending[kind], buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
         const lastNewline = bytes.lastIndexOf(10);
