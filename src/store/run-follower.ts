@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
@@ -33,6 +33,8 @@ export class RunFollower {
   /** Offset of the end of the last whole line handed to the handlers. */
   private readonly emitted: Record<Kind, number>;
   private readonly pending: Record<Kind, Buffer> = { metrics: Buffer.alloc(0), log: Buffer.alloc(0) };
+  /** Kept open while following: a poke per printed line should not cost an open and a close. */
+  private readonly handles: Record<Kind, FileHandle | null> = { metrics: null, log: null };
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
@@ -89,38 +91,35 @@ export class RunFollower {
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    for (const kind of ['metrics', 'log'] as const) {
+      await this.handles[kind]?.close().catch(() => {});
+      this.handles[kind] = null;
+    }
   }
 
   private async drain(kind: Kind): Promise<void> {
     const path = kind === 'metrics' ? this.paths.metrics(this.runId) : this.paths.log(this.runId);
-    let handle;
-    try {
-      handle = await open(path, 'r');
-    } catch {
-      return;
-    }
-    try {
-      for (;;) {
-        const position = this.emitted[kind] + this.pending[kind].length;
-        // read only what was appended: a poke per printed line must not cost a megabyte buffer
-        const { size } = await handle.stat();
-        const want = Math.min(READ_CHUNK, size - position);
-        if (want <= 0) return;
-        const buffer = Buffer.allocUnsafe(want);
-        const { bytesRead } = await handle.read(buffer, 0, want, position);
-        if (bytesRead === 0) return;
-        const bytes = this.pending[kind].length > 0 ? Buffer.concat([this.pending[kind], buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
-        const lastNewline = bytes.lastIndexOf(10);
-        this.pending[kind] = Buffer.from(bytes.subarray(lastNewline + 1));
-        if (lastNewline >= 0) {
-          const start = this.emitted[kind];
-          this.emitted[kind] = start + lastNewline + 1;
-          this.emit(kind, bytes.toString('utf8', 0, lastNewline), { start, end: this.emitted[kind] });
-        }
-        if (bytesRead < buffer.length) return;
+    if (!this.handles[kind]) this.handles[kind] = await open(path, 'r').catch(() => null);
+    const handle = this.handles[kind];
+    if (!handle) return;
+    for (;;) {
+      const position = this.emitted[kind] + this.pending[kind].length;
+      // read only what was appended: a poke per printed line must not cost a megabyte buffer
+      const { size } = await handle.stat();
+      const want = Math.min(READ_CHUNK, size - position);
+      if (want <= 0) return;
+      const buffer = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
+      if (bytesRead === 0) return;
+      const bytes = this.pending[kind].length > 0 ? Buffer.concat([this.pending[kind], buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const lastNewline = bytes.lastIndexOf(10);
+      this.pending[kind] = Buffer.from(bytes.subarray(lastNewline + 1));
+      if (lastNewline >= 0) {
+        const start = this.emitted[kind];
+        this.emitted[kind] = start + lastNewline + 1;
+        this.emit(kind, bytes.toString('utf8', 0, lastNewline), { start, end: this.emitted[kind] });
       }
-    } finally {
-      await handle.close();
+      if (bytesRead < buffer.length) return;
     }
   }
 
