@@ -187,6 +187,30 @@ export class TrainerClient {
     return this.post<NotificationInfo>(`/api/v1/notifications/${encodeURIComponent(id)}/read`);
   }
 
+  async leaderboard(query: { metric: string; mode?: string; experiment?: string; recipe?: string; limit?: number }): Promise<{ metric: string; mode: string; entries: LeaderboardEntry[] }> {
+    return this.get('/api/v1/leaderboard', query);
+  }
+
+  async leaderboardCsv(query: { metric: string; mode?: string; experiment?: string; recipe?: string; limit?: number }): Promise<string> {
+    return this.get<string>('/api/v1/leaderboard', { ...query, format: 'csv' });
+  }
+
+  async experiments(): Promise<ExperimentInfo[]> {
+    return (await this.get<{ experiments: ExperimentInfo[] }>('/api/v1/experiments')).experiments;
+  }
+
+  async createExperiment(body: { name: string; description?: string; tags?: string[] }): Promise<ExperimentInfo> {
+    return this.post<ExperimentInfo>('/api/v1/experiments', body);
+  }
+
+  async config(): Promise<RuntimeConfig> {
+    return this.get<RuntimeConfig>('/api/v1/config');
+  }
+
+  async patchConfig(changes: Partial<RuntimeConfig>): Promise<RuntimeConfig> {
+    return (await this.request<RuntimeConfig>('PATCH', '/api/v1/config', { body: changes })).body;
+  }
+
   async recipes(): Promise<RecipeInfo[]> {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
@@ -214,6 +238,7 @@ export interface CreateSessionRequest {
   tags?: string[];
   priority?: number;
   gpus?: number;
+  experiment_id?: string;
   start?: boolean;
 }
 
@@ -394,4 +419,28 @@ export interface NotificationInfo {
   message: string;
   read: boolean;
   created_at: string;
+}
+
+export interface LeaderboardEntry {
+  rank: number;
+  session_id: string;
+  recipe: string;
+  experiment_id: string | null;
+  value: number;
+  params: Record<string, unknown>;
+  ended_at: string | null;
+}
+
+export interface ExperimentInfo {
+  experiment_id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  created_at: string;
+}
+
+export interface RuntimeConfig {
+  max_concurrent_sessions: number;
+  default_recipe: string;
+  default_params: Record<string, unknown>;
 }

@@ -25,6 +25,7 @@ With --wait the command follows the run, printing a line per epoch, and exits 0 
     gpus: Flags.integer({ description: 'GPUs to allocate (default: the recipe’s)', min: 0, max: 64 }),
     priority: Flags.integer({ description: 'Queue priority, -100..100; higher starts first (default: the recipe’s)', min: -100, max: 100 }),
     name: Flags.string({ description: 'A name for the run' }),
+    experiment: Flags.string({ description: 'Experiment id to file the run under (see `trainer experiments list`)' }),
     wait: Flags.boolean({ description: 'Follow the run until it ends; exit non-zero unless it completes' }),
     'poll-interval': Flags.integer({ description: 'Milliseconds between status polls with --wait', default: 500, min: 10, hidden: true }),
   };
@@ -34,7 +35,7 @@ With --wait the command follows the run, printing a line per epoch, and exits 0 
     const params = parseParams(flags.param ?? [], (message) => this.fail(message, 2));
     const client = this.clientFor(flags);
 
-    const created = await client.createSession({ recipe: args.recipe, params, gpus: flags.gpus, priority: flags.priority, session_name: flags.name, start: true });
+    const created = await client.createSession({ recipe: args.recipe, params, gpus: flags.gpus, priority: flags.priority, session_name: flags.name, experiment_id: flags.experiment, start: true });
     const id = created.session_id;
     let position: number | null = null;
     if (created.status === 'queued') {
