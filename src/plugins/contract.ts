@@ -51,7 +51,10 @@ export interface RunLaunch {
   /** The complete environment of the training process (the agent's own, the recipe's, CUDA_VISIBLE_DEVICES, TRAINER_*). */
   env: Record<string, string>;
   cwd: string;
+  /** The local GPUs the scheduler gave the run; empty for a backend that `managesGpus`. */
   gpuIds: number[];
+  /** How many GPUs the run asked for (a backend that `managesGpus` requests them from its own resource manager). */
+  gpus: number;
   paths: RunFilePaths;
   stopGraceMs: number;
 }
@@ -63,6 +66,11 @@ export interface RunningRun {
 }
 
 export interface TrainingBackend {
+  /**
+   * The backend's own resource manager allocates GPUs (Slurm GRES): the agent neither checks a run's GPU
+   * count against this machine's GPUs nor gives it local GPU ids; `RunLaunch.gpus` says how many to ask for.
+   */
+  readonly managesGpus?: boolean;
   start(launch: RunLaunch): Promise<RunningRun>;
   /** Asks the run to stop: SIGTERM-like first, forced after `graceMs`. Resolves once the request is delivered. */
   stop(handle: BackendHandle, options: { graceMs: number }): Promise<void>;

@@ -50,6 +50,12 @@ export class RunExecutor {
     return this.active.size;
   }
 
+  /** Whether a backend allocates GPUs itself (Slurm GRES), so that its runs take no local GPU ids. */
+  backendManagesGpus(backend: string): boolean {
+    const { registry } = this.deps;
+    return registry.has('backend', backend) && registry.get('backend', backend).managesGpus === true;
+  }
+
   isActive(runId: string): boolean {
     return this.active.has(runId);
   }
@@ -80,6 +86,7 @@ export class RunExecutor {
         env: this.environmentFor(run, recipe.env, filePaths),
         cwd: filePaths.output,
         gpuIds,
+        gpus: run.gpus,
         paths: filePaths,
         stopGraceMs: this.deps.stopGraceMs,
       });

@@ -70,7 +70,7 @@ export class RunService {
     const params = resolveParams(recipe, { ...(recipe.name === defaults.recipe ? defaults.params : {}), ...request.params });
     await this.checkDatasets(recipe, params);
     const gpus = request.gpus ?? recipe.gpus;
-    if (!fitsInventory(this.deps.gpuInventory, gpus)) {
+    if (!this.deps.executor.backendManagesGpus(recipe.backend) && !fitsInventory(this.deps.gpuInventory, gpus)) {
       throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
     }
     const now = new Date().toISOString();

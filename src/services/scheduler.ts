@@ -54,7 +54,8 @@ export class Scheduler {
       const running = this.deps.store.runs.filter((other) => other.state === 'running');
       if (running.length >= this.maxConcurrent) return;
       const held = new Set(running.flatMap((other) => other.gpu_ids));
-      const gpuIds = allocateGpus(this.deps.gpuInventory, held, run.gpus);
+      // a backend with its own resource manager (Slurm) gets the GPU count, not local GPU ids
+      const gpuIds = this.deps.executor.backendManagesGpus(run.backend) ? [] : allocateGpus(this.deps.gpuInventory, held, run.gpus);
       if (!gpuIds) return;
       const slots = new Set(running.map((other) => other.slot));
       let slot = 1;

@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 
 export interface RunOutputPaths {
@@ -44,6 +44,19 @@ export class RunOutputWriter {
     const temporary = `${this.paths.exit}.tmp`;
     writeFileSync(temporary, JSON.stringify(record));
     renameSync(temporary, this.paths.exit);
+  }
+
+  /**
+   * Writes a small file of the backend's own into the run's directory, atomically (temporary file and
+   * rename): a Slurm batch script, a follower's resume state. `name` is a bare file name. Returns its path.
+   */
+  writeRunFile(name: string, content: string, mode = 0o644): string {
+    if (!/^[\w][\w.-]*$/.test(name) || basename(name) !== name) throw new Error(`not a plain file name: ${JSON.stringify(name)}`);
+    const path = join(dirname(this.paths.log), name);
+    const temporary = `${path}.tmp`;
+    writeFileSync(temporary, content, { mode });
+    renameSync(temporary, path);
+    return path;
   }
 
   close(): void {
