@@ -128,8 +128,6 @@ export class MetricIndex {
     let meta: IndexMeta;
     try {
       meta = JSON.parse(await readFile(metaPath, 'utf8')) as IndexMeta;
-      await truncate(join(dir, 'rows.f64'), meta.records * ROW_FLOATS * 8).catch(() => {});
-      for (const [file, count] of Object.entries(meta.counts)) await truncate(join(dir, file), count * 8).catch(() => {});
     } catch {
       meta = { offset: 0, records: 0, names: {}, counts: {}, summary: {} };
       await mkdir(dir, { recursive: true });
@@ -139,10 +137,19 @@ export class MetricIndex {
     const source = await open(this.paths.metrics(runId), 'r').catch(() => null);
     if (!source) return meta;
     try {
-      const buffer = Buffer.alloc(CHUNK);
       let changed = false;
+      const { size } = await source.stat();
+      if (size > meta.offset && meta.records > 0) {
+        // leftovers of a crash between appending columns and saving the meta go before new appends
+        await truncate(join(dir, 'rows.f64'), meta.records * ROW_FLOATS * 8).catch(() => {});
+        for (const [file, count] of Object.entries(meta.counts)) await truncate(join(dir, file), count * 8).catch(() => {});
+      }
       for (;;) {
-        const { bytesRead } = await source.read(buffer, 0, buffer.length, meta.offset);
+        // only what was appended since the last update: refreshes come every few seconds per run
+        const want = Math.min(CHUNK, size - meta.offset);
+        if (want <= 0) break;
+        const buffer = Buffer.allocUnsafe(want);
+        const { bytesRead } = await source.read(buffer, 0, want, meta.offset);
         if (bytesRead === 0) break;
         const lastNewline = buffer.subarray(0, bytesRead).lastIndexOf(10);
         if (lastNewline === -1) break;
