@@ -1,3 +1,5 @@
+import { EventStream, type EventStreamOptions } from './event-stream.js';
+
 /** A typed client of the agent's REST API: the only way the CLI and the dashboard talk to an agent. */
 export class ApiError extends Error {
   constructor(
@@ -108,6 +110,11 @@ export class TrainerClient {
     return { entries: body, nextCursor: Number.isFinite(next) ? next : (options.cursor ?? 0) };
   }
 
+  /** GET /api/v1/training/sessions/{id}: seed 001's detail, with the name, parameters and latest metrics. */
+  async sessionDetail(id: string): Promise<SessionDetail> {
+    return this.get<SessionDetail>(`/api/v1/training/sessions/${seg(id)}`);
+  }
+
   async listSessions(options: { status?: string; limit?: number; offset?: number } = {}): Promise<SessionPage> {
     const { body, headers } = await this.request<SessionSummary[]>('GET', '/api/v1/training/sessions', { query: options });
     const total = Number(headers.get('x-total-count'));
@@ -214,6 +221,25 @@ export class TrainerClient {
   async recipes(): Promise<RecipeInfo[]> {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
+
+  /** One metric's points (or every metric's, without a name), downsampled to `max_points` by the agent. */
+  async metricSeries(id: string, query: { metric_name?: string; max_points?: number; start_epoch?: number; end_epoch?: number }): Promise<MetricPoint[]> {
+    return this.get<MetricPoint[]>(`/api/v1/training/${seg(id)}/history`, query);
+  }
+
+  /**
+   * A Server-Sent Events stream of this agent (not started: call start()), with this client's URL and
+   * key. `/api/v1/sse/events` carries every run's `status` and `metrics` events; `/api/v1/sse/training/{id}`
+   * one run's, with its `log`.
+   */
+  stream(path: string, options: Omit<EventStreamOptions, 'url' | 'apiKey' | 'path' | 'fetch'>): EventStream {
+    return new EventStream({ ...options, url: this.base, apiKey: this.options.apiKey, path, fetch: this.options.fetch });
+  }
+
+  /** The URL this client talks to, for display. */
+  get url(): string {
+    return this.base;
+  }
 }
 
 /** Status 0: no HTTP answer at all (refused, unknown host, timed out), with how to point at an agent. */
@@ -275,6 +301,23 @@ export interface SessionSummary {
   status: RunStatus;
   created_at: string;
   tags: string[];
+}
+
+export interface SessionDetail {
+  session_id: string;
+  session_name: string | null;
+  status: RunState;
+  recipe: string;
+  config: Record<string, unknown>;
+  tags: string[];
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  current_epoch: number | null;
+  total_epochs: number | null;
+  progress: number | null;
+  latest_metrics: Record<string, unknown>;
+  error_message: string | null;
 }
 
 export interface SessionPage {

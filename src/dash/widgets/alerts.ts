@@ -1,0 +1,31 @@
+import type { DashState } from '../dash-state.js';
+import { fit, formatDuration, tag, type PanelView } from '../text.js';
+
+const SEVERITY_STYLE: Record<string, string> = { critical: 'red-bg', high: 'red-fg', medium: 'yellow-fg', low: 'cyan-fg', info: 'gray-fg' };
+const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** The agent's active alerts, most severe first, then newest. */
+export function alertsView(state: DashState, size: { width: number; height: number }): PanelView {
+  if (!state.alertsAvailable) return { label: ' Alerts ', lines: ['This agent has no alerting API.'] };
+  if (state.alerts === null) return { label: ' Alerts ', lines: ['Waiting for the agent…'] };
+  const alerts = [...state.alerts].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9) || b.triggered_at.localeCompare(a.triggered_at));
+  const label = ` Alerts · ${alerts.length} active `;
+  if (alerts.length === 0) return { label, lines: [tag('green-fg', 'No active alerts.')] };
+  // narrow panels give each alert two lines, so that its message is readable
+  const twoLines = size.width < 90 && size.height >= alerts.length * 2;
+  const lines = alerts.flatMap((alert) => {
+    const age = formatDuration(state.now - Date.parse(alert.triggered_at));
+    const head = tag(SEVERITY_STYLE[alert.severity] ?? null, fit(alert.severity.toUpperCase(), 8));
+    const what = `${alert.message}${alert.run_id ? ` (${alert.run_id})` : ''}`;
+    if (twoLines) return [`${head} ${tag('bold', fit(alert.rule_name, Math.max(0, size.width - 9 - age.length - 1)))} ${age}`, `  ${tag(null, fit(what, Math.max(0, size.width - 2)).trimEnd())}`];
+    return [`${head} ${tag(null, fit(`${alert.rule_name}: ${what}`, Math.max(0, size.width - 9 - age.length - 1)))} ${age}`];
+  });
+  if (lines.length > size.height && size.height > 0) return { label, lines: [...lines.slice(0, size.height - 1), `… ${lines.length - size.height + 1} more`] };
+  return { label, lines };
+}
+
+/** For the small tier (no alerts panel): `2 alerts` for the status line, or null. */
+export function alertsSummary(state: DashState): string | null {
+  const count = state.alerts?.length ?? 0;
+  return count === 0 ? null : `${count} alert${count === 1 ? '' : 's'}`;
+}
