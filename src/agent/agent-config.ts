@@ -23,6 +23,8 @@ export const ConfigFileSchema = z
     recipe_dirs: z.array(z.string()).optional(),
     stop_grace_seconds: z.number().min(0).max(3600).optional(),
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
+    /** The largest model or dataset upload, in MiB. */
+    upload_limit_mb: z.number().positive().max(1024 * 1024).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
     alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
@@ -66,6 +68,8 @@ export interface AgentConfig {
   recipeDirs: string[];
   stopGraceMs: number;
   bodyLimitKb: number;
+  /** Model and dataset uploads above this many bytes are refused with a 413. */
+  uploadLimitBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   plugins: { load: string[]; config: Record<string, unknown> };
   /** Where relative paths in the config file are resolved from. */
@@ -134,6 +138,7 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     recipeDirs: [BUILTIN_RECIPES_DIR, ...extraRecipeDirs],
     stopGraceMs: Math.round((positiveInt('TRAINER_STOP_GRACE_SECONDS', env.TRAINER_STOP_GRACE_SECONDS, 0, 3600) ?? file.stop_grace_seconds ?? 10) * 1000),
     bodyLimitKb: file.body_limit_kb ?? 1024,
+    uploadLimitBytes: Math.floor((positiveNumber('TRAINER_UPLOAD_LIMIT_MB', env.TRAINER_UPLOAD_LIMIT_MB, 0.001, 1024 * 1024) ?? file.upload_limit_mb ?? 2048) * 1024 * 1024),
     logLevel: overrides.logLevel ?? (env.TRAINER_LOG_LEVEL as AgentConfig['logLevel'] | undefined) ?? file.log_level ?? 'info',
     plugins: { load: file.plugins?.load ?? [], config: { ...chatPluginConfigFromEnv(env), ...(file.plugins?.config ?? {}) } },
     configDir,

@@ -12,6 +12,8 @@ import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import { DatasetCatalog } from '../services/dataset-catalog.js';
+import { ModelRegistry } from '../services/model-registry.js';
+import { BlobStore } from '../store/blob-store.js';
 import { RecipeCatalog } from '../services/recipe-catalog.js';
 import { RunExecutor } from '../services/run-executor.js';
 import { RunService } from '../services/run-service.js';
@@ -70,8 +72,11 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   if (!recipes.has(config.defaultRecipe)) {
     throw new AppError(ErrorCode.Config, `Configuration error: the default recipe '${config.defaultRecipe}' does not exist (known: ${recipes.list().map((recipe) => recipe.name).join(', ')})`);
   }
-  const datasets = new DatasetCatalog(config.datasetsDir);
   await mkdir(config.dataDir, { recursive: true });
+  const datasetBlobs = new BlobStore(config.datasetsDir);
+  const modelBlobs = new BlobStore(config.modelsDir);
+  await Promise.all([datasetBlobs.init(), modelBlobs.init()]);
+  const datasets = new DatasetCatalog(datasetBlobs, store);
   const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
   await system.start();
   const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
@@ -80,6 +85,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const events = new EventBus((event, error) => logger.error('event listener failed', { event, error: (error as Error)?.message }));
   const paths = new RunPaths(config.runsDir);
   const files = new RunFiles(paths);
+  // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
+  const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
   const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
@@ -114,7 +121,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -151,6 +158,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       system.stop();
       await scheduler.tick();
       await executor.close();
+      await models.close();
       await registry.closeAll();
     },
   };

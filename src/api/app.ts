@@ -7,6 +7,8 @@ import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
+import { datasetRoutes } from './routes/dataset-routes.js';
+import { modelRoutes } from './routes/model-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { buildOpenApi } from './openapi.js';
@@ -30,6 +32,9 @@ export interface AppOptions {
   logger: Logger;
 }
 
+/** Where multipart/form-data bodies are read (streamed by busboy); everywhere else bodies are JSON. */
+const UPLOAD_PATHS = ['/api/v1/models', '/api/v1/datasets'];
+
 export function createApp(services: ApiServices, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
@@ -37,7 +42,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.use(errorHandler(options.logger));
   app.use(apiKeyAuth((presented) => services.keys.verify(presented)));
   app.use(rateLimit(options.rateLimitPerMinute));
-  app.use(requireJsonBodies());
+  app.use(requireJsonBodies(UPLOAD_PATHS));
   app.use(
     bodyParser({
       enableTypes: ['json'],
@@ -50,7 +55,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

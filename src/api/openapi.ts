@@ -37,11 +37,12 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
       tags: [doc.tag],
       parameters,
       responses: {
-        [String(doc.status ?? 200)]: { description: 'Success', content: { [doc.stream ? 'text/event-stream' : 'application/json']: {} } },
+        [String(doc.status ?? 200)]: { description: 'Success', content: { [doc.stream ? 'text/event-stream' : doc.download ? 'application/octet-stream' : 'application/json']: doc.download ? { schema: { type: 'string', format: 'binary' } } : {} } },
         '4XX': ERROR,
       },
     };
     if (doc.public) operation.security = [];
+    if (doc.upload) operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } }, required: ['file'] } } } };
     if (doc.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } };
     (paths[openApiPath] ??= {})[method.toLowerCase()] = operation;
   }

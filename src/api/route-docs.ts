@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -10,6 +10,10 @@ export interface RouteDoc {
   status?: number;
   public?: boolean;
   stream?: boolean;
+  /** A multipart/form-data upload with the file in the field `file`. */
+  upload?: boolean;
+  /** Answers with a file (application/octet-stream), not JSON. */
+  download?: boolean;
 }
 
 /**
@@ -71,8 +75,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training' },
   'GET /api/v1/training/sessions/:sessionId/metrics': { summary: 'Metric records of a session (seed 001)', tag: 'metrics', query: SessionMetricsQuery },
   'GET /api/v1/metrics/:sessionId/history': { summary: 'History of one metric as arrays (seed 001)', tag: 'metrics', query: HistoryQuery },
-  'GET /api/v1/datasets': { summary: 'List datasets', tag: 'datasets' },
-  'GET /api/v1/datasets/:name': { summary: 'Describe a dataset', tag: 'datasets' },
+  'GET /api/v1/datasets': { summary: 'List datasets: built-in, uploaded (with format, sample_count, dimensions, row_count, column_count, columns, file_count) and files in DATASETS_DIR (seed 000)', tag: 'datasets' },
+  'GET /api/v1/datasets/:name': { summary: 'Describe a dataset (seed 000)', tag: 'datasets' },
+  'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists, 413 over upload_limit_mb", tag: 'datasets', query: DatasetUploadQuery, upload: true },
+  'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file", tag: 'datasets', download: true },
+  'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset (built-in ones cannot be deleted: 409)', tag: 'datasets' },
+  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000)', tag: 'models' },
+  'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', query: ModelUploadQuery, upload: true },
+  'GET /api/v1/models/:name': { summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', download: true },
+  'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models' },
   'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes' },
   'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes' },
   'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000)', tag: 'system' },

@@ -4,6 +4,7 @@ import { ALERT_STATUSES, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES, SEVERITIES
 import { KEY_SCOPES } from '../domain/api-key.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
+import { REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
 const priority = z.number().int().min(-100).max(100);
@@ -194,3 +195,18 @@ export const LeaderboardQuery = z.object({
   limit: limit(1000, 20),
   format: z.enum(['json', 'csv']).default('json'),
 });
+
+/** A model or dataset name: it becomes a file name, so it is held to a conservative alphabet. */
+const registryName = (field: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `required: give the name as ?${field}=NAME (${REGISTRY_NAME_RULE})` : 'must be a string') })
+    .superRefine((value, ctx) => {
+      const problem = registryNameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/** Seed 000: `POST /api/v1/models?model_name=NAME` with the file as multipart field `file`. */
+export const ModelUploadQuery = z.object({ model_name: registryName('model_name') });
+
+/** Seed 000: `POST /api/v1/datasets?dataset_name=NAME` with the file as multipart field `file`. */
+export const DatasetUploadQuery = z.object({ dataset_name: registryName('dataset_name') });

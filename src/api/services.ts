@@ -2,6 +2,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
+import type { ModelRegistry } from '../services/model-registry.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { AlertService } from '../services/alert-service.js';
 import type { NotificationService } from '../services/notification-service.js';
@@ -30,6 +31,9 @@ export interface ApiServices {
   audit: AuditService;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
+  models: ModelRegistry;
+  /** The largest model or dataset upload accepted, in bytes (upload_limit_mb). */
+  uploadLimitBytes: number;
   plugins: PluginRegistry;
   gpus: readonly GpuDevice[];
   system: SystemSampler;

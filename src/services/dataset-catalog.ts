@@ -1,9 +1,14 @@
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { BUILTIN_DATASETS } from '../datasets/builtin-datasets.js';
+import { once } from 'node:events';
+import { createGunzip } from 'node:zlib';
+import { BUILTIN_DATASETS, findBuiltinDataset, type BuiltinDataset } from '../datasets/builtin-datasets.js';
+import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../domain/dataset-inspection.js';
+import { datasetFormatOf, extensionOf, sizeMb, type DatasetRecord } from '../domain/registry.js';
 import { notFound } from '../errors.js';
+import type { BlobDownload, BlobStore } from '../store/blob-store.js';
+import type { StateStore } from '../store/state-store.js';
+import { FileRegistry, type RegistryEntry, type UploadInspector, type UploadReservation } from './file-registry.js';
 
-/** Seed 000's dataset shape. */
+/** Seed 000's dataset shape, with seed 003's table introspection (`row_count`, `column_count`, `columns`). */
 export interface DatasetInfo {
   name: string;
   size_mb: number;
@@ -13,68 +18,193 @@ export interface DatasetInfo {
   created_at: string | null;
   file_path: string | null;
   description?: string;
+  builtin: boolean;
+  row_count: number | null;
+  column_count: number | null;
+  columns: string[] | null;
+  file_count: number | null;
+  size_bytes: number;
+  sha256: string | null;
+  note: string | null;
 }
 
-const FORMAT_BY_EXTENSION: Record<string, string> = {
-  '.csv': 'csv',
-  '.json': 'json',
-  '.jsonl': 'jsonl',
-  '.gz': 'archive',
-  '.tgz': 'archive',
-  '.tar': 'archive',
-  '.zip': 'archive',
-  '.npz': 'numpy',
-  '.parquet': 'parquet',
-};
-
-/** The built-in generated datasets plus whatever files sit in the datasets directory. */
+/**
+ * The dataset registry: the built-in generated datasets, datasets uploaded through the API (inspected
+ * as they stream in, their metadata in the state document) and files put in the datasets directory
+ * by hand (listed by file name, not inspected).
+ */
 export class DatasetCatalog {
-  constructor(private readonly datasetsDir: string) {}
+  private readonly files: FileRegistry<DatasetRecord>;
+
+  constructor(blobs: BlobStore, store: StateStore) {
+    this.files = new FileRegistry<DatasetRecord>({
+          kind: 'datasets',
+          label: 'Dataset',
+          store,
+          blobs,
+          isBuiltin: (name) => findBuiltinDataset(name) !== undefined,
+          inspectorFor: (filename) => inspectorFor(filename),
+          buildRecord: (uploaded, fields) => {
+            const inspection = uploaded.inspection;
+            const format = datasetFormatOf(uploaded.file);
+            const table = inspection?.row_count !== null && inspection?.row_count !== undefined;
+            return {
+              name: uploaded.name,
+              file: uploaded.file,
+              size_bytes: uploaded.size_bytes,
+              created_at: uploaded.created_at,
+              sha256: uploaded.sha256,
+              original_filename: uploaded.original_filename,
+              format,
+              sample_count: table ? inspection!.row_count : (inspection?.file_count ?? null),
+              dimensions: inspection?.column_count !== null && inspection?.column_count !== undefined ? String(inspection.column_count) : null,
+              row_count: inspection?.row_count ?? null,
+              column_count: inspection?.column_count ?? null,
+              columns: inspection?.columns ?? null,
+              file_count: inspection?.file_count ?? null,
+              description: fields.description?.slice(0, 4096) || null,
+              note: inspection?.note ?? (inspection ? null : `Not inspected: ${format === 'file' ? 'unknown format' : `the ${format} format is stored as is`}.`),
+            };
+          },
+        });
+  }
 
   async list(): Promise<DatasetInfo[]> {
-    const builtins: DatasetInfo[] = BUILTIN_DATASETS.map((dataset) => ({
-      name: dataset.name,
-      size_mb: 0,
-      sample_count: dataset.samples,
-      format: 'generated',
-      dimensions: String(dataset.features),
-      created_at: null,
-      file_path: null,
-      description: `${dataset.description} ${dataset.classes} classes.`,
-    }));
-    return [...builtins, ...(await this.files())];
+    return [...BUILTIN_DATASETS.map(builtinView), ...(await this.files.list()).map((entry) => this.view(entry))];
   }
 
   async get(name: string): Promise<DatasetInfo> {
-    const found = (await this.list()).find((dataset) => dataset.name === name);
-    if (!found) throw notFound(`Dataset '${name}' not found`);
-    return found;
+    const builtin = findBuiltinDataset(name);
+    if (builtin) return builtinView(builtin);
+    const found = await this.files.find(name);
+    if (!found?.entry) throw notFound(`Dataset '${name}' not found`);
+    return this.view(found);
   }
 
-  private async files(): Promise<DatasetInfo[]> {
-    let entries: string[];
-    try {
-      entries = await readdir(this.datasetsDir);
-    } catch {
-      return [];
-    }
-    const datasets: DatasetInfo[] = [];
-    for (const entry of entries.sort()) {
-      if (entry.startsWith('.')) continue;
-      const path = join(this.datasetsDir, entry);
-      const info = await stat(path).catch(() => null);
-      if (!info) continue;
-      const extension = extname(entry).toLowerCase();
-      datasets.push({
-        name: info.isDirectory() ? entry : entry.slice(0, entry.length - extension.length).replace(/\.tar$/, ''),
-        size_mb: Math.round((info.size / 1024 / 1024) * 10) / 10,
-        sample_count: null,
-        format: info.isDirectory() ? 'images' : (FORMAT_BY_EXTENSION[extension] ?? 'file'),
-        dimensions: null,
-        created_at: info.birthtime.toISOString(),
-        file_path: path,
-      });
-    }
-    return datasets;
+  validName(name: unknown, what?: string): string {
+    return this.files.validName(name, what);
   }
+
+  reserve(name: string): Promise<UploadReservation<DatasetRecord>> {
+    return this.files.reserve(name);
+  }
+
+  async openDownload(name: string): Promise<BlobDownload> {
+    return (await this.files.openDownload(name)).download;
+  }
+
+  delete(name: string): Promise<void> {
+    return this.files.delete(name);
+  }
+
+  view(entry: RegistryEntry<DatasetRecord>): DatasetInfo {
+    const record = entry.record;
+    const size = entry.entry?.size ?? record?.size_bytes ?? 0;
+    const format = record?.format ?? (entry.entry?.isDirectory ? 'images' : datasetFormatOf(entry.entry?.fileName ?? ''));
+    return {
+      name: entry.name,
+      size_mb: sizeMb(size),
+      sample_count: record?.sample_count ?? null,
+      format,
+      dimensions: record?.dimensions ?? null,
+      created_at: record?.created_at ?? entry.entry?.createdAt ?? null,
+      file_path: entry.entry?.path ?? null,
+      ...(record?.description ? { description: record.description } : {}),
+      builtin: false,
+      row_count: record?.row_count ?? null,
+      column_count: record?.column_count ?? null,
+      columns: record?.columns ?? null,
+      file_count: record?.file_count ?? null,
+      size_bytes: size,
+      sha256: record?.sha256 ?? null,
+      note: record ? record.note : 'Put in the datasets directory by hand: not inspected.',
+    };
+  }
+}
+
+function builtinView(dataset: BuiltinDataset): DatasetInfo {
+  return {
+    name: dataset.name,
+    size_mb: 0,
+    sample_count: dataset.samples,
+    format: 'generated',
+    dimensions: String(dataset.features),
+    created_at: null,
+    file_path: null,
+    description: `${dataset.description} ${dataset.classes} classes.`,
+    builtin: true,
+    row_count: dataset.samples,
+    column_count: dataset.features + 1,
+    columns: [...Array.from({ length: dataset.features }, (_, index) => `x${index}`), 'label'],
+    file_count: null,
+    size_bytes: 0,
+    sha256: null,
+    note: null,
+  };
+}
+
+/** The inspector for an uploaded file, chosen by its extension; null when the format is stored as is. */
+export function inspectorFor(filename: string | null): UploadInspector | null {
+  const extension = extensionOf(filename);
+  const streaming = (inspector: StreamInspector): UploadInspector => ({ push: (chunk) => inspector.push(chunk), finish: () => inspector.finish() });
+  switch (extension) {
+    case '.csv':
+      return streaming(new CsvInspector(0x2c, 'CSV'));
+    case '.tsv':
+      return streaming(new CsvInspector(0x09, 'TSV'));
+    case '.json':
+      return streaming(new JsonInspector(false));
+    case '.jsonl':
+    case '.ndjson':
+      return streaming(new JsonInspector(true));
+    case '.tar':
+      return streaming(new TarInspector());
+    case '.tar.gz':
+    case '.tgz':
+      return gzippedTar();
+    case '.zip':
+      return { push: () => {}, finish: (read, size) => inspectZip(read, size) };
+    default:
+      return null;
+  }
+}
+
+/** A .tar.gz is inflated as it streams in and its tar headers walked: only the counters are kept. */
+function gzippedTar(): UploadInspector {
+  const tar = new TarInspector('tar.gz archive');
+  const gunzip = createGunzip();
+  let failure: Error | null = null;
+  gunzip.on('data', (chunk: Buffer) => {
+    if (failure) return;
+    try {
+      tar.push(chunk);
+    } catch (error) {
+      failure = error as Error;
+    }
+  });
+  gunzip.on('error', (error) => {
+    failure ??= malformed('tar.gz archive', null, `not valid gzip data (${error.message})`);
+  });
+  return {
+    push: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        if (failure || gunzip.destroyed) return reject(failure ?? malformed('tar.gz archive', null, 'not valid gzip data'));
+        // zlib does not call back a write that its own error interrupted: 'close' settles it then
+        const onClose = () => reject(failure ?? malformed('tar.gz archive', null, 'not valid gzip data'));
+        gunzip.once('close', onClose);
+        gunzip.write(chunk, (error) => {
+          gunzip.off('close', onClose);
+          if (failure || error) reject(failure ?? error);
+          else resolve();
+        });
+      }),
+    finish: async (): Promise<Inspection> => {
+      if (!failure) {
+        gunzip.end();
+        await Promise.race([once(gunzip, 'end'), once(gunzip, 'close')]).catch(() => {});
+      }
+      if (failure) throw failure;
+      return tar.finish();
+    },
+  };
 }

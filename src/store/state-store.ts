@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import type { DatasetRecord, ModelRecord } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
 import { AppError, ErrorCode } from '../errors.js';
 
@@ -10,9 +11,18 @@ export interface StateData {
   version: 1;
   next_seq: number;
   runs: Run[];
+  /** The model registry's metadata (the files live in MODELS_DIR). Absent in older documents. */
+  models: ModelRecord[];
+  /** The dataset registry's metadata for uploaded datasets (files in DATASETS_DIR). Absent in older documents. */
+  datasets: DatasetRecord[];
 }
 
-const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [] });
+interface RegistryCollections {
+  models: ModelRecord;
+  datasets: DatasetRecord;
+}
+
+const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [] });
 
 /**
  * The lowdb document. Every mutation is followed by an atomic write (temp file + rename, by lowdb's
@@ -36,6 +46,9 @@ export class StateStore {
     if (db.data?.version !== 1 || !Array.isArray(db.data.runs)) {
       throw new AppError(ErrorCode.Config, `The state file ${path} is not a trainer state document (version 1).`);
     }
+    // documents written before the registries existed: the collections start empty
+    if (!Array.isArray(db.data.models)) db.data.models = [];
+    if (!Array.isArray(db.data.datasets)) db.data.datasets = [];
     return new StateStore(db);
   }
 
@@ -70,5 +83,31 @@ export class StateStore {
       this.db.data.runs[position] = run;
     }
     await this.db.write();
+  }
+
+  registryRecords<K extends keyof RegistryCollections>(kind: K): readonly RegistryCollections[K][] {
+    return this.db.data[kind] as RegistryCollections[K][];
+  }
+
+  getRegistryRecord<K extends keyof RegistryCollections>(kind: K, name: string): RegistryCollections[K] | undefined {
+    return (this.db.data[kind] as RegistryCollections[K][]).find((record) => record.name === name);
+  }
+
+  /** Adds or replaces (by name) a registry record, then writes the document. */
+  async saveRegistryRecord<K extends keyof RegistryCollections>(kind: K, record: RegistryCollections[K]): Promise<void> {
+    const records = this.db.data[kind] as RegistryCollections[K][];
+    const position = records.findIndex((existing) => existing.name === record.name);
+    if (position === -1) records.push(record);
+    else records[position] = record;
+    await this.db.write();
+  }
+
+  async deleteRegistryRecord(kind: keyof RegistryCollections, name: string): Promise<boolean> {
+    const records = this.db.data[kind] as { name: string }[];
+    const position = records.findIndex((existing) => existing.name === name);
+    if (position === -1) return false;
+    records.splice(position, 1);
+    await this.db.write();
+    return true;
   }
 }

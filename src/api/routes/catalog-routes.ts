@@ -2,15 +2,9 @@ import Router from '@koa/router';
 import type { Recipe } from '../../domain/recipe.js';
 import type { ApiServices } from '../services.js';
 
-/** Datasets (seed 000's list and get) and recipes: what a run can be started with. */
-export function catalogRoutes({ datasets, recipes, runs }: ApiServices): Router {
+/** Recipes: what a run can be started with (datasets are in dataset-routes.ts). */
+export function catalogRoutes({ recipes, runs }: ApiServices): Router {
   const router = new Router({ prefix: '/api/v1' });
-  router.get('/datasets', async (ctx) => {
-    ctx.body = await datasets.list();
-  });
-  router.get('/datasets/:name', async (ctx) => {
-    ctx.body = await datasets.get(ctx.params.name!);
-  });
   router.get('/recipes', (ctx) => {
     ctx.body = recipes.list().map((recipe) => recipeView(recipe, runs.defaultRecipe));
   });

@@ -1,0 +1,108 @@
+/**
+ * The model and dataset registries: what a name may be, what a record holds, and how a file's name
+ * says what it is. Pure: the store writes the files, the services decide.
+ */
+
+/**
+ * A registry name is also the stem of the file on disk, so it is kept to a conservative alphabet:
+ * it cannot hold a path separator, a NUL or control character, start with a dot, or contain `..`.
+ */
+export const REGISTRY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const REGISTRY_NAME_RULE = '1-128 letters, digits, ".", "_" or "-", starting with a letter or digit, without ".."';
+
+/** Why `name` cannot be a registry name, or null when it can. */
+export function registryNameProblem(name: string): string | null {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > 128) return `is ${name.length} characters long; the limit is 128`;
+  if (!REGISTRY_NAME_PATTERN.test(name) || name.includes('..')) return `must be ${REGISTRY_NAME_RULE}`;
+  return null;
+}
+
+/** What a completed run leaves behind that counts as a model. */
+export const MODEL_FILE_EXTENSIONS = ['.safetensors', '.pt', '.pth', '.ckpt', '.h5', '.keras', '.onnx', '.pb', '.tflite', '.joblib', '.pkl', '.bin', '.gguf'] as const;
+/** Files that are models by their whole name (the demo trainer writes model.json). */
+export const MODEL_FILE_NAMES = ['model.json'] as const;
+
+export function isModelFileName(fileName: string): boolean {
+  const lower = fileName.toLowerCase();
+  return (MODEL_FILE_NAMES as readonly string[]).includes(lower) || MODEL_FILE_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}
+
+interface BaseRecord {
+  name: string;
+  /** The file (or, for a model bundle, the directory) inside the registry's directory. */
+  file: string;
+  size_bytes: number;
+  created_at: string;
+  /** SHA-256 of the uploaded bytes (absent for directory bundles). */
+  sha256: string | null;
+  /** The client's file name, as sent in the upload. */
+  original_filename: string | null;
+}
+
+export interface ModelRecord extends BaseRecord {
+  /** The run that produced it, when a completed run registered it. */
+  run_id: string | null;
+  /** A directory of files (downloaded as a tar archive) rather than one file. */
+  bundle: boolean;
+}
+
+export interface DatasetRecord extends BaseRecord {
+  format: string;
+  sample_count: number | null;
+  dimensions: string | null;
+  row_count: number | null;
+  column_count: number | null;
+  columns: string[] | null;
+  file_count: number | null;
+  description: string | null;
+  note: string | null;
+}
+
+export type RegistryKind = 'models' | 'datasets';
+
+/**
+ * The extension to keep from an uploaded file name (`.pth`, `.csv`, `.tar.gz`), lower-cased, or ''
+ * when there is none worth keeping. Only the last path segment counts, whatever the client sent.
+ */
+export function extensionOf(fileName: string | null | undefined): string {
+  if (!fileName) return '';
+  const base = fileName.split(/[\\/]/).pop() ?? '';
+  const match = /(\.tar\.(?:gz|bz2|xz|zst)|\.[A-Za-z0-9]{1,16})$/.exec(base);
+  if (!match || match.index === 0) return '';
+  return match[1]!.toLowerCase();
+}
+
+/** The registry name of a file that was put in the directory by hand: its name without the extension. */
+export function stemOf(fileName: string): string {
+  const extension = extensionOf(fileName);
+  return extension ? fileName.slice(0, fileName.length - extension.length) : fileName;
+}
+
+export const DATASET_FORMAT_BY_EXTENSION: Record<string, string> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.zip': 'archive',
+  '.tar': 'archive',
+  '.tar.gz': 'archive',
+  '.tgz': 'archive',
+  '.gz': 'gzip',
+  '.tar.bz2': 'archive',
+  '.tar.xz': 'archive',
+  '.tar.zst': 'archive',
+  '.npz': 'numpy',
+  '.npy': 'numpy',
+  '.parquet': 'parquet',
+};
+
+export function datasetFormatOf(fileName: string): string {
+  return DATASET_FORMAT_BY_EXTENSION[extensionOf(fileName)] ?? 'file';
+}
+
+/** Seed 000 gives sizes in MiB; two decimals, so that small files do not all read 0. */
+export function sizeMb(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 100) / 100;
+}
