@@ -4,29 +4,38 @@ import { fmt, median, TRAINER_HOME, type BenchResult } from './harness.js';
 
 const RUNS = 10;
 
-function time(args: string[]): number[] {
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS + 1; i++) {
-    const started = performance.now();
-    execFileSync(process.execPath, args, { stdio: 'ignore' });
-    if (i > 0) samples.push(performance.now() - started); // the first run warms the disk cache
-  }
-  return samples;
+function once(args: string[]): number {
+  const started = performance.now();
+  execFileSync(process.execPath, args, { stdio: 'ignore', cwd: TRAINER_HOME });
+  return performance.now() - started;
 }
 
-/** `trainer --help` against `node -e 0`. */
+/** `trainer --help` (node bin/run.js --help) against `node -e 0`. */
 export async function cliStartup(): Promise<BenchResult> {
-  const node = median(time(['-e', '0']));
-  const help = median(time([join(TRAINER_HOME, 'bin', 'run.js'), '--help']));
-  const statusHelp = median(time([join(TRAINER_HOME, 'bin', 'run.js'), 'run', 'status', '--help']));
+  const commands = {
+    node: ['-e', '0'],
+    help: [join(TRAINER_HOME, 'bin', 'run.js'), '--help'],
+    statusHelp: [join(TRAINER_HOME, 'bin', 'run.js'), 'run', 'status', '--help'],
+  };
+  const samples = { node: [] as number[], help: [] as number[], statusHelp: [] as number[] };
+  for (const args of Object.values(commands)) once(args); // warm the disk cache
+  for (let i = 0; i < RUNS; i++) {
+    // interleaved, so a burst of load elsewhere on the machine hits all three alike
+    for (const [name, args] of Object.entries(commands)) samples[name as keyof typeof samples].push(once(args));
+  }
+  const node = median(samples.node);
+  const help = median(samples.help);
   const ratio = help / node;
   return {
-    title: 'CLI start-up',
+    title: '4. CLI start-up: trainer --help',
     figures: [
-      { name: `trainer --help (median of ${RUNS})`, value: `${fmt(help)} ms` },
-      { name: 'trainer run status --help', value: `${fmt(statusHelp)} ms` },
+      { name: `node bin/run.js --help (median of ${RUNS})`, value: `${fmt(help)} ms` },
+      { name: 'node bin/run.js run status --help', value: `${fmt(median(samples.statusHelp))} ms` },
       { name: 'node -e 0', value: `${fmt(node)} ms` },
+      { name: 'added by the CLI', value: `${fmt(help - node)} ms` },
     ],
-    target: { description: 'CLI ≤ 3× node', ratio, met: ratio <= 3 },
+    ratio: { description: 'trainer --help ÷ node -e 0', value: ratio, unit: '×' },
+    target: { description: 'CLI ≤ 3× node', met: ratio <= 3 },
+    notes: ['Wall time of the whole process, spawned with execFileSync; oclif reads oclif.manifest.json instead of importing every command.'],
   };
 }

@@ -37,13 +37,14 @@ export async function historyQuery(): Promise<BenchResult> {
     const queryMs = timings[2]!;
     const ratio = queryMs / rawMs;
     return {
-      title: `History query: ${POINTS.toLocaleString('en')} points downsampled to 1,000`,
+      title: `7. History query (extra): ${POINTS.toLocaleString('en')} points downsampled to 1,000`,
       figures: [
         { name: 'reading the raw file (read + JSON.parse)', value: `${fmt(rawMs, 0)} ms (${raw.length} records)` },
         { name: 'downsampled query through the API (median of 5)', value: `${fmt(queryMs, 0)} ms (${points} points)` },
         { name: 'first query, building the index from scratch', value: `${fmt(firstMs, 0)} ms` },
       ],
-      target: { description: 'downsampled query under 10% of the raw read', ratio, met: ratio < 0.1 },
+      ratio: { description: 'query ÷ raw read', value: ratio },
+      target: { description: 'downsampled query < 10% of the raw read', met: ratio < 0.1 },
     };
   } finally {
     await bench.close();

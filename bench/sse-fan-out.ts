@@ -49,12 +49,14 @@ export async function sseFanOut(): Promise<BenchResult> {
     await Promise.all(clients);
     const p99 = percentile(latencies, 99);
     return {
-      title: `SSE fan-out: metric printed by a run → received by ${CLIENTS} clients`,
+      title: `6. SSE fan-out (extra): metric printed by a run → received by ${CLIENTS} clients`,
       figures: [
         { name: 'events received', value: `${latencies.length} of ${CLIENTS * EPOCHS}` },
         { name: 'latency p50 / p99', value: `${fmt(median(latencies))} / ${fmt(p99)} ms` },
       ],
-      target: { description: 'p99 under 50 ms (ratio = p99 / 50 ms)', ratio: p99 / 50, met: p99 < 50 },
+      ratio: { description: 'p99 ÷ 50 ms', value: p99 / 50 },
+      target: { description: 'p99 < 50 ms', met: p99 < 50 && latencies.length === CLIENTS * EPOCHS },
+      notes: ['The agent runs as its own process (bin/run.js agent); clients and the training script share the other core.'],
     };
   } finally {
     agent.kill('SIGTERM');
