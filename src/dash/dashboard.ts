@@ -14,10 +14,10 @@ export interface DashboardOptions {
 }
 
 /**
- * Stream events redraw at most every 100 ms (a key redraws at once): with 50 runs reporting every
+ * Stream events redraw at most every 250 ms (a key redraws at once): with 50 runs reporting every
  * second, drawing each event would cost more than the events are worth.
  */
-const MIN_FRAME_MS = 100;
+const MIN_FRAME_MS = 250;
 
 /**
  * `trainer dash`: runs the dashboard until q or Ctrl-C (or SIGTERM/SIGHUP) and resolves with the exit

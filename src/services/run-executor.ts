@@ -94,7 +94,8 @@ export class RunExecutor {
       await store.saveRun(run);
       this.follow(run, backend, started, { metricsOffset: 0, logOffset: 0 }, null);
       events.emit('run.started', { run });
-      if (run.stop_requested) await backend.stop(started.handle, { graceMs: this.deps.stopGraceMs });
+      // read again: a stop may have come in while the handle was being written, before follow() made the run active
+      if (store.getRun(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.deps.stopGraceMs });
     } catch (error) {
       const message = (error as Error).message;
       this.deps.logger.error('run failed to launch', { run: run.id, error: message });

@@ -24,11 +24,13 @@ function tmuxEnv(): NodeJS.ProcessEnv {
 
 const tmux = async (...args: string[]) => (await run('tmux', ['-S', SOCKET, ...args], { env: tmuxEnv() })).stdout;
 
+/** tmux from the project's own script (installs Debian's package when missing). */
 function requireTmux(): void {
   try {
-    execFileSync('sh', ['-c', 'command -v tmux'], { stdio: 'pipe' });
-  } catch {
-    throw new Error('The dashboard end-to-end test drives `trainer dash` in a real terminal with tmux, which is not installed. Install it (Debian/Ubuntu: `apt-get install tmux`, macOS: `brew install tmux`) and run the test again.');
+    execFileSync(join(ROOT, 'scripts/test-deps/ensure-tmux.sh'), { stdio: 'pipe' });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
+    throw new Error(`The dashboard end-to-end test drives \`trainer dash\` in a real terminal with tmux, which is missing and could not be installed: ${stderr || (error as Error).message}`);
   }
 }
 

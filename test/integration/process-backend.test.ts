@@ -63,6 +63,18 @@ describe('process backend', () => {
     expect(messages).toContain('Process killed by SIGKILL');
   });
 
+  it('a stop sent while the run is starting up is never lost, whenever it lands in the supervisor\'s start-up', async () => {
+    // the supervisor takes ~100-300 ms to boot and read its spec; sweep the stop across that window
+    const ids: string[] = [];
+    for (let delayMs = 0; delayMs <= 300; delayMs += 20) {
+      const id = (await create(t, 'ticker', { epochs: 100000, interval_ms: 100 })).body.session_id;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await t.api('POST', `/api/v1/training/${id}/stop`);
+      ids.push(id);
+    }
+    for (const id of ids) expect((await waitForState(t.api, id, ['stopped', 'completed', 'failed'], 20_000)).state).toBe('stopped');
+  });
+
   it('stopping a queued run cancels it', async () => {
     const created = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: {} })).body;
     expect(created.status).toBe('created');

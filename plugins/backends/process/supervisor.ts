@@ -23,11 +23,13 @@ export interface SupervisorSpec {
 }
 
 // A stop can arrive before the spec is read: remember it instead of dying without an exit record.
+// One listener for the whole life of the process: removing a signal listener and adding another drops
+// a SIGTERM that libuv has caught but not yet dispatched (a stop sent just as the spec arrives was lost).
 let stoppedBeforeStart = false;
-const onEarlyStop = () => {
+let onStop: () => void = () => {
   stoppedBeforeStart = true;
 };
-process.on('SIGTERM', onEarlyStop);
+process.on('SIGTERM', () => onStop());
 
 async function readSpec(): Promise<SupervisorSpec> {
   const chunks: Buffer[] = [];
@@ -42,7 +44,6 @@ function supervise(spec: SupervisorSpec): void {
   let launchError: string | null = null;
   const now = () => new Date().toISOString();
 
-  process.off('SIGTERM', onEarlyStop);
   if (stoppedBeforeStart) {
     writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: 'Stopped before the process started' }]);
     writer.writeExit({ exit_code: null, signal: null, stop_requested: true, error: null, ended_at: now() });
@@ -72,13 +73,13 @@ function supervise(spec: SupervisorSpec): void {
       // the group is already gone
     }
   };
-  process.on('SIGTERM', () => {
+  onStop = () => {
     if (stopRequested) return;
     stopRequested = true;
     writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Stop requested: SIGTERM, SIGKILL in ${spec.stopGraceMs} ms if still running` }]);
     signalGroup('SIGTERM');
     setTimeout(() => signalGroup('SIGKILL'), spec.stopGraceMs).unref();
-  });
+  };
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
 
