@@ -123,6 +123,7 @@ export class JobFollower {
   /** The exit record once the job is over; null while it is not (or while that cannot be told yet). */
   private async probe(): Promise<ExitRecord | null> {
     const queued = await this.slurm.queueState(this.jobId, this.jobName);
+    this.problemSolved(); // the controller answered: say so before what it said
     if (queued && !isTerminal(queued.state)) {
       this.goneProbes = 0;
       this.lastState = queued.state;
