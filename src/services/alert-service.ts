@@ -85,6 +85,7 @@ export class AlertService {
     if (alert.status !== 'active') throw conflict(`Alert ${alertId} is ${alert.status}: only active alerts can be acknowledged`);
     Object.assign(alert, { status: 'acknowledged', acknowledged_at: new Date().toISOString(), acknowledged_by: by, notes });
     await this.deps.store.save();
+    this.deps.events.emit('alert.acknowledged', { alert });
     return alert;
   }
 
