@@ -25,6 +25,7 @@ import { NotificationService } from '../services/notification-service.js';
 import { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
+import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { startPeriodicJobs } from '../schedule/periodic-jobs.js';
 import { CreateRuleBody } from '../api/schemas.js';
@@ -108,7 +109,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
   const routeProblems = NotificationDispatcher.validateRoutes(registry, config.notificationRoutes);
   if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);
-  const dispatcher = new NotificationDispatcher({ registry, events, logger, routes: config.notificationRoutes });
+  const dispatcher = new NotificationDispatcher({ registry, events, logger, routes: config.notificationRoutes, store: await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json')) });
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
@@ -117,11 +118,11 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await executor.reattachAll();
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
-  const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, logger, alertEvalSeconds: config.alertEvalSeconds });
+  const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, notifiers: dispatcher, logger, alertEvalSeconds: config.alertEvalSeconds });
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -155,6 +156,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       metricIndexer.close();
       webhooks.close();
       await dispatcher.drain();
+      dispatcher.close();
       system.stop();
       await scheduler.tick();
       await executor.close();

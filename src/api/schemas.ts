@@ -156,6 +156,12 @@ export const NotificationsQuery = z.object({
   unread: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
 
+/** Where notifier messages stand: the outbox (pending) and the recent history. */
+export const NotifierDeliveriesQuery = z.object({
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 export const CreateWebhookBody = z
   .object({
     url: z

@@ -6,6 +6,7 @@ import type { ModelRegistry } from '../services/model-registry.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { AlertService } from '../services/alert-service.js';
 import type { NotificationService } from '../services/notification-service.js';
+import type { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import type { WebhookService } from '../services/webhook-service.js';
 import type { AuditService } from '../services/audit-service.js';
 import type { ExperimentService } from '../services/experiment-service.js';
@@ -24,6 +25,7 @@ export interface ApiServices {
   keys: ApiKeyService;
   alerts: AlertService;
   notifications: NotificationService;
+  notifiers: NotificationDispatcher;
   webhooks: WebhookService;
   config: RuntimeConfigService;
   experiments: ExperimentService;
