@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { apiLayers, apiThroughput } from './api-throughput.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
+import { alerting } from './alerting.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
 import { metricIngestion } from './metric-ingestion.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'sse-fan-out': sseFanOut,
   'history-query': historyQuery,
   dashboard,
+  alerting,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

@@ -49,6 +49,7 @@ import { readPackageVersion } from './package-version.js';
 export interface Agent {
   config: AgentConfig;
   runs: RunService;
+  alerts: AlertService;
   gpus: readonly GpuDevice[];
   /** The bound address, once `listen` has resolved. */
   url: string;
@@ -114,6 +115,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
+  const stopWatchingAlerts = alerts.watch();
 
   await executor.reattachAll();
   await runtimeConfig.applyPersisted();
@@ -130,6 +132,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const agent: Agent = {
     config,
     runs,
+    alerts,
     gpus,
     url: '',
     async listen() {
@@ -153,6 +156,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
         await closed;
       }
       stopPeriodicJobs();
+      stopWatchingAlerts();
       metricIndexer.close();
       webhooks.close();
       await dispatcher.drain();
