@@ -10,6 +10,7 @@ import { apiLayers, apiThroughput } from './api-throughput.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
 import { alerting } from './alerting.js';
+import { slurm } from './slurm.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
 import { metricIngestion } from './metric-ingestion.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'history-query': historyQuery,
   dashboard,
   alerting,
+  slurm,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {
