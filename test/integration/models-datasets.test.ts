@@ -104,7 +104,7 @@ describe('models and datasets', () => {
 
     const expected = { name: 'my_dataset', format: 'archive', sample_count: 3, file_count: 3, file_path: join(dataDir, 'datasets', 'my_dataset.tar.gz') };
     const list = await t.api('GET', '/api/v1/datasets');
-    expect(list.body.map((dataset: { name: string }) => dataset.name)).toEqual(['spirals', 'blobs', 'circles', 'my_dataset']);
+    expect(list.body.map((dataset: { name: string }) => dataset.name)).toEqual(['spirals', 'blobs', 'circles', 'iris', 'digits', 'my_dataset']);
     expect(list.body[3]).toMatchObject(expected);
     for (const key of ['name', 'size_mb', 'sample_count', 'format', 'dimensions', 'created_at', 'file_path']) expect(list.body[3]).toHaveProperty(key);
     expect((await t.api('GET', '/api/v1/datasets/my_dataset')).body).toMatchObject(expected);
