@@ -87,6 +87,7 @@ console.log(`INFO training ${architecture} (${model.countParams()} parameters) o
 
 const decay = values.optimizer === 'adamw' ? learningRate * Number(values['weight-decay']) : 0;
 let step = 0;
+let currentEpoch = 1;
 let epochStarted = Date.now();
 let bestValLoss = Infinity;
 
@@ -98,7 +99,8 @@ await model.fit(xTrain, yTrain, {
   verbose: 0,
   yieldEvery: 'never',
   callbacks: {
-    onEpochBegin: async () => {
+    onEpochBegin: async (index: number) => {
+      currentEpoch = index + 1;
       epochStarted = Date.now();
     },
     onBatchEnd: async (_batch: number, logs?: Logs) => {
@@ -145,8 +147,10 @@ async function checkpoint(epoch: number, metrics: Record<string, number>): Promi
 function stopOnNonFinite(name: string, value: number, epoch: number | null): never {
   const text = String(value);
   console.log(`{${epoch === null ? '' : `"epoch": ${epoch}, `}"step": ${step}, "${name}": ${text}}`);
-  console.log(JSON.stringify({ event: 'nan_loss', metric: name, value: text, step, epoch }));
-  fail(`${name} is ${text} at step ${step}: training stopped (lower the learning rate, or check the data for extreme values)`, 3);
+  const message = `${name} is ${text} at step ${step} (epoch ${epoch ?? currentEpoch}): training stopped (lower the learning rate, or check the data for extreme values)`;
+  // an event line, not a metric: no value the parser would take as a number (it keeps the string "NaN" as one)
+  console.log(JSON.stringify({ event: 'nan_loss', metric: name, step, epoch: epoch ?? currentEpoch, message }));
+  fail(message, 3);
 }
 
 function tensorsOf(tf: Tf, data: TrainingData, indices: number[]): [Tensor, Tensor] {
