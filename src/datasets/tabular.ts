@@ -18,12 +18,16 @@ export interface EncodedTable {
 /** Categorical features with more distinct values than this are dropped rather than one-hot encoded. */
 const MAX_CATEGORIES = 32;
 
-export function parseTable(text: string, format: 'csv' | 'json' | 'jsonl'): Table {
-  return format === 'csv' ? parseCsv(text) : parseJsonRecords(text, format);
+export type TableFormat = 'csv' | 'tsv' | 'json' | 'jsonl';
+
+export function parseTable(text: string, format: TableFormat): Table {
+  const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (format === 'csv' || format === 'tsv') return parseCsv(content, format === 'tsv' ? '\t' : ',');
+  return parseJsonRecords(content, format);
 }
 
-/** RFC 4180 CSV: a header row, quoted fields with doubled quotes; blank lines are skipped. */
-export function parseCsv(text: string): Table {
+/** RFC 4180 CSV (or TSV): a header row, quoted fields with doubled quotes; blank lines are skipped. */
+export function parseCsv(text: string, delimiter = ','): Table {
   const records: string[][] = [];
   let field = '';
   let record: string[] = [];
@@ -37,7 +41,7 @@ export function parseCsv(text: string): Table {
       } else if (char === '"') quoted = false;
       else field += char;
     } else if (char === '"') quoted = true;
-    else if (char === ',') {
+    else if (char === delimiter) {
       record.push(field);
       field = '';
     } else if (char === '\n' || char === '\r') {

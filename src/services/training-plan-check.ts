@@ -1,6 +1,6 @@
 import { freemem } from 'node:os';
 import { findBuiltinDataset } from '../datasets/builtin-datasets.js';
-import { distinctLabels, labelColumnOf, parseTable } from '../datasets/tabular.js';
+import { distinctLabels, labelColumnOf, parseTable, type TableFormat } from '../datasets/tabular.js';
 import { trainingPlanProblems, type DatasetShape } from '../domain/training-plan.js';
 import { invalid } from '../errors.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
@@ -8,7 +8,7 @@ import type { DatasetCatalog } from './dataset-catalog.js';
 /** Checks a run's parameters as a whole before it is accepted; throws a coded error (422) with the reasons. */
 export type ParamsValidator = (params: Record<string, unknown>) => Promise<void>;
 
-const TABLE_FORMATS: Record<string, 'csv' | 'json' | 'jsonl'> = { csv: 'csv', json: 'json', jsonl: 'jsonl' };
+const TABLE_FORMATS: Record<string, TableFormat> = { csv: 'csv', tsv: 'tsv', json: 'json', jsonl: 'jsonl' };
 /** Tables up to this size are read at submission to count their label classes; bigger ones are checked by the trainer. */
 const MAX_INSPECTED_BYTES = 32 * 1024 * 1024;
 /** Parsed rows and tensors cost this many times the file's bytes (the trainer uses the same estimate). */
@@ -36,7 +36,7 @@ async function datasetShape(datasets: DatasetCatalog, name: string, labelColumn:
   const info = await datasets.get(name);
   const format = TABLE_FORMATS[info.format];
   if (!format) {
-    throw invalid(`dataset '${name}' is ${info.format}: the TF.js trainer reads CSV and JSON tables (image archives need an engine that decodes PNG/JPEG, which the pure-JS engines here cannot)`);
+    throw invalid(`dataset '${name}' is ${info.format}: the TF.js trainer reads CSV, TSV and JSON tables (image archives need an engine that decodes PNG/JPEG, which the pure-JS engines here cannot)`);
   }
   refuseIfTooBig(info.size_bytes * MEMORY_PER_FILE_BYTE, name);
   if (info.size_bytes > MAX_INSPECTED_BYTES) return { name, classes: 2, features: Math.max(1, (info.column_count ?? 2) - 1), imageShape: null };

@@ -3,7 +3,7 @@ import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { findBuiltinDataset, seededRandom } from '../datasets/builtin-datasets.js';
-import { encodeTable, labelColumnOf, parseTable } from '../datasets/tabular.js';
+import { encodeTable, labelColumnOf, parseTable, type TableFormat } from '../datasets/tabular.js';
 
 export interface TrainingData {
   name: string;
@@ -16,7 +16,7 @@ export interface TrainingData {
   notes: string[];
 }
 
-const TABLE_EXTENSIONS: Record<string, 'csv' | 'json' | 'jsonl'> = { '.csv': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+const TABLE_EXTENSIONS: Record<string, TableFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
 /** Parsed JS rows cost far more than the file's bytes: strings, arrays of doubles, then float32 tensors. */
 const MEMORY_PER_FILE_BYTE = 16;
 
@@ -67,7 +67,7 @@ export function splitIndices(count: number, validationFraction: number, seed: nu
   return { validation: order.slice(0, validationCount), training: order.slice(validationCount) };
 }
 
-function findDatasetFile(name: string, datasetsDir: string | undefined): { path: string; format: 'csv' | 'json' | 'jsonl' } {
+function findDatasetFile(name: string, datasetsDir: string | undefined): { path: string; format: TableFormat } {
   if (!datasetsDir) throw new Error(`dataset '${name}' is not built in, and TRAINER_DATASETS_DIR is not set to find its file`);
   let entries: string[] = [];
   try {
@@ -79,7 +79,7 @@ function findDatasetFile(name: string, datasetsDir: string | undefined): { path:
     if (entries.includes(name + extension)) return { path: join(datasetsDir, name + extension), format };
   }
   const other = entries.find((entry) => entry.startsWith(name + '.'));
-  if (other) throw new Error(`dataset '${name}' is ${other}: the TF.js trainer reads CSV and JSON tables (image archives need an engine that decodes images, which the pure-JS engines cannot)`);
+  if (other) throw new Error(`dataset '${name}' is ${other}: the TF.js trainer reads CSV, TSV and JSON tables (image archives need an engine that decodes images, which the pure-JS engines cannot)`);
   throw new Error(`dataset '${name}' not found in ${datasetsDir}`);
 }
 
