@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { cli } from '../cli/cli-helpers.js';
 import { epochRecords, logText, processesWith, startTfjs } from './tfjs-helpers.js';
 
 // What the tfjs recipe refuses at submission, tables from the dataset registry, a stop mid-epoch and a NaN loss.
@@ -51,6 +52,15 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
     const system = await t.api('GET', '/api/v1/system/info');
     expect(system.body.training_engines).toContain('cpu');
     expect(system.body.training_engines.at(-1)).toBe('cpu');
+
+    const listed = await cli(t.url, ['architectures']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^cnn\s+images\s+LeNet-like/m);
+    expect(listed.stdout).toMatch(/^resnet-mini\s+vectors or images\s/m);
+    expect(listed.stdout).toMatch(/^cpu\s+yes\s/m);
+    expect(listed.stdout).toMatch(/^tfjs-node-gpu\s+(yes|no)\s/m);
+    const json = JSON.parse((await cli(t.url, ['architectures', '--json'])).stdout);
+    expect(json.architectures).toHaveLength(3);
   });
 
   it('trains on an uploaded CSV with a categorical label and feature; refuses mse on its 3 classes and a missing label column', async () => {
