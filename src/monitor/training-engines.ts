@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 export const TRAINING_ENGINES = [
   { name: 'tfjs-node-gpu', package: '@tensorflow/tfjs-node-gpu', kind: 'native', description: 'libtensorflow with CUDA: the GPU' },
   { name: 'tfjs-node', package: '@tensorflow/tfjs-node', kind: 'native', description: 'libtensorflow on the CPU' },
-  { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', kind: 'wasm', description: 'WebAssembly with SIMD; no convolution gradients, so cnn and resnet-mini on images use cpu' },
+  { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', kind: 'wasm', description: 'WebAssembly with SIMD (convolution filter gradients supplied by trainer)' },
   { name: 'cpu', package: '@tensorflow/tfjs', kind: 'js', description: 'plain JavaScript: slowest, always there' },
 ] as const;
 export type TrainingEngineName = (typeof TRAINING_ENGINES)[number]['name'];

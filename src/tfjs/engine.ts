@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as TfModule from '@tensorflow/tfjs';
 import { TRAINING_ENGINES, type TrainingEngineName } from '../monitor/training-engines.js';
+import { registerWasmConv2dFilterGradient } from './wasm-conv-gradient.js';
 
 export type Tf = typeof TfModule;
 
@@ -17,20 +18,26 @@ const require = createRequire(import.meta.url);
 /**
  * Loads the best engine that works here, best first: tfjs-node-gpu, tfjs-node, wasm, cpu. The native
  * ones are optional packages whose install often fails (no libtensorflow download): each is tried and
- * skipped with a note. `needsConvGradients`: wasm has no Conv2DBackpropFilter, so a convolutional model
- * cannot train on it and takes cpu instead.
+ * skipped with a note. `needsConvGradients`: wasm lacks Conv2DBackpropFilter, which
+ * wasm-conv-gradient.ts supplies; should that fail, a convolutional model takes cpu instead.
  */
 export async function loadEngine(options: { requested: string; needsConvGradients: boolean }): Promise<LoadedEngine> {
   const notes: string[] = [];
   const candidates = options.requested === 'auto' ? TRAINING_ENGINES.map((engine) => engine.name) : [options.requested as TrainingEngineName];
   for (const name of candidates) {
-    if (name === 'wasm' && options.needsConvGradients) {
-      notes.push('wasm skipped: it has no Conv2DBackpropFilter kernel, so convolutions cannot train on it');
-      if (options.requested !== 'auto') candidates.push('cpu');
-      continue;
-    }
     try {
-      return { name, tf: await load(name), notes };
+      const tf = await load(name);
+      if (name === 'wasm' && options.needsConvGradients) {
+        try {
+          registerWasmConv2dFilterGradient(tf);
+        } catch (error) {
+          notes.push(`wasm skipped: it has no Conv2DBackpropFilter kernel (${(error as Error).message}), so convolutions cannot train on it`);
+          if (options.requested !== 'auto') candidates.push('cpu');
+          continue;
+        }
+        notes.push("wasm: convolution filter gradients through its Conv3DBackpropFilterV2 kernel (wasm has no Conv2DBackpropFilter)");
+      }
+      return { name, tf, notes };
     } catch (error) {
       notes.push(`${name} unavailable: ${firstLine((error as Error).message)}`);
     }

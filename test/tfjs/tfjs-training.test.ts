@@ -62,8 +62,8 @@ describe('tfjs training backend', () => {
     expect(epochs.at(-1)!.val_accuracy).toBeGreaterThan(0.6); // 3 species: chance is 0.33
   }, 180_000);
 
-  it('trains a cnn a couple of epochs on tiny generated digit images, on an engine with convolution gradients', async () => {
-    const started = await startTfjs(t, { model_architecture: 'cnn', dataset_name: 'digits', samples: 60, learning_rate: 0.01, batch_size: 16, epochs: 2, checkpoint_every: 1 });
+  it('trains a cnn a couple of epochs on generated digit images, on the best engine here, with checkpoints', async () => {
+    const started = await startTfjs(t, { model_architecture: 'cnn', dataset_name: 'digits', samples: 400, learning_rate: 0.01, batch_size: 16, epochs: 2, checkpoint_every: 1 });
     expect(started.status).toBe(201);
     const id = started.body.session_id;
     const done = await waitForState(t.api, id, ['completed', 'failed'], 120_000);
@@ -71,9 +71,11 @@ describe('tfjs training backend', () => {
     const epochs = await epochRecords(t, id);
     expect(epochs.map((record) => record.epoch)).toEqual([1, 2]);
     expect(epochs[1]).toMatchObject({ loss: expect.any(Number), accuracy: expect.any(Number), val_loss: expect.any(Number), val_accuracy: expect.any(Number) });
+    expect(epochs[1]!.val_accuracy).toBeGreaterThan(0.3); // 10 digits: chance is 0.1
     const log = await logText(t, id);
-    expect(log).toMatch(/training engine: (tfjs-node-gpu|tfjs-node|cpu) /);
-    expect(log).not.toMatch(/training engine: wasm/);
+    // the best engine here, wasm included: trainer supplies the convolution filter gradient wasm lacks
+    const best = (await t.api('GET', '/api/v1/system/info')).body.training_engines[0];
+    expect(log).toContain(`training engine: ${best} `);
     // checkpoint lines for the checkpoint registry: relative path, epoch, metrics
     const checkpoints = log.split('\n').filter((line) => line.startsWith('{"checkpoint"')).map((line) => JSON.parse(line));
     expect(checkpoints).toContainEqual({ checkpoint: 'checkpoints/epoch-0001', epoch: 1, metrics: expect.objectContaining({ val_loss: expect.any(Number) }) });
