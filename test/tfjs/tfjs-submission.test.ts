@@ -1,3 +1,4 @@
+import { freemem } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 import { cli } from '../cli/cli-helpers.js';
@@ -40,6 +41,13 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
     // a binary dataset takes the binary losses
     const binary = await t.api('POST', '/api/v1/training/sessions', { recipe: 'tfjs', params: { dataset_name: 'circles', loss_function: 'bce', epochs: 1 }, start: false });
     expect(binary.status).toBe(201);
+  });
+
+  // 10 million 16x16 images need about 61 GB: refused wherever that is more than the free memory
+  it.skipIf(freemem() * 0.8 > 10_000_000 * 256 * 24)('refuses, at submission, a dataset that would not fit in memory', async () => {
+    const huge = await startTfjs(t, { model_architecture: 'cnn', dataset_name: 'digits', samples: 10_000_000 });
+    expect(huge.status).toBe(422);
+    expect(huge.body.detail).toMatch(/dataset 'digits' does not fit in memory: training it needs about \d+ MiB, and \d+ MiB are free/);
   });
 
   it('lists architectures, losses and engines; system info names the engines available', async () => {
