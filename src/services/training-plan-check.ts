@@ -1,8 +1,10 @@
 import { freemem } from 'node:os';
+import { basename } from 'node:path';
 import { findBuiltinDataset } from '../datasets/builtin-datasets.js';
+import { summarizeImageArchive } from '../datasets/image-archive.js';
 import { distinctLabels, labelColumnOf, parseTable, type TableFormat } from '../datasets/tabular.js';
 import { trainingPlanProblems, type DatasetShape } from '../domain/training-plan.js';
-import { invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 
 /** Checks a run's parameters as a whole before it is accepted; throws a coded error (422) with the reasons. */
@@ -35,16 +37,32 @@ async function datasetShape(datasets: DatasetCatalog, name: string, labelColumn:
   }
   const info = await datasets.get(name);
   const format = TABLE_FORMATS[info.format];
-  if (!format) {
-    throw invalid(`dataset '${name}' is ${info.format}: the TF.js trainer reads CSV, TSV and JSON tables (image archives need an engine that decodes PNG/JPEG, which the pure-JS engines here cannot)`);
+  const imageArchive = info.format === 'archive' && /\.(tar|tar\.gz|tgz)$/.test(info.file_path ?? '');
+  if (!format && !imageArchive) {
+    throw invalid(`dataset '${name}' is ${info.format} (${basename(info.file_path ?? '')}): the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`);
   }
-  refuseIfTooBig(info.size_bytes * MEMORY_PER_FILE_BYTE, name);
-  if (info.size_bytes > MAX_INSPECTED_BYTES) return { name, classes: 2, features: Math.max(1, (info.column_count ?? 2) - 1), imageShape: null };
+  if (info.size_bytes > MAX_INSPECTED_BYTES) {
+    // too big to read at every submission: the trainer checks it, and refuses it if it does not fit
+    refuseIfTooBig(info.size_bytes * (imageArchive ? 1 : MEMORY_PER_FILE_BYTE), name);
+    return { name, classes: 2, features: Math.max(1, (info.column_count ?? 2) - 1), imageShape: imageArchive ? [1, 1, 1] : null };
+  }
   const download = await datasets.openDownload(name);
   const chunks: Buffer[] = [];
   for await (const chunk of download.stream) chunks.push(chunk as Buffer);
+  if (imageArchive) {
+    try {
+      const summary = summarizeImageArchive(Buffer.concat(chunks));
+      const features = summary.imageShape.reduce((product, value) => product * value, 1);
+      refuseIfTooBig(summary.imageCount * features * 8 * 3, name);
+      return { name, classes: summary.classNames.length, features, imageShape: summary.imageShape };
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw invalid(`dataset '${name}': ${(error as Error).message}`);
+    }
+  }
+  refuseIfTooBig(info.size_bytes * MEMORY_PER_FILE_BYTE, name);
   try {
-    const table = parseTable(Buffer.concat(chunks).toString('utf8'), format);
+    const table = parseTable(Buffer.concat(chunks).toString('utf8'), format!);
     const label = labelColumnOf(table, labelColumn || undefined);
     return { name, classes: distinctLabels(table, label).length, features: table.columns.length - 1, imageShape: null };
   } catch (error) {

@@ -3,6 +3,7 @@ import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { findBuiltinDataset, seededRandom } from '../datasets/builtin-datasets.js';
+import { loadImageArchive, summarizeImageArchive } from '../datasets/image-archive.js';
 import { encodeTable, labelColumnOf, parseTable, type TableFormat } from '../datasets/tabular.js';
 
 export interface TrainingData {
@@ -17,6 +18,7 @@ export interface TrainingData {
 }
 
 const TABLE_EXTENSIONS: Record<string, TableFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+const IMAGE_ARCHIVE_EXTENSIONS = ['.tar', '.tar.gz', '.tgz'];
 /** Parsed JS rows cost far more than the file's bytes: strings, arrays of doubles, then float32 tensors. */
 const MEMORY_PER_FILE_BYTE = 16;
 
@@ -39,6 +41,7 @@ export function loadTrainingData(options: { dataset: string; samples: number; se
   }
   const file = findDatasetFile(options.dataset, options.datasetsDir);
   const size = statSync(file.path).size;
+  if (file.format === 'images') return loadImages(options.dataset, file.path, options.samples);
   refuseIfTooBig(size * MEMORY_PER_FILE_BYTE, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB`);
   const table = parseTable(readFileSync(file.path, 'utf8'), file.format);
   const encoded = encodeTable(table, labelColumnOf(table, options.labelColumn || undefined));
@@ -67,7 +70,25 @@ export function splitIndices(count: number, validationFraction: number, seed: nu
   return { validation: order.slice(0, validationCount), training: order.slice(validationCount) };
 }
 
-function findDatasetFile(name: string, datasetsDir: string | undefined): { path: string; format: TableFormat } {
+function loadImages(name: string, path: string, samples: number): TrainingData {
+  const archive = readFileSync(path);
+  const summary = summarizeImageArchive(archive);
+  const count = samples > 0 ? Math.min(samples, summary.imageCount) : summary.imageCount;
+  refuseIfTooBig(count * summary.imageShape.reduce((product, value) => product * value, 1) * 8 * 3, `${count} images of ${summary.imageShape.join('×')}`);
+  const images = loadImageArchive(archive, count);
+  return {
+    name,
+    x: images.x,
+    y: images.y,
+    classes: images.classNames.length,
+    classNames: images.classNames,
+    features: images.x[0]!.length,
+    imageShape: images.imageShape,
+    notes: [`${images.x.length} PNG images in ${images.classNames.length} class folders, each ${images.imageShape.join('×')} (height × width × channels)`],
+  };
+}
+
+function findDatasetFile(name: string, datasetsDir: string | undefined): { path: string; format: TableFormat | 'images' } {
   if (!datasetsDir) throw new Error(`dataset '${name}' is not built in, and TRAINER_DATASETS_DIR is not set to find its file`);
   let entries: string[] = [];
   try {
@@ -78,8 +99,11 @@ function findDatasetFile(name: string, datasetsDir: string | undefined): { path:
   for (const [extension, format] of Object.entries(TABLE_EXTENSIONS)) {
     if (entries.includes(name + extension)) return { path: join(datasetsDir, name + extension), format };
   }
+  for (const extension of IMAGE_ARCHIVE_EXTENSIONS) {
+    if (entries.includes(name + extension)) return { path: join(datasetsDir, name + extension), format: 'images' };
+  }
   const other = entries.find((entry) => entry.startsWith(name + '.'));
-  if (other) throw new Error(`dataset '${name}' is ${other}: the TF.js trainer reads CSV, TSV and JSON tables (image archives need an engine that decodes images, which the pure-JS engines cannot)`);
+  if (other) throw new Error(`dataset '${name}' is ${other}: the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`);
   throw new Error(`dataset '${name}' not found in ${datasetsDir}`);
 }
 

@@ -1,7 +1,10 @@
 import { freemem } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { gzipSync } from 'node:zlib';
+import { padding, TAR_END, tarHeaderBlocks } from '../../dist/src/domain/tar-format.js';
 import { cli } from '../cli/cli-helpers.js';
+import { barImage, encodePng } from './png-encoder.js';
 import { epochRecords, logText, processesWith, startTfjs } from './tfjs-helpers.js';
 
 // What the tfjs recipe refuses at submission, tables from the dataset registry, a stop mid-epoch and a NaN loss.
@@ -14,9 +17,9 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
     await t.close();
   });
 
-  async function uploadDataset(name: string, filename: string, content: string) {
+  async function uploadDataset(name: string, filename: string, content: string | Buffer) {
     const form = new FormData();
-    form.append('file', new Blob([content]), filename);
+    form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), filename);
     const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=${name}`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
     expect(response.status).toBeLessThan(300);
   }
@@ -92,6 +95,30 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
     expect((await waitForState(t.api, id, ['completed', 'failed'], 120_000)).state).toBe('completed');
     expect((await epochRecords(t, id)).at(-1)!.val_accuracy).toBeGreaterThan(0.6);
     expect(await logText(t, id)).toMatch(/column 'colour' one-hot encoded \(3 categories\)/);
+  }, 180_000);
+
+  it('trains a cnn on an uploaded tar.gz of PNG images in class folders; refuses a zip', async () => {
+    const files = Array.from({ length: 80 }, (_, i) => {
+      const vertical = i % 2 === 0;
+      return { path: `bars/${vertical ? 'vertical' : 'horizontal'}/${i}.png`, content: encodePng(12, 12, 1, barImage(vertical, i)) };
+    });
+    const tar = Buffer.concat([...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]), TAR_END]);
+    await uploadDataset('bars', 'bars.tar.gz', gzipSync(tar));
+    const bce = await startTfjs(t, { model_architecture: 'mlp', dataset_name: 'bars', loss_function: 'bce', validation_split: 0.9 });
+    expect(bce.status).toBe(201); // 2 classes: one sigmoid output; mlp flattens the images
+    await t.api('POST', `/api/v1/training/${bce.body.session_id}/stop`);
+
+    const started = await startTfjs(t, { model_architecture: 'cnn', dataset_name: 'bars', epochs: 3, batch_size: 8, learning_rate: 0.01 });
+    expect(started.status).toBe(201);
+    const id = started.body.session_id;
+    expect((await waitForState(t.api, id, ['completed', 'failed'], 120_000)).state).toBe('completed');
+    expect(await logText(t, id)).toMatch(/80 PNG images in 2 class folders, each 12×12×1/);
+    expect((await epochRecords(t, id)).at(-1)!.val_accuracy).toBeGreaterThan(0.7);
+
+    await uploadDataset('zipped', 'zipped.zip', Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18), 'latin1'));
+    const zip = await startTfjs(t, { model_architecture: 'cnn', dataset_name: 'zipped' });
+    expect(zip.status).toBe(422);
+    expect(zip.body.detail).toMatch(/'zipped' is archive \(zipped\.zip\).*tar or tar\.gz archives of PNG images in class folders/);
   }, 180_000);
 
   it('a stop mid-epoch kills the training child, and the agent keeps serving', async () => {

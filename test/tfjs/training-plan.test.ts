@@ -76,3 +76,43 @@ describe('tables', () => {
     expect(() => labelColumnOf(parseTable('a,b\n1,2\n', 'csv'), undefined)).toThrow(/no 'label' column/);
   });
 });
+
+describe('PNG images and image archives', async () => {
+  const { decodePng } = await import('../../dist/src/datasets/png.js');
+  const { loadImageArchive, summarizeImageArchive } = await import('../../dist/src/datasets/image-archive.js');
+  const { tarHeaderBlocks, padding, TAR_END } = await import('../../dist/src/domain/tar-format.js');
+  const { encodePng, barImage } = await import('./png-encoder.js');
+  const { gzipSync } = await import('node:zlib');
+
+  it('decodes grey, RGB and RGBA PNGs through all five row filters', () => {
+    const width = 7;
+    const height = 11;
+    for (const channels of [1, 3, 4] as const) {
+      const pixels = Uint8Array.from({ length: width * height * channels }, (_, i) => (i * 37 + (i >> 3) * 11) % 256);
+      const image = decodePng(encodePng(width, height, channels, pixels));
+      const kept = channels === 4 ? 3 : channels;
+      expect(image).toMatchObject({ width, height, channels: kept });
+      const expected = [...Array(width * height).keys()].flatMap((pixel) => Array.from({ length: kept }, (_, c) => pixels[pixel * channels + c]! / 255));
+      expect(Array.from(image.pixels).map((value) => Math.round(value * 255))).toEqual(expected.map((value) => Math.round(value * 255)));
+    }
+    expect(() => decodePng(Buffer.from('GIF89a'))).toThrow(/not a PNG/);
+  });
+
+  it('reads a tar.gz of class folders: classes from folder names, images resized to the first one', () => {
+    const files = [
+      { path: 'shapes/vertical/a.png', content: encodePng(12, 12, 1, barImage(true, 1)) },
+      { path: 'shapes/horizontal/b.png', content: encodePng(12, 12, 1, barImage(false, 2)) },
+      { path: 'shapes/vertical/c.png', content: encodePng(6, 6, 1, new Uint8Array(36).fill(255)) },
+      { path: 'shapes/._c.png', content: Buffer.from('resource fork') },
+      { path: 'shapes/README.txt', content: Buffer.from('two classes') },
+    ];
+    const tar = Buffer.concat([...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]), TAR_END]);
+    expect(summarizeImageArchive(gzipSync(tar))).toEqual({ classNames: ['horizontal', 'vertical'], imageCount: 3, imageShape: [12, 12, 1] });
+    const loaded = loadImageArchive(tar);
+    expect(loaded.y).toEqual([1, 0, 1]);
+    expect(loaded.x.every((image) => image.length === 144)).toBe(true);
+    expect(loaded.x[2]!.every((value) => value === 1)).toBe(true);
+    const jpeg = Buffer.concat([tarHeaderBlocks({ path: 'cats/1.jpg', size: 3, mtimeMs: 0 }), Buffer.from('jpg'), Buffer.alloc(padding(3)), TAR_END]);
+    expect(() => summarizeImageArchive(jpeg)).toThrow(/JPEG: the TF.js trainer decodes PNG images only/);
+  });
+});
