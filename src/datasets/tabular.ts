@@ -28,6 +28,18 @@ export function parseTable(text: string, format: TableFormat): Table {
 
 /** RFC 4180 CSV (or TSV): a header row, quoted fields with doubled quotes; blank lines are skipped. */
 export function parseCsv(text: string, delimiter = ','): Table {
+  const records = text.includes('"') ? quotedRecords(text, delimiter) : text.split(/\r?\n|\r/).filter((line) => line !== '').map((line) => line.split(delimiter));
+  const [header, ...rows] = records;
+  if (!header) throw new Error('the CSV file is empty');
+  const columns = header.map((name) => name.trim());
+  rows.forEach((row, index) => {
+    if (row.length !== columns.length) throw new Error(`CSV row ${index + 2} has ${row.length} fields, the header has ${columns.length}`);
+  });
+  return { columns, rows };
+}
+
+/** The character-by-character reader, for files with quoted fields (slower: only when needed). */
+function quotedRecords(text: string, delimiter: string): string[][] {
   const records: string[][] = [];
   let field = '';
   let record: string[] = [];
@@ -54,13 +66,7 @@ export function parseCsv(text: string, delimiter = ','): Table {
   }
   record.push(field);
   if (record.length > 1 || record[0] !== '') records.push(record);
-  const [header, ...rows] = records;
-  if (!header) throw new Error('the CSV file is empty');
-  const columns = header.map((name) => name.trim());
-  rows.forEach((row, index) => {
-    if (row.length !== columns.length) throw new Error(`CSV row ${index + 2} has ${row.length} fields, the header has ${columns.length}`);
-  });
-  return { columns, rows };
+  return records;
 }
 
 /** A JSON array of objects (or `{"data"|"records"|"rows": [...]}`), or JSON Lines of objects. */
