@@ -16,6 +16,7 @@ import { historyQuery } from './history-query.js';
 import { metricIngestion } from './metric-ingestion.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
+import { tfjsTraining } from './tfjs-training.js';
 import { trainingOverhead } from './training-overhead.js';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   dashboard,
   alerting,
   slurm,
+  tfjs: tfjsTraining,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

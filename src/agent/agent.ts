@@ -40,6 +40,7 @@ import { AuditService } from '../services/audit-service.js';
 import { RuntimeConfigService } from '../services/runtime-config-service.js';
 import { ExperimentService } from '../services/experiment-service.js';
 import { LeaderboardService } from '../services/leaderboard-service.js';
+import { tfjsParamsValidator } from '../services/training-plan-check.js';
 import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
@@ -89,7 +90,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const files = new RunFiles(paths);
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
-  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);
@@ -103,6 +104,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     defaults: () => ({ recipe: runtimeConfig.get().default_recipe, params: runtimeConfig.get().default_params }),
     experimentExists: (id) => experiments.exists(id),
     stopWaitMs: config.stopGraceMs + 5000,
+    validators: { tfjs: tfjsParamsValidator(datasets) },
   });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });

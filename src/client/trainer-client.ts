@@ -222,6 +222,11 @@ export class TrainerClient {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
 
+  /** The tfjs recipe's architectures, losses, optimizers and TF.js engines. */
+  async architectures(): Promise<ArchitecturesInfo> {
+    return this.get<ArchitecturesInfo>('/api/v1/architectures');
+  }
+
   /** One metric's points (or every metric's, without a name), downsampled to `max_points` by the agent. */
   async metricSeries(id: string, query: { metric_name?: string; max_points?: number; start_epoch?: number; end_epoch?: number }): Promise<MetricPoint[]> {
     return this.get<MetricPoint[]>(`/api/v1/training/${seg(id)}/history`, query);
@@ -350,6 +355,14 @@ export interface LogPage {
   entries: LogEntry[];
   /** X-Next-Cursor: the byte offset to ask for next. */
   nextCursor: number;
+}
+
+export interface ArchitecturesInfo {
+  recipe: string;
+  architectures: { name: string; description: string; inputs: string }[];
+  losses: string[];
+  optimizers: string[];
+  engines: { name: string; package: string; available: boolean; description: string; reason: string | null }[];
 }
 
 export interface RecipeParam {

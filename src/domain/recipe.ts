@@ -35,6 +35,8 @@ export const RecipeSchema = z
     priority: z.number().int().min(-100).max(100).default(0),
     /** Extra options for the backend (e.g. Slurm partition); validated by the backend. */
     backend_options: z.record(z.string(), z.unknown()).default({}),
+    /** A check of the parameters taken together at submission (e.g. `tfjs`: loss vs the dataset's classes), by name. */
+    validator: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
   })
   .strict()
   .superRefine((recipe, ctx) => {

@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { basename, dirname, relative, sep } from 'node:path';
 import { extensionOf, isModelFileName, registryNameProblem, sizeMb, type ModelRecord } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
@@ -107,19 +107,27 @@ export class ModelRegistry {
 
   /**
    * A completed run whose output directory holds a model file (model.json, *.pt, *.safetensors…)
-   * registers the first one as `<recipe>-<run id>`; without a file at the top, the first
-   * sub-directory that holds one is registered as a bundle. Runs that did not complete register nothing.
+   * registers the first one as `<recipe>-<run id>`; without a file at the top, the shallowest
+   * sub-directory that holds one (a TF.js model.json + weights, not its checkpoints/ below) is
+   * registered as a bundle named `<directory>-<run id>` (the TF.js trainer names it
+   * `<architecture>-<dataset>`). Runs that did not complete register nothing.
    */
   async registerRunOutput(run: Run): Promise<ModelInfo | null> {
     if (run.state !== 'completed') return null;
-    const name = `${run.recipe}-${run.id}`;
-    if (registryNameProblem(name)) return null;
     const outputDir = this.deps.paths.output(run.id);
     const files = await listOutputFiles(outputDir);
     const topFile = files.find((file) => !file.isDirectory && dirname(file.path) === outputDir && isModelFileName(basename(file.path)));
-    const nested = topFile ? undefined : files.find((file) => !file.isDirectory && dirname(file.path) !== outputDir && isModelFileName(basename(file.path)));
+    const depth = (path: string) => relative(outputDir, path).split(sep).length;
+    const nested = topFile
+      ? undefined
+      : files
+          .filter((file) => !file.isDirectory && dirname(file.path) !== outputDir && isModelFileName(basename(file.path)))
+          .reduce<(typeof files)[number] | undefined>((best, file) => (!best || depth(file.path) < depth(best.path) ? file : best), undefined);
     const source = topFile?.path ?? (nested ? dirname(nested.path) : null);
     if (!source) return null;
+    const bundleName = nested ? `${basename(source)}-${run.id}` : null;
+    const name = bundleName && !registryNameProblem(bundleName) ? bundleName : `${run.recipe}-${run.id}`;
+    if (registryNameProblem(name)) return null;
     if (!(await this.files.hold(name))) return null; // already registered (a re-attached run finishing again)
     try {
       const bundle = !topFile;

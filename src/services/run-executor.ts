@@ -24,6 +24,8 @@ export interface RunExecutorDeps {
   trainerHome: string;
   /** The environment training processes inherit (the agent's own, by default). */
   baseEnv: NodeJS.ProcessEnv;
+  /** Where uploaded datasets are, given to training processes as TRAINER_DATASETS_DIR. */
+  datasetsDir?: string;
 }
 
 interface ActiveRun {
@@ -216,6 +218,7 @@ export class RunExecutor {
       CUDA_VISIBLE_DEVICES: run.gpu_ids.join(','),
       TRAINER_RUN_ID: run.id,
       TRAINER_OUTPUT_DIR: filePaths.output,
+      ...(this.deps.datasetsDir && { TRAINER_DATASETS_DIR: this.deps.datasetsDir }),
       PYTHONUNBUFFERED: '1',
     });
     return env;

@@ -15,6 +15,7 @@ import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
 import type { RunExecutor } from './run-executor.js';
 import type { Scheduler } from './scheduler.js';
+import type { ParamsValidator } from './training-plan-check.js';
 
 export interface SubmitRequest {
   recipe?: string;
@@ -49,6 +50,8 @@ export interface RunServiceDeps {
   defaults: () => { recipe: string; params: Record<string, unknown> };
   experimentExists: (id: string) => boolean;
   stopWaitMs: number;
+  /** Checks of whole parameter sets, by the name a recipe gives in `validator`. */
+  validators?: Record<string, ParamsValidator>;
 }
 
 /** The one application service for runs: REST, CLI, chat and cron all come through here. */
@@ -69,6 +72,7 @@ export class RunService {
     }
     const params = resolveParams(recipe, { ...(recipe.name === defaults.recipe ? defaults.params : {}), ...request.params });
     await this.checkDatasets(recipe, params);
+    await this.validateTogether(recipe, params);
     const gpus = request.gpus ?? recipe.gpus;
     if (!this.deps.executor.backendManagesGpus(recipe.backend) && !fitsInventory(this.deps.gpuInventory, gpus)) {
       throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
@@ -241,6 +245,13 @@ export class RunService {
 
   isFinished(run: Run): boolean {
     return isFinal(run.state);
+  }
+
+  private async validateTogether(recipe: Recipe, params: Record<string, unknown>): Promise<void> {
+    if (!recipe.validator) return;
+    const validate = this.deps.validators?.[recipe.validator];
+    if (!validate) throw invalid(`Recipe '${recipe.name}' asks for the '${recipe.validator}' parameter check, which this agent does not have`);
+    await validate(params);
   }
 
   private async checkDatasets(recipe: Recipe, params: Record<string, unknown>): Promise<void> {
