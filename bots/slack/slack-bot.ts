@@ -52,6 +52,7 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
   let app: App | null = null;
   let updates: RunUpdates | null = null;
   let server: Server | null = null;
+  let httpReceiver: HTTPReceiver | null = null;
   const bot: SlackBot = { mode: config.mode, httpUrl: null, close: async () => {} };
 
   if (config.mode === 'http') {
@@ -59,6 +60,17 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.httpPort, config.httpHost, () => resolve());
+    });
+    server.on('request', (request, response) => {
+      if (!freshTimestamp(request.headers['x-slack-request-timestamp'])) {
+        response.writeHead(401, { 'content-type': 'text/plain' }).end('stale or future request timestamp');
+        return;
+      }
+      if (!httpReceiver) {
+        response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('the trainer Slack bot is still starting');
+        return;
+      }
+      httpReceiver.requestListener(request, response);
     });
     const address = server.address() as AddressInfo;
     bot.httpUrl = `http://${config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost}:${address.port}/slack/events`;
@@ -78,13 +90,7 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
       watchSocket(receiver, logger);
       await app.start();
     } else {
-      server!.on('request', (request, response) => {
-        if (!freshTimestamp(request.headers['x-slack-request-timestamp'])) {
-          response.writeHead(401, { 'content-type': 'text/plain' }).end('stale or future request timestamp');
-          return;
-        }
-        receiver.requestListener(request, response);
-      });
+      httpReceiver = receiver;
     }
     const poster: ChatPoster = {
       async post(channel, thread, message) {
