@@ -22,6 +22,7 @@ describe('Slack bot (Socket Mode)', () => {
         SLACK_PING_TIMEOUT_MS: '200',
         SLACK_API_RETRIES: '0',
         MAX_CONCURRENT_SESSIONS: '2',
+        TRAINER_ALERT_EVAL_SECONDS: '1',
       },
     });
     await waitFor(() => slack.connected(), 'the bot to open its socket');
@@ -76,6 +77,24 @@ describe('Slack bot (Socket Mode)', () => {
     const answer = await waitFor(() => slack.responses.find((response) => response.path === new URL(press.responseUrl).pathname), 'the answer to the press');
     expect(answer.body.response_type).toBe('in_channel');
     expect(answer.body.text).toMatch(new RegExp(`Run ${id} (stopped|is stopping)`));
+  });
+
+  it("posts an alert in the run's thread with buttons that acknowledge, silence and stop", async () => {
+    await t.api('POST', '/api/v1/alerts/rules', { name: 'nan', type: 'nan-loss', params: {}, severity: 'critical' });
+    const ack = (await slack.slashCommand('start nan-loss', ann).acked) as { text: string };
+    const id = runIdIn(ack.text)!;
+    const root = await waitFor(() => slack.posts().find((call) => call.form.text?.startsWith(`Run ${id} queued`)), 'the root message');
+    const alert = await waitFor(() => slack.posts().find((call) => call.form.thread_ts === root.ts && call.form.text.startsWith('Alert: nan [critical]')), 'the alert in the thread');
+    const buttons = JSON.parse(alert.form.blocks).find((block: any) => block.type === 'actions').elements;
+    expect(buttons.map((button: any) => button.text.text)).toEqual(['Stop run', 'Silence 1 h', 'Acknowledge']);
+
+    await slack.pressButton(buttons[2], ann).acked;
+    const alertId = buttons[2].value;
+    await waitFor(async () => (await t.api('GET', '/api/v1/alerts')).body.alerts?.find((a: any) => a.alert_id === alertId && a.status === 'acknowledged'), 'the acknowledgement');
+    await slack.pressButton(buttons[1], ann).acked;
+    await waitFor(async () => (await t.api('GET', '/api/v1/alerts/silences')).body.silences?.find((s: any) => s.run_id === id && s.created_by === 'slack:ann'), 'the silence');
+    await slack.pressButton(buttons[0], ann).acked;
+    await waitForState(t.api, id, ['stopped']);
   });
 
   it('refuses a user outside the allow-list, privately, and starts nothing', async () => {
