@@ -27,7 +27,12 @@ export interface SlackBotConfig {
   clientPingTimeoutMs: number;
   /** Retries of each Web API call (0 in tests; Slack's stand-in never rate-limits). */
   apiRetries: number;
+  /** Look up the user groups of whoever writes (the allow-list names groups). */
+  lookupGroups: boolean;
 }
+
+/** How long the user → groups map from usergroups.list is trusted. */
+const GROUPS_TTL_MS = 60_000;
 
 /** Seconds a request's timestamp may be off from now, either way (Bolt refuses only old ones). */
 const MAX_CLOCK_SKEW_S = 300;
@@ -85,7 +90,7 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
         ? new SocketModeReceiver({ appToken: config.appToken!, clientPingTimeout: config.clientPingTimeoutMs, logger: slackLogger(logger), installerOptions: { clientOptions: clientOptions() } })
         : new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: '/slack/events', logger: slackLogger(logger), unhandledRequestTimeoutMillis: 2900 });
     app = new App({ token: config.botToken, botId: auth.bot_id as string, botUserId: auth.user_id as string, tokenVerificationEnabled: false, receiver, clientOptions: clientOptions(), logger: slackLogger(logger) });
-    registerHandlers(app, deps.router, logger);
+    registerHandlers(app, deps.router, logger, config.lookupGroups ? groupLookup(app, logger) : async () => []);
     if (receiver instanceof SocketModeReceiver) {
       watchSocket(receiver, logger);
       await app.start();
@@ -117,9 +122,28 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
   return bot;
 }
 
-function registerHandlers(app: App, router: ChatRouter, logger: Logger): void {
+/** user id → the ids of the user groups they belong to, refreshed at most once a minute. */
+function groupLookup(app: App, logger: Logger): (userId: string) => Promise<string[]> {
+  let fetchedAt = 0;
+  let byUser = new Map<string, string[]>();
+  return async (userId) => {
+    if (Date.now() - fetchedAt > GROUPS_TTL_MS) {
+      try {
+        const result = (await app.client.usergroups.list({ include_users: true })) as { usergroups?: { id: string; users?: string[] }[] };
+        byUser = new Map();
+        for (const group of result.usergroups ?? []) for (const user of group.users ?? []) byUser.set(user, [...(byUser.get(user) ?? []), group.id]);
+        fetchedAt = Date.now();
+      } catch (error) {
+        logger.warn('slack user groups not read; group allow-lists do not apply now', { error: (error as Error).message });
+      }
+    }
+    return byUser.get(userId) ?? [];
+  };
+}
+
+function registerHandlers(app: App, router: ChatRouter, logger: Logger, groupsOf: (userId: string) => Promise<string[]>): void {
   app.command('/train', async ({ command, ack, respond }) => {
-    const actor: ChatActor = { platform: 'slack', userId: command.user_id, userName: command.user_name, channelId: command.channel_id, roles: [] };
+    const actor: ChatActor = { platform: 'slack', userId: command.user_id, userName: command.user_name, channelId: command.channel_id, roles: await groupsOf(command.user_id) };
     const answering = router.handleText(actor, command.text ?? '', { thread: (command as { thread_ts?: string }).thread_ts ?? null });
     const quick = await Promise.race([answering, delay(ACK_BUDGET_MS).then(() => null)]);
     if (quick) return void (await ack(responsePayload(quick) as never));
@@ -134,7 +158,7 @@ function registerHandlers(app: App, router: ChatRouter, logger: Logger): void {
     const user = (body as { user: { id: string; username?: string; name?: string } }).user;
     const channelId = (body as { channel?: { id: string } }).channel?.id ?? '';
     if (!kind || !button.value) return;
-    const actor: ChatActor = { platform: 'slack', userId: user.id, userName: user.username ?? user.name ?? user.id, channelId, roles: [] };
+    const actor: ChatActor = { platform: 'slack', userId: user.id, userName: user.username ?? user.name ?? user.id, channelId, roles: await groupsOf(user.id) };
     const answer = await router.handleButton(actor, kind, button.value);
     await respond({ ...responsePayload(answer), replace_original: false } as never);
   });

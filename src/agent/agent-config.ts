@@ -227,6 +227,7 @@ function chatBotsConfig(file: ChatFile, env: NodeJS.ProcessEnv, host: string): C
     throw new AppError(ErrorCode.Config, `Configuration error: the Slack bot in ${mode} mode needs ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'}`);
   }
   const discordToken = env.DISCORD_TOKEN ?? discord.token;
+  const slackPolicy = policy('SLACK', slack, 'ALLOWED_GROUPS');
   return {
     slack: slackReady
       ? {
@@ -240,10 +241,11 @@ function chatBotsConfig(file: ChatFile, env: NodeJS.ProcessEnv, host: string): C
           channel: env.SLACK_CHANNEL ?? slack.channel ?? null,
           clientPingTimeoutMs: positiveInt('SLACK_PING_TIMEOUT_MS', env.SLACK_PING_TIMEOUT_MS, 100, 60_000) ?? 5000,
           apiRetries: positiveInt('SLACK_API_RETRIES', env.SLACK_API_RETRIES, 0, 100) ?? 5,
+          lookupGroups: slackPolicy.roles.length > 0,
         }
       : null,
     discord: discordToken ? { token: discordToken, apiUrl: env.DISCORD_API_URL ?? discord.api_url ?? 'https://discord.com/api', channel: env.DISCORD_CHANNEL ?? discord.channel ?? null } : null,
-    policies: { slack: policy('SLACK', slack, 'ALLOWED_GROUPS'), discord: policy('DISCORD', discord, 'ALLOWED_ROLES') },
+    policies: { slack: slackPolicy, discord: policy('DISCORD', discord, 'ALLOWED_ROLES') },
   };
 }
 

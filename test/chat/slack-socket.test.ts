@@ -19,6 +19,7 @@ describe('Slack bot (Socket Mode)', () => {
         SLACK_APP_TOKEN,
         SLACK_API_URL: slack.apiUrl,
         SLACK_ALLOWED_USERS: 'UANN',
+        SLACK_ALLOWED_GROUPS: 'S0MLTEAM',
         SLACK_PING_TIMEOUT_MS: '200',
         SLACK_API_RETRIES: '0',
         MAX_CONCURRENT_SESSIONS: '2',
@@ -105,6 +106,12 @@ describe('Slack bot (Socket Mode)', () => {
     expect(t.agent.runs.list({ limit: 1, offset: 0 }).total).toBe(before);
     const audit = (await t.api('GET', '/api/v1/audit?limit=1')).body.entries[0];
     expect(audit).toMatchObject({ actor: 'bob (UBOB)', via: 'slack', action: 'chat.start', result: 'refused' });
+  });
+
+  it('lets members of an allowed user group write', async () => {
+    const ack = (await slack.slashCommand('start ticker epochs=1 interval_ms=10', { id: 'UCAROL', name: 'carol' }).acked) as { text: string };
+    expect(ack.text).toMatch(/^Run sess_\w+ (queued|started)/);
+    await waitForState(t.api, runIdIn(ack.text)!, ['completed']);
   });
 
   it('keeps serving REST while Slack is away and reconnects when it is back', async () => {

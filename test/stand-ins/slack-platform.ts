@@ -50,6 +50,7 @@ export async function startSlackPlatform() {
       }
       if (token !== SLACK_BOT_TOKEN) return json({ ok: false, error: 'invalid_auth' });
       if (method === 'auth.test') return json({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'TTEAM', team: 'team', url: 'https://team.slack.com/' });
+      if (method === 'usergroups.list') return json({ ok: true, usergroups: [{ id: 'S0MLTEAM', handle: 'ml', users: ['UCAROL'] }] });
       if (method === 'chat.postMessage') {
         call.ts = `${nextTs++}.000200`;
         return json({ ok: true, channel: form.channel, ts: call.ts, message: { ts: call.ts } });
