@@ -54,7 +54,7 @@ describe('Slack bot (Socket Mode)', () => {
     expect(texts[0]).toBe(`Run ${id} started`);
     expect(texts.some((text) => /^epoch [2-7]\/8 loss 0\.\d+, accuracy 0\.\d+/.test(text))).toBe(true);
     expect(texts.at(-1)).toMatch(new RegExp(`^Run ${id} completed with accuracy 0\\.8889 in \\d+ s`));
-    expect(t.agent.runs.get(id).origin).toEqual({ platform: 'slack', channel: 'CTRAIN', thread: root!.ts, user: 'UANN' });
+    expect((await t.api('GET', `/api/v1/training/${id}/status`)).body.origin).toEqual({ platform: 'slack', channel: 'CTRAIN', thread: root!.ts, user: 'UANN' });
   });
 
   it('stops a run with the button on its message', async () => {
