@@ -17,7 +17,18 @@ describe('Discord bot (gateway)', () => {
   beforeAll(async () => {
     discord = await startDiscordPlatform();
     t = await startTestAgent({
-      env: { DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl, DISCORD_ALLOWED_USERS: ann.id, DISCORD_ALLOWED_ROLES: carol.roles[0]!, MAX_CONCURRENT_SESSIONS: '2' },
+      env: {
+        DISCORD_TOKEN,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_ALLOWED_USERS: ann.id,
+        DISCORD_ALLOWED_ROLES: carol.roles[0]!,
+        MAX_CONCURRENT_SESSIONS: '2',
+        // a Slack that cannot be reached: it must not hold up the agent or the Discord bot
+        SLACK_BOT_TOKEN: 'xoxb-nowhere',
+        SLACK_APP_TOKEN: 'xapp-nowhere',
+        SLACK_API_URL: 'http://127.0.0.1:9/api/',
+        SLACK_API_RETRIES: '0',
+      },
     });
     await waitFor(() => discord.identified() > 0 && discord.calls.some((call) => call.method === 'PUT'), 'the bot to identify and register /train');
   });
@@ -79,6 +90,17 @@ describe('Discord bot (gateway)', () => {
     const denied = await callback(discord.slashCommand('start', { recipe: 'ticker' }, bob).callbackPath);
     expect(denied.data.flags).toBe(64);
     expect(t.agent.runs.list({ limit: 1, offset: 0 }).total).toBe(before);
+  });
+
+  it('defers a slow answer, then edits it in', async () => {
+    const started = await callback(discord.slashCommand('start', { recipe: 'stubborn' }, ann).callbackPath);
+    const id = runIdIn(started.data.embeds[0].title)!;
+    await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/logs?limit=10`)).body.some((entry: any) => entry.message === 'stubborn running'), 'SIGTERM to be ignored');
+    const { callbackPath, editPath } = discord.slashCommand('stop', { run: id.slice(5, 11) }, ann);
+    expect(await callback(callbackPath)).toEqual({ type: 5, data: { flags: 64 } });
+    const edit = await callback(editPath);
+    expect(edit.embeds[0].title).toBe(`Run ${id} stopped`);
+    expect(discord.calls.find((call) => call.path === editPath)!.method).toBe('PATCH');
   });
 
   it('keeps serving REST while Discord is away and reconnects when it is back', async () => {

@@ -108,6 +108,16 @@ describe('Slack bot (Socket Mode)', () => {
     expect(audit).toMatchObject({ actor: 'bob (UBOB)', via: 'slack', action: 'chat.start', result: 'refused' });
   });
 
+  it('acks a slow command at once, then answers through the response URL', async () => {
+    const started = (await slack.slashCommand('start stubborn', ann).acked) as { text: string };
+    const id = runIdIn(started.text)!;
+    await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/logs?limit=10`)).body.some((entry: any) => entry.message === 'stubborn running'), 'SIGTERM to be ignored');
+    const { acked, responseUrl } = slack.slashCommand(`stop ${id}`, ann);
+    expect(await acked).toEqual({ response_type: 'ephemeral', text: 'Working on it…' });
+    const answer = await waitFor(() => slack.responses.find((response) => response.path === new URL(responseUrl).pathname), 'the later answer');
+    expect(answer.body).toMatchObject({ response_type: 'in_channel', text: `Run ${id} stopped` });
+  });
+
   it('lets members of an allowed user group write', async () => {
     const ack = (await slack.slashCommand('start ticker epochs=1 interval_ms=10', { id: 'UCAROL', name: 'carol' }).acked) as { text: string };
     expect(ack.text).toMatch(/^Run sess_\w+ (queued|started)/);
