@@ -38,7 +38,10 @@ export class RunUpdates {
       events.on('run.queued', ({ run }) => this.ifOurs(run, () => this.queued(run))),
       events.on('run.started', ({ run }) => this.ifOurs(run, () => this.post(run, reply(`Run ${run.id} started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`, '', { ephemeral: false, buttons: [stopButton(run.id)] })))),
       events.on('run.metrics', ({ runId, records }) => this.progress(runId, records)),
-      events.on('run.finished', ({ run }) => this.ifOurs(run, () => this.post(run, finishedMessage(run)))),
+      events.on('run.finished', ({ run }) => {
+        this.progressPosted.delete(run.id);
+        this.ifOurs(run, () => this.post(run, finishedMessage(run)));
+      }),
       events.on('run.cancelled', ({ run }) => this.ifOurs(run, () => this.post(run, reply(`Run ${run.id} cancelled`, '', { ephemeral: false, tone: 'warning' })))),
       events.on('alert.triggered', ({ alert, silenced }) => {
         if (!silenced) this.alert(alert);
