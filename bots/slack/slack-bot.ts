@@ -87,13 +87,14 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
     if (stopped) return;
     const receiver =
       config.mode === 'socket'
-        ? new SocketModeReceiver({ appToken: config.appToken!, clientPingTimeout: config.clientPingTimeoutMs, logger: slackLogger(logger), installerOptions: { clientOptions: clientOptions() } })
+        ? // reconnects are ours: the client's own leave an unhandled rejection when Slack is unreachable, which would end the agent
+          new SocketModeReceiver({ appToken: config.appToken!, clientPingTimeout: config.clientPingTimeoutMs, autoReconnectEnabled: false, logger: slackLogger(logger), installerOptions: { clientOptions: clientOptions() } })
         : new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: '/slack/events', logger: slackLogger(logger), unhandledRequestTimeoutMillis: 2900 });
     app = new App({ token: config.botToken, botId: auth.bot_id as string, botUserId: auth.user_id as string, tokenVerificationEnabled: false, receiver, clientOptions: clientOptions(), logger: slackLogger(logger) });
     registerHandlers(app, deps.router, logger, config.lookupGroups ? groupLookup(app, logger) : async () => []);
     if (receiver instanceof SocketModeReceiver) {
-      watchSocket(receiver, logger);
       await app.start();
+      reconnectWhenDropped(receiver, logger, () => stopped, config.clientPingTimeoutMs);
     } else {
       httpReceiver = receiver;
     }
@@ -172,13 +173,18 @@ function responsePayload(message: ChatReply) {
   return { response_type: message.ephemeral ? 'ephemeral' : 'in_channel', ...slackMessage(message) };
 }
 
-function watchSocket(receiver: SocketModeReceiver, logger: Logger): void {
-  let lost = false;
-  receiver.client.on('reconnecting', () => logger.warn('slack socket reconnecting'));
-  receiver.client.on('disconnected', () => logger.warn('slack socket disconnected'));
-  receiver.client.on('connected', () => {
-    if (lost) logger.info('slack socket reconnected');
-    lost = true;
+/** Reconnects a dropped socket with backoff (first retry after `firstDelayMs`), one attempt loop at a time. */
+function reconnectWhenDropped(receiver: SocketModeReceiver, logger: Logger, stopped: () => boolean, firstDelayMs: number): void {
+  let reconnecting = false;
+  receiver.client.on('disconnected', () => {
+    if (stopped() || reconnecting) return;
+    reconnecting = true;
+    logger.warn('slack socket disconnected; reconnecting');
+    void retryWithBackoff('slack socket reconnect', async () => void (await receiver.client.start()), logger, stopped, { firstDelayMs })
+      .then((connected) => connected && logger.info('slack socket reconnected'))
+      .finally(() => {
+        reconnecting = false;
+      });
   });
 }
 

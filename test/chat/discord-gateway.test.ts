@@ -106,6 +106,7 @@ describe('Discord bot (gateway)', () => {
   it('keeps serving REST while Discord is away and reconnects when it is back', async () => {
     const sessions = discord.identified() + discord.resumed();
     await discord.down();
+    await waitFor(() => discord.refused() >= 2, 'the bot to try to reconnect while Discord is away');
     expect((await t.api('GET', '/health')).status).toBe(200);
     discord.up();
     await waitFor(() => discord.connected() && discord.identified() + discord.resumed() > sessions, 'the bot to reconnect', 60_000);

@@ -124,12 +124,21 @@ describe('Slack bot (Socket Mode)', () => {
     await waitForState(t.api, runIdIn(ack.text)!, ['completed']);
   });
 
+  it('reconnects when Slack asks it to', async () => {
+    const before = slack.connections();
+    slack.refresh();
+    await waitFor(() => slack.connected() && slack.connections() > before, 'a fresh connection');
+    expect(((await slack.slashCommand('queue', bob).acked) as { text: string }).text).toMatch(/queued/);
+  });
+
   it('keeps serving REST while Slack is away and reconnects when it is back', async () => {
     const before = slack.connections();
     await slack.down();
     expect(slack.connected()).toBe(false);
     expect((await t.api('GET', '/health')).status).toBe(200);
     expect((await t.api('GET', '/api/v1/training/sessions')).status).toBe(200);
+    await waitFor(() => slack.refusedOpens() >= 2, 'the bot to try to reconnect while Slack is away');
+    expect((await t.api('GET', '/health')).status).toBe(200);
     slack.up();
     await waitFor(() => slack.connected() && slack.connections() > before, 'the bot to reconnect');
     const ack = (await slack.slashCommand('status', bob).acked) as { text: string };

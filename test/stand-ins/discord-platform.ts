@@ -31,6 +31,7 @@ export async function startDiscordPlatform() {
   let available = true;
   let identified = 0;
   let resumed = 0;
+  let refused = 0;
   let sequence = 0;
   let nextId = 1200000000000000000n;
   const snowflake = () => String(nextId++);
@@ -52,6 +53,10 @@ export async function startDiscordPlatform() {
       const call: DiscordRestCall = { method: request.method!, path, authorization: request.headers.authorization, body };
       calls.push(call);
       const authorized = request.headers.authorization === `Bot ${DISCORD_TOKEN}`;
+      if (path === '/gateway/bot' && !available) {
+        refused++;
+        return void request.socket.destroy(); // Discord unreachable
+      }
       if (path === '/gateway/bot') {
         if (!authorized) return json(401, { message: '401: Unauthorized', code: 0 });
         return json(200, { url: `ws://127.0.0.1:${port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
@@ -72,6 +77,7 @@ export async function startDiscordPlatform() {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
     if (!available) {
+      refused++;
       socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
       return;
     }
@@ -143,6 +149,8 @@ export async function startDiscordPlatform() {
     calls,
     identified: () => identified,
     resumed: () => resumed,
+    /** Connections and gateway look-ups that found Discord down. */
+    refused: () => refused,
     connected: () => sockets.size > 0,
     channelMessages: (channel?: string) => calls.filter((call) => call.method === 'POST' && /^\/channels\/\d+\/messages$/.test(call.path) && (!channel || call.path === `/channels/${channel}/messages`)),
     /** `/train <subcommand> options…` typed by `user` in `channel`. */

@@ -25,6 +25,7 @@ export async function startSlackPlatform() {
   const sockets = new Set<WebSocket>();
   let available = true;
   let connections = 0;
+  let refusedOpens = 0;
   let nextTs = 1800000000;
 
   const server: Server = createServer((request, response) => {
@@ -44,6 +45,10 @@ export async function startSlackPlatform() {
       const form = request.headers['content-type']?.includes('json') ? JSON.parse(raw || '{}') : Object.fromEntries(new URLSearchParams(raw));
       const call: SlackApiCall = { method, token, form };
       calls.push(call);
+      if (method === 'apps.connections.open' && !available) {
+        refusedOpens++;
+        return void request.socket.destroy(); // Slack unreachable
+      }
       if (method === 'apps.connections.open') {
         if (token !== SLACK_APP_TOKEN) return json({ ok: false, error: 'invalid_auth' });
         return json({ ok: true, url: `ws://127.0.0.1:${port}/socket` });
@@ -108,6 +113,8 @@ export async function startSlackPlatform() {
     calls,
     responses,
     connections: () => connections,
+    /** apps.connections.open calls that found Slack down. */
+    refusedOpens: () => refusedOpens,
     connected: () => sockets.size > 0,
     posts: () => calls.filter((call) => call.method === 'chat.postMessage'),
     slashCommand(text: string, user: { id: string; name: string }, channel = 'CTRAIN') {
@@ -133,6 +140,10 @@ export async function startSlackPlatform() {
         actions: [{ type: 'button', block_id: 'b', action_id: button.action_id, text: { type: 'plain_text', text: 'x' }, value: button.value, action_ts: '1' }],
       });
       return { responseUrl, acked };
+    },
+    /** Slack's routine "please reconnect" frame. */
+    refresh() {
+      for (const socket of sockets) socket.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'stand-in' } }));
     },
     async down() {
       available = false;
