@@ -16,7 +16,7 @@ describe('chat origin across a restart', () => {
     const slack = await startSlackPlatform();
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-chat-restart-'));
     cleanup.push(() => removeDir(dataDir), () => slack.close());
-    const env = { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0', SLACK_PING_TIMEOUT_MS: '200', SLACK_ALLOWED_USERS: 'UANN' };
+    const env = { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0', SLACK_PING_TIMEOUT_MS: '2000', SLACK_ALLOWED_USERS: 'UANN' };
 
     const first = await startTestAgent({ dataDir, env });
     await waitFor(() => slack.connected(), 'the first bot');

@@ -20,7 +20,7 @@ describe('Slack bot (Socket Mode)', () => {
         SLACK_API_URL: slack.apiUrl,
         SLACK_ALLOWED_USERS: 'UANN',
         SLACK_ALLOWED_GROUPS: 'S0MLTEAM',
-        SLACK_PING_TIMEOUT_MS: '200',
+        SLACK_PING_TIMEOUT_MS: '2000',
         SLACK_API_RETRIES: '0',
         MAX_CONCURRENT_SESSIONS: '2',
         TRAINER_ALERT_EVAL_SECONDS: '1',

@@ -73,7 +73,11 @@ export async function startSlackPlatform() {
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
       connections++;
-      ws.on('close', () => sockets.delete(ws));
+      const pinging = setInterval(() => ws.ping(), 5000); // as Slack does: the client drops a server that stops pinging
+      ws.on('close', () => {
+        clearInterval(pinging);
+        sockets.delete(ws);
+      });
       ws.on('message', (data) => {
         const message = JSON.parse(String(data));
         if (message.envelope_id) acks.get(message.envelope_id)?.(message.payload ?? null);
@@ -88,7 +92,7 @@ export async function startSlackPlatform() {
 
   /** Sends an envelope to the connected app and waits for its ack (the payload the app acked with). */
   const send = (type: string, payload: Record<string, unknown>): Promise<unknown> => {
-    const socket = [...sockets][0];
+    const socket = [...sockets].filter((candidate) => candidate.readyState === candidate.OPEN).at(-1);
     if (!socket) throw new Error('no Socket Mode connection');
     const envelope_id = randomUUID();
     const acked = new Promise<unknown>((resolve) => acks.set(envelope_id, resolve));
