@@ -45,6 +45,28 @@ describe('Slack bot (HTTP mode)', () => {
     await waitFor(() => slack.posts().some((call) => call.form.thread_ts === root.ts && call.form.text.startsWith(`Run ${id} completed`)), 'the completion in the thread');
   });
 
+  it('stops a run with a signed button press', async () => {
+    const ack = await (await post(slashBody('start ticker epochs=1000 interval_ms=50'))).json();
+    const id = /(sess_[0-9a-f]{12})/.exec(ack.text)![1]!;
+    await waitForState(t.api, id, ['running']);
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'UANN', username: 'ann', name: 'ann', team_id: 'TTEAM' },
+      api_app_id: 'AAPP',
+      token: 'x',
+      container: { type: 'message', message_ts: '1.2', channel_id: 'CHTTP', is_ephemeral: false },
+      trigger_id: 't',
+      team: { id: 'TTEAM', domain: 'team' },
+      channel: { id: 'CHTTP', name: 'ml' },
+      response_url: `${slack.apiUrl.replace('/api/', '')}/respond/http-button`,
+      actions: [{ type: 'button', block_id: 'b', action_id: 'train_stop_0', text: { type: 'plain_text', text: 'Stop run' }, value: id, action_ts: '1' }],
+    };
+    expect((await post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString())).status).toBe(200);
+    await waitForState(t.api, id, ['stopped']);
+    const answer = await waitFor(() => slack.responses.find((response) => response.path === '/respond/http-button'), 'the answer to the press');
+    expect(answer.body.text).toMatch(new RegExp(`Run ${id} (stopped|is stopping)`));
+  });
+
   it('refuses a bad signature, a stale timestamp and a future one, and starts nothing', async () => {
     const body = slashBody('start ticker epochs=2');
     const now = Math.floor(Date.now() / 1000);
