@@ -33,8 +33,15 @@ export async function startChatBots(config: ChatBotsConfig, deps: { services: Ch
       deps.logger.error('slack bot not started', { mode: config.slack.mode, error: (error as Error).message });
     }
   }
-  const discord = config.discord ? await startDiscordBot(config.discord, botDeps) : null;
-  deps.logger.info('chat bots', { slack: slack ? slack.mode : 'off', discord: discord ? 'gateway' : 'off' });
+  let discord: DiscordBot | null = null;
+  if (config.discord) {
+    try {
+      discord = await startDiscordBot(config.discord, botDeps);
+    } catch (error) {
+      deps.logger.error('discord bot not started', { mode: config.discord.mode, error: (error as Error).message });
+    }
+  }
+  deps.logger.info('chat bots', { slack: slack ? slack.mode : 'off', discord: discord ? discord.mode : 'off' });
   return {
     router,
     slack,

@@ -7,6 +7,7 @@ import type { ChatReply } from '../core/replies.js';
 import type { ChatRouter } from '../core/router.js';
 import { RunUpdates, type ChatEventSource, type ChatPoster } from '../core/run-updates.js';
 import { commandText, trainCommandDefinition } from './commands.js';
+import { startDiscordHttpInteractions } from './discord-http.js';
 import { discordMessage, parseCustomId } from './render.js';
 
 export interface DiscordBotConfig {
@@ -15,12 +16,22 @@ export interface DiscordBotConfig {
   apiUrl: string;
   /** Alerts that belong to no chat-started run go here. */
   channel: string | null;
+  /** `gateway` (default, outbound only) or `http`: interactions POSTed to us, signed with Ed25519. */
+  mode: 'gateway' | 'http';
+  /** HTTP mode: the application's public key (hex), where to listen, and the application id (looked up when absent). */
+  publicKey?: string;
+  httpHost: string;
+  httpPort: number;
+  applicationId?: string;
 }
 
 /** An answer ready this soon is the interaction's reply; a slower one is deferred, then edited in. */
 const REPLY_BUDGET_MS = 2000;
 
 export interface DiscordBot {
+  mode: 'gateway' | 'http';
+  /** HTTP mode: the interactions endpoint URL. */
+  httpUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -53,6 +64,7 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
     },
   };
   const updates = new RunUpdates({ platform: 'discord', poster, runs: deps.runs, events: deps.events, defaultChannel: config.channel, logger });
+  if (config.mode === 'http') return startHttpMode(config, client, updates, deps.router, logger);
   const started = retryWithBackoff(
     'discord login',
     async () => {
@@ -64,11 +76,41 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
   );
 
   return {
+    mode: 'gateway',
+    httpUrl: null,
     async close() {
       stopped = true;
       await updates.close();
       await client.destroy();
       void started;
+    },
+  };
+}
+
+/** No gateway: Discord POSTs interactions to us; REST alone registers `/train` and posts run updates. */
+async function startHttpMode(config: DiscordBotConfig, client: Client, updates: RunUpdates, router: ChatRouter, logger: Logger): Promise<DiscordBot> {
+  let stopped = false;
+  client.rest.setToken(config.token);
+  const endpoint = await startDiscordHttpInteractions({ publicKey: config.publicKey!, host: config.httpHost, port: config.httpPort }, { router, rest: client.rest, logger });
+  const registered = retryWithBackoff(
+    'discord /train registration',
+    async () => {
+      const applicationId = config.applicationId ?? ((await client.rest.get(Routes.currentApplication())) as { id: string }).id;
+      await client.rest.put(Routes.applicationCommands(applicationId), { body: [trainCommandDefinition().toJSON()] });
+      logger.info('discord bot started', { mode: 'http', url: endpoint.url, application: applicationId });
+    },
+    logger,
+    () => stopped,
+  );
+  return {
+    mode: 'http',
+    httpUrl: endpoint.url,
+    async close() {
+      stopped = true;
+      await updates.close();
+      await endpoint.close();
+      await client.destroy();
+      void registered;
     },
   };
 }

@@ -66,7 +66,13 @@ export const ConfigFileSchema = z
           mode: z.enum(['socket', 'http']).optional(),
           http_port: z.number().int().min(0).max(65535).optional(),
         }).strict().optional(),
-        discord: ChatPlatformSchema.extend({ token: z.string().min(1).optional() }).strict().optional(),
+        discord: ChatPlatformSchema.extend({
+          token: z.string().min(1).optional(),
+          mode: z.enum(['gateway', 'http']).optional(),
+          public_key: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the application public key: 64 hex digits').optional(),
+          application_id: z.string().regex(/^\d{1,25}$/, 'a Discord snowflake').optional(),
+          http_port: z.number().int().min(0).max(65535).optional(),
+        }).strict().optional(),
       })
       .strict()
       .optional(),
@@ -228,6 +234,12 @@ function chatBotsConfig(file: ChatFile, env: NodeJS.ProcessEnv, host: string): C
   }
   const discordToken = env.DISCORD_TOKEN ?? discord.token;
   const slackPolicy = policy('SLACK', slack, 'ALLOWED_GROUPS');
+  const discordMode = (env.DISCORD_MODE as 'gateway' | 'http' | undefined) ?? discord.mode ?? 'gateway';
+  if (discordMode !== 'gateway' && discordMode !== 'http') throw new AppError(ErrorCode.Config, `Configuration error: DISCORD_MODE must be gateway or http, got '${String(discordMode)}'`);
+  const discordPublicKey = env.DISCORD_PUBLIC_KEY ?? discord.public_key;
+  if (discordToken && discordMode === 'http' && !/^[0-9a-fA-F]{64}$/.test(discordPublicKey ?? '')) {
+    throw new AppError(ErrorCode.Config, 'Configuration error: the Discord bot in http mode needs DISCORD_PUBLIC_KEY (the application public key, 64 hex digits)');
+  }
   return {
     slack: slackReady
       ? {
@@ -244,7 +256,18 @@ function chatBotsConfig(file: ChatFile, env: NodeJS.ProcessEnv, host: string): C
           lookupGroups: slackPolicy.roles.length > 0,
         }
       : null,
-    discord: discordToken ? { token: discordToken, apiUrl: env.DISCORD_API_URL ?? discord.api_url ?? 'https://discord.com/api', channel: env.DISCORD_CHANNEL ?? discord.channel ?? null } : null,
+    discord: discordToken
+      ? {
+          token: discordToken,
+          apiUrl: env.DISCORD_API_URL ?? discord.api_url ?? 'https://discord.com/api',
+          channel: env.DISCORD_CHANNEL ?? discord.channel ?? null,
+          mode: discordMode,
+          ...(discordPublicKey && { publicKey: discordPublicKey }),
+          ...((env.DISCORD_APPLICATION_ID ?? discord.application_id) && { applicationId: env.DISCORD_APPLICATION_ID ?? discord.application_id }),
+          httpHost: host,
+          httpPort: positiveInt('DISCORD_HTTP_PORT', env.DISCORD_HTTP_PORT, 0, 65535) ?? discord.http_port ?? 3001,
+        }
+      : null,
     policies: { slack: slackPolicy, discord: policy('DISCORD', discord, 'ALLOWED_ROLES') },
   };
 }

@@ -20,7 +20,7 @@ describe('chat bot configuration', () => {
     const config = resolveAgentConfig({}, { TRAINER_CONFIG: file, SLACK_ALLOWED_USERS: 'U2,U3', API_HOST: '127.0.0.1' });
     expect(config.chat.slack).toMatchObject({ botToken: 'xoxb-file', mode: 'http', signingSecret: 's3cret', httpPort: 3100, httpHost: '127.0.0.1', apiUrl: 'https://slack.com/api/' });
     expect(config.chat.policies.slack).toMatchObject({ users: ['U2', 'U3'], admins: ['UADMIN'], roles: [], readsNeedAllowList: false });
-    expect(config.chat.discord).toEqual({ token: 'file-token', apiUrl: 'https://discord.com/api', channel: '123' });
+    expect(config.chat.discord).toMatchObject({ token: 'file-token', apiUrl: 'https://discord.com/api', channel: '123', mode: 'gateway' });
     expect(config.chat.policies.discord.roles).toEqual(['42']);
   });
 
