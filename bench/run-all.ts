@@ -7,6 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import { apiLayers, apiThroughput } from './api-throughput.js';
+import { chatOps } from './chat-ops.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
 import { alerting } from './alerting.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   alerting,
   slurm,
   tfjs: tfjsTraining,
+  chat: chatOps,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

@@ -45,6 +45,7 @@ import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
 import { createLogger } from './logger.js';
+import { startChatBots, type ChatBots } from '../../bots/host.js';
 import { readPackageVersion } from './package-version.js';
 
 export interface Agent {
@@ -52,6 +53,8 @@ export interface Agent {
   runs: RunService;
   alerts: AlertService;
   gpus: readonly GpuDevice[];
+  /** The Slack and Discord `/train` bots, those configured. */
+  chat: ChatBots;
   /** The bound address, once `listen` has resolved. */
   url: string;
   listen(): Promise<string>;
@@ -127,6 +130,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -136,6 +140,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     runs,
     alerts,
     gpus,
+    chat,
     url: '',
     async listen() {
       server = createServer(app.callback());
@@ -151,6 +156,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       return agent.url;
     },
     async close() {
+      await chat.close();
       closeWebSockets();
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));

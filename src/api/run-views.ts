@@ -21,6 +21,8 @@ export function statusView(run: Run) {
     end_reason: run.end_reason,
     queued_at: run.queued_at,
     experiment_id: run.experiment_id ?? null,
+    /** The chat channel and thread a run started from chat reports back to. */
+    origin: run.origin ?? null,
   };
 }
 

@@ -43,6 +43,17 @@ export interface Run {
   experiment_id?: string | null;
   /** The latest value of each metric when it ended: what leaderboards rank. */
   final_metrics?: Record<string, number | string> | null;
+  /** Where the run was started from in chat: its lifecycle updates go back there (issue 5 routing). */
+  origin?: RunOrigin | null;
+}
+
+/** A chat channel (and the thread of the run's messages once posted) that asked for the run. */
+export interface RunOrigin {
+  platform: 'slack' | 'discord';
+  channel: string;
+  thread: string | null;
+  /** Who asked, as the platform names them. */
+  user: string;
 }
 
 const allowedTransitions: Record<RunState, readonly RunState[]> = {

@@ -2,7 +2,7 @@ import { fitsInventory } from '../domain/gpu-allocation.js';
 import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
 import { newRunId } from '../domain/run-id.js';
-import { isFinal, transition, type Run, type RunState } from '../domain/run.js';
+import { isFinal, transition, type Run, type RunOrigin, type RunState } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -27,6 +27,8 @@ export interface SubmitRequest {
   experimentId?: string | null;
   /** false: seed 001's "create" (state `created`, started later); true: queue it now. */
   start: boolean;
+  /** The chat channel that asked for it, if any. */
+  origin?: RunOrigin | null;
 }
 
 export interface ListQuery {
@@ -104,6 +106,7 @@ export class RunService {
       slot: null,
       experiment_id: request.experimentId ?? null,
       final_metrics: null,
+      ...(request.origin && { origin: request.origin }),
     };
     if (!request.start) {
       await store.saveRun(run);
@@ -153,6 +156,15 @@ export class RunService {
     await this.deps.store.saveRun(cancelled);
     this.deps.events.emit('run.cancelled', { run: cancelled });
     return cancelled;
+  }
+
+  /** Records the chat thread that carries a chat-started run's updates, so that a restarted agent keeps posting there. */
+  async setOriginThread(id: string, thread: string): Promise<Run> {
+    const run = this.get(id);
+    if (!run.origin) throw conflict(`Session ${id} was not started from chat`);
+    const updated = { ...run, origin: { ...run.origin, thread } };
+    await this.deps.store.saveRun(updated);
+    return updated;
   }
 
   get(id: string): Run {
