@@ -105,7 +105,8 @@ export class FileRegistry<R extends BaseRecord> {
     }
     for (const entry of byFile.values()) {
       const name = stemOf(entry.fileName);
-      if (names.has(name) || this.options.isBuiltin?.(name)) continue;
+      // a file being registered right now is listed once its record is written, never half-way
+      if (names.has(name) || this.options.isBuiltin?.(name) || this.inFlight.has(name)) continue;
       names.add(name);
       result.push({ name, record: null, entry });
     }
