@@ -11,6 +11,7 @@ import { SystemSampler } from '../monitor/system-sampler.js';
 import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
+import { CheckpointService } from '../services/checkpoint-service.js';
 import { DatasetCatalog } from '../services/dataset-catalog.js';
 import { ModelRegistry } from '../services/model-registry.js';
 import { BlobStore } from '../store/blob-store.js';
@@ -75,7 +76,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await mkdir(config.dataDir, { recursive: true });
   const datasetBlobs = new BlobStore(config.datasetsDir);
   const modelBlobs = new BlobStore(config.modelsDir);
-  await Promise.all([datasetBlobs.init(), modelBlobs.init()]);
+  const checkpointBlobs = new BlobStore(config.checkpointsDir);
+  await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
   const datasets = new DatasetCatalog(datasetBlobs, store);
   const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
   await system.start();
@@ -87,6 +89,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const files = new RunFiles(paths);
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
+  const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
   const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
@@ -121,7 +124,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -159,6 +162,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       await scheduler.tick();
       await executor.close();
       await models.close();
+      await checkpoints.close();
       await registry.closeAll();
     },
   };

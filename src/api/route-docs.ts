@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { CheckpointListQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -84,6 +84,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', query: ModelUploadQuery, upload: true },
   'GET /api/v1/models/:name': { summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', download: true },
   'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models' },
+  'GET /api/v1/checkpoints': { summary: "Checkpoints, newest first, with is_best by the recipe's checkpoint_metric/checkpoint_mode (default val_loss, min); filter by session_id (seed 001)", tag: 'checkpoints', query: CheckpointListQuery },
+  'POST /api/v1/checkpoints': { summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest", tag: 'checkpoints', upload: true },
+  'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints' },
+  'GET /api/v1/checkpoints/:checkpointId/download': { summary: "Download a checkpoint's file (seed 001)", tag: 'checkpoints', download: true },
+  'DELETE /api/v1/checkpoints/:checkpointId': { summary: 'Delete a checkpoint and its file (seed 001)', tag: 'checkpoints' },
   'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes' },
   'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes' },
   'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000)', tag: 'system' },

@@ -210,3 +210,9 @@ export const ModelUploadQuery = z.object({ model_name: registryName('model_name'
 
 /** Seed 000: `POST /api/v1/datasets?dataset_name=NAME` with the file as multipart field `file`. */
 export const DatasetUploadQuery = z.object({ dataset_name: registryName('dataset_name') });
+
+/** Seed 001: `GET /api/v1/checkpoints?session_id=&limit=`. */
+export const CheckpointListQuery = z.object({
+  session_id: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+});
