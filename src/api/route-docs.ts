@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { CheckpointListQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { CheckpointListQuery, CompleteSessionBody, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -69,7 +69,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/training/:sessionId/metrics/summary': { summary: 'Per metric: current, min, max, mean, count (seed 002), kept current at ingestion', tag: 'metrics' },
   'GET /api/v1/training/:sessionId/history': { summary: 'Metric history, filtered and downsampled on request', tag: 'metrics', query: HistoryQuery },
   'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', query: LogsQuery },
-  'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true', tag: 'training', body: CreateSessionBody, status: 201 },
+  'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', body: CreateSessionBody, status: 201 },
   'GET /api/v1/training/sessions/:sessionId': { summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training' },
   'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training' },
   'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training' },
@@ -84,6 +84,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', query: ModelUploadQuery, upload: true },
   'GET /api/v1/models/:name': { summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', download: true },
   'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models' },
+  'POST /api/v1/training/:sessionId/complete': { summary: 'End a tracking-only session (created with tracking_only: true): completed, or failed with error_message (seed 002)', tag: 'training', body: CompleteSessionBody },
   'GET /api/v1/checkpoints': { summary: "Checkpoints, newest first, with is_best by the recipe's checkpoint_metric/checkpoint_mode (default val_loss, min); filter by session_id (seed 001)", tag: 'checkpoints', query: CheckpointListQuery },
   'POST /api/v1/checkpoints': { summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest", tag: 'checkpoints', upload: true },
   'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints' },

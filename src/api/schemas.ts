@@ -42,9 +42,20 @@ export const CreateSessionBody = z
     gpus: gpus.optional(),
     experiment_id: name.optional(),
     start: z.boolean().default(false),
+    /** Seed 002: a run that only records what the client reports; straight to running, no process. */
+    tracking_only: z.boolean().default(false),
+    total_epochs: z.number().int().min(1).max(10_000_000).optional(),
   })
   .strict()
   .refine((body) => !(body.config_path && body.recipe), { message: 'give either config_path or recipe, not both' });
+
+/** Ends a tracking-only run: completed, or failed with a message. */
+export const CompleteSessionBody = z
+  .object({
+    failed: z.boolean().default(false),
+    error_message: z.string().max(4096).optional(),
+  })
+  .strict();
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 

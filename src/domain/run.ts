@@ -43,7 +43,12 @@ export interface Run {
   experiment_id?: string | null;
   /** The latest value of each metric when it ended: what leaderboards rank. */
   final_metrics?: Record<string, number | string> | null;
+  /** A run created only to record metrics a client reports (seed 002): no process, no slot, no GPU. */
+  tracking_only?: boolean;
 }
+
+/** The backend name recorded on tracking-only runs: no plugin runs them. */
+export const TRACKING_BACKEND = 'tracking';
 
 const allowedTransitions: Record<RunState, readonly RunState[]> = {
   created: ['queued', 'cancelled'],

@@ -2,7 +2,7 @@ import { fitsInventory } from '../domain/gpu-allocation.js';
 import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
 import { newRunId } from '../domain/run-id.js';
-import { isFinal, transition, type Run, type RunState } from '../domain/run.js';
+import { isFinal, TRACKING_BACKEND, transition, type Run, type RunState } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -26,6 +26,17 @@ export interface SubmitRequest {
   experimentId?: string | null;
   /** false: seed 001's "create" (state `created`, started later); true: queue it now. */
   start: boolean;
+}
+
+/** Seed 002: a run that only records what a client reports; no recipe is run. */
+export interface TrackingRequest {
+  /** A label for grouping and leaderboards (default `tracking`); need not name a recipe. */
+  recipe?: string;
+  params?: Record<string, number | string | boolean>;
+  name?: string | null;
+  tags?: string[];
+  experimentId?: string | null;
+  totalEpochs?: number | null;
 }
 
 export interface ListQuery {
@@ -113,6 +124,52 @@ export class RunService {
     return this.get(run.id);
   }
 
+  /**
+   * A tracking-only run goes straight to running: no backend process, no concurrency slot, no GPU.
+   * The client logs metrics into it and ends it (`completeTracking`, or stop).
+   */
+  async submitTracking(request: TrackingRequest): Promise<Run> {
+    if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
+    const run: Run = {
+      id: newRunId(),
+      name: request.name ?? null,
+      tags: request.tags ?? [],
+      recipe: request.recipe ?? 'tracking',
+      backend: TRACKING_BACKEND,
+      params: request.params ?? {},
+      gpus: 0,
+      gpu_ids: [],
+      priority: 0,
+      state: 'created',
+      seq: this.deps.store.takeSeq(),
+      created_at: new Date().toISOString(),
+      queued_at: null,
+      started_at: null,
+      ended_at: null,
+      current_epoch: null,
+      total_epochs: request.totalEpochs ?? null,
+      exit_code: null,
+      end_reason: null,
+      error_message: null,
+      stop_requested: false,
+      handle: null,
+      slot: null,
+      experiment_id: request.experimentId ?? null,
+      final_metrics: null,
+      tracking_only: true,
+    };
+    this.deps.events.emit('run.created', { run });
+    return this.deps.executor.track(run);
+  }
+
+  /** The client of a tracking-only run says it finished: completed, or failed with a message. */
+  async completeTracking(id: string, outcome: { failed: boolean; message?: string | null }): Promise<Run> {
+    const run = this.get(id);
+    if (!run.tracking_only) throw conflict(`Session ${id} runs a process: it ends when the process does (stop it to end it early)`);
+    if (run.state !== 'running') throw conflict(`Cannot complete session ${id}: it is already ${run.state}`);
+    return this.deps.executor.endTracking(id, { state: outcome.failed ? 'failed' : 'completed', message: outcome.failed ? (outcome.message ?? 'Reported failed by the client') : null });
+  }
+
   /** Seed 001: start a run that was created without starting. */
   async start(id: string): Promise<Run> {
     const run = this.get(id);
@@ -131,6 +188,7 @@ export class RunService {
     const run = this.get(id);
     if (run.state === 'queued' || run.state === 'created') return this.cancel(id);
     if (run.state !== 'running') throw conflict(`Cannot stop session ${id}: it is already ${run.state}`);
+    if (run.tracking_only) return this.deps.executor.endTracking(id, { state: 'stopped', message: null });
     if (!run.stop_requested) {
       await this.deps.store.saveRun({ ...run, stop_requested: true });
       await this.deps.executor.requestStop(this.get(id));
