@@ -75,10 +75,13 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   }
   await mkdir(config.dataDir, { recursive: true });
   const datasetBlobs = new BlobStore(config.datasetsDir);
+  // earlier dataset versions: hidden inside the datasets directory (never listed as datasets, and on
+  // the same file system, so that a version moves there by a rename); created with the first one
+  const datasetVersionBlobs = new BlobStore(join(config.datasetsDir, '.versions'));
   const modelBlobs = new BlobStore(config.modelsDir);
   const checkpointBlobs = new BlobStore(config.checkpointsDir);
   await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
-  const datasets = new DatasetCatalog(datasetBlobs, store);
+  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs);
   const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
   await system.start();
   const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
@@ -90,7 +93,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
   const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
-  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetPath: async (name, version) => (await datasets.resolve(version ? `${name}@${version}` : name)).path });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { CheckpointListQuery, CompleteSessionBody, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { CheckpointListQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -77,8 +77,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/metrics/:sessionId/history': { summary: 'History of one metric as arrays (seed 001)', tag: 'metrics', query: HistoryQuery },
   'GET /api/v1/datasets': { summary: 'List datasets: built-in, uploaded (with format, sample_count, dimensions, row_count, column_count, columns, file_count) and files in DATASETS_DIR (seed 000)', tag: 'datasets' },
   'GET /api/v1/datasets/:name': { summary: 'Describe a dataset (seed 000)', tag: 'datasets' },
-  'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists, 413 over upload_limit_mb", tag: 'datasets', query: DatasetUploadQuery, upload: true },
-  'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file", tag: 'datasets', download: true },
+  'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists unless new_version=true, which adds the file as the name's new version (seed 004; 409 if it is byte for byte a version it has), 413 over upload_limit_mb", tag: 'datasets', query: DatasetUploadQuery, upload: true },
+  'GET /api/v1/datasets/:name/versions': { summary: "A dataset's versions, newest first: version and hash (its SHA-256), created_at, size, current (seed 004)", tag: 'datasets' },
+  'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file; ?version=<sha256 prefix> for an earlier version", tag: 'datasets', query: DatasetDownloadQuery, download: true },
   'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset (built-in ones cannot be deleted: 409)', tag: 'datasets' },
   'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000)', tag: 'models' },
   'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', query: ModelUploadQuery, upload: true },

@@ -21,6 +21,8 @@ export function statusView(run: Run) {
     end_reason: run.end_reason,
     queued_at: run.queued_at,
     experiment_id: run.experiment_id ?? null,
+    dataset_version: run.dataset_version ?? null,
+    tracking_only: run.tracking_only === true,
   };
 }
 

@@ -220,7 +220,14 @@ const registryName = (field: string) =>
 export const ModelUploadQuery = z.object({ model_name: registryName('model_name') });
 
 /** Seed 000: `POST /api/v1/datasets?dataset_name=NAME` with the file as multipart field `file`. */
-export const DatasetUploadQuery = z.object({ dataset_name: registryName('dataset_name') });
+export const DatasetUploadQuery = z.object({
+  dataset_name: registryName('dataset_name'),
+  /** Seed 004: an existing name gets the file as its new version (identified by its SHA-256) instead of a 409. */
+  new_version: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+});
+
+/** `?version=<sha256 prefix>`: an earlier version's file instead of the current one. */
+export const DatasetDownloadQuery = z.object({ version: z.string().max(64).optional() });
 
 /** Seed 001: `GET /api/v1/checkpoints?session_id=&limit=`. */
 export const CheckpointListQuery = z.object({

@@ -24,7 +24,7 @@ export function progressBar(label: string, output: ProgressOutput, enabled: bool
   let drawn = false;
   let state: { done: number; total: number | null } = { done: 0, total: null };
   const draw = () => {
-    output.write(`\r${renderProgress(label, state.done, state.total, output.columns ?? 80)}`);
+    output.write(`\r${renderProgress(label, state.done, state.total, output.columns || 80)}`);
     drawn = true;
     lastDraw = now();
   };

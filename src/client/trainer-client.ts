@@ -263,6 +263,10 @@ export class TrainerClient {
     return this.get<DatasetInfo>(`/api/v1/datasets/${seg(name)}`);
   }
 
+  async datasetVersions(name: string): Promise<DatasetVersionInfo[]> {
+    return (await this.get<{ versions: DatasetVersionInfo[] }>(`/api/v1/datasets/${seg(name)}/versions`)).versions;
+  }
+
   async removeDataset(name: string): Promise<{ message: string }> {
     return this.delete<{ message: string }>(`/api/v1/datasets/${seg(name)}`);
   }
@@ -566,6 +570,20 @@ export interface DatasetInfo {
   note: string | null;
   version?: string | null;
   versions?: number;
+}
+
+/** One version of a dataset (seed 004), newest first. */
+export interface DatasetVersionInfo {
+  version: string;
+  hash: string;
+  created_at: string;
+  size: number;
+  size_mb: number;
+  format: string;
+  row_count: number | null;
+  column_count: number | null;
+  original_filename: string | null;
+  current: boolean;
 }
 
 /** Seed 001's checkpoint. */

@@ -45,6 +45,13 @@ export interface Run {
   final_metrics?: Record<string, number | string> | null;
   /** A run created only to record metrics a client reports (seed 002): no process, no slot, no GPU. */
   tracking_only?: boolean;
+  /**
+   * The exact version (SHA-256) of the registry dataset it trains on: its `dataset_name` parameter's,
+   * or its first dataset parameter's. Null when that dataset is built in or not versioned.
+   */
+  dataset_version?: string | null;
+  /** Every dataset parameter: the dataset name and the version resolved at submission (pinned or current). */
+  datasets?: Record<string, { name: string; version: string | null }>;
 }
 
 /** The backend name recorded on tracking-only runs: no plugin runs them. */

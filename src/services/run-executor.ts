@@ -24,6 +24,8 @@ export interface RunExecutorDeps {
   trainerHome: string;
   /** The environment training processes inherit (the agent's own, by default). */
   baseEnv: NodeJS.ProcessEnv;
+  /** The file of a dataset's exact version (null: built in, or gone), for the run's environment. */
+  datasetPath?: (name: string, version: string | null) => Promise<string | null>;
 }
 
 /** How a client ended a tracking-only run. */
@@ -91,7 +93,7 @@ export class RunExecutor {
         runId: run.id,
         recipe,
         argv,
-        env: this.environmentFor(run, recipe.env, filePaths),
+        env: { ...this.environmentFor(run, recipe.env, filePaths), ...(await this.datasetEnvironment(run)) },
         cwd: filePaths.output,
         gpuIds,
         gpus: run.gpus,
@@ -260,6 +262,25 @@ export class RunExecutor {
   private filePaths(runId: string): RunFilePaths {
     const { paths } = this.deps;
     return { dir: paths.dir(runId), log: paths.log(runId), metrics: paths.metrics(runId), exit: paths.exit(runId), output: paths.output(runId), supervisorLog: paths.supervisorLog(runId) };
+  }
+
+  /**
+   * Where each dataset parameter's exact version lies: TRAINER_DATASET_PATH_<PARAM> (and, for the run's
+   * main dataset, TRAINER_DATASET_PATH and TRAINER_DATASET_VERSION). A pinned version is found here
+   * even after newer ones were uploaded.
+   */
+  private async datasetEnvironment(run: Run): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    const entries = Object.entries(run.datasets ?? {});
+    for (const [param, dataset] of entries) {
+      const path = await this.deps.datasetPath?.(dataset.name, dataset.version).catch(() => null);
+      if (path) env[`TRAINER_DATASET_PATH_${param.toUpperCase()}`] = path;
+      const main = param === 'dataset_name' || (entries.length > 0 && !run.datasets!.dataset_name && param === entries[0]![0]);
+      if (!main) continue;
+      if (path) env.TRAINER_DATASET_PATH = path;
+      if (dataset.version) env.TRAINER_DATASET_VERSION = dataset.version;
+    }
+    return env;
   }
 
   private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths): Record<string, string> {

@@ -1,6 +1,7 @@
 import { fitsInventory } from '../domain/gpu-allocation.js';
 import { latestMetrics } from '../domain/latest-metrics.js';
-import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
+import { resolveParams, totalEpochsOf } from '../domain/recipe.js';
+import { parseDatasetRef } from '../domain/registry.js';
 import { newRunId } from '../domain/run-id.js';
 import { isFinal, TRACKING_BACKEND, transition, type Run, type RunState } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -79,7 +80,7 @@ export class RunService {
       throw invalid(`Recipe '${recipe.name}' uses backend '${recipe.backend}', which is not loaded`);
     }
     const params = resolveParams(recipe, { ...(recipe.name === defaults.recipe ? defaults.params : {}), ...request.params });
-    await this.checkDatasets(recipe, params);
+    const datasets = await this.resolveDatasets(Object.keys(recipe.params).filter((name) => recipe.params[name]!.type === 'dataset'), params);
     const gpus = request.gpus ?? recipe.gpus;
     if (!this.deps.executor.backendManagesGpus(recipe.backend) && !fitsInventory(this.deps.gpuInventory, gpus)) {
       throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
@@ -111,6 +112,7 @@ export class RunService {
       slot: null,
       experiment_id: request.experimentId ?? null,
       final_metrics: null,
+      ...datasets,
     };
     if (!request.start) {
       await store.saveRun(run);
@@ -130,13 +132,22 @@ export class RunService {
    */
   async submitTracking(request: TrackingRequest): Promise<Run> {
     if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
+    const params = { ...request.params };
+    // a tracked run's dataset_name is free text; when it names a registry dataset (or pins a version
+    // of one), that dataset's exact version is recorded
+    let datasets: Pick<Run, 'dataset_version' | 'datasets'> = {};
+    if (typeof params.dataset_name === 'string') {
+      const parsed = parseDatasetRef(params.dataset_name);
+      const known = typeof parsed !== 'string' && (await this.deps.datasets.get(parsed.name).then(() => true, () => false));
+      if (typeof parsed === 'string' || parsed.version !== null || known) datasets = await this.resolveDatasets(['dataset_name'], params);
+    }
     const run: Run = {
       id: newRunId(),
       name: request.name ?? null,
       tags: request.tags ?? [],
       recipe: request.recipe ?? 'tracking',
       backend: TRACKING_BACKEND,
-      params: request.params ?? {},
+      params,
       gpus: 0,
       gpu_ids: [],
       priority: 0,
@@ -157,6 +168,7 @@ export class RunService {
       experiment_id: request.experimentId ?? null,
       final_metrics: null,
       tracking_only: true,
+      ...datasets,
     };
     this.deps.events.emit('run.created', { run });
     return this.deps.executor.track(run);
@@ -301,11 +313,20 @@ export class RunService {
     return isFinal(run.state);
   }
 
-  private async checkDatasets(recipe: Recipe, params: Record<string, unknown>): Promise<void> {
-    for (const [name, spec] of Object.entries(recipe.params)) {
-      if (spec.type !== 'dataset') continue;
-      await this.deps.datasets.get(String(params[name]));
+  /**
+   * Each dataset parameter (`iris`, or `iris@<sha256 prefix>` to pin a version) must name a dataset
+   * (404) and, when pinned, a version it has (422). The parameter keeps the bare name; the run records
+   * the exact version, so that it says what it trained on whatever is uploaded later.
+   */
+  private async resolveDatasets(names: readonly string[], params: Record<string, unknown>): Promise<Pick<Run, 'dataset_version' | 'datasets'>> {
+    if (names.length === 0) return {};
+    const datasets: NonNullable<Run['datasets']> = {};
+    for (const name of names) {
+      const resolved = await this.deps.datasets.resolve(String(params[name]));
+      params[name] = resolved.name;
+      datasets[name] = { name: resolved.name, version: resolved.version };
     }
+    return { dataset_version: (datasets.dataset_name ?? datasets[names[0]!])!.version, datasets };
   }
 }
 

@@ -166,6 +166,12 @@ export class BlobStore {
     return (await this.stat(fileName))!;
   }
 
+  /** Moves one of this store's files into `target` as `targetName`, never over an existing entry. */
+  async moveTo(fileName: string, target: BlobStore, targetName: string): Promise<void> {
+    await mkdir(target.dir, { recursive: true });
+    await placeWithoutOverwrite(this.pathOf(fileName), target.pathOf(targetName), targetName);
+  }
+
   /** SHA-256 of a file, read as a stream. */
   async sha256(fileName: string): Promise<string> {
     const hash = createHash('sha256');

@@ -66,6 +66,14 @@ describe('trainer models, datasets and checkpoints', () => {
     expect(JSON.parse((await run('datasets', 'show', 'iris-csv', '--json')).stdout)).toMatchObject({ name: 'iris-csv', row_count: 2 });
     expect((await run('datasets', 'list')).stdout).toMatch(/iris-csv\s+csv\s+2/);
     expect((await run('datasets', 'show', 'nope')).code).toBe(4);
+
+    await writeFile(join(work, 'iris-more.csv'), 'sepal,petal,label\n1,2,a\n3,4,b\n5,6,c\n');
+    expect((await run('datasets', 'upload', join(work, 'iris-more.csv'), '--name', 'iris-csv')).code).toBe(5);
+    const second = await run('datasets', 'upload', join(work, 'iris-more.csv'), '--name', 'iris-csv', '--new-version', '--json');
+    expect(JSON.parse(second.stdout)).toMatchObject({ versions: 2, row_count: 3 });
+    const versions = lines((await run('datasets', 'versions', 'iris-csv')).stdout);
+    expect(versions).toHaveLength(3);
+    expect(versions[1]).toMatch(/^[0-9a-f]{12}\s+\*\s+0\s+3\s+iris-more.csv/);
     expect((await run('datasets', 'rm', 'iris-csv')).stdout).toContain("Dataset 'iris-csv' deleted successfully");
   });
 
