@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { CheckpointListQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { ModelListQuery, TagModelBody, CheckpointListQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -81,7 +81,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/datasets/:name/versions': { summary: "A dataset's versions, newest first: version and hash (its SHA-256), created_at, size, current (seed 004)", tag: 'datasets' },
   'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file; ?version=<sha256 prefix> for an earlier version", tag: 'datasets', query: DatasetDownloadQuery, download: true },
   'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset (built-in ones cannot be deleted: 409)', tag: 'datasets' },
-  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000)', tag: 'models' },
+  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000), tags (seed 004); ?tag= for the model that holds a tag', tag: 'models', query: ModelListQuery },
+  'POST /api/v1/models/:name/tag': { summary: 'Tag a model (seed 004); the tag moves from the model that held it', tag: 'models', body: TagModelBody },
+  'DELETE /api/v1/models/:name/tag/:tag': { summary: 'Take a tag off a model', tag: 'models' },
   'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', query: ModelUploadQuery, upload: true },
   'GET /api/v1/models/:name': { summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', download: true },
   'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models' },

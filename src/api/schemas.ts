@@ -4,7 +4,7 @@ import { ALERT_STATUSES, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES, SEVERITIES
 import { KEY_SCOPES } from '../domain/api-key.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
-import { REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
+import { MODEL_TAG_PATTERN, REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
 const priority = z.number().int().min(-100).max(100);
@@ -234,3 +234,11 @@ export const CheckpointListQuery = z.object({
   session_id: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
 });
+
+const modelTag = z.string().regex(MODEL_TAG_PATTERN, '1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** Seed 004: `POST /api/v1/models/{name}/tag`. */
+export const TagModelBody = z.object({ tag: modelTag }).strict();
+
+/** `GET /api/v1/models?tag=production`: the model that holds the tag. */
+export const ModelListQuery = z.object({ tag: modelTag.optional() });

@@ -251,6 +251,14 @@ export class TrainerClient {
     return this.get<ModelInfo[]>('/api/v1/models', query);
   }
 
+  async tagModel(name: string, tag: string): Promise<ModelInfo & { message: string }> {
+    return this.post<ModelInfo & { message: string }>(`/api/v1/models/${seg(name)}/tag`, { tag });
+  }
+
+  async untagModel(name: string, tag: string): Promise<ModelInfo & { message: string }> {
+    return this.delete<ModelInfo & { message: string }>(`/api/v1/models/${seg(name)}/tag/${seg(tag)}`);
+  }
+
   async removeModel(name: string): Promise<{ message: string }> {
     return this.delete<{ message: string }>(`/api/v1/models/${seg(name)}`);
   }

@@ -45,7 +45,11 @@ export interface ModelRecord extends BaseRecord {
   run_id: string | null;
   /** A directory of files (downloaded as a tar archive) rather than one file. */
   bundle: boolean;
+  /** Seed 004's tags (`production`, `staging`): one model holds a given tag at a time. */
+  tags?: string[];
 }
+
+export const MODEL_TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface DatasetRecord extends BaseRecord {
   format: string;

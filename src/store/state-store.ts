@@ -106,6 +106,17 @@ export class StateStore {
     await this.db.write();
   }
 
+  /** Adds or replaces several records of one registry in one write (a tag moving between models). */
+  async saveRegistryRecords<K extends keyof RegistryCollections>(kind: K, changed: readonly RegistryCollections[K][]): Promise<void> {
+    const records = this.db.data[kind] as RegistryCollections[K][];
+    for (const record of changed) {
+      const position = records.findIndex((existing) => existing.name === record.name);
+      if (position === -1) records.push(record);
+      else records[position] = record;
+    }
+    await this.db.write();
+  }
+
   async deleteRegistryRecord(kind: keyof RegistryCollections, name: string): Promise<boolean> {
     const records = this.db.data[kind] as { name: string }[];
     const position = records.findIndex((existing) => existing.name === name);

@@ -37,6 +37,12 @@ describe('trainer models, datasets and checkpoints', () => {
     expect(list.stdout).toMatch(/resnet-v2\s+3/);
     expect(JSON.parse((await run('models', 'list', '--json')).stdout).map((model: any) => model.name)).toEqual(['resnet', 'resnet-v2']);
 
+    expect((await run('models', 'tag', 'resnet-v2', 'production')).stdout).toContain("Model 'resnet-v2' tagged 'production'");
+    expect(JSON.parse((await run('models', 'list', '--tag', 'production', '--json')).stdout).map((model: any) => model.name)).toEqual(['resnet-v2']);
+    expect((await run('models', 'list', '--tag', 'production')).stdout).toMatch(/resnet-v2\s+3\s+-\s+production/);
+    expect((await run('models', 'tag', 'resnet-v2', 'production', '--remove')).code).toBe(0);
+    expect((await run('models', 'list', '--tag', 'production')).stdout).toContain("No model is tagged 'production'.");
+
     const saved = await cli(t.url, ['models', 'download', 'resnet-v2', '-o', work, '--json']);
     expect(saved).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(saved.stdout)).toEqual({ name: 'resnet-v2', path: join(work, 'resnet-v2.pth'), bytes: bytes.length });
