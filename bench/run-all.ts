@@ -11,6 +11,7 @@ import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
+import { leaderboard } from './leaderboard.js';
 import { metricIngestion } from './metric-ingestion.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'sse-fan-out': sseFanOut,
   'history-query': historyQuery,
   dashboard,
+  leaderboard,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

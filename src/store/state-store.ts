@@ -89,6 +89,20 @@ export class StateStore {
     await this.db.write();
   }
 
+  /** Adds or replaces many runs in one write (each `saveRun` writes the whole document). */
+  async saveRuns(runs: readonly Run[]): Promise<void> {
+    for (const run of runs) {
+      const position = this.index.get(run.id);
+      if (position === undefined) {
+        this.index.set(run.id, this.db.data.runs.length);
+        this.db.data.runs.push(run);
+      } else {
+        this.db.data.runs[position] = run;
+      }
+    }
+    await this.db.write();
+  }
+
   registryRecords<K extends keyof RegistryCollections>(kind: K): readonly RegistryCollections[K][] {
     return this.db.data[kind] as RegistryCollections[K][];
   }
