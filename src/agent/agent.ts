@@ -92,7 +92,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const files = new RunFiles(paths);
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
-  const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
+  const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
   const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetPath: async (name, version) => (await datasets.resolve(version ? `${name}@${version}` : name)).path });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
@@ -120,7 +120,9 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
 
+  const wereRunning = store.runs.filter((run) => run.state === 'running' && !run.tracking_only).map((run) => run.id);
   await executor.reattachAll();
+  void checkpoints.catchUp(wereRunning); // in the background: copying large checkpoints must not hold up the start
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
   const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, logger, alertEvalSeconds: config.alertEvalSeconds });

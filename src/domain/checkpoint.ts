@@ -18,6 +18,8 @@ export interface CheckpointRecord {
   source: 'run' | 'upload';
   /** The path the run printed (relative to its output dir), or the uploaded file's name. */
   original_path: string | null;
+  /** For a run's checkpoint: how far into its log.jsonl the line that registered it lies (catch-up after a restart). */
+  log_offset?: number;
 }
 
 export type CheckpointMode = 'min' | 'max';

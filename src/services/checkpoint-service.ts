@@ -6,7 +6,9 @@ import { badRequest, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../plugins/contract.js';
 import { regularFileInside, type BlobDownload, type BlobStore, type TempBlob } from '../store/blob-store.js';
+import type { RunFiles } from '../store/run-files.js';
 import type { RunPaths } from '../store/run-paths.js';
+import type { LogRecord } from '../domain/run-records.js';
 import type { StateStore } from '../store/state-store.js';
 import type { IncomingFile } from './file-registry.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
@@ -33,6 +35,7 @@ export interface CheckpointServiceDeps {
   blobs: BlobStore;
   recipes: RecipeCatalog;
   paths: RunPaths;
+  files: RunFiles;
   events: EventBus;
   logger: Logger;
   /** Retention when a run's recipe does not set it. */
@@ -56,20 +59,48 @@ export class CheckpointService {
   /** Per run, the registrations in order: retention must see each one's predecessors. */
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly unsubscribe: () => void;
+  private catchingUp: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CheckpointServiceDeps) {
-    this.unsubscribe = deps.events.on('run.log', ({ runId, records }) => {
-      for (const record of records) {
-        if (record.stream === 'agent') continue;
-        const line = parseCheckpointLine(record.message);
-        if (line === null) continue;
-        if (typeof line === 'string') {
-          deps.logger.warn('ignored a checkpoint line', { run: runId, problem: line });
-          continue;
-        }
-        void this.inOrder(runId, () => this.registerFromRun(runId, line)).catch((error) => deps.logger.warn('could not register a checkpoint', { run: runId, path: line.path, error: (error as Error).message }));
+    this.unsubscribe = deps.events.on('run.log', ({ runId, records, range }) => this.ingest(runId, records, range.end));
+  }
+
+  /**
+   * After an agent restart: the checkpoint lines that runs which were running printed while no agent
+   * followed them (the follower resumes at the end of the log). Reads each run's log from past its
+   * last registered checkpoint; a line registered already is recognised and skipped.
+   */
+  catchUp(runIds: readonly string[]): Promise<void> {
+    const work = this.readMissedLines(runIds).catch((error) => this.deps.logger.warn('could not catch up on checkpoint lines', { error: (error as Error).message }));
+    this.catchingUp = work;
+    return work;
+  }
+
+  private async readMissedLines(runIds: readonly string[]): Promise<void> {
+    for (const runId of runIds) {
+      const offsets = this.deps.store.checkpoints.filter((record) => record.session_id === runId && record.source === 'run').map((record) => record.log_offset ?? 0);
+      let cursor = Math.max(0, ...offsets);
+      for (;;) {
+        const page = await this.deps.files.logsAfter(runId, cursor, 1000);
+        if (page.records.length === 0 || page.nextCursor <= cursor) break;
+        this.ingest(runId, page.records, page.nextCursor);
+        cursor = page.nextCursor;
       }
-    });
+    }
+    await Promise.allSettled(runIds.map((runId) => this.chains.get(runId)));
+  }
+
+  private ingest(runId: string, records: readonly LogRecord[], logOffset: number): void {
+    for (const record of records) {
+      if (record.stream === 'agent' || typeof record.message !== 'string') continue;
+      const line = parseCheckpointLine(record.message);
+      if (line === null) continue;
+      if (typeof line === 'string') {
+        this.deps.logger.warn('ignored a checkpoint line', { run: runId, problem: line });
+        continue;
+      }
+      void this.inOrder(runId, () => this.registerFromRun(runId, line, logOffset)).catch((error) => this.deps.logger.warn('could not register a checkpoint', { run: runId, path: line.path, error: (error as Error).message }));
+    }
   }
 
   policyFor(run: Pick<Run, 'recipe'>): CheckpointPolicy {
@@ -149,10 +180,11 @@ export class CheckpointService {
   /** Waits for registrations in progress; called when the agent closes. */
   async close(): Promise<void> {
     this.unsubscribe();
+    await this.catchingUp;
     await Promise.allSettled([...this.chains.values()]);
   }
 
-  private async registerFromRun(runId: string, line: CheckpointLine): Promise<CheckpointInfo | null> {
+  private async registerFromRun(runId: string, line: CheckpointLine, logOffset: number): Promise<CheckpointInfo | null> {
     const run = this.deps.store.getRun(runId);
     if (!run || relativePathProblem(line.path)) return null;
     // a line read again after a restart registers nothing new
@@ -161,7 +193,7 @@ export class CheckpointService {
     if (!source) throw new Error(`'${line.path}' is not a regular file inside the run's output directory`);
     const id = newCheckpointId();
     const entry = await this.deps.blobs.importFrom(source, id + extensionOf(line.path), { copy: true });
-    const record: CheckpointRecord = { checkpoint_id: id, session_id: runId, epoch: line.epoch, metrics: line.metrics, file: entry.fileName, size_bytes: entry.size, created_at: new Date().toISOString(), source: 'run', original_path: line.path };
+    const record: CheckpointRecord = { checkpoint_id: id, session_id: runId, epoch: line.epoch, metrics: line.metrics, file: entry.fileName, size_bytes: entry.size, created_at: new Date().toISOString(), source: 'run', original_path: line.path, log_offset: logOffset };
     const info = await this.add(record);
     this.deps.logger.info('registered a checkpoint', { run: runId, checkpoint: id, epoch: line.epoch });
     return info;

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { access, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,5 +111,21 @@ describe('checkpoints', () => {
     expect(deleted.body).toEqual({ message: 'Checkpoint deleted successfully' });
     expect((await t.api('GET', `/api/v1/checkpoints/${newest.checkpoint_id}`)).status).toBe(404);
     expect(await storedFiles()).toHaveLength(1);
+  });
+
+  it('registers the checkpoints a run printed while no agent was following it', async () => {
+    const started = await t.api('POST', '/api/v1/training/sessions', { recipe: 'checkpointer', params: { losses: '0.4,0.3,0.6', wait_ms: 1500 }, start: true });
+    const id = started.body.session_id;
+    await waitForState(t.api, id, ['running']);
+    await t.agent.close(); // the agent alone: the run goes on and prints its checkpoint lines unheard
+    await waitFor(() => access(join(dataDir, 'runs', id, 'exit.json')).then(() => true, () => false), 'the run to end while the agent is down');
+    t = await startTestAgent({ dataDir });
+    await waitForState(t.api, id, ['completed']);
+    // 0.4, 0.3, 0.6 with keep_best 1 and keep_last 2: epochs 2 (best) and 3
+    const list = await waitFor(async () => {
+      const checkpoints = (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints;
+      return epochsOf(checkpoints).join(',') === '2,3' ? checkpoints : null;
+    }, 'the missed checkpoint lines to be registered');
+    expect(list.find((checkpoint: any) => checkpoint.is_best).epoch).toBe(2);
   });
 });
