@@ -103,7 +103,12 @@ export function parseCheckpointLine(message: string): CheckpointLine | string | 
   if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) return '"epoch" must be a non-negative integer';
   const metrics = metricsProblem(line.metrics ?? {});
   if (typeof metrics === 'string') return metrics;
-  return { path: line.checkpoint, epoch, metrics };
+  // metrics printed beside the path count too (`{"checkpoint": …, "epoch": 3, "val_loss": 0.4}`)
+  const beside: Record<string, number> = {};
+  for (const [name, value] of Object.entries(line)) {
+    if (name !== 'epoch' && name !== 'step' && typeof value === 'number' && Number.isFinite(value) && typeof metricsProblem({ [name]: value }) !== 'string') beside[name] = value;
+  }
+  return { path: line.checkpoint, epoch, metrics: { ...beside, ...metrics } };
 }
 
 /** Metrics as numbers by name, or what is wrong with them. */
