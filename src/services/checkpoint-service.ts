@@ -117,7 +117,15 @@ export class CheckpointService {
   list(query: { sessionId?: string; limit?: number } = {}): CheckpointInfo[] {
     if (query.sessionId) this.runOf(query.sessionId);
     const records = this.deps.store.checkpoints.filter((record) => !query.sessionId || record.session_id === query.sessionId);
-    const views = records.map((record) => this.view(record));
+    // each run's best once, not once per checkpoint
+    const bySession = new Map<string, CheckpointRecord[]>();
+    for (const record of records) {
+      const own = bySession.get(record.session_id);
+      if (own) own.push(record);
+      else bySession.set(record.session_id, [record]);
+    }
+    const best = new Map([...bySession].map(([sessionId, own]) => [sessionId, this.bestOf(sessionId, own)?.checkpoint_id ?? null]));
+    const views = records.map((record) => this.view(record, best.get(record.session_id) ?? null));
     views.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.epoch - a.epoch));
     return query.limit === undefined ? views : views.slice(0, query.limit);
   }
@@ -236,10 +244,16 @@ export class CheckpointService {
     return record;
   }
 
-  private view(record: CheckpointRecord): CheckpointInfo {
+  private bestOf(sessionId: string, records: readonly CheckpointRecord[]): CheckpointRecord | null {
+    const run = this.deps.store.getRun(sessionId);
+    return bestCheckpoint(records, run ? this.policyFor(run) : DEFAULT_CHECKPOINT_POLICY);
+  }
+
+  /** `bestId`: the run's best checkpoint when the caller knows it already. */
+  private view(record: CheckpointRecord, bestId?: string | null): CheckpointInfo {
     const run = this.deps.store.getRun(record.session_id);
     const policy = run ? this.policyFor(run) : DEFAULT_CHECKPOINT_POLICY;
-    const best = bestCheckpoint(this.deps.store.checkpoints.filter((existing) => existing.session_id === record.session_id), policy);
+    const best = bestId !== undefined ? bestId : (this.bestOf(record.session_id, this.deps.store.checkpoints.filter((existing) => existing.session_id === record.session_id))?.checkpoint_id ?? null);
     return {
       checkpoint_id: record.checkpoint_id,
       session_id: record.session_id,
@@ -250,7 +264,7 @@ export class CheckpointService {
       file_size_mb: sizeMb(record.size_bytes),
       size_bytes: record.size_bytes,
       file_path: this.deps.blobs.pathOf(record.file),
-      is_best: best?.checkpoint_id === record.checkpoint_id,
+      is_best: best === record.checkpoint_id,
       created_at: record.created_at,
       source: record.source,
       original_path: record.original_path,
