@@ -349,6 +349,9 @@ export interface RunStatus {
   exit_code: number | null;
   end_reason: string | null;
   queued_at: string | null;
+  /** The exact version (SHA-256) of the registry dataset it trains on, when it names one. */
+  dataset_version?: string | null;
+  tracking_only?: boolean;
 }
 
 export interface SessionSummary {

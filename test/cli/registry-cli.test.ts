@@ -80,6 +80,12 @@ describe('trainer models, datasets and checkpoints', () => {
     const versions = lines((await run('datasets', 'versions', 'iris-csv')).stdout);
     expect(versions).toHaveLength(3);
     expect(versions[1]).toMatch(/^[0-9a-f]{12}\s+\*\s+0\s+3\s+iris-more.csv/);
+
+    const tracked = await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: 'iris-csv' } });
+    const status = await run('run', 'status', tracked.body.session_id);
+    expect(status.stdout).toMatch(new RegExp(`^dataset version:\\s+${JSON.parse(second.stdout).version}$`, 'm'));
+    expect(status.stdout).toMatch(/^tracking only:\s+yes/m);
+    await t.api('POST', `/api/v1/training/${tracked.body.session_id}/complete`, {});
     expect((await run('datasets', 'rm', 'iris-csv')).stdout).toContain("Dataset 'iris-csv' deleted successfully");
   });
 
