@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import { BUILTIN_DATASETS, findBuiltinDataset, type BuiltinDataset } from '../datasets/builtin-datasets.js';
 import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../domain/dataset-inspection.js';
-import { datasetFormatOf, extensionOf, parseDatasetRef, sizeMb, type DatasetRecord, type DatasetVersionRecord } from '../domain/registry.js';
+import { datasetFormatOf, extensionOf, parseDatasetRef, sizeMb, versionFileName, type DatasetRecord, type DatasetVersionRecord } from '../domain/registry.js';
 import { invalid, notFound } from '../errors.js';
 import type { BlobDownload, BlobStore } from '../store/blob-store.js';
 import type { StateStore } from '../store/state-store.js';
@@ -174,6 +174,22 @@ export class DatasetCatalog {
     if (candidates.length > 1) throw invalid(`Version ${parsed.version} of dataset '${parsed.name}' is ambiguous: give more digits`);
     const [{ version, blobs }] = candidates as [(typeof candidates)[number]];
     return { name: parsed.name, version: version.sha256, path: blobs.pathOf(version.file) };
+  }
+
+  /**
+   * The file a run is given for a dataset version: one that no later upload replaces. An earlier
+   * version's file is that already; the current version gets a link under its hash beside them.
+   */
+  async stablePath(name: string, version: string | null): Promise<string | null> {
+    const resolved = await this.resolve(version ? `${name}@${version}` : name);
+    if (!resolved.version) return resolved.path;
+    return this.files.exclusively(resolved.name, async () => {
+      const record = this.store.getRegistryRecord('datasets', resolved.name);
+      if (!record || record.sha256 !== resolved.version) return (await this.resolve(`${resolved.name}@${resolved.version}`)).path;
+      const archived = versionFileName(record.name, resolved.version!, record.file);
+      await this.files.blobs.linkTo(record.file, this.archive, archived);
+      return this.archive.pathOf(archived);
+    });
   }
 
   delete(name: string): Promise<void> {

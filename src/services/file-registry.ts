@@ -193,7 +193,10 @@ export class FileRegistry<R extends BaseRecord> {
     if (!found) throw notFound(`${label} '${name}' not found`);
     if (found.entry) await blobs.remove(found.entry.fileName);
     const versioning = this.options.versioning;
-    if (found.record && versioning) for (const version of versioning.previousVersions(found.record)) await versioning.archive.remove(version.file);
+    if (found.record && versioning) {
+      for (const version of versioning.previousVersions(found.record)) await versioning.archive.remove(version.file);
+      if (found.record.sha256) await versioning.archive.remove(versionFileName(name, found.record.sha256, found.record.file));
+    }
     if (found.record) await store.deleteRegistryRecord(kind, name);
   }
 
@@ -207,8 +210,27 @@ export class FileRegistry<R extends BaseRecord> {
     const known = [sha, ...previousVersions(current).map((version) => version.sha256)];
     if (known.includes(uploadedSha)) throw conflict(`${this.options.label} '${current.name}' already has this exact file as version ${uploadedSha.slice(0, 12)}`);
     const archived = versionFileName(current.name, sha, current.file);
-    await this.options.blobs.moveTo(current.file, archive, archived);
+    // a run may have been given the version's link there already (stablePath): it stays, the file goes
+    if (await archive.stat(archived)) await this.options.blobs.remove(current.file);
+    else await this.options.blobs.moveTo(current.file, archive, archived);
     return { ...current, sha256: sha, file: archived };
+  }
+
+  /**
+   * Runs `work` while holding `name` as an upload would (an upload of it waits for, or is refused by,
+   * neither: it gets a 409 in that short window); waits up to a minute for an upload in progress.
+   */
+  async exclusively<T>(name: string, work: () => Promise<T>): Promise<T> {
+    for (let waited = 0; this.inFlight.has(name); waited += 50) {
+      if (waited >= 60_000) throw conflict(`${this.options.label} '${name}' is being uploaded right now`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    this.inFlight.add(name);
+    try {
+      return await work();
+    } finally {
+      this.inFlight.delete(name);
+    }
   }
 
   private reservation(name: string, newVersion = false): UploadReservation<R> {
@@ -254,7 +276,7 @@ export class FileRegistry<R extends BaseRecord> {
         try {
           await temp.commit(fileName);
         } catch (error) {
-          if (current && previous) await this.options.versioning!.archive.moveTo(previous.file, blobs, current.file).catch(() => {});
+          if (current && previous) await this.options.versioning!.archive.linkTo(previous.file, blobs, current.file).catch(() => {});
           throw error;
         }
         const record = this.options.buildRecord({ ...rest, file: fileName, created_at: new Date().toISOString() }, fields, previous);
@@ -262,7 +284,7 @@ export class FileRegistry<R extends BaseRecord> {
           await store.saveRegistryRecord(kind, record as never);
         } catch (error) {
           await blobs.remove(fileName).catch(() => {});
-          if (current && previous) await this.options.versioning!.archive.moveTo(previous.file, blobs, current.file).catch(() => {});
+          if (current && previous) await this.options.versioning!.archive.linkTo(previous.file, blobs, current.file).catch(() => {});
           throw error;
         }
         committed = true;

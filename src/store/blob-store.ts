@@ -172,6 +172,25 @@ export class BlobStore {
     await placeWithoutOverwrite(this.pathOf(fileName), target.pathOf(targetName), targetName);
   }
 
+  /**
+   * Links one of this store's files into `target` as `targetName` (a copy where links are not
+   * possible); an entry already there is kept as it is.
+   */
+  async linkTo(fileName: string, target: BlobStore, targetName: string): Promise<void> {
+    const destination = target.pathOf(targetName);
+    if (await target.stat(targetName)) return;
+    await mkdir(target.dir, { recursive: true });
+    const temp = join(target.dir, `.import-${randomBytes(8).toString('hex')}`);
+    try {
+      await linkOrCopy(this.pathOf(fileName), temp);
+      await placeWithoutOverwrite(temp, destination, targetName).catch((error) => {
+        if (!(error instanceof AppError && error.code === ErrorCode.Conflict)) throw error;
+      });
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
   /** SHA-256 of a file, read as a stream. */
   async sha256(fileName: string): Promise<string> {
     const hash = createHash('sha256');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,8 +82,11 @@ describe('dataset versions', () => {
     expect(pinned.detail.config.dataset_name).toBe('iris');
     expect(pinned.logs).toContain(`dataset iris version ${sha(V1)}`);
 
-    // a newer upload does not change what an earlier run says it trained on
+    // a newer upload changes neither what an earlier run says it trained on, nor the file it was given
+    const givenPath = /dataset path (\S+)/.exec(current.logs)![1]!;
+    expect(givenPath).toBe(join(dataDir, 'datasets', '.versions', `iris@${sha(V2)}.csv`));
     await upload('iris', 'sepal,petal,label\n9,9,c\n', '&new_version=true');
+    expect(await readFile(givenPath, 'utf8')).toBe(V2);
     expect((await t.api('GET', `/api/v1/training/${pinned.id}/status`)).body.dataset_version).toBe(sha(V1));
     const stillPinned = await runReader(`iris@${sha(V1).slice(0, 10)}`);
     expect(stillPinned.logs).toContain(`dataset iris version ${sha(V1)} first line: sepal,petal,label`);
