@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { ModelListQuery, TagModelBody, CheckpointListQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -89,7 +89,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models' },
   'POST /api/v1/training/:sessionId/complete': { summary: 'End a tracking-only session (created with tracking_only: true): completed, or failed with error_message (seed 002)', tag: 'training', body: CompleteSessionBody },
   'GET /api/v1/checkpoints': { summary: "Checkpoints, newest first, with is_best by the recipe's checkpoint_metric/checkpoint_mode (default val_loss, min); filter by session_id (seed 001)", tag: 'checkpoints', query: CheckpointListQuery },
-  'POST /api/v1/checkpoints': { summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest", tag: 'checkpoints', upload: true },
+  'POST /api/v1/checkpoints': { summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest. session_id may be given in the query instead, checked before the body is read", tag: 'checkpoints', query: CheckpointUploadQuery, upload: true },
   'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints' },
   'GET /api/v1/checkpoints/:checkpointId/download': { summary: "Download a checkpoint's file (seed 001)", tag: 'checkpoints', download: true },
   'DELETE /api/v1/checkpoints/:checkpointId': { summary: 'Delete a checkpoint and its file (seed 001)', tag: 'checkpoints' },

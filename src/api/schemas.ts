@@ -229,6 +229,9 @@ export const DatasetUploadQuery = z.object({
 /** `?version=<sha256 prefix>`: an earlier version's file instead of the current one. */
 export const DatasetDownloadQuery = z.object({ version: z.string().max(64).optional() });
 
+/** `POST /api/v1/checkpoints?session_id=`: the session may also be given in the query, checked before the body is read. */
+export const CheckpointUploadQuery = z.object({ session_id: z.string().min(1).max(128).optional() });
+
 /** Seed 001: `GET /api/v1/checkpoints?session_id=&limit=`. */
 export const CheckpointListQuery = z.object({
   session_id: z.string().min(1).max(128).optional(),

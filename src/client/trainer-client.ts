@@ -612,4 +612,6 @@ export interface CheckpointInfo {
   created_at: string;
   source: 'run' | 'upload';
   original_path: string | null;
+  /** In an upload's answer: false when retention let it go at once. */
+  retained?: boolean;
 }

@@ -28,6 +28,8 @@ export interface CheckpointInfo {
   created_at: string;
   source: 'run' | 'upload';
   original_path: string | null;
+  /** In an upload's answer: false when retention let it go at once (neither among the best nor the last). */
+  retained?: boolean;
 }
 
 export interface CheckpointServiceDeps {
@@ -218,7 +220,7 @@ export class CheckpointService {
       await store.deleteCheckpoints(drop.map((dropped) => dropped.checkpoint_id));
     }
     const kept = store.getCheckpoint(record.checkpoint_id);
-    return kept ? this.view(kept) : { ...this.view(record), is_best: false };
+    return kept ? { ...this.view(kept), retained: true } : { ...this.view(record), is_best: false, retained: false };
   }
 
   private inOrder<T>(runId: string, work: () => Promise<T>): Promise<T> {

@@ -64,7 +64,7 @@ describe('checkpoints', () => {
   it('takes uploads: a better one becomes the best, and retention applies to it', async () => {
     const uploaded = await upload({ session_id: sessionId, epoch: '6', metrics: JSON.stringify({ val_loss: 0.1 }) });
     expect(uploaded.status).toBe(200);
-    expect(uploaded.body).toMatchObject({ session_id: sessionId, epoch: 6, metric_value: 0.1, is_best: true, source: 'upload', original_path: 'upload.pt' });
+    expect(uploaded.body).toMatchObject({ session_id: sessionId, epoch: 6, metric_value: 0.1, is_best: true, retained: true, source: 'upload', original_path: 'upload.pt' });
     expect(uploaded.body.uploaded_at).toBe(uploaded.body.created_at);
     expect(typeof uploaded.body.file_size_mb).toBe('number');
     // best 1 (epoch 6) and last 2 (epochs 6 and 5): epochs 2 and 4 are dropped
@@ -89,6 +89,16 @@ describe('checkpoints', () => {
     const noFile = await upload({ session_id: sessionId, epoch: '1' }, null);
     expect(noFile.status).toBe(400);
     expect(noFile.body.detail).toMatch(/file/);
+    // in the query, the session is checked before the body is read
+    const early = await fetch(`${t.url}/api/v1/checkpoints?session_id=sess_000000000000`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(10 * 1024 * 1024 * 1024) } });
+    expect(early.status).toBe(404);
+    const queried = new FormData();
+    queried.append('epoch', '0');
+    queried.append('file', new Blob(['q']), 'q.pt');
+    const byQuery = await fetch(`${t.url}/api/v1/checkpoints?session_id=${sessionId}`, { method: 'POST', headers: auth, body: queried });
+    expect(byQuery.status).toBe(200);
+    // epoch 0 without val_loss is neither the best nor among the last two: retention lets it go at once
+    expect(await byQuery.json()).toMatchObject({ session_id: sessionId, epoch: 0, retained: false, is_best: false });
     const notMultipart = await t.api('POST', '/api/v1/checkpoints', { session_id: sessionId, epoch: 1 });
     expect(notMultipart.status).toBe(415);
     expect(await storedFiles()).toHaveLength(2);
