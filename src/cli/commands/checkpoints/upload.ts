@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import type { CheckpointInfo } from '../../../client/trainer-client.js';
 import { BaseCommand } from '../../base-command.js';
@@ -17,7 +18,7 @@ export default class CheckpointsUpload extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(CheckpointsUpload);
-    const bar = this.progress(`Uploading ${args.file}`);
+    const bar = this.progress(`Uploading ${basename(args.file)}`);
     const fields = { session_id: flags.session, epoch: String(flags.epoch), metrics: flags.metrics };
     const checkpoint = await this.clientFor(flags).upload<CheckpointInfo>('/api/v1/checkpoints', {}, fields, args.file, (done, total) => bar.update(done, total));
     bar.finish();
