@@ -14,6 +14,7 @@ import { alerting } from './alerting.js';
 import { slurm } from './slurm.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
+import { leaderboard } from './leaderboard.js';
 import { metricIngestion } from './metric-ingestion.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   slurm,
   tfjs: tfjsTraining,
   chat: chatOps,
+  leaderboard,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

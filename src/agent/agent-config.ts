@@ -38,6 +38,9 @@ export const ConfigFileSchema = z
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
     /** The largest model or dataset upload, in MiB. */
     upload_limit_mb: z.number().positive().max(1024 * 1024).optional(),
+    /** Checkpoint retention per run, unless its recipe says otherwise: the best K and the last K are kept. */
+    checkpoint_keep_best: z.number().int().min(0).max(10_000).optional(),
+    checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
     alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
@@ -96,6 +99,10 @@ export interface AgentConfig {
   runsDir: string;
   modelsDir: string;
   datasetsDir: string;
+  checkpointsDir: string;
+  /** Checkpoint retention per run, unless its recipe says otherwise. */
+  checkpointKeepBest: number;
+  checkpointKeepLast: number;
   maxConcurrent: number;
   defaultRecipe: string;
   recipeDirs: string[];
@@ -168,6 +175,9 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     runsDir: join(dataDir, 'runs'),
     modelsDir: resolve(cwd, env.MODELS_DIR ?? join(dataDir, 'models')),
     datasetsDir: resolve(cwd, env.DATASETS_DIR ?? join(dataDir, 'datasets')),
+    checkpointsDir: resolve(cwd, env.CHECKPOINTS_DIR ?? join(dataDir, 'checkpoints')),
+    checkpointKeepBest: positiveInt('TRAINER_CHECKPOINT_KEEP_BEST', env.TRAINER_CHECKPOINT_KEEP_BEST, 0, 10_000) ?? file.checkpoint_keep_best ?? 1,
+    checkpointKeepLast: positiveInt('TRAINER_CHECKPOINT_KEEP_LAST', env.TRAINER_CHECKPOINT_KEEP_LAST, 0, 10_000) ?? file.checkpoint_keep_last ?? 3,
     maxConcurrent: overrides.maxConcurrent ?? positiveInt('MAX_CONCURRENT_SESSIONS', env.MAX_CONCURRENT_SESSIONS, 1, 1024) ?? file.max_concurrent_sessions ?? 1,
     defaultRecipe: env.TRAINER_DEFAULT_RECIPE ?? file.default_recipe ?? 'demo-mlp',
     recipeDirs: [BUILTIN_RECIPES_DIR, ...extraRecipeDirs],

@@ -11,6 +11,7 @@ import { SystemSampler } from '../monitor/system-sampler.js';
 import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
+import { CheckpointService } from '../services/checkpoint-service.js';
 import { DatasetCatalog } from '../services/dataset-catalog.js';
 import { ModelRegistry } from '../services/model-registry.js';
 import { BlobStore } from '../store/blob-store.js';
@@ -80,9 +81,13 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   }
   await mkdir(config.dataDir, { recursive: true });
   const datasetBlobs = new BlobStore(config.datasetsDir);
+  // earlier dataset versions: hidden inside the datasets directory (never listed as datasets, and on
+  // the same file system, so that a version moves there by a rename); created with the first one
+  const datasetVersionBlobs = new BlobStore(join(config.datasetsDir, '.versions'));
   const modelBlobs = new BlobStore(config.modelsDir);
-  await Promise.all([datasetBlobs.init(), modelBlobs.init()]);
-  const datasets = new DatasetCatalog(datasetBlobs, store);
+  const checkpointBlobs = new BlobStore(config.checkpointsDir);
+  await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
+  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs);
   const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
   await system.start();
   const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
@@ -93,7 +98,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const files = new RunFiles(paths);
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
-  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir });
+  const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version) });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);
@@ -122,14 +128,16 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   const stopWatchingAlerts = alerts.watch();
 
+  const wereRunning = store.runs.filter((run) => run.state === 'running' && !run.tracking_only).map((run) => run.id);
   await executor.reattachAll();
+  void checkpoints.catchUp(wereRunning); // in the background: copying large checkpoints must not hold up the start
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
   const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, notifiers: dispatcher, logger, alertEvalSeconds: config.alertEvalSeconds });
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
@@ -173,6 +181,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       await scheduler.tick();
       await executor.close();
       await models.close();
+      await checkpoints.close();
       await registry.closeAll();
     },
   };

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -70,7 +70,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/training/:sessionId/metrics/summary': { summary: 'Per metric: current, min, max, mean, count (seed 002), kept current at ingestion', tag: 'metrics' },
   'GET /api/v1/training/:sessionId/history': { summary: 'Metric history, filtered and downsampled on request', tag: 'metrics', query: HistoryQuery },
   'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', query: LogsQuery },
-  'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true', tag: 'training', body: CreateSessionBody, status: 201 },
+  'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', body: CreateSessionBody, status: 201 },
   'GET /api/v1/training/sessions/:sessionId': { summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training' },
   'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training' },
   'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training' },
@@ -78,13 +78,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/metrics/:sessionId/history': { summary: 'History of one metric as arrays (seed 001)', tag: 'metrics', query: HistoryQuery },
   'GET /api/v1/datasets': { summary: 'List datasets: built-in, uploaded (with format, sample_count, dimensions, row_count, column_count, columns, file_count) and files in DATASETS_DIR (seed 000)', tag: 'datasets' },
   'GET /api/v1/datasets/:name': { summary: 'Describe a dataset (seed 000)', tag: 'datasets' },
-  'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists, 413 over upload_limit_mb", tag: 'datasets', query: DatasetUploadQuery, upload: true },
-  'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file", tag: 'datasets', download: true },
+  'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists unless new_version=true, which adds the file as the name's new version (seed 004; 409 if it is byte for byte a version it has), 413 over upload_limit_mb", tag: 'datasets', query: DatasetUploadQuery, upload: true },
+  'GET /api/v1/datasets/:name/versions': { summary: "A dataset's versions, newest first: version and hash (its SHA-256), created_at, size, current (seed 004)", tag: 'datasets' },
+  'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file; ?version=<sha256 prefix> for an earlier version", tag: 'datasets', query: DatasetDownloadQuery, download: true },
   'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset (built-in ones cannot be deleted: 409)', tag: 'datasets' },
-  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000)', tag: 'models' },
+  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000), tags (seed 004); ?tag= for the model that holds a tag', tag: 'models', query: ModelListQuery },
+  'POST /api/v1/models/:name/tag': { summary: 'Tag a model (seed 004); the tag moves from the model that held it', tag: 'models', body: TagModelBody },
+  'DELETE /api/v1/models/:name/tag/:tag': { summary: 'Take a tag off a model', tag: 'models' },
   'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', query: ModelUploadQuery, upload: true },
   'GET /api/v1/models/:name': { summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', download: true },
   'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models' },
+  'POST /api/v1/training/:sessionId/complete': { summary: 'End a tracking-only session (created with tracking_only: true): completed, or failed with error_message (seed 002)', tag: 'training', body: CompleteSessionBody },
+  'GET /api/v1/checkpoints': { summary: "Checkpoints, newest first, with is_best by the recipe's checkpoint_metric/checkpoint_mode (default val_loss, min); filter by session_id (seed 001)", tag: 'checkpoints', query: CheckpointListQuery },
+  'POST /api/v1/checkpoints': { summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest. session_id may be given in the query instead, checked before the body is read", tag: 'checkpoints', query: CheckpointUploadQuery, upload: true },
+  'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints' },
+  'GET /api/v1/checkpoints/:checkpointId/download': { summary: "Download a checkpoint's file (seed 001)", tag: 'checkpoints', download: true },
+  'DELETE /api/v1/checkpoints/:checkpointId': { summary: 'Delete a checkpoint and its file (seed 001)', tag: 'checkpoints' },
   'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes' },
   'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes' },
   'GET /api/v1/architectures': { summary: "The tfjs recipe's model architectures, losses, optimizers and TF.js engines (which are available here, best first)", tag: 'recipes' },

@@ -23,6 +23,8 @@ export function statusView(run: Run) {
     experiment_id: run.experiment_id ?? null,
     /** The chat channel and thread a run started from chat reports back to. */
     origin: run.origin ?? null,
+    dataset_version: run.dataset_version ?? null,
+    tracking_only: run.tracking_only === true,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
+import type { CheckpointService } from '../services/checkpoint-service.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { ModelRegistry } from '../services/model-registry.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
@@ -34,6 +35,7 @@ export interface ApiServices {
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   models: ModelRegistry;
+  checkpoints: CheckpointService;
   /** The largest model or dataset upload accepted, in bytes (upload_limit_mb). */
   uploadLimitBytes: number;
   plugins: PluginRegistry;

@@ -20,6 +20,8 @@ export interface ModelInfo {
   sha256: string | null;
   /** A directory of files, downloaded as a tar archive. */
   bundle: boolean;
+  /** Seed 004's tags; a tag is held by one model at a time. */
+  tags: string[];
 }
 
 export interface ModelRegistryDeps {
@@ -67,8 +69,39 @@ export class ModelRegistry {
     return this.files.validName(name, what);
   }
 
-  async list(): Promise<ModelInfo[]> {
-    return (await this.files.list()).map((entry) => this.view(entry));
+  /** Every model, or with `tag` the one that holds it (an empty list when none does). */
+  async list(query: { tag?: string } = {}): Promise<ModelInfo[]> {
+    const models = (await this.files.list()).map((entry) => this.view(entry));
+    return query.tag === undefined ? models : models.filter((model) => model.tags.includes(query.tag!));
+  }
+
+  /**
+   * Seed 004: gives `tag` to a model, taking it from the model that held it, in one write. A model
+   * put in the directory by hand gets a record for it.
+   */
+  async tag(name: string, tag: string): Promise<ModelInfo> {
+    this.files.validName(name);
+    const found = await this.files.find(name);
+    if (!found?.entry) throw notFound(`Model '${name}' not found`);
+    const { store } = this.deps;
+    const changed: ModelRecord[] = [];
+    for (const record of store.registryRecords('models')) {
+      if (record.name !== name && record.tags?.includes(tag)) changed.push({ ...record, tags: record.tags.filter((other) => other !== tag) });
+    }
+    const record: ModelRecord = found.record ?? { name, file: found.entry.fileName, size_bytes: found.entry.size, created_at: found.entry.createdAt, sha256: null, original_filename: null, run_id: null, bundle: found.entry.isDirectory };
+    if (!record.tags?.includes(tag)) changed.push({ ...record, tags: [...(record.tags ?? []), tag] });
+    if (changed.length > 0) await store.saveRegistryRecords('models', changed);
+    return this.describe(name);
+  }
+
+  /** Takes `tag` off a model; 404 when the model does not hold it. */
+  async untag(name: string, tag: string): Promise<ModelInfo> {
+    this.files.validName(name);
+    const record = this.deps.store.getRegistryRecord('models', name);
+    if (!record) await this.describe(name); // 404 for an unknown model
+    if (!record?.tags?.includes(tag)) throw notFound(`Model '${name}' does not hold the tag '${tag}'`);
+    await this.deps.store.saveRegistryRecords('models', [{ ...record, tags: record.tags.filter((other) => other !== tag) }]);
+    return this.describe(name);
   }
 
   /** The registry's view of one model (the download itself is `openDownload`). */
@@ -94,6 +127,7 @@ export class ModelRegistry {
       size_bytes: size,
       sha256: entry.record?.sha256 ?? null,
       bundle: entry.record?.bundle ?? entry.entry?.isDirectory ?? false,
+      tags: entry.record?.tags ?? [],
     };
   }
 
