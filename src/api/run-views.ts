@@ -19,6 +19,7 @@ export function statusView(run: Run) {
     gpu_ids: run.gpu_ids,
     exit_code: run.exit_code,
     end_reason: run.end_reason,
+    end_signal: run.end_signal ?? null,
     queued_at: run.queued_at,
     experiment_id: run.experiment_id ?? null,
   };

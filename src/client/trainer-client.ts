@@ -291,6 +291,7 @@ export interface RunStatus {
   gpu_ids: number[];
   exit_code: number | null;
   end_reason: string | null;
+  end_signal?: string | null;
   queued_at: string | null;
 }
 

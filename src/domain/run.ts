@@ -7,8 +7,16 @@ export type RunState = (typeof RUN_STATES)[number];
 export const FINAL_STATES: ReadonlySet<RunState> = new Set(['completed', 'failed', 'stopped', 'cancelled']);
 export const isFinal = (state: RunState): boolean => FINAL_STATES.has(state);
 
-/** Why a run ended; kept next to the final state so that retries and alerts can reason about it. */
-export type EndReason = 'success' | 'code_error' | 'killed_by_signal' | 'stopped_by_user' | 'cancelled' | 'launch_error' | 'lost';
+/**
+ * Why a run ended; kept next to the final state so that retries and alerts can reason about it.
+ * `code_error`: a non-zero exit; `killed_by_signal`: a signal other than an unrequested SIGKILL (named in
+ * `end_signal`); `oom`: exit 137, an unrequested SIGKILL (what the kernel's OOM killer sends) or Slurm
+ * OUT_OF_MEMORY; `timeout`: the recipe's `time_limit_s` or Slurm TIMEOUT/DEADLINE; `node_fail`: Slurm
+ * NODE_FAIL/BOOT_FAIL; `preempted`: Slurm PREEMPTED; `lost`: the agent could not tell (e.g. the process
+ * vanished while the agent was down).
+ */
+export const END_REASONS = ['success', 'code_error', 'killed_by_signal', 'oom', 'timeout', 'node_fail', 'preempted', 'stopped_by_user', 'cancelled', 'launch_error', 'lost'] as const;
+export type EndReason = (typeof END_REASONS)[number];
 
 /** Opaque to the core: what a backend needs to find its run again after an agent restart. */
 export type BackendHandle = Record<string, unknown>;
@@ -34,6 +42,8 @@ export interface Run {
   total_epochs: number | null;
   exit_code: number | null;
   end_reason: EndReason | null;
+  /** The signal that ended it (`SIGKILL`, `SIGSEGV`, ...), when one did. */
+  end_signal?: string | null;
   error_message: string | null;
   stop_requested: boolean;
   handle: BackendHandle | null;

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { foldLatest } from '../domain/latest-metrics.js';
 import { renderCommand, totalEpochsOf, type ParamValue } from '../domain/recipe.js';
-import { transition, type EndReason, type Run, type RunState } from '../domain/run.js';
+import { classifyExit } from '../domain/exit-classification.js';
+import { transition, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -34,6 +35,9 @@ interface ActiveRun {
   backend: TrainingBackend;
   latest: MetricRecord | null;
   lastError: string | null;
+  /** The agent stopped it for running past its recipe's time limit. */
+  timedOut: boolean;
+  timeLimit: NodeJS.Timeout | null;
   done: Promise<Run>;
 }
 
@@ -158,13 +162,14 @@ export class RunExecutor {
   /** Stops following; the runs themselves keep going and are re-attached by the next agent. */
   async close(): Promise<void> {
     this.closing = true;
+    for (const active of this.active.values()) if (active.timeLimit) clearTimeout(active.timeLimit);
     await Promise.all([...this.active.values()].map((active) => active.follower.close()));
     this.active.clear();
   }
 
   private follow(run: Run, backend: TrainingBackend, started: RunningRun, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
     const { store, events, paths } = this.deps;
-    const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString() } as unknown as ActiveRun;
+    const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString(), timedOut: false, timeLimit: null } as unknown as ActiveRun;
     const follower = new RunFollower(paths, run.id, {
       onMetrics: (records, range) => {
         entry.latest = foldLatest(entry.latest, records);
@@ -184,20 +189,40 @@ export class RunExecutor {
     entry.follower = follower;
     entry.backend = backend;
     entry.done = started.finished.then(async (exit) => {
+      if (entry.timeLimit) clearTimeout(entry.timeLimit);
       await follower.close();
       if (this.closing) return store.getRun(run.id)!;
       this.active.delete(run.id);
-      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest);
+      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest, entry.timedOut);
     });
     this.active.set(run.id, entry);
+    entry.timeLimit = this.armTimeLimit(run, () => {
+      entry.timedOut = true;
+      this.deps.logger.info('run reached its time limit', { run: run.id });
+      backend.stop(started.handle, { graceMs: this.deps.stopGraceMs }).catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
+    });
     follower.start();
   }
 
-  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null): Promise<Run> {
-    const { state, reason, message } = classifyExit(run, exit, forcedReason, lastError);
+  /** The recipe's time limit counts from the run's start, across agent restarts. */
+  private armTimeLimit(run: Run, onExpiry: () => void): NodeJS.Timeout | null {
+    const { recipes } = this.deps;
+    const limitS = recipes.has(run.recipe) ? recipes.get(run.recipe).time_limit_s : undefined;
+    if (!limitS || !run.started_at) return null;
+    const remainingMs = Math.max(0, Date.parse(run.started_at) + limitS * 1000 - Date.now());
+    const timer = setTimeout(onExpiry, remainingMs);
+    timer.unref();
+    return timer;
+  }
+
+  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
+    const verdict = forcedReason
+      ? { state: 'failed' as const, reason: forcedReason, signal: null, message: exit.error }
+      : classifyExit(exit, { stopRequested: run.stop_requested, timedOut, lastError });
+    const { state, reason, message } = verdict;
     const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
     const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
-    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null });
+    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null });
     await this.deps.store.saveRun(finished);
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
@@ -220,13 +245,4 @@ export class RunExecutor {
     });
     return env;
   }
-}
-
-function classifyExit(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null): { state: RunState; reason: EndReason; message: string | null } {
-  if (forcedReason) return { state: 'failed', reason: forcedReason, message: exit.error };
-  if (exit.stop_requested || run.stop_requested) return { state: 'stopped', reason: 'stopped_by_user', message: null };
-  if (exit.error) return { state: 'failed', reason: exit.exit_code === 127 ? 'launch_error' : 'lost', message: exit.error };
-  if (exit.exit_code === 0) return { state: 'completed', reason: 'success', message: null };
-  if (exit.signal) return { state: 'failed', reason: 'killed_by_signal', message: `Process killed by ${exit.signal}${lastError ? `: ${lastError}` : ''}` };
-  return { state: 'failed', reason: 'code_error', message: `Process exited with code ${exit.exit_code}${lastError ? `: ${lastError}` : ''}` };
 }
