@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
+import type { Attempt, RetryPolicy } from './retry-policy.js';
 
 /** A run is seed 000's "training session". `created` is seed 001's defined-but-not-started state. */
 export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const;
@@ -53,6 +54,10 @@ export interface Run {
   experiment_id?: string | null;
   /** The latest value of each metric when it ended: what leaderboards rank. */
   final_metrics?: Record<string, number | string> | null;
+  /** Each start of the run, the retries included; absent on runs recorded before retries existed. */
+  attempts?: Attempt[];
+  /** The recipe's retry settings when the run was submitted; null when it is never retried. */
+  retry_policy?: RetryPolicy | null;
 }
 
 const allowedTransitions: Record<RunState, readonly RunState[]> = {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { foldLatest } from '../domain/latest-metrics.js';
 import { renderCommand, totalEpochsOf, type ParamValue } from '../domain/recipe.js';
 import { classifyExit } from '../domain/exit-classification.js';
+import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
 import { transition, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
@@ -66,10 +67,15 @@ export class RunExecutor {
 
   /** queued → running: renders the command, starts the backend, persists its handle. */
   async launch(queued: Run, gpuIds: number[], slot: number | null = null): Promise<void> {
-    const { store, recipes, events } = this.deps;
-    let run = transition(queued, 'running', new Date(), { gpu_ids: gpuIds, handle: null, slot });
+    const { store, recipes, events, files } = this.deps;
+    const filePaths = this.filePaths(queued.id);
+    const retry = (queued.attempts?.length ?? 0) > 0;
+    // a retry resumes where the last attempt left its checkpoints, and must not read that attempt's exit record
+    const resumeFrom = retry ? await files.latestCheckpoint(queued.id).catch(() => null) : null;
+    if (retry) await files.archiveExit(queued.id, queued.attempts!.length);
+    const startedAt = new Date();
+    let run = transition(store.getRun(queued.id) ?? queued, 'running', startedAt, { gpu_ids: gpuIds, handle: null, slot, attempts: withNewAttempt(queued, startedAt, resumeFrom) });
     await store.saveRun(run);
-    const filePaths = this.filePaths(run.id);
     try {
       await mkdir(filePaths.output, { recursive: true });
       const recipe = recipes.get(run.recipe);
@@ -87,7 +93,7 @@ export class RunExecutor {
         runId: run.id,
         recipe,
         argv,
-        env: this.environmentFor(run, recipe.env, filePaths),
+        env: this.environmentFor(run, recipe.env, filePaths, resumeFrom),
         cwd: filePaths.output,
         gpuIds,
         gpus: run.gpus,
@@ -96,14 +102,19 @@ export class RunExecutor {
       });
       run = { ...store.getRun(run.id)!, handle: started.handle, total_epochs: run.total_epochs ?? totalEpochsOf(recipe, params) };
       await store.saveRun(run);
-      this.follow(run, backend, started, { metricsOffset: 0, logOffset: 0 }, null);
+      // a retry appends to the run's files: follow from where they end, not from what earlier attempts wrote
+      const offsets = retry ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.sizeOf(filePaths.log) } : { metricsOffset: 0, logOffset: 0 };
+      this.follow(run, backend, started, offsets, null);
       events.emit('run.started', { run });
       // read again: a stop may have come in while the handle was being written, before follow() made the run active
       if (store.getRun(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.deps.stopGraceMs });
     } catch (error) {
       const message = (error as Error).message;
       this.deps.logger.error('run failed to launch', { run: run.id, error: message });
-      const failed = transition(store.getRun(run.id)!, 'failed', new Date(), { end_reason: 'launch_error', error_message: message });
+      const current = store.getRun(run.id)!;
+      const endedAt = new Date();
+      const attempts = withEndedAttempt(current, { ended_at: endedAt.toISOString(), end_reason: 'launch_error', exit_code: null, end_signal: null, error_message: message });
+      const failed = transition(current, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts });
       await store.saveRun(failed);
       events.emit('run.finished', { run: failed });
     }
@@ -220,12 +231,26 @@ export class RunExecutor {
       ? { state: 'failed' as const, reason: forcedReason, signal: null, message: exit.error }
       : classifyExit(exit, { stopRequested: run.stop_requested, timedOut, lastError });
     const { state, reason, message } = verdict;
+    const attempts = withEndedAttempt(run, { ended_at: exit.ended_at, end_reason: reason, exit_code: exit.exit_code, end_signal: verdict.signal, error_message: message });
+    if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) return this.requeue(run, attempts, reason, message);
     const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
     const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
-    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null });
+    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null, attempts });
     await this.deps.store.saveRun(finished);
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
+  }
+
+  /** The same run goes back to the queue for its next attempt; the scheduler starts it like any queued run. */
+  private async requeue(run: Run, attempts: NonNullable<Run['attempts']>, reason: EndReason, message: string | null): Promise<Run> {
+    const ended = attempts.length;
+    const note = `Attempt ${ended} ended: ${reason}${message ? ` (${message})` : ''}; retrying (attempt ${ended + 1} of at most ${run.retry_policy!.max_retries + 1})`;
+    const queued = requeueForRetry(run, attempts, new Date(), note);
+    await this.deps.store.saveRun(queued);
+    await this.deps.files.appendAgentLog(run.id, 'WARNING', note).catch(() => {});
+    this.deps.logger.info('retrying run', { run: run.id, attempt: ended + 1, reason });
+    this.deps.events.emit('run.queued', { run: queued });
+    return queued;
   }
 
   private filePaths(runId: string): RunFilePaths {
@@ -233,7 +258,7 @@ export class RunExecutor {
     return { dir: paths.dir(runId), log: paths.log(runId), metrics: paths.metrics(runId), exit: paths.exit(runId), output: paths.output(runId), supervisorLog: paths.supervisorLog(runId) };
   }
 
-  private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths): Record<string, string> {
+  private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths, resumeFrom: string | null): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.deps.baseEnv)) if (value !== undefined) env[key] = value;
     Object.assign(env, recipeEnv, {
@@ -241,8 +266,12 @@ export class RunExecutor {
       CUDA_VISIBLE_DEVICES: run.gpu_ids.join(','),
       TRAINER_RUN_ID: run.id,
       TRAINER_OUTPUT_DIR: filePaths.output,
+      TRAINER_ATTEMPT: String(run.attempts?.length ?? 1),
       PYTHONUNBUFFERED: '1',
     });
+    // a retry resumes from the newest entry of <output>/checkpoints/, when there is one
+    if (resumeFrom) env.TRAINER_RESUME_FROM = resumeFrom;
+    else delete env.TRAINER_RESUME_FROM;
     return env;
   }
 }

@@ -100,6 +100,8 @@ export class RunService {
       slot: null,
       experiment_id: request.experimentId ?? null,
       final_metrics: null,
+      attempts: [],
+      retry_policy: recipe.max_retries > 0 ? { max_retries: recipe.max_retries, retry_on: [...recipe.retry_on] } : null,
     };
     if (!request.start) {
       await store.saveRun(run);

@@ -37,3 +37,22 @@ describe('exit classification', () => {
     expect(classifyExit(exit({ exit_code: 2 }), { ...plain, lastError: 'CUDA error' }).message).toBe('Process exited with code 2: CUDA error');
   });
 });
+
+describe('retry policy', () => {
+  it('retries a reason in retry_on while attempts remain, never otherwise', async () => {
+    const { shouldRetry } = await import('../../dist/src/domain/retry-policy.js');
+    const policy = { max_retries: 2, retry_on: ['oom', 'node_fail'] };
+    expect([1, 2, 3].map((attempts) => shouldRetry(policy, 'oom', attempts))).toEqual([true, true, false]);
+    expect(shouldRetry(policy, 'code_error', 1)).toBe(false);
+    expect(shouldRetry(policy, 'preempted', 1)).toBe(false);
+    expect(shouldRetry(null, 'oom', 1)).toBe(false);
+    expect(shouldRetry({ max_retries: 0, retry_on: ['oom'] }, 'oom', 1)).toBe(false);
+  });
+
+  it('recipes default to retrying infrastructure failures and refuse to retry code errors', async () => {
+    const { RecipeSchema } = await import('../../dist/src/domain/recipe.js');
+    expect(RecipeSchema.parse({ name: 'r', command: ['x'] })).toMatchObject({ max_retries: 0, retry_on: ['node_fail', 'preempted', 'lost'] });
+    expect(RecipeSchema.safeParse({ name: 'r', command: ['x'], max_retries: 1, retry_on: ['code_error'] }).success).toBe(false);
+    expect(RecipeSchema.safeParse({ name: 'r', command: ['x'], time_limit_s: 0 }).success).toBe(false);
+  });
+});
