@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -38,6 +38,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/notifications': { summary: 'The notification inbox, newest first (seed 001)', tag: 'notifications', query: NotificationsQuery },
   'POST /api/v1/notifications/:notificationId/read': { summary: 'Mark a notification read', tag: 'notifications' },
   'DELETE /api/v1/notifications': { summary: 'Clear all notifications', tag: 'notifications' },
+  'POST /api/v1/schedules': { summary: 'Create a schedule: recipe, params, cron (5 fields, or 6 with seconds first), timezone (IANA, default UTC), overlap skip|queue; answers with its next fire times', tag: 'schedules', body: CreateScheduleBody, status: 201 },
+  'GET /api/v1/schedules': { summary: 'Schedules with their next fire times, last fire and last run', tag: 'schedules' },
+  'GET /api/v1/schedules/:scheduleId': { summary: 'One schedule with its next fire times', tag: 'schedules' },
+  'DELETE /api/v1/schedules/:scheduleId': { summary: 'Delete a schedule; the runs it started are kept', tag: 'schedules' },
   'POST /api/v1/webhooks': { summary: 'Register a webhook: url, events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved), secret', tag: 'webhooks', body: CreateWebhookBody, status: 201 },
   'GET /api/v1/webhooks': { summary: 'Webhooks (secrets are never returned)', tag: 'webhooks' },
   'DELETE /api/v1/webhooks/:webhookId': { summary: 'Delete a webhook; its pending deliveries are dropped', tag: 'webhooks' },

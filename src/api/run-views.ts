@@ -24,6 +24,7 @@ export function statusView(run: Run) {
     max_retries: run.retry_policy?.max_retries ?? 0,
     queued_at: run.queued_at,
     experiment_id: run.experiment_id ?? null,
+    schedule_id: run.schedule_id ?? null,
   };
 }
 

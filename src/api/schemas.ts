@@ -4,6 +4,7 @@ import { ALERT_STATUSES, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES, SEVERITIES
 import { KEY_SCOPES } from '../domain/api-key.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
+import { OVERLAP_POLICIES } from '../domain/schedule.js';
 import { REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
@@ -210,3 +211,19 @@ export const ModelUploadQuery = z.object({ model_name: registryName('model_name'
 
 /** Seed 000: `POST /api/v1/datasets?dataset_name=NAME` with the file as multipart field `file`. */
 export const DatasetUploadQuery = z.object({ dataset_name: registryName('dataset_name') });
+
+const runParams = z.record(z.string().max(64), z.union([z.number(), z.string().max(4096), z.boolean()]));
+
+/** A recurring run. The cron expression and time zone are checked by the schedule service (422 with what is wrong). */
+export const CreateScheduleBody = z
+  .object({
+    name: name.optional(),
+    recipe: name,
+    params: runParams.default({}),
+    gpus: gpus.optional(),
+    priority: priority.optional(),
+    cron: z.string().min(1).max(256),
+    timezone: z.string().min(1).max(64).default('UTC'),
+    overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+  })
+  .strict();

@@ -7,6 +7,7 @@ import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { AlertService } from '../services/alert-service.js';
 import type { NotificationService } from '../services/notification-service.js';
 import type { WebhookService } from '../services/webhook-service.js';
+import type { ScheduleService } from '../services/schedule-service.js';
 import type { AuditService } from '../services/audit-service.js';
 import type { ExperimentService } from '../services/experiment-service.js';
 import type { LeaderboardService } from '../services/leaderboard-service.js';
@@ -25,6 +26,7 @@ export interface ApiServices {
   alerts: AlertService;
   notifications: NotificationService;
   webhooks: WebhookService;
+  schedules: ScheduleService;
   config: RuntimeConfigService;
   experiments: ExperimentService;
   leaderboard: LeaderboardService;

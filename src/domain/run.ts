@@ -56,6 +56,8 @@ export interface Run {
   final_metrics?: Record<string, number | string> | null;
   /** Each start of the run, the retries included; absent on runs recorded before retries existed. */
   attempts?: Attempt[];
+  /** The schedule that started it, if one did. */
+  schedule_id?: string | null;
   /** The recipe's retry settings when the run was submitted; null when it is never retried. */
   retry_policy?: RetryPolicy | null;
 }

@@ -24,6 +24,8 @@ export interface SubmitRequest {
   name?: string | null;
   tags?: string[];
   experimentId?: string | null;
+  /** The schedule whose fire submitted it. */
+  scheduleId?: string | null;
   /** false: seed 001's "create" (state `created`, started later); true: queue it now. */
   start: boolean;
 }
@@ -101,6 +103,7 @@ export class RunService {
       experiment_id: request.experimentId ?? null,
       final_metrics: null,
       attempts: [],
+      schedule_id: request.scheduleId ?? null,
       retry_policy: recipe.max_retries > 0 ? { max_retries: recipe.max_retries, retry_on: [...recipe.retry_on] } : null,
     };
     if (!request.start) {
