@@ -182,6 +182,18 @@ export class TrainerClient {
     return this.delete<{ message: string }>(`/api/v1/webhooks/${encodeURIComponent(id)}`);
   }
 
+  async schedules(): Promise<ScheduleInfo[]> {
+    return (await this.get<{ schedules: ScheduleInfo[] }>('/api/v1/schedules')).schedules;
+  }
+
+  async addSchedule(body: { recipe: string; cron: string; timezone?: string; overlap?: string; params?: Record<string, unknown>; name?: string; gpus?: number; priority?: number }): Promise<ScheduleInfo> {
+    return this.post<ScheduleInfo>('/api/v1/schedules', body);
+  }
+
+  async removeSchedule(id: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/schedules/${encodeURIComponent(id)}`);
+  }
+
   async testWebhook(id: string): Promise<{ success: boolean; status_code: number | null; response_time_ms: number; error: string | null }> {
     return this.post(`/api/v1/webhooks/${encodeURIComponent(id)}/test`);
   }
@@ -454,6 +466,23 @@ export interface WebhookInfo {
   events: string[];
   created_at: string;
   signed: boolean;
+}
+
+export interface ScheduleInfo {
+  id: string;
+  name: string | null;
+  recipe: string;
+  params: Record<string, unknown>;
+  cron: string;
+  timezone: string;
+  overlap: 'skip' | 'queue';
+  created_at: string;
+  last_fired_at: string | null;
+  last_run_id: string | null;
+  runs_started: number;
+  fires_skipped: number;
+  last_error: string | null;
+  next_fire_times: string[];
 }
 
 export interface NotificationInfo {
