@@ -27,7 +27,9 @@ import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { ScheduleService } from '../services/schedule-service.js';
-import { ScheduleStore } from '../store/schedule-store.js';
+import { openScheduleStore } from '../store/schedule-store.js';
+import { HpoService } from '../services/hpo-service.js';
+import { openStudyStore } from '../store/study-store.js';
 import { startPeriodicJobs } from '../schedule/periodic-jobs.js';
 import { CreateRuleBody } from '../api/schemas.js';
 import { KeyStore } from '../store/key-store.js';
@@ -116,17 +118,20 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
 
-  const schedules = new ScheduleService({ store: await ScheduleStore.open(join(config.dataDir, 'schedules.json')), runs, recipes, logger });
+  const schedules = new ScheduleService({ store: await openScheduleStore(join(config.dataDir, 'schedules.json')), runs, recipes, logger });
+  // subscribed to run.finished before re-attaching: a trial that ended while the agent was down is recorded
+  const studies = new HpoService({ store: await openStudyStore(join(config.dataDir, 'studies.json')), runs, recipes, events, logger });
 
   await executor.reattachAll();
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
   const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, logger, alertEvalSeconds: config.alertEvalSeconds });
   schedules.start();
+  await studies.start();
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, schedules, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -158,6 +163,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       }
       stopPeriodicJobs();
       schedules.close();
+      await studies.close();
       metricIndexer.close();
       webhooks.close();
       await dispatcher.drain();

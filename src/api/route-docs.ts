@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody } from './schemas.js';
+import { DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -42,6 +42,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/schedules': { summary: 'Schedules with their next fire times, last fire and last run', tag: 'schedules' },
   'GET /api/v1/schedules/:scheduleId': { summary: 'One schedule with its next fire times', tag: 'schedules' },
   'DELETE /api/v1/schedules/:scheduleId': { summary: 'Delete a schedule; the runs it started are kept', tag: 'schedules' },
+  'POST /api/v1/hpo/studies': { summary: 'Create an HPO study (seed 004): recipe, search_space (float with log, int, categorical), objective minimize|maximize of a metric, n_trials, parallelism, sampler random|grid, seed; each trial is a run', tag: 'hpo', body: CreateStudyBody, status: 201 },
+  'GET /api/v1/hpo/studies': { summary: 'Studies with their state, best value and best params (without the trials)', tag: 'hpo' },
+  'GET /api/v1/hpo/studies/:studyId': { summary: 'One study: state, best value, best params and every trial with its run', tag: 'hpo' },
+  'POST /api/v1/hpo/studies/:studyId/stop': { summary: 'Stop a study: no new trials, its running trials are stopped', tag: 'hpo' },
+  'DELETE /api/v1/hpo/studies/:studyId': { summary: 'Delete a study (stopping it first); its runs are kept', tag: 'hpo' },
   'POST /api/v1/webhooks': { summary: 'Register a webhook: url, events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved), secret', tag: 'webhooks', body: CreateWebhookBody, status: 201 },
   'GET /api/v1/webhooks': { summary: 'Webhooks (secrets are never returned)', tag: 'webhooks' },
   'DELETE /api/v1/webhooks/:webhookId': { summary: 'Delete a webhook; its pending deliveries are dropped', tag: 'webhooks' },

@@ -39,7 +39,7 @@ export class ScheduleService {
 
   /** Arms every persisted schedule (at boot). */
   start(): void {
-    for (const schedule of this.deps.store.schedules) this.arm(schedule);
+    for (const schedule of this.deps.store.all) this.arm(schedule);
   }
 
   async create(input: CreateScheduleInput): Promise<ScheduleView> {
@@ -72,7 +72,7 @@ export class ScheduleService {
   }
 
   list(): ScheduleView[] {
-    return this.deps.store.schedules.map((schedule) => this.view(schedule));
+    return this.deps.store.all.map((schedule) => this.view(schedule));
   }
 
   get(id: string): ScheduleView {
