@@ -194,6 +194,14 @@ export class TrainerClient {
     return this.delete<{ message: string }>(`/api/v1/schedules/${encodeURIComponent(id)}`);
   }
 
+  async createStudy(body: Record<string, unknown>): Promise<StudyInfo> {
+    return this.post<StudyInfo>('/api/v1/hpo/studies', body);
+  }
+
+  async study(id: string): Promise<StudyInfo> {
+    return this.get<StudyInfo>(`/api/v1/hpo/studies/${encodeURIComponent(id)}`);
+  }
+
   async testWebhook(id: string): Promise<{ success: boolean; status_code: number | null; response_time_ms: number; error: string | null }> {
     return this.post(`/api/v1/webhooks/${encodeURIComponent(id)}/test`);
   }
@@ -483,6 +491,23 @@ export interface ScheduleInfo {
   fires_skipped: number;
   last_error: string | null;
   next_fire_times: string[];
+}
+
+export interface StudyInfo {
+  id: string;
+  name: string;
+  recipe: string;
+  state: 'running' | 'completed' | 'stopped';
+  objective: 'minimize' | 'maximize';
+  metric: string;
+  n_trials: number;
+  parallelism: number;
+  sampler: string;
+  seed: number;
+  trials: { number: number; params: Record<string, unknown>; run_id: string | null; state: string; value: number | null; error: string | null }[];
+  best_value: number | null;
+  best_params: Record<string, unknown> | null;
+  best_trial: number | null;
 }
 
 export interface NotificationInfo {
