@@ -11,6 +11,7 @@ import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
+import { slurmBench } from './slurm.js';
 import { metricIngestion } from './metric-ingestion.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
@@ -29,6 +30,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {
   'api-layers': apiLayers,
+  /** Needs root and a local Slurm (scripts/slurm/start-local-slurm.sh, which it runs). */
+  slurm: slurmBench,
 };
 
 const only = process.argv.slice(2);
