@@ -5,7 +5,7 @@ import { KEY_SCOPES } from '../domain/api-key.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
 import { OVERLAP_POLICIES } from '../domain/schedule.js';
-import { DIRECTIONS, SAMPLERS } from '../domain/hpo.js';
+import { DIRECTIONS, PRUNERS, SAMPLERS } from '../domain/hpo.js';
 import { REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
@@ -251,5 +251,8 @@ export const CreateStudyBody = z
     sampler: z.enum(SAMPLERS).default('random'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     grid_points: z.number().int().min(1).max(1000).optional(),
+    pruner: z.enum(PRUNERS).default('none'),
+    pruner_warmup_epochs: z.number().int().min(0).max(1_000_000).default(1),
+    pruner_min_trials: z.number().int().min(1).max(10_000).default(3),
   })
   .strict();

@@ -508,6 +508,7 @@ export interface StudyInfo {
   best_value: number | null;
   best_params: Record<string, unknown> | null;
   best_trial: number | null;
+  trials_pruned?: number;
 }
 
 export interface NotificationInfo {

@@ -11,7 +11,10 @@ export type Sampler = (typeof SAMPLERS)[number];
 export const DIRECTIONS = ['minimize', 'maximize'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-export type TrialState = 'running' | 'completed' | 'failed' | 'stopped';
+export const PRUNERS = ['none', 'median'] as const;
+export type Pruner = (typeof PRUNERS)[number];
+
+export type TrialState = 'running' | 'completed' | 'failed' | 'stopped' | 'pruned';
 export type StudyState = 'running' | 'completed' | 'stopped';
 
 export interface Trial {
@@ -25,6 +28,10 @@ export interface Trial {
   ended_at: string | null;
   /** Why it has no value (its run failed, or never reported the metric). */
   error: string | null;
+  /** The objective metric per epoch, recorded when the trial ends (what the median pruner compares). */
+  intermediate?: Record<string, number>;
+  /** The pruner stopped its run: it ends `pruned`, not `stopped`. */
+  prune_requested?: boolean;
 }
 
 export interface StudyRecord {
@@ -42,6 +49,12 @@ export interface StudyRecord {
   seed: number;
   /** Points per float dimension for the grid sampler when the dimension has no step. */
   grid_points: number;
+  /** `median`: a trial whose best value so far is worse than the median of completed trials' at the same epoch is stopped. */
+  pruner?: Pruner;
+  /** Epochs a trial runs before the pruner may stop it. */
+  pruner_warmup_epochs?: number;
+  /** Completed trials needed before the pruner stops any. */
+  pruner_min_trials?: number;
   state: StudyState;
   created_at: string;
   ended_at: string | null;
@@ -166,4 +179,35 @@ export function bestTrial(study: Pick<StudyRecord, 'objective' | 'trials'>): Tri
     if (!best || (study.objective === 'minimize' ? trial.value < best.value! : trial.value > best.value!)) best = trial;
   }
   return best;
+}
+
+/** The best value of a curve (epoch → value) up to and including `epoch`; null when it has none yet. */
+function bestUpTo(curve: Iterable<[number, number]>, epoch: number, direction: Direction): number | null {
+  let best: number | null = null;
+  for (const [at, value] of curve) {
+    if (at > epoch) continue;
+    if (best === null || (direction === 'minimize' ? value < best : value > best)) best = value;
+  }
+  return best;
+}
+
+/**
+ * The median stopping rule: at `epoch` (past the warm-up), a running trial whose best value so far is
+ * worse than the median of the completed trials' best values up to the same epoch is not worth finishing.
+ */
+export function shouldPrune(study: Pick<StudyRecord, 'pruner' | 'pruner_warmup_epochs' | 'pruner_min_trials' | 'objective' | 'trials'>, curve: ReadonlyMap<number, number>, epoch: number): boolean {
+  if (study.pruner !== 'median' || epoch < (study.pruner_warmup_epochs ?? 1)) return false;
+  const own = bestUpTo(curve, epoch, study.objective);
+  if (own === null) return false;
+  const others: number[] = [];
+  for (const trial of study.trials) {
+    if (trial.state !== 'completed' || !trial.intermediate) continue;
+    const best = bestUpTo(Object.entries(trial.intermediate).map(([at, value]) => [Number(at), value] as [number, number]), epoch, study.objective);
+    if (best !== null) others.push(best);
+  }
+  if (others.length < (study.pruner_min_trials ?? 3)) return false;
+  others.sort((a, b) => a - b);
+  const middle = others.length / 2;
+  const median = others.length % 2 ? others[Math.floor(middle)]! : (others[middle - 1]! + others[middle]!) / 2;
+  return study.objective === 'minimize' ? own > median : own < median;
 }

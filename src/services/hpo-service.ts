@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { bestTrial, DEFAULT_GRID_POINTS, gridSize, MAX_GRID_SIZE, sampleTrial, searchSpaceProblems, type Direction, type Sampler, type SearchSpace, type StudyRecord, type Trial } from '../domain/hpo.js';
+import { bestTrial, DEFAULT_GRID_POINTS, gridSize, MAX_GRID_SIZE, sampleTrial, searchSpaceProblems, shouldPrune, type Direction, type Pruner, type Sampler, type SearchSpace, type StudyRecord, type Trial } from '../domain/hpo.js';
+import type { MetricRecord } from '../domain/run-records.js';
 import { resolveParams } from '../domain/recipe.js';
 import { isFinal, type Run } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -21,12 +22,16 @@ export interface CreateStudyInput {
   sampler: Sampler;
   seed?: number;
   grid_points?: number;
+  pruner?: Pruner;
+  pruner_warmup_epochs?: number;
+  pruner_min_trials?: number;
 }
 
 export interface StudyView extends StudyRecord {
   /** Seed 004: how many trials have been started so far. */
   trials_started: number;
   trials_completed: number;
+  trials_pruned: number;
   best_value: number | null;
   best_params: Record<string, number | string | boolean> | null;
   best_trial: number | null;
@@ -41,6 +46,8 @@ export class HpoService {
   /** Steps never interleave: each sees what the previous one saved. */
   private step: Promise<void> = Promise.resolve();
   private closing = false;
+  /** Running trials' objective per epoch, from their metrics as they arrive (for the pruner). */
+  private readonly curves = new Map<string, Map<number, number>>();
 
   constructor(private readonly deps: { store: StudyStore; runs: RunService; recipes: RecipeCatalog; events: EventBus; logger: Logger }) {
     const onRunEnd = ({ run }: { run: Run }) => {
@@ -49,6 +56,34 @@ export class HpoService {
     };
     deps.events.on('run.finished', onRunEnd);
     deps.events.on('run.cancelled', onRunEnd);
+    deps.events.on('run.metrics', ({ runId, records }) => this.onMetrics(runId, records));
+  }
+
+  /** Follows the objective of trials under a pruner; a trial the median rule condemns is stopped. */
+  private onMetrics(runId: string, records: readonly MetricRecord[]): void {
+    const study = this.deps.store.all.find((candidate) => candidate.state === 'running' && candidate.pruner === 'median' && candidate.trials.some((trial) => trial.run_id === runId));
+    const trial = study?.trials.find((candidate) => candidate.run_id === runId);
+    if (!study || !trial || trial.state !== 'running' || trial.prune_requested) return;
+    const curve = this.curves.get(runId) ?? new Map<number, number>();
+    this.curves.set(runId, curve);
+    let latestEpoch: number | null = null;
+    for (const record of records) {
+      const value = record[study.metric];
+      if (typeof record.epoch !== 'number' || typeof value !== 'number' || !Number.isFinite(value)) continue;
+      curve.set(record.epoch, value);
+      latestEpoch = record.epoch;
+    }
+    if (latestEpoch !== null && shouldPrune(study, curve, latestEpoch)) void this.enqueue(() => this.prune(study.id, runId, latestEpoch!));
+  }
+
+  private async prune(studyId: string, runId: string, epoch: number): Promise<void> {
+    const study = this.deps.store.get(studyId);
+    const trial = study?.trials.find((candidate) => candidate.run_id === runId);
+    if (!study || !trial || trial.state !== 'running' || trial.prune_requested) return;
+    this.deps.logger.info('pruning a trial (median rule)', { study: studyId, trial: trial.number, epoch });
+    await this.deps.store.save({ ...study, trials: study.trials.map((candidate) => (candidate === trial ? { ...candidate, prune_requested: true } : candidate)) });
+    // not awaited: the stop waits for the run to end, whose event comes back through this queue
+    this.deps.runs.stop(runId).catch((error: Error) => this.deps.logger.error('could not stop a pruned trial', { run: runId, error: error.message }));
   }
 
   /** After a restart: trials whose runs ended meanwhile are recorded, and every running study is topped up. */
@@ -88,6 +123,9 @@ export class HpoService {
       metric: input.metric,
       n_trials: nTrials,
       parallelism: input.parallelism,
+      pruner: input.pruner ?? 'none',
+      pruner_warmup_epochs: input.pruner_warmup_epochs ?? 1,
+      pruner_min_trials: input.pruner_min_trials ?? 3,
       state: 'running',
       created_at: new Date().toISOString(),
       ended_at: null,
@@ -178,19 +216,40 @@ export class HpoService {
     const study = this.deps.store.get(id);
     if (!study) return;
     let changed = false;
-    const trials = study.trials.map((trial) => {
-      if (trial.state !== 'running' || !trial.run_id) return trial;
-      const run = this.findRun(trial.run_id);
-      if (run && !isFinal(run.state)) return trial;
+    const trials: Trial[] = [];
+    for (const trial of study.trials) {
+      const run = trial.state === 'running' && trial.run_id ? this.findRun(trial.run_id) : undefined;
+      if (run === undefined || (run && !isFinal(run.state))) {
+        trials.push(trial);
+        continue;
+      }
       changed = true;
-      return { ...trial, ...this.outcome(study, run) };
-    });
+      const intermediate = run ? await this.intermediate(study.metric, run.id) : undefined;
+      this.curves.delete(trial.run_id!);
+      trials.push({ ...trial, ...this.outcome(study, run, trial.prune_requested === true), ...(intermediate && { intermediate }) });
+    }
     if (changed) await this.deps.store.save({ ...study, trials });
   }
 
-  private outcome(study: StudyRecord, run: Run | null): Pick<Trial, 'state' | 'value' | 'ended_at' | 'error'> {
+  /** The objective per epoch in the run's metric history (empty when it reported none by epoch). */
+  private async intermediate(metric: string, runId: string): Promise<Record<string, number> | undefined> {
+    try {
+      const points = await this.deps.runs.metricHistory(runId, { metricName: metric });
+      const curve: Record<string, number> = {};
+      for (const point of points) {
+        const value = point[metric];
+        if (typeof point.epoch === 'number' && typeof value === 'number' && Number.isFinite(value)) curve[String(point.epoch)] = value;
+      }
+      return Object.keys(curve).length > 0 ? curve : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private outcome(study: StudyRecord, run: Run | null, pruned: boolean): Pick<Trial, 'state' | 'value' | 'ended_at' | 'error'> {
     const ended_at = run?.ended_at ?? new Date().toISOString();
     if (!run) return { state: 'failed', value: null, ended_at, error: 'Its run no longer exists' };
+    if (pruned && run.state !== 'completed') return { state: 'pruned', value: null, ended_at, error: null };
     if (run.state === 'stopped' || run.state === 'cancelled') return { state: 'stopped', value: null, ended_at, error: null };
     if (run.state !== 'completed') return { state: 'failed', value: null, ended_at, error: `Its run ${run.state}${run.error_message ? `: ${run.error_message}` : ''}` };
     const value = run.final_metrics?.[study.metric];
@@ -229,6 +288,7 @@ export class HpoService {
       ...study,
       trials_started: study.trials.length,
       trials_completed: study.trials.filter((trial) => trial.state === 'completed').length,
+      trials_pruned: study.trials.filter((trial) => trial.state === 'pruned').length,
       best_value: best?.value ?? null,
       best_params: best?.params ?? null,
       best_trial: best?.number ?? null,

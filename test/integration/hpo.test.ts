@@ -56,6 +56,31 @@ describe('HPO studies', () => {
     expect(a).toMatchObject({ best_value: best.value, best_params: best.params, best_trial: best.number });
   });
 
+  it('the median pruner stops a trial that is worse than the completed ones at the same epoch', async () => {
+    const created = await t.api('POST', '/api/v1/hpo/studies', {
+      name: 'pruned',
+      recipe: 'curve',
+      params: { epochs: 60, interval_ms: 25 },
+      search_space: { x: { type: 'categorical', choices: [3, 3.5, 2.5, 9] } },
+      sampler: 'grid',
+      n_trials: 4,
+      parallelism: 1,
+      metric: 'loss',
+      pruner: 'median',
+      pruner_warmup_epochs: 2,
+      pruner_min_trials: 3,
+    });
+    expect(created.status).toBe(201);
+    const study = await waitForStudy(t, created.body.id, ['completed']);
+    expect(study.trials.map((trial: TrialView) => trial.state)).toEqual(['completed', 'completed', 'completed', 'pruned']);
+    expect(study).toMatchObject({ trials_pruned: 1, best_params: { x: 3 } });
+    expect(Object.keys(study.trials[0].intermediate)).toHaveLength(60);
+    const pruned = (await t.api('GET', `/api/v1/training/${study.trials[3].run_id}/status`)).body;
+    expect(pruned.state).toBe('stopped');
+    expect(pruned.current_epoch).toBeGreaterThanOrEqual(2);
+    expect(pruned.current_epoch).toBeLessThan(60);
+  });
+
   it('refuses what cannot run with 422 naming it', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ recipe: 'no-such', search_space: { x: { type: 'int', low: 0, high: 1 } }, n_trials: 2 }, /'no-such' does not exist/],

@@ -53,3 +53,18 @@ describe('HPO sampling', () => {
     expect(bestTrial({ objective: 'maximize', trials: [] })).toBeNull();
   });
 });
+
+describe('median pruner', () => {
+  it('stops a trial whose best so far is worse than the median of completed trials at the same epoch, after the warm-up', async () => {
+    const { shouldPrune } = await import('../../dist/src/domain/hpo.js');
+    const completed = (curve: Record<string, number>) => ({ state: 'completed', value: 0, intermediate: curve });
+    const study = { pruner: 'median', pruner_warmup_epochs: 2, pruner_min_trials: 3, objective: 'minimize', trials: [completed({ 1: 5, 2: 3, 3: 1 }), completed({ 1: 4, 2: 2, 3: 1 }), completed({ 1: 6, 2: 4, 3: 2 })] };
+    const curve = (entries: [number, number][]) => new Map(entries);
+    expect(shouldPrune(study, curve([[1, 9], [2, 8]]), 2)).toBe(true); // median at epoch 2: 3
+    expect(shouldPrune(study, curve([[1, 9], [2, 3]]), 2)).toBe(false); // equal to the median: kept
+    expect(shouldPrune(study, curve([[1, 9]]), 1)).toBe(false); // warm-up
+    expect(shouldPrune({ ...study, trials: study.trials.slice(0, 2) }, curve([[1, 9], [2, 8]]), 2)).toBe(false); // too few completed trials
+    expect(shouldPrune({ ...study, pruner: 'none' }, curve([[1, 9], [2, 8]]), 2)).toBe(false);
+    expect(shouldPrune({ ...study, objective: 'maximize' }, curve([[1, 9], [2, 8]]), 2)).toBe(false); // higher is better there
+  });
+});

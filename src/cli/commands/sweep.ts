@@ -28,6 +28,7 @@ The command waits for the study, printing a line per finished trial, and ends wi
     sampler: Flags.string({ description: 'How trials are chosen', options: ['random', 'grid'], default: 'random' }),
     seed: Flags.integer({ description: 'Seed of the random sampler (recorded; random if not given)', min: 0 }),
     'grid-points': Flags.integer({ description: 'Grid points per float parameter without a step', min: 1 }),
+    pruner: Flags.string({ description: 'median: stop a trial whose best so far is worse than the median of completed trials at the same epoch', options: ['none', 'median'], default: 'none' }),
     name: Flags.string({ description: 'Study name (default: sweep-<recipe>)' }),
     detach: Flags.boolean({ description: 'Create the study and return' }),
     'poll-interval': Flags.integer({ description: 'Milliseconds between polls', default: 500, min: 10, hidden: true }),
@@ -49,6 +50,7 @@ The command waits for the study, printing a line per finished trial, and ends wi
       sampler: flags.sampler,
       seed: flags.seed,
       grid_points: flags['grid-points'],
+      pruner: flags.pruner,
     });
     this.log(`Study ${created.id}: ${created.n_trials} trials of ${created.recipe}, ${created.objective} ${created.metric}, ${created.sampler} sampler (seed ${created.seed}), ${created.parallelism} at a time`);
     if (flags.detach) return created;
