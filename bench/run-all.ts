@@ -11,7 +11,6 @@ import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
-import { slurmBench } from './slurm.js';
 import { metricIngestion } from './metric-ingestion.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
@@ -30,8 +29,6 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {
   'api-layers': apiLayers,
-  /** Needs root and a local Slurm (scripts/slurm/start-local-slurm.sh, which it runs). */
-  slurm: slurmBench,
 };
 
 const only = process.argv.slice(2);
