@@ -4,10 +4,9 @@ import { z } from 'zod';
 import { PLUGIN_API_VERSION, RunOutputWriter, type BackendHandle, type ExitRecord, type Logger, type PluginDefinition, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
 import { OutputParser } from '../process/output-parser.js';
 import { renderBatchScript, submitEnvironment } from './batch-script.js';
-import { FOLLOW_STATE_FILE, JobFollower, type FollowerSlurm, type FollowState } from './job-follower.js';
+import { FOLLOW_STATE_FILE, JobFollower, type FollowState } from './job-follower.js';
 import { parseJobOptions, sbatchFlags } from './job-options.js';
 import { JobOutputTailer } from './output-tailer.js';
-import { SharedQueuePoll } from './shared-queue-poll.js';
 import { SlurmClient } from './slurm-client.js';
 
 const command = z.string().min(1);
@@ -25,11 +24,6 @@ const ConfigSchema = z
     sbatch_args: z.array(z.string()).default([]),
     /** How often each job's state is asked for (squeue). */
     poll_interval_seconds: z.number().min(0.1).max(3600).default(2),
-    /**
-     * One squeue answers the state of every followed job (at most one squeue per quarter of the poll
-     * interval, whatever the number of jobs). `false`: one squeue per job and poll, as before.
-     */
-    shared_squeue: z.boolean().default(true),
     /** How often each job's output files are checked for new lines. */
     output_poll_ms: z.number().int().min(20).max(60_000).default(500),
     /**
@@ -59,9 +53,6 @@ const ERR_FILE = 'slurm-job.err';
 class SlurmBackend implements TrainingBackend {
   readonly managesGpus = true;
   private readonly slurm: SlurmClient;
-  /** What followers call: the client, with job states from the shared poll (unless switched off). */
-  private readonly followerSlurm: FollowerSlurm;
-  readonly queuePoll: SharedQueuePoll;
   private readonly followers = new Map<string, JobFollower>();
   private jobcompFile: Promise<string | null> | null = null;
 
@@ -69,17 +60,7 @@ class SlurmBackend implements TrainingBackend {
     private readonly config: Config,
     private readonly logger: Logger,
   ) {
-    const slurm = new SlurmClient({ ...config, timeoutMs: config.command_timeout_seconds * 1000 });
-    this.slurm = slurm;
-    const poll = new SharedQueuePoll(slurm, (config.poll_interval_seconds * 1000) / 4);
-    this.queuePoll = poll;
-    this.followerSlurm = {
-      queueState: config.shared_squeue ? (jobId, jobName) => poll.queueState(jobId, jobName) : (jobId, jobName) => slurm.queueState(jobId, jobName),
-      endFromController: (jobId, jobName) => slurm.endFromController(jobId, jobName),
-      endFromAccounting: (jobId, jobName) => slurm.endFromAccounting(jobId, jobName),
-      signal: (jobId, signal) => slurm.signal(jobId, signal),
-      cancel: (jobId) => slurm.cancel(jobId),
-    };
+    this.slurm = new SlurmClient({ ...config, timeoutMs: config.command_timeout_seconds * 1000 });
   }
 
   async start(launch: RunLaunch): Promise<RunningRun> {
@@ -132,16 +113,14 @@ class SlurmBackend implements TrainingBackend {
   async close(): Promise<void> {
     const followers = [...this.followers.values()];
     this.followers.clear();
-    const closing = Promise.all(followers.map((follower) => follower.close()));
-    this.queuePoll.close(); // a follower waiting on the poll stops waiting
-    await closing;
+    await Promise.all(followers.map((follower) => follower.close()));
   }
 
   private follow(paths: RunFilePaths, state: FollowState, writer: RunOutputWriter): JobFollower {
     const parser = new OutputParser(state.metrics_regex ?? undefined, state.log_metric_lines);
     const tailer = new JobOutputTailer({ out: join(paths.dir, OUT_FILE), err: join(paths.dir, ERR_FILE) }, { out: state.out_offset, err: state.err_offset }, parser, writer);
     const follower = new JobFollower(
-      this.followerSlurm,
+      this.slurm,
       state,
       writer,
       tailer,

@@ -23,9 +23,6 @@ export interface FollowState {
 
 export const FOLLOW_STATE_FILE = 'slurm-follow.json';
 
-/** The Slurm calls a follower makes; `queueState` is answered by the backend's shared poll. */
-export type FollowerSlurm = Pick<SlurmClient, 'queueState' | 'endFromController' | 'endFromAccounting' | 'signal' | 'cancel'>;
-
 export interface FollowerOptions {
   pollIntervalMs: number;
   outputPollMs: number;
@@ -56,7 +53,7 @@ export class JobFollower {
   private lastProblem = '';
 
   constructor(
-    private readonly slurm: FollowerSlurm,
+    private readonly slurm: SlurmClient,
     private readonly state: FollowState,
     private readonly writer: RunOutputWriter,
     private readonly tailer: JobOutputTailer,

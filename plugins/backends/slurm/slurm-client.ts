@@ -58,29 +58,6 @@ export class SlurmClient {
     return { state: baseState(state), reason };
   }
 
-  /**
-   * One `squeue -j <id>,<id>,… -h -t all -o '%i|%T|%r|%j'` for many jobs: the jobs the controller still
-   * knows, by id, with their state, reason and name. (squeue answers a list with the jobs it knows and
-   * exit 0; a single unknown id is an "Invalid job id" error, read as none known.)
-   */
-  async queueStates(jobIds: readonly string[]): Promise<Map<string, QueueState & { name: string }>> {
-    const states = new Map<string, QueueState & { name: string }>();
-    if (jobIds.length === 0) return states;
-    let stdout: string;
-    try {
-      ({ stdout } = await this.run(this.commands.squeue, ['-j', jobIds.join(','), '-h', '-t', 'all', '-o', '%i|%T|%r|%j']));
-    } catch (error) {
-      if (error instanceof SlurmCommandError && error.gone) return states;
-      throw error;
-    }
-    for (const line of stdout.split('\n')) {
-      if (line.trim() === '') continue;
-      const [id = '', state = '', reason = '', ...name] = line.trim().split('|');
-      states.set(id, { state: baseState(state), reason, name: name.join('|') });
-    }
-    return states;
-  }
-
   /** `scontrol show job -o <id>` as key/value fields; null when the controller no longer knows the job. */
   async showJob(jobId: string): Promise<Record<string, string> | null> {
     try {
