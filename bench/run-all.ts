@@ -7,13 +7,18 @@
  */
 import { loadavg } from 'node:os';
 import { apiLayers, apiThroughput } from './api-throughput.js';
+import { chatOps } from './chat-ops.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
+import { alerting } from './alerting.js';
+import { slurm } from './slurm.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
+import { leaderboard } from './leaderboard.js';
 import { metricIngestion } from './metric-ingestion.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
+import { tfjsTraining } from './tfjs-training.js';
 import { trainingOverhead } from './training-overhead.js';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
@@ -25,6 +30,11 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'sse-fan-out': sseFanOut,
   'history-query': historyQuery,
   dashboard,
+  alerting,
+  slurm,
+  tfjs: tfjsTraining,
+  chat: chatOps,
+  leaderboard,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

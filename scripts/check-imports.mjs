@@ -8,13 +8,14 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Layer of a repo-relative path: the longest matching prefix. */
-const LAYERS = ['src/domain', 'src/store', 'src/events', 'src/plugins', 'src/services', 'src/api', 'src/cli', 'src/client', 'src/dash', 'src/agent', 'src/monitor', 'src/datasets', 'src/demo', 'src/schedule', 'src/errors.ts', 'src/index.ts', 'plugins', 'bots'];
+const LAYERS = ['src/domain', 'src/store', 'src/events', 'src/plugins', 'src/services', 'src/api', 'src/cli', 'src/client', 'src/dash', 'src/agent', 'src/monitor', 'src/datasets', 'src/demo', 'src/tfjs', 'src/schedule', 'src/errors.ts', 'src/index.ts', 'plugins', 'bots'];
 
 /** What each layer may import (besides itself and packages). */
 const ALLOWED = {
   'src/domain': ['src/errors.ts'],
   'src/datasets': [],
   'src/demo': ['src/datasets'],
+  'src/tfjs': ['src/datasets', 'src/domain/training-plan.ts', 'src/monitor/training-engines.ts'],
   'src/store': ['src/domain', 'src/errors.ts'],
   'src/events': ['src/domain'],
   'src/monitor': [],

@@ -5,12 +5,25 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
 import type { NotificationRoute } from '../services/notification-dispatcher.js';
+import type { ChatBotsConfig } from '../../bots/host.js';
+import type { AccessPolicy } from '../../bots/core/access.js';
 
 export const TRAINER_HOME = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BUILTIN_RECIPES_DIR = join(TRAINER_HOME, 'config', 'recipes');
 
 /** Seed 000's message, verbatim, for an agent started without any API key. */
 export const NO_API_KEYS_MESSAGE = 'Configuration error: No API keys configured. Set API_KEYS environment variable.';
+
+const ChatPlatformSchema = z.object({
+  api_url: z.string().url().optional(),
+  channel: z.string().min(1).optional(),
+  allowed_users: z.array(z.string()).optional(),
+  /** Slack user group ids or Discord role ids whose members may write. */
+  allowed_roles: z.array(z.string()).optional(),
+  allowed_channels: z.array(z.string()).optional(),
+  admins: z.array(z.string()).optional(),
+  reads_need_allow_list: z.boolean().optional(),
+});
 
 /** The config file (YAML). Every key is optional; environment variables and flags override it. */
 export const ConfigFileSchema = z
@@ -25,6 +38,9 @@ export const ConfigFileSchema = z
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
     /** The largest model or dataset upload, in MiB. */
     upload_limit_mb: z.number().positive().max(1024 * 1024).optional(),
+    /** Checkpoint retention per run, unless its recipe says otherwise: the best K and the last K are kept. */
+    checkpoint_keep_best: z.number().int().min(0).max(10_000).optional(),
+    checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
     alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
@@ -42,6 +58,26 @@ export const ConfigFileSchema = z
           })
           .strict(),
       )
+      .optional(),
+    /** The `/train` chat bots; environment variables (SLACK_*, DISCORD_*) override these. */
+    chat: z
+      .object({
+        slack: ChatPlatformSchema.extend({
+          bot_token: z.string().min(1).optional(),
+          app_token: z.string().min(1).optional(),
+          signing_secret: z.string().min(1).optional(),
+          mode: z.enum(['socket', 'http']).optional(),
+          http_port: z.number().int().min(0).max(65535).optional(),
+        }).strict().optional(),
+        discord: ChatPlatformSchema.extend({
+          token: z.string().min(1).optional(),
+          mode: z.enum(['gateway', 'http']).optional(),
+          public_key: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the application public key: 64 hex digits').optional(),
+          application_id: z.string().regex(/^\d{1,25}$/, 'a Discord snowflake').optional(),
+          http_port: z.number().int().min(0).max(65535).optional(),
+        }).strict().optional(),
+      })
+      .strict()
       .optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     plugins: z
@@ -63,6 +99,10 @@ export interface AgentConfig {
   runsDir: string;
   modelsDir: string;
   datasetsDir: string;
+  checkpointsDir: string;
+  /** Checkpoint retention per run, unless its recipe says otherwise. */
+  checkpointKeepBest: number;
+  checkpointKeepLast: number;
   maxConcurrent: number;
   defaultRecipe: string;
   recipeDirs: string[];
@@ -80,6 +120,7 @@ export interface AgentConfig {
   alertEvalSeconds: number;
   alertRules: unknown[];
   notificationRoutes: NotificationRoute[];
+  chat: ChatBotsConfig;
 }
 
 /** Flags as given on the command line; absent ones fall through to the environment, then the file. */
@@ -123,6 +164,7 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
   const fromFile = (path: string | undefined) => (path === undefined ? undefined : isAbsolute(path) ? path : resolve(configDir, path));
 
   const dataDir = resolve(cwd, overrides.dataDir ?? env.TRAINER_DATA_DIR ?? fromFile(file.data_dir) ?? '.trainer');
+  const chat = chatBotsConfig(file.chat ?? {}, env, overrides.host ?? env.API_HOST ?? file.host ?? '0.0.0.0');
   const extraRecipeDirs = [...(file.recipe_dirs ?? []).map((dir) => fromFile(dir)!), ...splitKeys(env.TRAINER_RECIPE_DIRS).map((dir) => resolve(cwd, dir))];
   return {
     host: overrides.host ?? env.API_HOST ?? file.host ?? '0.0.0.0',
@@ -133,6 +175,9 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     runsDir: join(dataDir, 'runs'),
     modelsDir: resolve(cwd, env.MODELS_DIR ?? join(dataDir, 'models')),
     datasetsDir: resolve(cwd, env.DATASETS_DIR ?? join(dataDir, 'datasets')),
+    checkpointsDir: resolve(cwd, env.CHECKPOINTS_DIR ?? join(dataDir, 'checkpoints')),
+    checkpointKeepBest: positiveInt('TRAINER_CHECKPOINT_KEEP_BEST', env.TRAINER_CHECKPOINT_KEEP_BEST, 0, 10_000) ?? file.checkpoint_keep_best ?? 1,
+    checkpointKeepLast: positiveInt('TRAINER_CHECKPOINT_KEEP_LAST', env.TRAINER_CHECKPOINT_KEEP_LAST, 0, 10_000) ?? file.checkpoint_keep_last ?? 3,
     maxConcurrent: overrides.maxConcurrent ?? positiveInt('MAX_CONCURRENT_SESSIONS', env.MAX_CONCURRENT_SESSIONS, 1, 1024) ?? file.max_concurrent_sessions ?? 1,
     defaultRecipe: env.TRAINER_DEFAULT_RECIPE ?? file.default_recipe ?? 'demo-mlp',
     recipeDirs: [BUILTIN_RECIPES_DIR, ...extraRecipeDirs],
@@ -145,7 +190,8 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     nvidiaSmi: env.TRAINER_NVIDIA_SMI ?? 'nvidia-smi',
     alertEvalSeconds: positiveInt('TRAINER_ALERT_EVAL_SECONDS', env.TRAINER_ALERT_EVAL_SECONDS, 1, 3600) ?? file.alert_eval_seconds ?? 10,
     alertRules: file.alert_rules ?? [],
-    notificationRoutes: [...(file.notification_routes ?? []), ...chatRoutesFromEnv(env)],
+    notificationRoutes: [...(file.notification_routes ?? []), ...chatRoutesFromEnv(env, chat)],
+    chat,
     rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };
@@ -159,12 +205,81 @@ function chatPluginConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown
   return config;
 }
 
+/** What the notifier still sends to a channel whose bot posts alerts itself, with buttons. */
+const EVENTS_BESIDE_A_BOT = ['training_queued', 'training_started', 'training_completed', 'training_stopped', 'training_failed', 'alert_resolved', 'webhook_test'];
+
 /** SLACK_CHANNEL / DISCORD_CHANNEL: where messages go when nothing else routes them. */
-function chatRoutesFromEnv(env: NodeJS.ProcessEnv): NotificationRoute[] {
+function chatRoutesFromEnv(env: NodeJS.ProcessEnv, chat: ChatBotsConfig): NotificationRoute[] {
   const routes: NotificationRoute[] = [];
-  if (env.SLACK_CHANNEL) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL } });
-  if (env.DISCORD_CHANNEL) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL } });
+  if (env.SLACK_CHANNEL) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL }, ...(chat.slack && { events: EVENTS_BESIDE_A_BOT }) });
+  if (env.DISCORD_CHANNEL) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL }, ...(chat.discord && { events: EVENTS_BESIDE_A_BOT }) });
   return routes;
+}
+
+type ChatFile = NonNullable<z.infer<typeof ConfigFileSchema>['chat']>;
+
+/**
+ * The Slack bot runs with a bot token plus an app token (Socket Mode, the default) or a signing
+ * secret (HTTP mode); the Discord bot with a token (gateway). Lists are comma-separated in env.
+ */
+function chatBotsConfig(file: ChatFile, env: NodeJS.ProcessEnv, host: string): ChatBotsConfig {
+  const slack = file.slack ?? {};
+  const discord = file.discord ?? {};
+  const list = (name: string, fromFile: string[] | undefined) => (env[name] !== undefined ? splitKeys(env[name]) : (fromFile ?? []));
+  const policy = (prefix: 'SLACK' | 'DISCORD', section: z.infer<typeof ChatPlatformSchema>, rolesName: string): AccessPolicy => ({
+    users: list(`${prefix}_ALLOWED_USERS`, section.allowed_users),
+    roles: list(`${prefix}_${rolesName}`, section.allowed_roles),
+    channels: list(`${prefix}_ALLOWED_CHANNELS`, section.allowed_channels),
+    admins: list(`${prefix}_ADMINS`, section.admins),
+    readsNeedAllowList: (env[`${prefix}_READS_NEED_ALLOW_LIST`] ?? String(section.reads_need_allow_list ?? false)) === 'true',
+  });
+  const botToken = env.SLACK_BOT_TOKEN ?? slack.bot_token;
+  const appToken = env.SLACK_APP_TOKEN ?? slack.app_token;
+  const signingSecret = env.SLACK_SIGNING_SECRET ?? slack.signing_secret;
+  const mode = (env.SLACK_MODE as 'socket' | 'http' | undefined) ?? slack.mode ?? (appToken ? 'socket' : 'http');
+  if (mode !== 'socket' && mode !== 'http') throw new AppError(ErrorCode.Config, `Configuration error: SLACK_MODE must be socket or http, got '${String(mode)}'`);
+  const slackReady = Boolean(botToken && (mode === 'socket' ? appToken : signingSecret));
+  if (env.SLACK_MODE && botToken && !slackReady) {
+    throw new AppError(ErrorCode.Config, `Configuration error: the Slack bot in ${mode} mode needs ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'}`);
+  }
+  const discordToken = env.DISCORD_TOKEN ?? discord.token;
+  const slackPolicy = policy('SLACK', slack, 'ALLOWED_GROUPS');
+  const discordMode = (env.DISCORD_MODE as 'gateway' | 'http' | undefined) ?? discord.mode ?? 'gateway';
+  if (discordMode !== 'gateway' && discordMode !== 'http') throw new AppError(ErrorCode.Config, `Configuration error: DISCORD_MODE must be gateway or http, got '${String(discordMode)}'`);
+  const discordPublicKey = env.DISCORD_PUBLIC_KEY ?? discord.public_key;
+  if (discordToken && discordMode === 'http' && !/^[0-9a-fA-F]{64}$/.test(discordPublicKey ?? '')) {
+    throw new AppError(ErrorCode.Config, 'Configuration error: the Discord bot in http mode needs DISCORD_PUBLIC_KEY (the application public key, 64 hex digits)');
+  }
+  return {
+    slack: slackReady
+      ? {
+          botToken: botToken!,
+          mode,
+          ...(appToken && { appToken }),
+          ...(signingSecret && { signingSecret }),
+          apiUrl: env.SLACK_API_URL ?? slack.api_url ?? 'https://slack.com/api/',
+          httpHost: host,
+          httpPort: positiveInt('SLACK_HTTP_PORT', env.SLACK_HTTP_PORT, 0, 65535) ?? slack.http_port ?? 3000,
+          channel: env.SLACK_CHANNEL ?? slack.channel ?? null,
+          clientPingTimeoutMs: positiveInt('SLACK_PING_TIMEOUT_MS', env.SLACK_PING_TIMEOUT_MS, 100, 60_000) ?? 5000,
+          apiRetries: positiveInt('SLACK_API_RETRIES', env.SLACK_API_RETRIES, 0, 100) ?? 5,
+          lookupGroups: slackPolicy.roles.length > 0,
+        }
+      : null,
+    discord: discordToken
+      ? {
+          token: discordToken,
+          apiUrl: env.DISCORD_API_URL ?? discord.api_url ?? 'https://discord.com/api',
+          channel: env.DISCORD_CHANNEL ?? discord.channel ?? null,
+          mode: discordMode,
+          ...(discordPublicKey && { publicKey: discordPublicKey }),
+          ...((env.DISCORD_APPLICATION_ID ?? discord.application_id) && { applicationId: env.DISCORD_APPLICATION_ID ?? discord.application_id }),
+          httpHost: host,
+          httpPort: positiveInt('DISCORD_HTTP_PORT', env.DISCORD_HTTP_PORT, 0, 65535) ?? discord.http_port ?? 3001,
+        }
+      : null,
+    policies: { slack: slackPolicy, discord: policy('DISCORD', discord, 'ALLOWED_ROLES') },
+  };
 }
 
 function readConfigFile(path: string): z.infer<typeof ConfigFileSchema> {

@@ -11,6 +11,7 @@ import { SystemSampler } from '../monitor/system-sampler.js';
 import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
+import { CheckpointService } from '../services/checkpoint-service.js';
 import { DatasetCatalog } from '../services/dataset-catalog.js';
 import { ModelRegistry } from '../services/model-registry.js';
 import { BlobStore } from '../store/blob-store.js';
@@ -25,6 +26,7 @@ import { NotificationService } from '../services/notification-service.js';
 import { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
+import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { ScheduleService } from '../services/schedule-service.js';
 import { openScheduleStore } from '../store/schedule-store.js';
@@ -43,16 +45,21 @@ import { AuditService } from '../services/audit-service.js';
 import { RuntimeConfigService } from '../services/runtime-config-service.js';
 import { ExperimentService } from '../services/experiment-service.js';
 import { LeaderboardService } from '../services/leaderboard-service.js';
+import { tfjsParamsValidator } from '../services/training-plan-check.js';
 import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
 import { createLogger } from './logger.js';
+import { startChatBots, type ChatBots } from '../../bots/host.js';
 import { readPackageVersion } from './package-version.js';
 
 export interface Agent {
   config: AgentConfig;
   runs: RunService;
+  alerts: AlertService;
   gpus: readonly GpuDevice[];
+  /** The Slack and Discord `/train` bots, those configured. */
+  chat: ChatBots;
   /** The bound address, once `listen` has resolved. */
   url: string;
   listen(): Promise<string>;
@@ -78,9 +85,13 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   }
   await mkdir(config.dataDir, { recursive: true });
   const datasetBlobs = new BlobStore(config.datasetsDir);
+  // earlier dataset versions: hidden inside the datasets directory (never listed as datasets, and on
+  // the same file system, so that a version moves there by a rename); created with the first one
+  const datasetVersionBlobs = new BlobStore(join(config.datasetsDir, '.versions'));
   const modelBlobs = new BlobStore(config.modelsDir);
-  await Promise.all([datasetBlobs.init(), modelBlobs.init()]);
-  const datasets = new DatasetCatalog(datasetBlobs, store);
+  const checkpointBlobs = new BlobStore(config.checkpointsDir);
+  await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
+  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs);
   const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
   await system.start();
   const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
@@ -91,7 +102,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const files = new RunFiles(paths);
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
-  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env });
+  const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version) });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);
@@ -105,6 +117,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     defaults: () => ({ recipe: runtimeConfig.get().default_recipe, params: runtimeConfig.get().default_params }),
     experimentExists: (id) => experiments.exists(id),
     stopWaitMs: config.stopGraceMs + 5000,
+    validators: { tfjs: tfjsParamsValidator(datasets) },
   });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
@@ -112,26 +125,30 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
   const routeProblems = NotificationDispatcher.validateRoutes(registry, config.notificationRoutes);
   if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);
-  const dispatcher = new NotificationDispatcher({ registry, events, logger, routes: config.notificationRoutes });
+  const dispatcher = new NotificationDispatcher({ registry, events, logger, routes: config.notificationRoutes, store: await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json')) });
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
+  const stopWatchingAlerts = alerts.watch();
 
   const schedules = new ScheduleService({ store: await openScheduleStore(join(config.dataDir, 'schedules.json')), runs, recipes, logger });
   // subscribed to run.finished before re-attaching: a trial that ended while the agent was down is recorded
   const studies = new HpoService({ store: await openStudyStore(join(config.dataDir, 'studies.json')), runs, recipes, events, logger });
 
+  const wereRunning = store.runs.filter((run) => run.state === 'running' && !run.tracking_only).map((run) => run.id);
   await executor.reattachAll();
+  void checkpoints.catchUp(wereRunning); // in the background: copying large checkpoints must not hold up the start
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
-  const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, logger, alertEvalSeconds: config.alertEvalSeconds });
+  const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, notifiers: dispatcher, logger, alertEvalSeconds: config.alertEvalSeconds });
   schedules.start();
   await studies.start();
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -139,7 +156,9 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const agent: Agent = {
     config,
     runs,
+    alerts,
     gpus,
+    chat,
     url: '',
     async listen() {
       server = createServer(app.callback());
@@ -155,6 +174,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       return agent.url;
     },
     async close() {
+      await chat.close();
       closeWebSockets();
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -164,13 +184,16 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       stopPeriodicJobs();
       schedules.close();
       await studies.close();
+      stopWatchingAlerts();
       metricIndexer.close();
       webhooks.close();
       await dispatcher.drain();
+      dispatcher.close();
       system.stop();
       await scheduler.tick();
       await executor.close();
       await models.close();
+      await checkpoints.close();
       await registry.closeAll();
     },
   };

@@ -7,6 +7,7 @@ import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
+import { checkpointRoutes } from './routes/checkpoint-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
 import { modelRoutes } from './routes/model-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -35,7 +36,7 @@ export interface AppOptions {
 }
 
 /** Where multipart/form-data bodies are read (streamed by busboy); everywhere else bodies are JSON. */
-const UPLOAD_PATHS = ['/api/v1/models', '/api/v1/datasets'];
+const UPLOAD_PATHS = ['/api/v1/models', '/api/v1/datasets', '/api/v1/checkpoints'];
 
 export function createApp(services: ApiServices, options: AppOptions): Koa {
   const app = new Koa();
@@ -57,7 +58,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

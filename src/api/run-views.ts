@@ -25,6 +25,10 @@ export function statusView(run: Run) {
     queued_at: run.queued_at,
     experiment_id: run.experiment_id ?? null,
     schedule_id: run.schedule_id ?? null,
+    /** The chat channel and thread a run started from chat reports back to. */
+    origin: run.origin ?? null,
+    dataset_version: run.dataset_version ?? null,
+    tracking_only: run.tracking_only === true,
   };
 }
 

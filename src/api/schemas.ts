@@ -6,7 +6,7 @@ import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
 import { OVERLAP_POLICIES } from '../domain/schedule.js';
 import { DIRECTIONS, PRUNERS, SAMPLERS } from '../domain/hpo.js';
-import { REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
+import { MODEL_TAG_PATTERN, REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
 const priority = z.number().int().min(-100).max(100);
@@ -44,9 +44,20 @@ export const CreateSessionBody = z
     gpus: gpus.optional(),
     experiment_id: name.optional(),
     start: z.boolean().default(false),
+    /** Seed 002: a run that only records what the client reports; straight to running, no process. */
+    tracking_only: z.boolean().default(false),
+    total_epochs: z.number().int().min(1).max(10_000_000).optional(),
   })
   .strict()
   .refine((body) => !(body.config_path && body.recipe), { message: 'give either config_path or recipe, not both' });
+
+/** Ends a tracking-only run: completed, or failed with a message. */
+export const CompleteSessionBody = z
+  .object({
+    failed: z.boolean().default(false),
+    error_message: z.string().max(4096).optional(),
+  })
+  .strict();
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
@@ -158,6 +169,12 @@ export const NotificationsQuery = z.object({
   unread: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
 
+/** Where notifier messages stand: the outbox (pending) and the recent history. */
+export const NotifierDeliveriesQuery = z.object({
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 export const CreateWebhookBody = z
   .object({
     url: z
@@ -211,7 +228,31 @@ const registryName = (field: string) =>
 export const ModelUploadQuery = z.object({ model_name: registryName('model_name') });
 
 /** Seed 000: `POST /api/v1/datasets?dataset_name=NAME` with the file as multipart field `file`. */
-export const DatasetUploadQuery = z.object({ dataset_name: registryName('dataset_name') });
+export const DatasetUploadQuery = z.object({
+  dataset_name: registryName('dataset_name'),
+  /** Seed 004: an existing name gets the file as its new version (identified by its SHA-256) instead of a 409. */
+  new_version: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+});
+
+/** `?version=<sha256 prefix>`: an earlier version's file instead of the current one. */
+export const DatasetDownloadQuery = z.object({ version: z.string().max(64).optional() });
+
+/** `POST /api/v1/checkpoints?session_id=`: the session may also be given in the query, checked before the body is read. */
+export const CheckpointUploadQuery = z.object({ session_id: z.string().min(1).max(128).optional() });
+
+/** Seed 001: `GET /api/v1/checkpoints?session_id=&limit=`. */
+export const CheckpointListQuery = z.object({
+  session_id: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
+const modelTag = z.string().regex(MODEL_TAG_PATTERN, '1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** Seed 004: `POST /api/v1/models/{name}/tag`. */
+export const TagModelBody = z.object({ tag: modelTag }).strict();
+
+/** `GET /api/v1/models?tag=production`: the model that holds the tag. */
+export const ModelListQuery = z.object({ tag: modelTag.optional() });
 
 const runParams = z.record(z.string().max(64), z.union([z.number(), z.string().max(4096), z.boolean()]));
 

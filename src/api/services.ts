@@ -1,11 +1,13 @@
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
+import type { CheckpointService } from '../services/checkpoint-service.js';
 import type { DatasetCatalog } from '../services/dataset-catalog.js';
 import type { ModelRegistry } from '../services/model-registry.js';
 import type { RecipeCatalog } from '../services/recipe-catalog.js';
 import type { AlertService } from '../services/alert-service.js';
 import type { NotificationService } from '../services/notification-service.js';
+import type { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import type { WebhookService } from '../services/webhook-service.js';
 import type { ScheduleService } from '../services/schedule-service.js';
 import type { HpoService } from '../services/hpo-service.js';
@@ -26,6 +28,7 @@ export interface ApiServices {
   keys: ApiKeyService;
   alerts: AlertService;
   notifications: NotificationService;
+  notifiers: NotificationDispatcher;
   webhooks: WebhookService;
   schedules: ScheduleService;
   studies: HpoService;
@@ -36,6 +39,7 @@ export interface ApiServices {
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   models: ModelRegistry;
+  checkpoints: CheckpointService;
   /** The largest model or dataset upload accepted, in bytes (upload_limit_mb). */
   uploadLimitBytes: number;
   plugins: PluginRegistry;

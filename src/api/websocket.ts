@@ -13,7 +13,7 @@ const EVENTS_PATH = '/api/v1/ws/events';
 
 /**
  * WebSocket streams (seed 001): the same events as the SSE streams, one JSON message each:
- * `{"event": "metrics"|"log"|"status", "id": "...", "data": {...}}`. Authenticated like the REST API
+ * `{"event": "metrics"|"log"|"status"|"alert"|"notification", "id": "...", "data": {...}}`. Authenticated like the REST API
  * (`?api_key=` accepted); resume with `?last_event_id=`.
  */
 export function attachWebSockets(server: Server, services: ApiServices, logger: Logger): () => void {

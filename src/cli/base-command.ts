@@ -1,5 +1,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { ApiError, TrainerClient } from '../client/trainer-client.js';
+import { progressBar, type ProgressBar } from './progress.js';
+import { DownloadRefused } from './transfer.js';
 
 /**
  * Every command but `agent` is a REST client: it gets --url, --api-key and --json from here.
@@ -17,6 +19,11 @@ export abstract class BaseCommand extends Command {
 
   protected clientFor(flags: { url: string; 'api-key'?: string }): TrainerClient {
     return new TrainerClient({ url: flags.url, apiKey: flags['api-key'] });
+  }
+
+  /** A transfer's progress bar on stderr: drawn only on a terminal and without --json. */
+  protected progress(label: string): ProgressBar {
+    return progressBar(label, process.stderr, !this.jsonEnabled());
   }
 
   /**
@@ -53,6 +60,8 @@ export abstract class BaseCommand extends Command {
   protected async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error; // from fail() or exit(): already reported
     if (error instanceof ApiError) this.fail(error.detail, exitCodeForStatus(error.status));
+    if (error instanceof DownloadRefused) this.fail(error.message, 5);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') this.fail(error.message, 2);
     // oclif's catch takes --json's exit code from `exitCode`, which its own errors do not set
     if (this.jsonEnabled() && error.exitCode === undefined && typeof error.oclif?.exit === 'number') error.exitCode = error.oclif.exit;
     return super.catch(error);

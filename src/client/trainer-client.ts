@@ -1,4 +1,5 @@
 import { EventStream, type EventStreamOptions } from './event-stream.js';
+import { downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
 
 /** A typed client of the agent's REST API: the only way the CLI and the dashboard talk to an agent. */
 export class ApiError extends Error {
@@ -242,6 +243,11 @@ export class TrainerClient {
     return this.get<RecipeInfo[]>('/api/v1/recipes');
   }
 
+  /** The tfjs recipe's architectures, losses, optimizers and TF.js engines. */
+  async architectures(): Promise<ArchitecturesInfo> {
+    return this.get<ArchitecturesInfo>('/api/v1/architectures');
+  }
+
   /** One metric's points (or every metric's, without a name), downsampled to `max_points` by the agent. */
   async metricSeries(id: string, query: { metric_name?: string; max_points?: number; start_epoch?: number; end_epoch?: number }): Promise<MetricPoint[]> {
     return this.get<MetricPoint[]>(`/api/v1/training/${seg(id)}/history`, query);
@@ -254,6 +260,62 @@ export class TrainerClient {
    */
   stream(path: string, options: Omit<EventStreamOptions, 'url' | 'apiKey' | 'path' | 'fetch'>): EventStream {
     return new EventStream({ ...options, url: this.base, apiKey: this.options.apiKey, path, fetch: this.options.fetch });
+  }
+
+  /** Uploads a file from disk as multipart field `file` (streamed), with text fields. */
+  async upload<T>(path: string, query: Record<string, string | undefined>, fields: Record<string, string>, filePath: string, onProgress: ProgressListener = () => {}): Promise<T> {
+    return (await uploadFile(this.target(path, query), filePath, fields, onProgress, (status, detail) => new ApiError(status, detail))) as T;
+  }
+
+  /** Downloads to the path `choose` picks from the agent's suggested name (streamed, complete or not at all). */
+  download(path: string, choose: (suggestedName: string | null) => string | Promise<string>, onProgress: ProgressListener = () => {}): Promise<{ path: string; bytes: number }> {
+    return downloadFile(this.target(path, {}), choose, onProgress, (status, detail) => new ApiError(status, detail));
+  }
+
+  async models(query: { tag?: string } = {}): Promise<ModelInfo[]> {
+    return this.get<ModelInfo[]>('/api/v1/models', query);
+  }
+
+  async tagModel(name: string, tag: string): Promise<ModelInfo & { message: string }> {
+    return this.post<ModelInfo & { message: string }>(`/api/v1/models/${seg(name)}/tag`, { tag });
+  }
+
+  async untagModel(name: string, tag: string): Promise<ModelInfo & { message: string }> {
+    return this.delete<ModelInfo & { message: string }>(`/api/v1/models/${seg(name)}/tag/${seg(tag)}`);
+  }
+
+  async removeModel(name: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/models/${seg(name)}`);
+  }
+
+  async datasets(): Promise<DatasetInfo[]> {
+    return this.get<DatasetInfo[]>('/api/v1/datasets');
+  }
+
+  async dataset(name: string): Promise<DatasetInfo> {
+    return this.get<DatasetInfo>(`/api/v1/datasets/${seg(name)}`);
+  }
+
+  async datasetVersions(name: string): Promise<DatasetVersionInfo[]> {
+    return (await this.get<{ versions: DatasetVersionInfo[] }>(`/api/v1/datasets/${seg(name)}/versions`)).versions;
+  }
+
+  async removeDataset(name: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/datasets/${seg(name)}`);
+  }
+
+  async checkpoints(query: { session_id?: string; limit?: number } = {}): Promise<CheckpointInfo[]> {
+    return (await this.get<{ checkpoints: CheckpointInfo[] }>('/api/v1/checkpoints', query)).checkpoints;
+  }
+
+  async removeCheckpoint(id: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/checkpoints/${seg(id)}`);
+  }
+
+  private target(path: string, query: Record<string, string | undefined>) {
+    const url = new URL(this.base + path);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+    return { url, apiKey: this.options.apiKey, fetch: this.options.fetch };
   }
 
   /** The URL this client talks to, for display. */
@@ -313,6 +375,9 @@ export interface RunStatus {
   end_reason: string | null;
   end_signal?: string | null;
   queued_at: string | null;
+  /** The exact version (SHA-256) of the registry dataset it trains on, when it names one. */
+  dataset_version?: string | null;
+  tracking_only?: boolean;
 }
 
 export interface SessionSummary {
@@ -371,6 +436,14 @@ export interface LogPage {
   entries: LogEntry[];
   /** X-Next-Cursor: the byte offset to ask for next. */
   nextCursor: number;
+}
+
+export interface ArchitecturesInfo {
+  recipe: string;
+  architectures: { name: string; description: string; inputs: string }[];
+  losses: string[];
+  optimizers: string[];
+  engines: { name: string; package: string; available: boolean; description: string; reason: string | null }[];
 }
 
 export interface RecipeParam {
@@ -542,4 +615,72 @@ export interface RuntimeConfig {
   max_concurrent_sessions: number;
   default_recipe: string;
   default_params: Record<string, unknown>;
+}
+
+/** GET /api/v1/models: seed 000's fields and what the registry adds. */
+export interface ModelInfo {
+  name: string;
+  size_mb: number;
+  size_bytes: number;
+  created_at: string;
+  file_path: string;
+  run_id: string | null;
+  sha256: string | null;
+  bundle: boolean;
+  tags?: string[];
+}
+
+/** GET /api/v1/datasets: seed 000's fields, seed 003's table introspection, and versions. */
+export interface DatasetInfo {
+  name: string;
+  size_mb: number;
+  size_bytes: number;
+  sample_count: number | null;
+  format: string;
+  dimensions: string | null;
+  created_at: string | null;
+  file_path: string | null;
+  description?: string;
+  builtin: boolean;
+  row_count: number | null;
+  column_count: number | null;
+  columns: string[] | null;
+  file_count: number | null;
+  sha256: string | null;
+  note: string | null;
+  version?: string | null;
+  versions?: number;
+}
+
+/** One version of a dataset (seed 004), newest first. */
+export interface DatasetVersionInfo {
+  version: string;
+  hash: string;
+  created_at: string;
+  size: number;
+  size_mb: number;
+  format: string;
+  row_count: number | null;
+  column_count: number | null;
+  original_filename: string | null;
+  current: boolean;
+}
+
+/** Seed 001's checkpoint. */
+export interface CheckpointInfo {
+  checkpoint_id: string;
+  session_id: string;
+  epoch: number;
+  metric_name: string;
+  metric_value: number | null;
+  metrics: Record<string, number>;
+  file_size_mb: number;
+  size_bytes: number;
+  file_path: string;
+  is_best: boolean;
+  created_at: string;
+  source: 'run' | 'upload';
+  original_path: string | null;
+  /** In an upload's answer: false when retention let it go at once. */
+  retained?: boolean;
 }

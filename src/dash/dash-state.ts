@@ -1,4 +1,4 @@
-import { isFinalState, type AlertInfo, type GpuInfo, type LogEntry, type RecipeInfo, type RunStatus, type SessionSummary, type SystemInfo } from '../client/trainer-client.js';
+import { isFinalState, type AlertInfo, type GpuInfo, type LogEntry, type NotificationInfo, type RecipeInfo, type RunStatus, type SessionSummary, type SystemInfo } from '../client/trainer-client.js';
 
 /**
  * What the dashboard knows about the agent. The feed (feed.ts) writes it from REST answers and stream
@@ -17,6 +17,8 @@ export interface DashState {
   /** Active alerts; null until the first answer, or when the agent has no alerting API. */
   alerts: AlertInfo[] | null;
   alertsAvailable: boolean;
+  /** Unread notifications, newest first (at most UNREAD_KEPT); null until the first answer. */
+  notifications: NotificationInfo[] | null;
   curves: CurveState;
   log: LogState;
   recipes: RecipeInfo[] | null;
@@ -98,6 +100,7 @@ export function createDashState(agentUrl: string, now = Date.now()): DashState {
     system: null,
     alerts: null,
     alertsAvailable: true,
+    notifications: null,
     curves: { runId: null, series: new Map(), requested: new Set(), loading: false },
     log: { runId: null, entries: [], loading: false, live: false },
     recipes: null,
@@ -349,4 +352,30 @@ function maxOrNull(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.max(a, b);
+}
+
+/** The dashboard keeps this many unread notifications: a panel never shows more. */
+export const UNREAD_KEPT = 50;
+
+/**
+ * An alert as the event stream sends it when it triggers, is acknowledged or resolves: the alerts
+ * panel lists active ones only. Returns whether the list changed.
+ */
+export function applyAlert(state: DashState, alert: AlertInfo): boolean {
+  const alerts = state.alerts ?? [];
+  const index = alerts.findIndex((known) => known.alert_id === alert.alert_id);
+  if (alert.status === 'active') {
+    state.alerts = index === -1 ? [alert, ...alerts] : alerts.map((known, at) => (at === index ? alert : known));
+    return true;
+  }
+  if (index === -1) return false;
+  state.alerts = alerts.filter((_, at) => at !== index);
+  return true;
+}
+
+/** A notification from the event stream: newest first, the oldest dropped past UNREAD_KEPT. */
+export function applyNotification(state: DashState, notification: NotificationInfo): void {
+  if (notification.read) return;
+  const known = (state.notifications ?? []).filter((candidate) => candidate.id !== notification.id);
+  state.notifications = [notification, ...known].slice(0, UNREAD_KEPT);
 }

@@ -14,10 +14,12 @@ export interface DashboardOptions {
 }
 
 /**
- * Stream events redraw at most every 250 ms (a key redraws at once): with 50 runs reporting every
- * second, drawing each event would cost more than the events are worth.
+ * A run starting or stopping, an alert or the connection redraws within 250 ms; new metric points and
+ * the clock within a second; a key at once. With 50 runs reporting every second, drawing each point
+ * would cost more than the points are worth: blessed's render is most of the dashboard's CPU.
  */
-const MIN_FRAME_MS = 250;
+const URGENT_FRAME_MS = 250;
+const ROUTINE_FRAME_MS = 1000;
 
 /**
  * `trainer dash`: runs the dashboard until q or Ctrl-C (or SIGTERM/SIGHUP) and resolves with the exit
@@ -29,6 +31,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
   state.filter = options.filter ?? 'all';
   let mode: Mode = MAIN;
   let frameTimer: NodeJS.Timeout | null = null;
+  let frameDue = 0;
   let lastFrame = 0;
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -39,9 +42,12 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
     lastFrame = Date.now();
     terminal.render(state, mode);
   };
-  const scheduleRender = () => {
-    if (frameTimer) return;
-    frameTimer = setTimeout(render, Math.max(0, lastFrame + MIN_FRAME_MS - Date.now()));
+  const scheduleRender = (urgency: 'urgent' | 'routine' = 'urgent') => {
+    const due = lastFrame + (urgency === 'urgent' ? URGENT_FRAME_MS : ROUTINE_FRAME_MS);
+    if (frameTimer && frameDue <= due) return;
+    if (frameTimer) clearTimeout(frameTimer);
+    frameDue = due;
+    frameTimer = setTimeout(render, Math.max(0, due - Date.now()));
   };
 
   const terminal = new DashTerminal(

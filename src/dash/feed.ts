@@ -1,8 +1,11 @@
 import type { EventStream, EventStreamState, SseMessage } from '../client/event-stream.js';
-import { ApiError, isFinalState, type LogEntry, type MetricPoint, type RunStatus, type TrainerClient } from '../client/trainer-client.js';
+import { ApiError, isFinalState, type AlertInfo, type LogEntry, type MetricPoint, type NotificationInfo, type RunStatus, type TrainerClient } from '../client/trainer-client.js';
 import {
+  UNREAD_KEPT,
   appendLog,
+  applyAlert,
   applyMetrics,
+  applyNotification,
   applySessions,
   applyStatus,
   chartedMetrics,
@@ -19,13 +22,12 @@ import {
 export interface FeedOptions {
   /** GPUs (or CPU and memory) are read this often (ms) */
   gpuIntervalMs: number;
-  /** active alerts are read this often (ms): they are not on the event stream */
-  alertIntervalMs: number;
+
   /** runs asked for on (re)connect */
   sessionLimit: number;
 }
 
-export const DEFAULT_FEED_OPTIONS: FeedOptions = { gpuIntervalMs: 2000, alertIntervalMs: 1000, sessionLimit: 200 };
+export const DEFAULT_FEED_OPTIONS: FeedOptions = { gpuIntervalMs: 2000, sessionLimit: 200 };
 
 /** Points asked for per curve: the chart is ~100 cells wide, with 2 dots a cell. */
 const HISTORY_POINTS = 200;
@@ -44,7 +46,8 @@ const NO_METRICS_REPLAY = 999_999_999_999_999;
 /**
  * Keeps a DashState current from one agent: the event stream (/api/v1/sse/events) for every run's
  * status and metrics, a run stream (/api/v1/sse/training/{id}) for the selected run's log, a REST
- * read of the runs on every (re)connect, and polls for what has no stream (GPUs, alerts).
+ * read of the runs, alerts and unread notifications on every (re)connect (the event stream does not
+ * resume; alerts and notifications then come as events), and a poll of the GPUs, which have no stream.
  */
 export class DashFeed {
   private events: EventStream | null = null;
@@ -61,23 +64,22 @@ export class DashFeed {
   constructor(
     private readonly client: TrainerClient,
     private readonly state: DashState,
-    private readonly changed: () => void,
+    /** `routine`: new metric points and the clock, which may wait a little longer to be drawn */
+    private readonly changed: (urgency?: 'urgent' | 'routine') => void,
     private readonly options: FeedOptions = DEFAULT_FEED_OPTIONS,
   ) {}
 
   start(): void {
     this.events = this.client.stream('/api/v1/sse/events', { onMessage: (message) => this.onEvent(message), onState: (state) => this.onConnection(state) }).start();
     this.timers.push(setInterval(() => void this.pollGpus(), this.options.gpuIntervalMs));
-    this.timers.push(setInterval(() => void this.pollAlerts(), this.options.alertIntervalMs));
     // the elapsed and ETA columns move with the clock
     this.timers.push(
       setInterval(() => {
         this.state.now = Date.now();
-        this.changed();
+        this.changed('routine');
       }, 1000),
     );
     void this.pollGpus();
-    void this.pollAlerts();
   }
 
   close(): void {
@@ -186,6 +188,12 @@ export class DashFeed {
       const point = message.data as MetricPoint;
       applyMetrics(this.state, point);
       if (this.state.curves.runId === point.session_id) this.requestMissingSeries(point.session_id);
+      return this.changed('routine');
+    } else if (message.event === 'alert') {
+      if (!this.state.alertsAvailable || !applyAlert(this.state, message.data as AlertInfo)) return;
+    } else if (message.event === 'notification') {
+      if (!this.state.alertsAvailable) return;
+      applyNotification(this.state, message.data as NotificationInfo);
     } else return;
     this.changed();
   }
@@ -196,6 +204,7 @@ export class DashFeed {
       if (this.closed) return;
       applySessions(this.state, sessions);
       this.changed();
+      void this.readAlerts();
       // what the selected run did while the dashboard was away
       this.loadSelected();
       // the table's loss and metric columns: the latest point of the runs on screen
@@ -326,14 +335,15 @@ export class DashFeed {
     }
   }
 
-  private async pollAlerts(): Promise<void> {
-    if (this.polling.alerts || this.closed || !this.state.alertsAvailable || this.state.connection.state === 'down') return;
+  private async readAlerts(): Promise<void> {
+    if (this.polling.alerts || this.closed || !this.state.alertsAvailable) return;
     this.polling.alerts = true;
     try {
-      const alerts = await this.client.alerts({ status: 'active' });
-      const before = JSON.stringify(this.state.alerts?.map((alert) => alert.alert_id + alert.status));
+      const [alerts, unread] = await Promise.all([this.client.alerts({ status: 'active' }), this.client.notifications({ unread: true })]);
+      if (this.closed) return;
       this.state.alerts = alerts;
-      if (JSON.stringify(alerts.map((alert) => alert.alert_id + alert.status)) !== before) this.changed();
+      this.state.notifications = unread.sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, UNREAD_KEPT);
+      this.changed();
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
         this.state.alertsAvailable = false;

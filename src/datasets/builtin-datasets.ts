@@ -2,25 +2,21 @@
  * Datasets that need no download: generated deterministically from a seed, so that the demo recipe
  * trains for real on any machine, offline.
  */
+import { seededRandom } from './random.js';
+import { digits } from './digits.js';
+import { iris } from './iris.js';
+
+export { seededRandom };
+
 export interface BuiltinDataset {
   name: string;
   description: string;
   features: number;
   classes: number;
   samples: number;
+  /** Height, width, channels, for datasets whose samples are images (flattened row by row in `x`). */
+  imageShape?: [number, number, number];
   generate(samples: number, seed: number): { x: number[][]; y: number[] };
-}
-
-/** mulberry32: small, fast, and the same numbers on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(random: () => number): number {
@@ -90,7 +86,7 @@ const circles: BuiltinDataset = {
   },
 };
 
-export const BUILTIN_DATASETS: readonly BuiltinDataset[] = [spirals, blobs, circles];
+export const BUILTIN_DATASETS: readonly BuiltinDataset[] = [spirals, blobs, circles, iris, digits];
 
 export function findBuiltinDataset(name: string): BuiltinDataset | undefined {
   return BUILTIN_DATASETS.find((dataset) => dataset.name === name);

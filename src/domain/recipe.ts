@@ -34,6 +34,12 @@ export const RecipeSchema = z
     log_metric_lines: z.boolean().default(false),
     gpus: z.number().int().min(0).default(0),
     priority: z.number().int().min(-100).max(100).default(0),
+    /** Which metric makes a checkpoint the best one (`is_best`), and whether lower or higher is better. */
+    checkpoint_metric: z.string().regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'a metric name').optional(),
+    checkpoint_mode: z.enum(['min', 'max']).optional(),
+    /** Checkpoint retention per run: the best K and the last K are kept, the rest deleted (agent config by default). */
+    checkpoint_keep_best: z.number().int().min(0).max(10_000).optional(),
+    checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
     /** Extra options for the backend (e.g. Slurm partition); validated by the backend. */
     backend_options: z.record(z.string(), z.unknown()).default({}),
     /** The agent stops a run that runs longer than this; it ends failed with end_reason `timeout`. */
@@ -41,6 +47,8 @@ export const RecipeSchema = z
     /** How many times a failed run is started again (a new attempt of the same run) when it ended for a reason in `retry_on`. */
     max_retries: z.number().int().min(0).max(100).default(0),
     retry_on: z.array(z.enum(RETRYABLE_REASONS)).default([...DEFAULT_RETRY_ON]),
+    /** A check of the parameters taken together at submission (e.g. `tfjs`: loss vs the dataset's classes), by name. */
+    validator: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
   })
   .strict()
   .superRefine((recipe, ctx) => {

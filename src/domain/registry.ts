@@ -45,7 +45,11 @@ export interface ModelRecord extends BaseRecord {
   run_id: string | null;
   /** A directory of files (downloaded as a tar archive) rather than one file. */
   bundle: boolean;
+  /** Seed 004's tags (`production`, `staging`): one model holds a given tag at a time. */
+  tags?: string[];
 }
+
+export const MODEL_TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface DatasetRecord extends BaseRecord {
   format: string;
@@ -57,6 +61,37 @@ export interface DatasetRecord extends BaseRecord {
   file_count: number | null;
   description: string | null;
   note: string | null;
+  /**
+   * Earlier versions, oldest first (seed 004): each as it was when current, its file moved to the
+   * versions directory. The record itself is the current version. Absent before the first new version.
+   */
+  previous_versions?: DatasetVersionRecord[];
+}
+
+/** One earlier version of a dataset: its record as it was, the file in the versions directory. */
+export type DatasetVersionRecord = Omit<DatasetRecord, 'previous_versions'>;
+
+/** The shortest version prefix accepted when pinning a dataset (`iris@3fa2c1`). */
+export const MIN_VERSION_PREFIX = 4;
+
+/**
+ * Splits a dataset reference `name` or `name@<sha256 prefix>`; the version is lower-cased. Null
+ * version when none is pinned; a string problem when the pin is malformed.
+ */
+export function parseDatasetRef(ref: string): { name: string; version: string | null } | string {
+  const at = ref.indexOf('@');
+  if (at === -1) return { name: ref, version: null };
+  const name = ref.slice(0, at);
+  const version = ref.slice(at + 1).toLowerCase();
+  if (!/^[0-9a-f]+$/.test(version) || version.length < MIN_VERSION_PREFIX || version.length > 64) {
+    return `the version in '${ref.slice(0, 200)}' must be ${MIN_VERSION_PREFIX} to 64 hex digits of the dataset's SHA-256`;
+  }
+  return { name, version };
+}
+
+/** The name a version's file has in the versions directory: `<name>@<sha256><ext>`. */
+export function versionFileName(name: string, sha256: string, file: string): string {
+  return `${name}@${sha256}${extensionOf(file)}`;
 }
 
 export type RegistryKind = 'models' | 'datasets';

@@ -60,7 +60,30 @@ export interface Run {
   schedule_id?: string | null;
   /** The recipe's retry settings when the run was submitted; null when it is never retried. */
   retry_policy?: RetryPolicy | null;
+  /** Where the run was started from in chat: its lifecycle updates go back there (issue 5 routing). */
+  origin?: RunOrigin | null;
+  /** A run created only to record metrics a client reports (seed 002): no process, no slot, no GPU. */
+  tracking_only?: boolean;
+  /**
+   * The exact version (SHA-256) of the registry dataset it trains on: its `dataset_name` parameter's,
+   * or its first dataset parameter's. Null when that dataset is built in or not versioned.
+   */
+  dataset_version?: string | null;
+  /** Every dataset parameter: the dataset name and the version resolved at submission (pinned or current). */
+  datasets?: Record<string, { name: string; version: string | null }>;
 }
+
+/** A chat channel (and the thread of the run's messages once posted) that asked for the run. */
+export interface RunOrigin {
+  platform: 'slack' | 'discord';
+  channel: string;
+  thread: string | null;
+  /** Who asked, as the platform names them. */
+  user: string;
+}
+
+/** The backend name recorded on tracking-only runs: no plugin runs them. */
+export const TRACKING_BACKEND = 'tracking';
 
 const allowedTransitions: Record<RunState, readonly RunState[]> = {
   created: ['queued', 'cancelled'],

@@ -19,6 +19,7 @@ export interface AgentEvents {
   'run.log': { runId: string; records: LogRecord[]; range: RecordRange };
   'alert.triggered': { alert: AlertRecord; silenced: boolean };
   'alert.resolved': { alert: AlertRecord; silenced: boolean };
+  'alert.acknowledged': { alert: AlertRecord };
   'notification.created': { notification: NotificationRecord };
 }
 export type AgentEventName = keyof AgentEvents;

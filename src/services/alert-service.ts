@@ -4,7 +4,7 @@ import { isSilenced, priorityOfSeverity, type AlertRecord, type AlertRuleRecord,
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
-import type { AlertSnapshot, Logger } from '../plugins/contract.js';
+import type { AlertRule, AlertSnapshot, Logger } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { AlertingStore } from '../store/alerting-store.js';
 import type { NotificationService } from './notification-service.js';
@@ -34,6 +34,9 @@ export interface AlertServiceDeps {
 
 const id = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 
+/** New data (a machine sample, a run's metrics) is evaluated this soon; bursts share one pass. */
+const EVALUATE_AFTER_DATA_MS = 200;
+
 /**
  * Evaluates the alert rules against the machine and the running runs, and keeps the alerts' life:
  * pending → active (after `for`) → acknowledged → resolved; repeats unacknowledged alerts; one
@@ -42,8 +45,31 @@ const id = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 export class AlertService {
   private readonly pending = new Map<string, Map<string, number>>();
   private evaluating: Promise<void> | null = null;
+  private evaluateAgain = false;
+  private readonly parsedParams = new WeakMap<AlertRuleRecord, unknown>();
+  private soonTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: AlertServiceDeps) {}
+
+  /**
+   * Evaluates the rules whenever new data arrives: a machine sample or a run's metrics, so that a NaN
+   * loss or a hot GPU is told within a second. What only time changes (`for` running out, a run going
+   * silent) the periodic evaluation catches. Returns the function that stops watching.
+   */
+  watch(): () => void {
+    const soon = () => {
+      this.soonTimer ??= setTimeout(() => {
+        this.soonTimer = null;
+        this.evaluate().catch((error: Error) => this.deps.logger.error('alert evaluation failed', { error: error.message }));
+      }, EVALUATE_AFTER_DATA_MS);
+    };
+    const stops = [this.deps.system.onSample(soon), this.deps.events.on('run.metrics', soon)];
+    return () => {
+      for (const stop of stops) stop();
+      if (this.soonTimer) clearTimeout(this.soonTimer);
+      this.soonTimer = null;
+    };
+  }
 
   /** Rules from the config file: replaced on every start, so that the file stays the truth for them. */
   async loadConfigRules(inputs: readonly RuleInput[]): Promise<void> {
@@ -85,6 +111,7 @@ export class AlertService {
     if (alert.status !== 'active') throw conflict(`Alert ${alertId} is ${alert.status}: only active alerts can be acknowledged`);
     Object.assign(alert, { status: 'acknowledged', acknowledged_at: new Date().toISOString(), acknowledged_by: by, notes });
     await this.deps.store.save();
+    this.deps.events.emit('alert.acknowledged', { alert });
     return alert;
   }
 
@@ -118,10 +145,21 @@ export class AlertService {
     await this.deps.store.save();
   }
 
-  /** One pass over every enabled rule; overlapping calls share the pass in progress. */
-  evaluate(now = new Date()): Promise<void> {
-    this.evaluating ??= this.evaluatePass(now).finally(() => {
+  /**
+   * One pass over every enabled rule. A call during a pass returns that pass and makes one more run
+   * after it (the data it was called for may have come after the pass read its snapshot).
+   */
+  evaluate(now?: Date): Promise<void> {
+    if (this.evaluating) {
+      this.evaluateAgain = true;
+      return this.evaluating;
+    }
+    this.evaluating = this.evaluatePass(now ?? new Date()).finally(() => {
       this.evaluating = null;
+      if (this.evaluateAgain) {
+        this.evaluateAgain = false;
+        this.evaluate().catch((error: Error) => this.deps.logger.error('alert evaluation failed', { error: error.message }));
+      }
     });
     return this.evaluating;
   }
@@ -135,7 +173,7 @@ export class AlertService {
       let findings;
       try {
         const plugin = this.deps.registry.get('alert-rule', rule.type);
-        findings = plugin.evaluate(plugin.paramsSchema.parse(rule.params), snapshot, new Set(open.map((alert) => alert.key)));
+        findings = plugin.evaluate(this.paramsOf(rule, plugin), snapshot, new Set(open.map((alert) => alert.key)));
       } catch (error) {
         this.deps.logger.error('alert rule failed', { rule: rule.name, error: (error as Error).message });
         continue;
@@ -147,6 +185,16 @@ export class AlertService {
       await this.apply(rule, actions, now);
     }
     if (changed) await this.deps.store.save();
+  }
+
+  /** A rule's params, validated once: rules do not change after they are created. */
+  private paramsOf(rule: AlertRuleRecord, plugin: AlertRule): unknown {
+    let params = this.parsedParams.get(rule);
+    if (params === undefined) {
+      params = plugin.paramsSchema.parse(rule.params);
+      this.parsedParams.set(rule, params);
+    }
+    return params;
   }
 
   private async apply(rule: AlertRuleRecord, actions: AlertAction[], now: Date): Promise<void> {

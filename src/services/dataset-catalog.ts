@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import { BUILTIN_DATASETS, findBuiltinDataset, type BuiltinDataset } from '../datasets/builtin-datasets.js';
 import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../domain/dataset-inspection.js';
-import { datasetFormatOf, extensionOf, sizeMb, type DatasetRecord } from '../domain/registry.js';
-import { notFound } from '../errors.js';
+import { datasetFormatOf, extensionOf, parseDatasetRef, sizeMb, versionFileName, type DatasetRecord, type DatasetVersionRecord } from '../domain/registry.js';
+import { invalid, notFound } from '../errors.js';
 import type { BlobDownload, BlobStore } from '../store/blob-store.js';
 import type { StateStore } from '../store/state-store.js';
 import { FileRegistry, type RegistryEntry, type UploadInspector, type UploadReservation } from './file-registry.js';
@@ -26,6 +26,32 @@ export interface DatasetInfo {
   size_bytes: number;
   sha256: string | null;
   note: string | null;
+  /** The current version: the SHA-256 of its file (null for built-in and hand-placed datasets). */
+  version: string | null;
+  /** How many versions it has (seed 004). */
+  versions: number;
+}
+
+/** One version of a dataset (seed 004's shape: `version`, `hash`, `created_at`, `size`), newest first. */
+export interface DatasetVersionInfo {
+  version: string;
+  hash: string;
+  created_at: string;
+  size: number;
+  size_mb: number;
+  format: string;
+  row_count: number | null;
+  column_count: number | null;
+  original_filename: string | null;
+  current: boolean;
+}
+
+/** What a run's dataset parameter resolved to: the name, the exact version, and its file. */
+export interface ResolvedDataset {
+  name: string;
+  /** SHA-256 of the version, or null for built-in and hand-placed datasets (not versioned). */
+  version: string | null;
+  path: string | null;
 }
 
 /**
@@ -36,15 +62,21 @@ export interface DatasetInfo {
 export class DatasetCatalog {
   private readonly files: FileRegistry<DatasetRecord>;
 
-  constructor(blobs: BlobStore, store: StateStore) {
+  constructor(
+    blobs: BlobStore,
+    private readonly store: StateStore,
+    /** Where earlier versions' files go (a hidden directory inside the datasets directory). */
+    private readonly archive: BlobStore,
+  ) {
     this.files = new FileRegistry<DatasetRecord>({
+          versioning: { archive, previousVersions: (record) => record.previous_versions ?? [] },
           kind: 'datasets',
           label: 'Dataset',
           store,
           blobs,
           isBuiltin: (name) => findBuiltinDataset(name) !== undefined,
           inspectorFor: (filename) => inspectorFor(filename),
-          buildRecord: (uploaded, fields) => {
+          buildRecord: (uploaded, fields, previous) => {
             const inspection = uploaded.inspection;
             const format = datasetFormatOf(uploaded.file);
             const table = inspection?.row_count !== null && inspection?.row_count !== undefined;
@@ -62,8 +94,9 @@ export class DatasetCatalog {
               column_count: inspection?.column_count ?? null,
               columns: inspection?.columns ?? null,
               file_count: inspection?.file_count ?? null,
-              description: fields.description?.slice(0, 4096) || null,
+              description: fields.description?.slice(0, 4096) || previous?.description || null,
               note: inspection?.note ?? (inspection ? null : `Not inspected: ${format === 'file' ? 'unknown format' : `the ${format} format is stored as is`}.`),
+              ...(previous ? { previous_versions: [...(previous.previous_versions ?? []), withoutHistory(previous)] } : {}),
             };
           },
         });
@@ -85,12 +118,78 @@ export class DatasetCatalog {
     return this.files.validName(name, what);
   }
 
-  reserve(name: string): Promise<UploadReservation<DatasetRecord>> {
-    return this.files.reserve(name);
+  /** `newVersion`: an existing name gets the upload as its new version instead of a 409. */
+  reserve(name: string, options: { newVersion?: boolean } = {}): Promise<UploadReservation<DatasetRecord>> {
+    return this.files.reserve(name, options);
   }
 
-  async openDownload(name: string): Promise<BlobDownload> {
-    return (await this.files.openDownload(name)).download;
+  /** The current version's file, or with `version` (a SHA-256 prefix) that version's. */
+  async openDownload(name: string, version?: string): Promise<BlobDownload> {
+    if (version === undefined) return (await this.files.openDownload(name)).download;
+    const resolved = await this.resolve(`${name}@${version}`);
+    const record = this.store.getRegistryRecord('datasets', resolved.name)!;
+    const current = record.sha256 === resolved.version;
+    const file = current ? record.file : record.previous_versions!.find((candidate) => candidate.sha256 === resolved.version)!.file;
+    const download = await (current ? this.files.blobs : this.archive).openDownload(file);
+    if (!download) throw notFound(`Version ${resolved.version!.slice(0, 12)} of dataset '${name}' is registered, but its file is missing`);
+    return { ...download, downloadName: current ? download.downloadName : `${name}-${resolved.version!.slice(0, 12)}${extensionOf(file)}` };
+  }
+
+  /** Seed 004: every version of an uploaded dataset, newest first; 404 when the name is unknown. */
+  async versions(name: string): Promise<DatasetVersionInfo[]> {
+    const dataset = await this.get(name);
+    const record = this.store.getRegistryRecord('datasets', name);
+    if (!record || !dataset.sha256) return []; // built in, or put in the directory by hand: not versioned
+    const all: { record: DatasetVersionRecord; current: boolean }[] = [...(record.previous_versions ?? []).map((previous) => ({ record: previous, current: false })), { record, current: true }];
+    return all.reverse().map(({ record: version, current }) => ({
+      version: version.sha256!,
+      hash: version.sha256!,
+      created_at: version.created_at,
+      size: version.size_bytes,
+      size_mb: sizeMb(version.size_bytes),
+      format: version.format,
+      row_count: version.row_count,
+      column_count: version.column_count,
+      original_filename: version.original_filename,
+      current,
+    }));
+  }
+
+  /**
+   * A run's dataset parameter, `name` or `name@<sha256 prefix>`: 404 for an unknown name, 422 for a
+   * version the dataset does not have (or a pin on a dataset without versions, or an ambiguous prefix).
+   */
+  async resolve(ref: string): Promise<ResolvedDataset> {
+    const parsed = parseDatasetRef(ref);
+    if (typeof parsed === 'string') throw invalid(parsed);
+    const dataset = await this.get(parsed.name);
+    const record = this.store.getRegistryRecord('datasets', parsed.name);
+    if (!record || !record.sha256) {
+      if (parsed.version) throw invalid(`Dataset '${parsed.name}' is ${dataset.builtin ? 'built in' : 'not an upload'} and has no versions to pin`);
+      return { name: parsed.name, version: null, path: dataset.file_path };
+    }
+    if (!parsed.version) return { name: parsed.name, version: record.sha256, path: this.files.blobs.pathOf(record.file) };
+    const candidates = [{ version: record, blobs: this.files.blobs }, ...(record.previous_versions ?? []).map((version) => ({ version, blobs: this.archive }))].filter(({ version }) => version.sha256?.startsWith(parsed.version!));
+    if (candidates.length === 0) throw invalid(`Dataset '${parsed.name}' has no version ${parsed.version} (GET /api/v1/datasets/${parsed.name}/versions lists them)`);
+    if (candidates.length > 1) throw invalid(`Version ${parsed.version} of dataset '${parsed.name}' is ambiguous: give more digits`);
+    const [{ version, blobs }] = candidates as [(typeof candidates)[number]];
+    return { name: parsed.name, version: version.sha256, path: blobs.pathOf(version.file) };
+  }
+
+  /**
+   * The file a run is given for a dataset version: one that no later upload replaces. An earlier
+   * version's file is that already; the current version gets a link under its hash beside them.
+   */
+  async stablePath(name: string, version: string | null): Promise<string | null> {
+    const resolved = await this.resolve(version ? `${name}@${version}` : name);
+    if (!resolved.version) return resolved.path;
+    return this.files.exclusively(resolved.name, async () => {
+      const record = this.store.getRegistryRecord('datasets', resolved.name);
+      if (!record || record.sha256 !== resolved.version) return (await this.resolve(`${resolved.name}@${resolved.version}`)).path;
+      const archived = versionFileName(record.name, resolved.version!, record.file);
+      await this.files.blobs.linkTo(record.file, this.archive, archived);
+      return this.archive.pathOf(archived);
+    });
   }
 
   delete(name: string): Promise<void> {
@@ -118,6 +217,8 @@ export class DatasetCatalog {
       size_bytes: size,
       sha256: record?.sha256 ?? null,
       note: record ? record.note : 'Put in the datasets directory by hand: not inspected.',
+      version: record?.sha256 ?? null,
+      versions: record ? 1 + (record.previous_versions?.length ?? 0) : 0,
     };
   }
 }
@@ -140,7 +241,14 @@ function builtinView(dataset: BuiltinDataset): DatasetInfo {
     size_bytes: 0,
     sha256: null,
     note: null,
+    version: null,
+    versions: 0,
   };
+}
+
+function withoutHistory(record: DatasetRecord): DatasetVersionRecord {
+  const { previous_versions: _history, ...version } = record;
+  return version;
 }
 
 /** The inspector for an uploaded file, chosen by its extension; null when the format is stored as is. */

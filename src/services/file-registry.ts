@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Inspection } from '../domain/dataset-inspection.js';
-import { extensionOf, registryNameProblem, stemOf, type RegistryKind } from '../domain/registry.js';
+import { extensionOf, registryNameProblem, stemOf, versionFileName, type RegistryKind } from '../domain/registry.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { BlobDownload, BlobEntry, BlobStore, TempBlob } from '../store/blob-store.js';
 import type { StateStore } from '../store/state-store.js';
@@ -54,6 +54,7 @@ export interface RegistryEntry<R> {
 interface BaseRecord {
   name: string;
   file: string;
+  sha256: string | null;
 }
 
 export interface FileRegistryOptions<R extends BaseRecord> {
@@ -65,7 +66,17 @@ export interface FileRegistryOptions<R extends BaseRecord> {
   /** Names that exist without a file (built-in datasets): they can neither be uploaded nor deleted. */
   isBuiltin?: (name: string) => boolean;
   inspectorFor?: (filename: string | null) => UploadInspector | null;
-  buildRecord(uploaded: UploadedFile, fields: Record<string, string>): R;
+  /**
+   * Builds the record of an upload; `previous` is the record it replaces as a new version (its file
+   * already moved to the archive), null for a first upload.
+   */
+  buildRecord(uploaded: UploadedFile, fields: Record<string, string>, previous: R | null): R;
+  /** Uploads may replace a record as its new version; the replaced file goes to `archive`. */
+  versioning?: {
+    archive: BlobStore;
+    /** The earlier versions a record keeps (their files are in the archive). */
+    previousVersions(record: R): readonly { sha256: string | null; file: string }[];
+  };
 }
 
 /**
@@ -105,7 +116,8 @@ export class FileRegistry<R extends BaseRecord> {
     }
     for (const entry of byFile.values()) {
       const name = stemOf(entry.fileName);
-      if (names.has(name) || this.options.isBuiltin?.(name)) continue;
+      // a file being registered right now is listed once its record is written, never half-way
+      if (names.has(name) || this.options.isBuiltin?.(name) || this.inFlight.has(name)) continue;
       names.add(name);
       result.push({ name, record: null, entry });
     }
@@ -121,20 +133,26 @@ export class FileRegistry<R extends BaseRecord> {
     return entry ? { name, record: null, entry } : null;
   }
 
-  /** Holds `name` for an upload: 409 when it exists, is built in, or is being uploaded right now. */
-  async reserve(name: string): Promise<UploadReservation<R>> {
+  /**
+   * Holds `name` for an upload: 409 when it exists, is built in, or is being uploaded right now. With
+   * `newVersion` (a versioned registry), an existing name is fine: the upload becomes its new version.
+   */
+  async reserve(name: string, options: { newVersion?: boolean } = {}): Promise<UploadReservation<R>> {
     const { label } = this.options;
     this.validName(name);
+    const newVersion = options.newVersion === true && this.options.versioning !== undefined;
     if (this.options.isBuiltin?.(name)) throw conflict(`${label} '${name}' is built in: choose another name`);
     if (this.inFlight.has(name)) throw conflict(`${label} '${name}' is being uploaded right now`);
     this.inFlight.add(name);
     try {
-      if (await this.find(name)) throw conflict(`${label} '${name}' already exists: delete it first, or choose another name`);
+      const found = await this.find(name);
+      if (found && !newVersion) throw conflict(`${label} '${name}' already exists: delete it first, choose another name${this.options.versioning ? ', or upload it as a new version (?new_version=true)' : ''}`);
+      if (found && !found.record) throw conflict(`${label} '${name}' was put in ${this.options.blobs.dir} by hand and has no versions: delete it first, or choose another name`);
     } catch (error) {
       this.inFlight.delete(name);
       throw error;
     }
-    return this.reservation(name);
+    return this.reservation(name, newVersion);
   }
 
   /** Records a file that is already in place (a run's model), under a name held with `hold`. */
@@ -175,10 +193,48 @@ export class FileRegistry<R extends BaseRecord> {
     const found = await this.find(name);
     if (!found) throw notFound(`${label} '${name}' not found`);
     if (found.entry) await blobs.remove(found.entry.fileName);
+    const versioning = this.options.versioning;
+    if (found.record && versioning) {
+      for (const version of versioning.previousVersions(found.record)) await versioning.archive.remove(version.file);
+      if (found.record.sha256) await versioning.archive.remove(versionFileName(name, found.record.sha256, found.record.file));
+    }
     if (found.record) await store.deleteRegistryRecord(kind, name);
   }
 
-  private reservation(name: string): UploadReservation<R> {
+  /**
+   * Moves the current version's file to the archive as `<name>@<sha256><ext>` and returns its record
+   * pointing there; 409 when the upload is byte for byte a version the name already has.
+   */
+  private async archiveCurrent(current: R, uploadedSha: string): Promise<R> {
+    const { archive, previousVersions } = this.options.versioning!;
+    const sha = current.sha256 ?? (await this.options.blobs.sha256(current.file));
+    const known = [sha, ...previousVersions(current).map((version) => version.sha256)];
+    if (known.includes(uploadedSha)) throw conflict(`${this.options.label} '${current.name}' already has this exact file as version ${uploadedSha.slice(0, 12)}`);
+    const archived = versionFileName(current.name, sha, current.file);
+    // a run may have been given the version's link there already (stablePath): it stays, the file goes
+    if (await archive.stat(archived)) await this.options.blobs.remove(current.file);
+    else await this.options.blobs.moveTo(current.file, archive, archived);
+    return { ...current, sha256: sha, file: archived };
+  }
+
+  /**
+   * Runs `work` while holding `name` as an upload would (an upload of it waits for, or is refused by,
+   * neither: it gets a 409 in that short window); waits up to a minute for an upload in progress.
+   */
+  async exclusively<T>(name: string, work: () => Promise<T>): Promise<T> {
+    for (let waited = 0; this.inFlight.has(name); waited += 50) {
+      if (waited >= 60_000) throw conflict(`${this.options.label} '${name}' is being uploaded right now`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    this.inFlight.add(name);
+    try {
+      return await work();
+    } finally {
+      this.inFlight.delete(name);
+    }
+  }
+
+  private reservation(name: string, newVersion = false): UploadReservation<R> {
     const { blobs, store, kind } = this.options;
     let temp: TempBlob | null = null;
     let received: Omit<UploadedFile, 'file' | 'created_at'> & { extension: string } | null = null;
@@ -216,12 +272,20 @@ export class FileRegistry<R extends BaseRecord> {
         if (!temp || !received) throw badRequest("The upload has no file: send the file as the multipart field 'file'");
         const { extension, ...rest } = received;
         const fileName = name + extension;
-        await temp.commit(fileName);
-        const record = this.options.buildRecord({ ...rest, file: fileName, created_at: new Date().toISOString() }, fields);
+        const current = newVersion ? ((store.getRegistryRecord(kind, name) as unknown as R | undefined) ?? null) : null;
+        const previous = current ? await this.archiveCurrent(current, rest.sha256) : null;
+        try {
+          await temp.commit(fileName);
+        } catch (error) {
+          if (current && previous) await this.options.versioning!.archive.linkTo(previous.file, blobs, current.file).catch(() => {});
+          throw error;
+        }
+        const record = this.options.buildRecord({ ...rest, file: fileName, created_at: new Date().toISOString() }, fields, previous);
         try {
           await store.saveRegistryRecord(kind, record as never);
         } catch (error) {
           await blobs.remove(fileName).catch(() => {});
+          if (current && previous) await this.options.versioning!.archive.linkTo(previous.file, blobs, current.file).catch(() => {});
           throw error;
         }
         committed = true;

@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { basename, dirname, relative, sep } from 'node:path';
 import { extensionOf, isModelFileName, registryNameProblem, sizeMb, type ModelRecord } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
@@ -20,6 +20,8 @@ export interface ModelInfo {
   sha256: string | null;
   /** A directory of files, downloaded as a tar archive. */
   bundle: boolean;
+  /** Seed 004's tags; a tag is held by one model at a time. */
+  tags: string[];
 }
 
 export interface ModelRegistryDeps {
@@ -67,8 +69,39 @@ export class ModelRegistry {
     return this.files.validName(name, what);
   }
 
-  async list(): Promise<ModelInfo[]> {
-    return (await this.files.list()).map((entry) => this.view(entry));
+  /** Every model, or with `tag` the one that holds it (an empty list when none does). */
+  async list(query: { tag?: string } = {}): Promise<ModelInfo[]> {
+    const models = (await this.files.list()).map((entry) => this.view(entry));
+    return query.tag === undefined ? models : models.filter((model) => model.tags.includes(query.tag!));
+  }
+
+  /**
+   * Seed 004: gives `tag` to a model, taking it from the model that held it, in one write. A model
+   * put in the directory by hand gets a record for it.
+   */
+  async tag(name: string, tag: string): Promise<ModelInfo> {
+    this.files.validName(name);
+    const found = await this.files.find(name);
+    if (!found?.entry) throw notFound(`Model '${name}' not found`);
+    const { store } = this.deps;
+    const changed: ModelRecord[] = [];
+    for (const record of store.registryRecords('models')) {
+      if (record.name !== name && record.tags?.includes(tag)) changed.push({ ...record, tags: record.tags.filter((other) => other !== tag) });
+    }
+    const record: ModelRecord = found.record ?? { name, file: found.entry.fileName, size_bytes: found.entry.size, created_at: found.entry.createdAt, sha256: null, original_filename: null, run_id: null, bundle: found.entry.isDirectory };
+    if (!record.tags?.includes(tag)) changed.push({ ...record, tags: [...(record.tags ?? []), tag] });
+    if (changed.length > 0) await store.saveRegistryRecords('models', changed);
+    return this.describe(name);
+  }
+
+  /** Takes `tag` off a model; 404 when the model does not hold it. */
+  async untag(name: string, tag: string): Promise<ModelInfo> {
+    this.files.validName(name);
+    const record = this.deps.store.getRegistryRecord('models', name);
+    if (!record) await this.describe(name); // 404 for an unknown model
+    if (!record?.tags?.includes(tag)) throw notFound(`Model '${name}' does not hold the tag '${tag}'`);
+    await this.deps.store.saveRegistryRecords('models', [{ ...record, tags: record.tags.filter((other) => other !== tag) }]);
+    return this.describe(name);
   }
 
   /** The registry's view of one model (the download itself is `openDownload`). */
@@ -94,6 +127,7 @@ export class ModelRegistry {
       size_bytes: size,
       sha256: entry.record?.sha256 ?? null,
       bundle: entry.record?.bundle ?? entry.entry?.isDirectory ?? false,
+      tags: entry.record?.tags ?? [],
     };
   }
 
@@ -107,19 +141,27 @@ export class ModelRegistry {
 
   /**
    * A completed run whose output directory holds a model file (model.json, *.pt, *.safetensors…)
-   * registers the first one as `<recipe>-<run id>`; without a file at the top, the first
-   * sub-directory that holds one is registered as a bundle. Runs that did not complete register nothing.
+   * registers the first one as `<recipe>-<run id>`; without a file at the top, the shallowest
+   * sub-directory that holds one (a TF.js model.json + weights, not its checkpoints/ below) is
+   * registered as a bundle named `<directory>-<run id>` (the TF.js trainer names it
+   * `<architecture>-<dataset>`). Runs that did not complete register nothing.
    */
   async registerRunOutput(run: Run): Promise<ModelInfo | null> {
     if (run.state !== 'completed') return null;
-    const name = `${run.recipe}-${run.id}`;
-    if (registryNameProblem(name)) return null;
     const outputDir = this.deps.paths.output(run.id);
     const files = await listOutputFiles(outputDir);
     const topFile = files.find((file) => !file.isDirectory && dirname(file.path) === outputDir && isModelFileName(basename(file.path)));
-    const nested = topFile ? undefined : files.find((file) => !file.isDirectory && dirname(file.path) !== outputDir && isModelFileName(basename(file.path)));
+    const depth = (path: string) => relative(outputDir, path).split(sep).length;
+    const nested = topFile
+      ? undefined
+      : files
+          .filter((file) => !file.isDirectory && dirname(file.path) !== outputDir && isModelFileName(basename(file.path)))
+          .reduce<(typeof files)[number] | undefined>((best, file) => (!best || depth(file.path) < depth(best.path) ? file : best), undefined);
     const source = topFile?.path ?? (nested ? dirname(nested.path) : null);
     if (!source) return null;
+    const bundleName = nested ? `${basename(source)}-${run.id}` : null;
+    const name = bundleName && !registryNameProblem(bundleName) ? bundleName : `${run.recipe}-${run.id}`;
+    if (registryNameProblem(name)) return null;
     if (!(await this.files.hold(name))) return null; // already registered (a re-attached run finishing again)
     try {
       const bundle = !topFile;

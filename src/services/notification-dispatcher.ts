@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { NotificationRecord } from '../domain/alerting.js';
+import { deliverableNow, threadKeyOf, type NotifierDeliveryRecord, type OutboxMessage } from '../domain/notifier-outbox.js';
+import { RETRY_WINDOW_MS, retryDelayMs } from '../domain/webhooks.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger, NotifierMessage } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
 
 /** Where messages go: a notifier plugin, its target, and which events and severities it takes. */
 export interface NotificationRoute {
@@ -14,24 +18,22 @@ export interface NotificationRoute {
 }
 
 const SEVERITY_ORDER: NotifierMessage['severity'][] = ['info', 'low', 'medium', 'high', 'critical'];
-const RETRY_DELAYS_MS = [1000, 3000];
 
 /**
- * Sends each notification to the notifiers its routes name, as one structured message; a run's
- * messages thread together per route (Slack thread, Discord reply). One notifier failing never stops
- * the others.
+ * Sends each notification to the notifiers its routes name, as one structured message, through a
+ * persistent outbox: every delivery is stored before the first try and retried with exponential
+ * backoff and jitter for up to 24 h, across agent restarts. A run's messages thread together per
+ * target (Slack thread, Discord reply) and arrive in order. One notifier failing never stops the others.
  */
 export class NotificationDispatcher {
-  private readonly threads = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<string>();
+  private readonly working = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(
-    private readonly deps: { registry: PluginRegistry; events: EventBus; logger: Logger; routes: readonly NotificationRoute[] },
+    private readonly deps: { registry: PluginRegistry; events: EventBus; logger: Logger; routes: readonly NotificationRoute[]; store: NotifierOutboxStore; random?: () => number },
   ) {
-    deps.events.on('notification.created', ({ notification }) => {
-      const sending = this.dispatch(notification).finally(() => this.inFlight.delete(sending));
-      this.inFlight.add(sending);
-    });
+    deps.events.on('notification.created', ({ notification }) => this.track(this.enqueue(notification)));
   }
 
   /** Validates every route's notifier and target at start-up: a bad route stops the agent with a clear error. */
@@ -47,39 +49,96 @@ export class NotificationDispatcher {
     return problems;
   }
 
-  async drain(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+  /** The outbox and the recent history, newest first. */
+  deliveries(query: { status?: NotifierDeliveryRecord['status']; limit: number }): NotifierDeliveryRecord[] {
+    const matching = this.deps.store.data.deliveries.filter((delivery) => !query.status || delivery.status === query.status);
+    return matching.slice(-query.limit).reverse();
   }
 
-  private async dispatch(notification: NotificationRecord): Promise<void> {
-    const data = notification.data as { event?: string; severity?: NotifierMessage['severity']; session_id?: string | null };
+  /** Tries every pending delivery whose time has come; node-cron calls this every second. */
+  async retryDue(now = Date.now()): Promise<void> {
+    await Promise.all(deliverableNow(this.deps.store.data.deliveries, now, this.inFlight).map((delivery) => this.attempt(delivery)));
+  }
+
+  /** Waits for the sends in progress; the agent calls this, then `close()`, when it shuts down. */
+  async drain(): Promise<void> {
+    while (this.working.size > 0) await Promise.all([...this.working]);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((error: Error) => this.deps.logger.error('notification delivery failed', { error: error.message }))
+      .finally(() => this.working.delete(tracked));
+    this.working.add(tracked);
+  }
+
+  private async enqueue(notification: NotificationRecord): Promise<void> {
+    const data = notification.data as { event?: string; severity?: NotifierMessage['severity'] };
     const event = data.event ?? notification.type;
     const severity = data.severity ?? 'info';
-    await Promise.all(
-      this.deps.routes.map(async (route, index) => {
-        if (route.events && !route.events.includes(event)) return;
-        if (SEVERITY_ORDER.indexOf(severity) < SEVERITY_ORDER.indexOf(route.min_severity ?? 'info')) return;
-        const threadKey = data.session_id ? `${index}:${data.session_id}` : null;
-        const message = toMessage(notification, event, severity, threadKey ? (this.threads.get(threadKey) ?? null) : null);
-        const notifier = this.deps.registry.get('notifier', route.notifier);
-        for (let attempt = 0; ; attempt++) {
-          const result = await notifier.send(message, route.target).catch((error: Error) => ({ ok: false, detail: error.message, threadRef: undefined }));
-          if (result.ok) {
-            if (threadKey && result.threadRef) this.threads.set(threadKey, result.threadRef);
-            return;
-          }
-          if (attempt >= RETRY_DELAYS_MS.length) {
-            this.deps.logger.error('notification not delivered', { notifier: route.notifier, event, error: result.detail });
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
-        }
-      }),
-    );
+    const routes = this.deps.routes.filter((route) => (!route.events || route.events.includes(event)) && SEVERITY_ORDER.indexOf(severity) >= SEVERITY_ORDER.indexOf(route.min_severity ?? 'info'));
+    if (routes.length === 0 || this.closed) return;
+    const message = toMessage(notification, event, severity);
+    const createdAt = new Date().toISOString();
+    const deliveries: NotifierDeliveryRecord[] = routes.map((route) => ({
+      delivery_id: `ndelivery_${randomBytes(6).toString('hex')}`,
+      notification_id: notification.id,
+      notifier: route.notifier,
+      target: route.target,
+      message,
+      thread_key: threadKeyOf(route.notifier, route.target, message.runId),
+      status: 'pending',
+      attempts: [],
+      next_attempt_at: createdAt,
+      created_at: createdAt,
+      delivered_at: null,
+    }));
+    this.deps.store.data.deliveries.push(...deliveries);
+    await this.deps.store.save(); // in the outbox before the first try: a crash now loses nothing
+    await this.retryDue();
+  }
+
+  private async attempt(delivery: NotifierDeliveryRecord): Promise<void> {
+    if (this.closed || this.inFlight.has(delivery.delivery_id)) return;
+    this.inFlight.add(delivery.delivery_id);
+    const { threads } = this.deps.store.data;
+    let delivered = false;
+    try {
+      const started = performance.now();
+      const threadRef = delivery.thread_key ? (threads[delivery.thread_key] ?? null) : null;
+      const result = this.deps.registry.has('notifier', delivery.notifier)
+        ? await this.deps.registry
+            .get('notifier', delivery.notifier)
+            .send({ ...delivery.message, threadRef }, delivery.target)
+            .catch((error: Error) => ({ ok: false, status: undefined, detail: error.message, threadRef: undefined }))
+        : { ok: false, status: undefined, detail: `notifier '${delivery.notifier}' is not installed any more`, threadRef: undefined };
+      const at = new Date();
+      delivery.attempts.push({ at: at.toISOString(), status_code: result.status ?? null, error: result.ok ? null : (result.detail ?? 'failed'), duration_ms: Math.round(performance.now() - started) });
+      if (result.ok) {
+        delivered = true;
+        Object.assign(delivery, { status: 'delivered', delivered_at: at.toISOString(), next_attempt_at: null });
+        if (delivery.thread_key && result.threadRef && !threads[delivery.thread_key]) threads[delivery.thread_key] = result.threadRef;
+      } else {
+        const next = at.getTime() + retryDelayMs(delivery.attempts.length, (this.deps.random ?? Math.random)());
+        const givingUp = next - Date.parse(delivery.created_at) > RETRY_WINDOW_MS;
+        if (givingUp) Object.assign(delivery, { status: 'failed', next_attempt_at: null });
+        else delivery.next_attempt_at = new Date(next).toISOString();
+        this.deps.logger[givingUp ? 'error' : 'warn'](givingUp ? 'notification not delivered: gave up' : 'notification delivery failed: will retry', { notifier: delivery.notifier, event: delivery.message.event, attempt: delivery.attempts.length, error: result.detail });
+      }
+      if (!this.closed) await this.deps.store.save();
+    } finally {
+      this.inFlight.delete(delivery.delivery_id);
+    }
+    // the next message of the thread waited for this one
+    if (delivered && delivery.thread_key) await this.retryDue();
   }
 }
 
-function toMessage(notification: NotificationRecord, event: string, severity: NotifierMessage['severity'], threadRef: string | null): NotifierMessage {
+function toMessage(notification: NotificationRecord, event: string, severity: NotifierMessage['severity']): OutboxMessage {
   const data = notification.data as Record<string, unknown>;
   const runId = typeof data.session_id === 'string' ? data.session_id : null;
   const fields: { name: string; value: string }[] = [];
@@ -96,7 +155,7 @@ function toMessage(notification: NotificationRecord, event: string, severity: No
   if (runId && (event === 'training_started' || event === 'alert_triggered')) actions.push({ label: 'Stop the run', command: `trainer run stop ${runId}` });
   if (event === 'alert_triggered' && Array.isArray(data.alert_ids)) for (const alertId of data.alert_ids.slice(0, 2)) actions.push({ label: 'Acknowledge', command: `trainer alerts ack ${alertId}` });
   const title = event.startsWith('alert') ? (event === 'alert_resolved' ? 'Alert resolved' : `Alert: ${String(data.rule_name ?? '')}`) : `Run ${runId ?? ''} ${String(data.state ?? '')}`.trim();
-  return { event, severity, title, summary: notification.message, fields, actions, runId, threadRef };
+  return { event, severity, title, summary: notification.message, fields, actions, runId };
 }
 
 function formatDuration(ms: number): string {

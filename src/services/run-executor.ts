@@ -26,6 +26,16 @@ export interface RunExecutorDeps {
   trainerHome: string;
   /** The environment training processes inherit (the agent's own, by default). */
   baseEnv: NodeJS.ProcessEnv;
+  /** Where uploaded datasets are, given to training processes as TRAINER_DATASETS_DIR. */
+  datasetsDir?: string;
+  /** The file of a dataset's exact version (null: built in, or gone), for the run's environment. */
+  datasetPath?: (name: string, version: string | null) => Promise<string | null>;
+}
+
+/** How a client ended a tracking-only run. */
+export interface TrackingOutcome {
+  state: 'completed' | 'failed' | 'stopped';
+  message: string | null;
 }
 
 interface ActiveRun {
@@ -33,7 +43,7 @@ interface ActiveRun {
   /** The last metric records, for alert rules (bounded). */
   recent: MetricRecord[];
   lastOutputAt: string;
-  backend: TrainingBackend;
+  backend: TrainingBackend | null;
   latest: MetricRecord | null;
   lastError: string | null;
   /** The agent stopped it for running past its recipe's time limit. */
@@ -47,6 +57,8 @@ const RECENT_RECORDS = 500;
 /** Starts runs on their backends, follows their output while they run, and records how they ended. */
 export class RunExecutor {
   private readonly active = new Map<string, ActiveRun>();
+  /** Tracking-only runs in progress: ending one resolves what `follow` waits for. */
+  private readonly tracked = new Map<string, (outcome: TrackingOutcome) => void>();
   private closing = false;
 
   constructor(private readonly deps: RunExecutorDeps) {}
@@ -93,7 +105,7 @@ export class RunExecutor {
         runId: run.id,
         recipe,
         argv,
-        env: this.environmentFor(run, recipe.env, filePaths, resumeFrom),
+        env: { ...this.environmentFor(run, recipe.env, filePaths, resumeFrom), ...(await this.datasetEnvironment(run)) },
         cwd: filePaths.output,
         gpuIds,
         gpus: run.gpus,
@@ -120,11 +132,41 @@ export class RunExecutor {
     }
   }
 
+  /**
+   * created → running for a tracking-only run: nothing is launched, but its metrics file is followed
+   * like any run's (alerts, streams, summaries) until the client ends it with `endTracking`.
+   */
+  async track(created: Run): Promise<Run> {
+    const { store, events } = this.deps;
+    const now = new Date();
+    // through queued, as every run goes: it just never waits there
+    const run = transition(transition(created, 'queued', now), 'running', now, { gpu_ids: [], handle: null, slot: null });
+    await mkdir(this.filePaths(run.id).output, { recursive: true });
+    await store.saveRun(run);
+    this.followTracked(run, { metricsOffset: 0, logOffset: 0 }, null);
+    events.emit('run.started', { run });
+    return run;
+  }
+
+  /** Ends a tracking-only run as the client says; resolves with the final run. */
+  async endTracking(runId: string, outcome: TrackingOutcome): Promise<Run> {
+    const end = this.tracked.get(runId);
+    const done = this.active.get(runId)?.done;
+    if (!end || !done) throw new Error(`session ${runId} is not a tracking-only run in progress`);
+    end(outcome);
+    return done;
+  }
+
   /** After a restart: every run persisted as running is re-found on its backend, or finalized. */
   async reattachAll(): Promise<void> {
     const running = this.deps.store.runs.filter((run) => run.state === 'running');
     for (const run of running) {
       const filePaths = this.filePaths(run.id);
+      if (run.tracking_only) {
+        const tail = await this.deps.files.tailMetrics(run.id, 50);
+        this.followTracked(run, { metricsOffset: tail.size, logOffset: await this.deps.files.sizeOf(filePaths.log) }, foldLatest(null, tail.records));
+        continue;
+      }
       try {
         const backend = this.deps.registry.get('backend', run.backend);
         if (!run.handle) {
@@ -147,7 +189,7 @@ export class RunExecutor {
 
   async requestStop(run: Run): Promise<void> {
     const active = this.active.get(run.id);
-    if (!active || !run.handle) return; // launch in progress: launch() sees stop_requested
+    if (!active || !run.handle || !active.backend) return; // launch in progress: launch() sees stop_requested
     await active.backend.stop(run.handle, { graceMs: this.deps.stopGraceMs });
   }
 
@@ -178,7 +220,12 @@ export class RunExecutor {
     this.active.clear();
   }
 
-  private follow(run: Run, backend: TrainingBackend, started: RunningRun, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
+  private followTracked(run: Run, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
+    const ended = new Promise<TrackingOutcome>((resolve) => this.tracked.set(run.id, resolve));
+    this.follow(run, null, { handle: {}, finished: ended }, offsets, latest);
+  }
+
+  private follow(run: Run, backend: TrainingBackend | null, started: Omit<RunningRun, 'finished'> & { finished: Promise<ExitRecord | TrackingOutcome> }, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
     const { store, events, paths } = this.deps;
     const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString(), timedOut: false, timeLimit: null } as unknown as ActiveRun;
     const follower = new RunFollower(paths, run.id, {
@@ -204,10 +251,13 @@ export class RunExecutor {
       await follower.close();
       if (this.closing) return store.getRun(run.id)!;
       this.active.delete(run.id);
+      this.tracked.delete(run.id);
+      if ('state' in exit) return this.finalizeTracked(store.getRun(run.id)!, exit, entry.latest);
       return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest, entry.timedOut);
     });
     this.active.set(run.id, entry);
-    entry.timeLimit = this.armTimeLimit(run, () => {
+    // a tracking-only run has no process to stop
+    if (backend) entry.timeLimit = this.armTimeLimit(run, () => {
       entry.timedOut = true;
       this.deps.logger.info('run reached its time limit', { run: run.id });
       backend.stop(started.handle, { graceMs: this.deps.stopGraceMs }).catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
@@ -224,6 +274,15 @@ export class RunExecutor {
     const timer = setTimeout(onExpiry, remainingMs);
     timer.unref();
     return timer;
+  }
+
+  private async finalizeTracked(run: Run, outcome: TrackingOutcome, latest: MetricRecord | null): Promise<Run> {
+    const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = latest ?? { ts: '' };
+    const reason: EndReason = outcome.state === 'completed' ? 'success' : outcome.state === 'stopped' ? 'stopped_by_user' : 'code_error';
+    const finished = transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: latest ? (finalMetrics as Record<string, number | string>) : null });
+    await this.deps.store.saveRun(finished);
+    this.deps.events.emit('run.finished', { run: finished });
+    return finished;
   }
 
   private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
@@ -258,6 +317,25 @@ export class RunExecutor {
     return { dir: paths.dir(runId), log: paths.log(runId), metrics: paths.metrics(runId), exit: paths.exit(runId), output: paths.output(runId), supervisorLog: paths.supervisorLog(runId) };
   }
 
+  /**
+   * Where each dataset parameter's exact version lies: TRAINER_DATASET_PATH_<PARAM> (and, for the run's
+   * main dataset, TRAINER_DATASET_PATH and TRAINER_DATASET_VERSION). A pinned version is found here
+   * even after newer ones were uploaded.
+   */
+  private async datasetEnvironment(run: Run): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    const entries = Object.entries(run.datasets ?? {});
+    for (const [param, dataset] of entries) {
+      const path = await this.deps.datasetPath?.(dataset.name, dataset.version).catch(() => null);
+      if (path) env[`TRAINER_DATASET_PATH_${param.toUpperCase()}`] = path;
+      const main = param === 'dataset_name' || (entries.length > 0 && !run.datasets!.dataset_name && param === entries[0]![0]);
+      if (!main) continue;
+      if (path) env.TRAINER_DATASET_PATH = path;
+      if (dataset.version) env.TRAINER_DATASET_VERSION = dataset.version;
+    }
+    return env;
+  }
+
   private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths, resumeFrom: string | null): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.deps.baseEnv)) if (value !== undefined) env[key] = value;
@@ -267,6 +345,7 @@ export class RunExecutor {
       TRAINER_RUN_ID: run.id,
       TRAINER_OUTPUT_DIR: filePaths.output,
       TRAINER_ATTEMPT: String(run.attempts?.length ?? 1),
+      ...(this.deps.datasetsDir && { TRAINER_DATASETS_DIR: this.deps.datasetsDir }),
       PYTHONUNBUFFERED: '1',
     });
     // a retry resumes from the newest entry of <output>/checkpoints/, when there is one

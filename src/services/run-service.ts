@@ -1,8 +1,9 @@
 import { fitsInventory } from '../domain/gpu-allocation.js';
 import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
+import { parseDatasetRef } from '../domain/registry.js';
 import { newRunId } from '../domain/run-id.js';
-import { isFinal, transition, type Run, type RunState } from '../domain/run.js';
+import { isFinal, TRACKING_BACKEND, transition, type Run, type RunOrigin, type RunState } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -15,6 +16,7 @@ import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
 import type { RunExecutor } from './run-executor.js';
 import type { Scheduler } from './scheduler.js';
+import type { ParamsValidator } from './training-plan-check.js';
 
 export interface SubmitRequest {
   recipe?: string;
@@ -28,6 +30,19 @@ export interface SubmitRequest {
   scheduleId?: string | null;
   /** false: seed 001's "create" (state `created`, started later); true: queue it now. */
   start: boolean;
+  /** The chat channel that asked for it, if any. */
+  origin?: RunOrigin | null;
+}
+
+/** Seed 002: a run that only records what a client reports; no recipe is run. */
+export interface TrackingRequest {
+  /** A label for grouping and leaderboards (default `tracking`); need not name a recipe. */
+  recipe?: string;
+  params?: Record<string, number | string | boolean>;
+  name?: string | null;
+  tags?: string[];
+  experimentId?: string | null;
+  totalEpochs?: number | null;
 }
 
 export interface ListQuery {
@@ -51,6 +66,8 @@ export interface RunServiceDeps {
   defaults: () => { recipe: string; params: Record<string, unknown> };
   experimentExists: (id: string) => boolean;
   stopWaitMs: number;
+  /** Checks of whole parameter sets, by the name a recipe gives in `validator`. */
+  validators?: Record<string, ParamsValidator>;
 }
 
 /** The one application service for runs: REST, CLI, chat and cron all come through here. */
@@ -70,7 +87,8 @@ export class RunService {
       throw invalid(`Recipe '${recipe.name}' uses backend '${recipe.backend}', which is not loaded`);
     }
     const params = resolveParams(recipe, { ...(recipe.name === defaults.recipe ? defaults.params : {}), ...request.params });
-    await this.checkDatasets(recipe, params);
+    const datasets = await this.resolveDatasets(Object.keys(recipe.params).filter((name) => recipe.params[name]!.type === 'dataset'), params);
+    await this.validateTogether(recipe, params);
     const gpus = request.gpus ?? recipe.gpus;
     if (!this.deps.executor.backendManagesGpus(recipe.backend) && !fitsInventory(this.deps.gpuInventory, gpus)) {
       throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
@@ -105,6 +123,8 @@ export class RunService {
       attempts: [],
       schedule_id: request.scheduleId ?? null,
       retry_policy: recipe.max_retries > 0 ? { max_retries: recipe.max_retries, retry_on: [...recipe.retry_on] } : null,
+      ...(request.origin && { origin: request.origin }),
+      ...datasets,
     };
     if (!request.start) {
       await store.saveRun(run);
@@ -116,6 +136,62 @@ export class RunService {
     events.emit('run.queued', { run });
     await this.deps.scheduler.tick();
     return this.get(run.id);
+  }
+
+  /**
+   * A tracking-only run goes straight to running: no backend process, no concurrency slot, no GPU.
+   * The client logs metrics into it and ends it (`completeTracking`, or stop).
+   */
+  async submitTracking(request: TrackingRequest): Promise<Run> {
+    if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
+    const params = { ...request.params };
+    // a tracked run's dataset_name is free text; when it names a registry dataset (or pins a version
+    // of one), that dataset's exact version is recorded
+    let datasets: Pick<Run, 'dataset_version' | 'datasets'> = {};
+    if (typeof params.dataset_name === 'string') {
+      const parsed = parseDatasetRef(params.dataset_name);
+      const known = typeof parsed !== 'string' && (await this.deps.datasets.get(parsed.name).then(() => true, () => false));
+      if (typeof parsed === 'string' || parsed.version !== null || known) datasets = await this.resolveDatasets(['dataset_name'], params);
+    }
+    const run: Run = {
+      id: newRunId(),
+      name: request.name ?? null,
+      tags: request.tags ?? [],
+      recipe: request.recipe ?? 'tracking',
+      backend: TRACKING_BACKEND,
+      params,
+      gpus: 0,
+      gpu_ids: [],
+      priority: 0,
+      state: 'created',
+      seq: this.deps.store.takeSeq(),
+      created_at: new Date().toISOString(),
+      queued_at: null,
+      started_at: null,
+      ended_at: null,
+      current_epoch: null,
+      total_epochs: request.totalEpochs ?? null,
+      exit_code: null,
+      end_reason: null,
+      error_message: null,
+      stop_requested: false,
+      handle: null,
+      slot: null,
+      experiment_id: request.experimentId ?? null,
+      final_metrics: null,
+      tracking_only: true,
+      ...datasets,
+    };
+    this.deps.events.emit('run.created', { run });
+    return this.deps.executor.track(run);
+  }
+
+  /** The client of a tracking-only run says it finished: completed, or failed with a message. */
+  async completeTracking(id: string, outcome: { failed: boolean; message?: string | null }): Promise<Run> {
+    const run = this.get(id);
+    if (!run.tracking_only) throw conflict(`Session ${id} runs a process: it ends when the process does (stop it to end it early)`);
+    if (run.state !== 'running') throw conflict(`Cannot complete session ${id}: it is already ${run.state}`);
+    return this.deps.executor.endTracking(id, { state: outcome.failed ? 'failed' : 'completed', message: outcome.failed ? (outcome.message ?? 'Reported failed by the client') : null });
   }
 
   /** Seed 001: start a run that was created without starting. */
@@ -136,6 +212,7 @@ export class RunService {
     const run = this.get(id);
     if (run.state === 'queued' || run.state === 'created') return this.cancel(id);
     if (run.state !== 'running') throw conflict(`Cannot stop session ${id}: it is already ${run.state}`);
+    if (run.tracking_only) return this.deps.executor.endTracking(id, { state: 'stopped', message: null });
     if (!run.stop_requested) {
       await this.deps.store.saveRun({ ...run, stop_requested: true });
       await this.deps.executor.requestStop(this.get(id));
@@ -154,6 +231,15 @@ export class RunService {
     await this.deps.store.saveRun(cancelled);
     this.deps.events.emit('run.cancelled', { run: cancelled });
     return cancelled;
+  }
+
+  /** Records the chat thread that carries a chat-started run's updates, so that a restarted agent keeps posting there. */
+  async setOriginThread(id: string, thread: string): Promise<Run> {
+    const run = this.get(id);
+    if (!run.origin) throw conflict(`Session ${id} was not started from chat`);
+    const updated = { ...run, origin: { ...run.origin, thread } };
+    await this.deps.store.saveRun(updated);
+    return updated;
   }
 
   get(id: string): Run {
@@ -248,11 +334,27 @@ export class RunService {
     return isFinal(run.state);
   }
 
-  private async checkDatasets(recipe: Recipe, params: Record<string, unknown>): Promise<void> {
-    for (const [name, spec] of Object.entries(recipe.params)) {
-      if (spec.type !== 'dataset') continue;
-      await this.deps.datasets.get(String(params[name]));
+  private async validateTogether(recipe: Recipe, params: Record<string, unknown>): Promise<void> {
+    if (!recipe.validator) return;
+    const validate = this.deps.validators?.[recipe.validator];
+    if (!validate) throw invalid(`Recipe '${recipe.name}' asks for the '${recipe.validator}' parameter check, which this agent does not have`);
+    await validate(params);
+  }
+
+  /**
+   * Each dataset parameter (`iris`, or `iris@<sha256 prefix>` to pin a version) must name a dataset
+   * (404) and, when pinned, a version it has (422). The parameter keeps the bare name; the run records
+   * the exact version, so that it says what it trained on whatever is uploaded later.
+   */
+  private async resolveDatasets(names: readonly string[], params: Record<string, unknown>): Promise<Pick<Run, 'dataset_version' | 'datasets'>> {
+    if (names.length === 0) return {};
+    const datasets: NonNullable<Run['datasets']> = {};
+    for (const name of names) {
+      const resolved = await this.deps.datasets.resolve(String(params[name]));
+      params[name] = resolved.name;
+      datasets[name] = { name: resolved.name, version: resolved.version };
     }
+    return { dataset_version: (datasets.dataset_name ?? datasets[names[0]!])!.version, datasets };
   }
 }
 

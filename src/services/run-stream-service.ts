@@ -1,3 +1,4 @@
+import type { AlertRecord, NotificationRecord } from '../domain/alerting.js';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import { isFinal, type Run } from '../domain/run.js';
 import type { AgentEvents, EventBus } from '../events/event-bus.js';
@@ -9,7 +10,9 @@ import type { RunService } from './run-service.js';
 export type StreamEvent =
   | { type: 'metrics'; runId: string; data: MetricRecord; id?: string }
   | { type: 'log'; runId: string; data: LogRecord; id?: string }
-  | { type: 'status'; runId: string; data: Run; id?: string };
+  | { type: 'status'; runId: string; data: Run; id?: string }
+  | { type: 'alert'; runId: string | null; data: AlertRecord; id?: string }
+  | { type: 'notification'; runId: string | null; data: NotificationRecord; id?: string };
 
 /** Where a run's stream stands: byte offsets in its metrics and log files. Serialized as an event id. */
 export interface StreamCursor {
@@ -30,6 +33,7 @@ export interface StreamSink {
 }
 
 const STATUS_EVENTS = ['run.created', 'run.queued', 'run.started', 'run.finished', 'run.cancelled'] as const;
+const ALERT_EVENTS = ['alert.triggered', 'alert.acknowledged', 'alert.resolved'] as const;
 
 /**
  * Live streams of runs for SSE and WebSocket clients. A run stream can resume from a cursor without
@@ -109,7 +113,10 @@ export class RunStreamService {
     return close;
   }
 
-  /** Every run's status changes and metrics (and, if asked, logs): for dashboards. No resume. */
+  /**
+   * Every run's status changes and metrics (and, if asked, logs), alerts as they trigger, are acknowledged
+   * or resolve, and new notifications: everything a dashboard shows, so that it polls nothing. No resume.
+   */
   openEventStream(options: { logs: boolean }, sink: StreamSink): () => void {
     const { events } = this.deps;
     let closed = false;
@@ -120,6 +127,8 @@ export class RunStreamService {
     const unsubscribers = [
       ...STATUS_EVENTS.map((name) => events.on(name, ({ run }) => send({ type: 'status', runId: run.id, data: run }))),
       events.on('run.metrics', ({ runId, records }) => records.forEach((data) => send({ type: 'metrics', runId, data }))),
+      ...ALERT_EVENTS.map((name) => events.on(name, ({ alert }) => send({ type: 'alert', runId: alert.run_id, data: alert }))),
+      events.on('notification.created', ({ notification }) => send({ type: 'notification', runId: null, data: notification })),
     ];
     if (options.logs) unsubscribers.push(events.on('run.log', ({ runId, records }) => records.forEach((data) => send({ type: 'log', runId, data }))));
     function close() {

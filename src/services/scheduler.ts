@@ -53,7 +53,8 @@ export class Scheduler {
     for (const candidate of this.queued()) {
       const run = this.deps.store.getRun(candidate.id);
       if (run?.state !== 'queued') continue; // cancelled while an earlier launch was awaited
-      const running = this.deps.store.runs.filter((other) => other.state === 'running');
+      // tracking-only runs hold no slot and no GPU
+      const running = this.deps.store.runs.filter((other) => other.state === 'running' && !other.tracking_only);
       if (running.length >= this.maxConcurrent) return;
       const held = new Set(running.flatMap((other) => other.gpu_ids));
       // a backend with its own resource manager (Slurm) gets the GPU count, not local GPU ids

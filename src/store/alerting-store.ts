@@ -1,9 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import type { AlertRecord, AlertRuleRecord, NotificationRecord, SilenceRecord } from '../domain/alerting.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { JsonDocument, pruneOldest } from './json-document.js';
 
 export interface AlertingData {
   version: 1;
@@ -22,32 +18,20 @@ const KEEP = 5000;
  * records they get, then call `save()`.
  */
 export class AlertingStore {
-  private constructor(private readonly db: Low<AlertingData>) {}
+  private constructor(private readonly document: JsonDocument<AlertingData>) {}
 
   static async open(path: string): Promise<AlertingStore> {
-    await mkdir(dirname(path), { recursive: true });
-    const db = new Low<AlertingData>(new JSONFile<AlertingData>(path), { version: 1, rules: [], alerts: [], silences: [], notifications: [] });
-    try {
-      await db.read();
-    } catch (error) {
-      throw new AppError(ErrorCode.Config, `Cannot read ${path}: ${(error as Error).message}`);
-    }
-    if (db.data?.version !== 1) throw new AppError(ErrorCode.Config, `${path} is not a trainer alerting document (version 1).`);
-    return new AlertingStore(db);
+    return new AlertingStore(await JsonDocument.open<AlertingData>(path, { kind: 'alerting', empty: { version: 1, rules: [], alerts: [], silences: [], notifications: [] } }));
   }
 
   get data(): AlertingData {
-    return this.db.data;
+    return this.document.data;
   }
 
-  async save(): Promise<void> {
-    const { data } = this.db;
+  save(): Promise<void> {
+    const { data } = this;
     if (data.notifications.length > KEEP) data.notifications.splice(0, data.notifications.length - KEEP);
-    const resolved = data.alerts.filter((alert) => alert.status === 'resolved');
-    if (resolved.length > KEEP) {
-      const drop = new Set(resolved.slice(0, resolved.length - KEEP));
-      data.alerts = data.alerts.filter((alert) => !drop.has(alert));
-    }
-    await this.db.write();
+    data.alerts = pruneOldest(data.alerts, (alert) => alert.status === 'resolved', KEEP);
+    return this.document.save();
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { padding, TAR_END, tarArchiveSize, tarHeaderBlocks, type TarFile } from '../domain/tar-format.js';
@@ -138,7 +139,7 @@ export class BlobStore {
    * Brings a file or directory from elsewhere (a run's output) in as `fileName`: hard links where the
    * file system allows (no copy of a large model), copies otherwise; complete or not at all.
    */
-  async importFrom(source: string, fileName: string): Promise<BlobEntry> {
+  async importFrom(source: string, fileName: string, options: { copy?: boolean } = {}): Promise<BlobEntry> {
     const target = this.pathOf(fileName);
     await mkdir(this.dir, { recursive: true });
     const temp = join(this.dir, `.import-${randomBytes(8).toString('hex')}`);
@@ -152,7 +153,9 @@ export class BlobStore {
         }
         await mkdir(temp, { recursive: true });
       } else if (info.isFile()) {
-        await linkOrCopy(source, temp);
+        // a copy when the source may be rewritten in place (a run's last.pt): a link would change with it
+        if (options.copy) await copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
+        else await linkOrCopy(source, temp);
       } else {
         throw new AppError(ErrorCode.BadRequest, `${source} is neither a file nor a directory`);
       }
@@ -161,6 +164,31 @@ export class BlobStore {
       await rm(temp, { recursive: true, force: true });
     }
     return (await this.stat(fileName))!;
+  }
+
+  /** Moves one of this store's files into `target` as `targetName`, never over an existing entry. */
+  async moveTo(fileName: string, target: BlobStore, targetName: string): Promise<void> {
+    await mkdir(target.dir, { recursive: true });
+    await placeWithoutOverwrite(this.pathOf(fileName), target.pathOf(targetName), targetName);
+  }
+
+  /**
+   * Links one of this store's files into `target` as `targetName` (a copy where links are not
+   * possible); an entry already there is kept as it is.
+   */
+  async linkTo(fileName: string, target: BlobStore, targetName: string): Promise<void> {
+    const destination = target.pathOf(targetName);
+    if (await target.stat(targetName)) return;
+    await mkdir(target.dir, { recursive: true });
+    const temp = join(target.dir, `.import-${randomBytes(8).toString('hex')}`);
+    try {
+      await linkOrCopy(this.pathOf(fileName), temp);
+      await placeWithoutOverwrite(temp, destination, targetName).catch((error) => {
+        if (!(error instanceof AppError && error.code === ErrorCode.Conflict)) throw error;
+      });
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   /** SHA-256 of a file, read as a stream. */
@@ -188,6 +216,19 @@ export class BlobStore {
     const files = await treeFiles(path);
     return { stream: tarStream(path, files), size: tarArchiveSize(files), downloadName: `${fileName}.tar`, contentType: 'application/x-tar' };
   }
+}
+
+/**
+ * The real path of `relativePath` under `root`, or null when it does not exist, is not a regular
+ * file, or leads outside `root` (through `..` or a symbolic link).
+ */
+export async function regularFileInside(root: string, relativePath: string): Promise<string | null> {
+  const realRoot = await realpath(root).catch(() => null);
+  if (!realRoot) return null;
+  const real = await realpath(resolve(realRoot, relativePath)).catch(() => null);
+  if (!real || !real.startsWith(realRoot + sep)) return null;
+  const info = await stat(real).catch(() => null);
+  return info?.isFile() ? real : null;
 }
 
 /** Regular files under a directory, sorted, with '/'-separated relative paths. Links are not followed. */

@@ -255,7 +255,8 @@ async function readAt(path: string, indices: readonly number[], width: number): 
   }
 }
 
-function foldSummary(summaries: Record<string, MetricSummary>, name: string, value: number): void {
+/** Folds one value into a metric's running statistics (exported for the leaderboard benchmark). */
+export function foldSummary(summaries: Record<string, MetricSummary>, name: string, value: number): void {
   const summary = (summaries[name] ??= { current: value, min: null, max: null, mean: null, count: 0, non_finite: 0 });
   summary.count++;
   summary.current = Number.isFinite(value) ? value : String(value);

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import type { CheckpointRecord } from '../domain/checkpoint.js';
 import type { DatasetRecord, ModelRecord } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -15,6 +16,8 @@ export interface StateData {
   models: ModelRecord[];
   /** The dataset registry's metadata for uploaded datasets (files in DATASETS_DIR). Absent in older documents. */
   datasets: DatasetRecord[];
+  /** Checkpoints' metadata (the files live in the checkpoints directory). Absent in older documents. */
+  checkpoints: CheckpointRecord[];
 }
 
 interface RegistryCollections {
@@ -22,7 +25,7 @@ interface RegistryCollections {
   datasets: DatasetRecord;
 }
 
-const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [] });
+const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [], checkpoints: [] });
 
 /**
  * The lowdb document. Every mutation is followed by an atomic write (temp file + rename, by lowdb's
@@ -49,6 +52,7 @@ export class StateStore {
     // documents written before the registries existed: the collections start empty
     if (!Array.isArray(db.data.models)) db.data.models = [];
     if (!Array.isArray(db.data.datasets)) db.data.datasets = [];
+    if (!Array.isArray(db.data.checkpoints)) db.data.checkpoints = [];
     return new StateStore(db);
   }
 
@@ -85,6 +89,20 @@ export class StateStore {
     await this.db.write();
   }
 
+  /** Adds or replaces many runs in one write (each `saveRun` writes the whole document). */
+  async saveRuns(runs: readonly Run[]): Promise<void> {
+    for (const run of runs) {
+      const position = this.index.get(run.id);
+      if (position === undefined) {
+        this.index.set(run.id, this.db.data.runs.length);
+        this.db.data.runs.push(run);
+      } else {
+        this.db.data.runs[position] = run;
+      }
+    }
+    await this.db.write();
+  }
+
   registryRecords<K extends keyof RegistryCollections>(kind: K): readonly RegistryCollections[K][] {
     return this.db.data[kind] as RegistryCollections[K][];
   }
@@ -102,6 +120,17 @@ export class StateStore {
     await this.db.write();
   }
 
+  /** Adds or replaces several records of one registry in one write (a tag moving between models). */
+  async saveRegistryRecords<K extends keyof RegistryCollections>(kind: K, changed: readonly RegistryCollections[K][]): Promise<void> {
+    const records = this.db.data[kind] as RegistryCollections[K][];
+    for (const record of changed) {
+      const position = records.findIndex((existing) => existing.name === record.name);
+      if (position === -1) records.push(record);
+      else records[position] = record;
+    }
+    await this.db.write();
+  }
+
   async deleteRegistryRecord(kind: keyof RegistryCollections, name: string): Promise<boolean> {
     const records = this.db.data[kind] as { name: string }[];
     const position = records.findIndex((existing) => existing.name === name);
@@ -109,5 +138,31 @@ export class StateStore {
     records.splice(position, 1);
     await this.db.write();
     return true;
+  }
+
+  get checkpoints(): readonly CheckpointRecord[] {
+    return this.db.data.checkpoints;
+  }
+
+  getCheckpoint(id: string): CheckpointRecord | undefined {
+    return this.db.data.checkpoints.find((record) => record.checkpoint_id === id);
+  }
+
+  async saveCheckpoint(record: CheckpointRecord): Promise<void> {
+    const records = this.db.data.checkpoints;
+    const position = records.findIndex((existing) => existing.checkpoint_id === record.checkpoint_id);
+    if (position === -1) records.push(record);
+    else records[position] = record;
+    await this.db.write();
+  }
+
+  /** Removes the records of these checkpoints in one write; returns how many there were. */
+  async deleteCheckpoints(ids: readonly string[]): Promise<number> {
+    const gone = new Set(ids);
+    const before = this.db.data.checkpoints.length;
+    this.db.data.checkpoints = this.db.data.checkpoints.filter((record) => !gone.has(record.checkpoint_id));
+    const removed = before - this.db.data.checkpoints.length;
+    if (removed > 0) await this.db.write();
+    return removed;
   }
 }

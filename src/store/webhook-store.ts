@@ -1,9 +1,5 @@
-import { chmod, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import type { DeliveryRecord, WebhookRecord } from '../domain/webhooks.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { JsonDocument, pruneOldest } from './json-document.js';
 
 interface WebhookData {
   version: 1;
@@ -16,34 +12,18 @@ const KEEP_FINISHED = 10_000;
 
 /** Webhooks (with their signing secrets, hence mode 0600) and their deliveries, in `webhooks.json`. */
 export class WebhookStore {
-  private constructor(
-    private readonly db: Low<WebhookData>,
-    private readonly path: string,
-  ) {}
+  private constructor(private readonly document: JsonDocument<WebhookData>) {}
 
   static async open(path: string): Promise<WebhookStore> {
-    await mkdir(dirname(path), { recursive: true });
-    const db = new Low<WebhookData>(new JSONFile<WebhookData>(path), { version: 1, webhooks: [], deliveries: [] });
-    try {
-      await db.read();
-    } catch (error) {
-      throw new AppError(ErrorCode.Config, `Cannot read ${path}: ${(error as Error).message}`);
-    }
-    if (db.data?.version !== 1) throw new AppError(ErrorCode.Config, `${path} is not a trainer webhook document (version 1).`);
-    return new WebhookStore(db, path);
+    return new WebhookStore(await JsonDocument.open<WebhookData>(path, { kind: 'webhook', empty: { version: 1, webhooks: [], deliveries: [] }, secret: true }));
   }
 
   get data(): WebhookData {
-    return this.db.data;
+    return this.document.data;
   }
 
-  async save(): Promise<void> {
-    const finished = this.db.data.deliveries.filter((delivery) => delivery.status !== 'pending');
-    if (finished.length > KEEP_FINISHED) {
-      const drop = new Set(finished.slice(0, finished.length - KEEP_FINISHED));
-      this.db.data.deliveries = this.db.data.deliveries.filter((delivery) => !drop.has(delivery));
-    }
-    await this.db.write();
-    await chmod(this.path, 0o600);
+  save(): Promise<void> {
+    this.data.deliveries = pruneOldest(this.data.deliveries, (delivery) => delivery.status !== 'pending', KEEP_FINISHED);
+    return this.document.save();
   }
 }

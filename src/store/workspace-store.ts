@@ -1,9 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import type { Experiment, RuntimeSettings } from '../domain/workspace.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { JsonDocument } from './json-document.js';
 
 interface WorkspaceData {
   version: 1;
@@ -13,25 +9,17 @@ interface WorkspaceData {
 
 /** Runtime settings and experiments, in `workspace.json`. Callers mutate `data`, then `save()`. */
 export class WorkspaceStore {
-  private constructor(private readonly db: Low<WorkspaceData>) {}
+  private constructor(private readonly document: JsonDocument<WorkspaceData>) {}
 
   static async open(path: string): Promise<WorkspaceStore> {
-    await mkdir(dirname(path), { recursive: true });
-    const db = new Low<WorkspaceData>(new JSONFile<WorkspaceData>(path), { version: 1, settings: {}, experiments: [] });
-    try {
-      await db.read();
-    } catch (error) {
-      throw new AppError(ErrorCode.Config, `Cannot read ${path}: ${(error as Error).message}`);
-    }
-    if (db.data?.version !== 1) throw new AppError(ErrorCode.Config, `${path} is not a trainer workspace document (version 1).`);
-    return new WorkspaceStore(db);
+    return new WorkspaceStore(await JsonDocument.open<WorkspaceData>(path, { kind: 'workspace', empty: { version: 1, settings: {}, experiments: [] } }));
   }
 
   get data(): WorkspaceData {
-    return this.db.data;
+    return this.document.data;
   }
 
   save(): Promise<void> {
-    return this.db.write();
+    return this.document.save();
   }
 }

@@ -15,7 +15,7 @@ describe('dashboard feed', () => {
   const start = async (params: Record<string, number>) => (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true })).body.session_id as string;
 
   beforeAll(async () => {
-    t = await startTestAgent({ env: { MAX_CONCURRENT_SESSIONS: '2', TRAINER_NVIDIA_SMI: NVIDIA_SMI } });
+    t = await startTestAgent({ env: { MAX_CONCURRENT_SESSIONS: '2', TRAINER_NVIDIA_SMI: NVIDIA_SMI, TRAINER_SAMPLE_INTERVAL_SECONDS: '0.2', TRAINER_ALERT_EVAL_SECONDS: '1' } });
   });
   afterAll(async () => {
     feed?.close();
@@ -26,7 +26,7 @@ describe('dashboard feed', () => {
     const done = await start({ epochs: 2, interval_ms: 10 });
     await waitForState(t.api, done, ['completed']);
     state = createDashState(t.url);
-    feed = new DashFeed(new TrainerClient({ url: t.url, apiKey: API_KEY }), state, () => {}, { gpuIntervalMs: 500, alertIntervalMs: 500, sessionLimit: 200 });
+    feed = new DashFeed(new TrainerClient({ url: t.url, apiKey: API_KEY }), state, () => {}, { gpuIntervalMs: 500, sessionLimit: 200 });
     feed.start();
     await waitFor(() => state.runs.get(done)?.metrics.loss === 0.5, 'the finished run with its last loss');
     expect(state.connection.state).toBe('connected');
@@ -66,6 +66,18 @@ describe('dashboard feed', () => {
     await waitFor(() => state.runs.get(created)?.state === 'completed', 'the started run to complete');
     await feed.startRun('ticker', { epochs: '0' });
     expect(state.message).toMatchObject({ level: 'error', text: expect.stringContaining('Could not start ticker') });
+  });
+
+  it('gets alerts and notifications from the event stream, with no polling', async () => {
+    // the runs above made lifecycle notifications: read at connect or pushed since
+    expect(state.notifications?.some((notification) => /completed/.test(notification.message))).toBe(true);
+    const rule = await t.api('POST', '/api/v1/alerts/rules', { name: 'gpu present', metric: 'gpu_temperature', condition: 'greater_than', threshold: -1, severity: 'low', for_seconds: 0 });
+    expect(rule.status).toBe(201);
+    const fired = await waitFor(() => state.alerts?.find((alert) => alert.rule_name === 'gpu present'), 'the alert, pushed');
+    await waitFor(() => state.notifications?.some((notification) => notification.message.includes('gpu present') || notification.message.includes('GPU')), 'its notification, pushed');
+    expect((await t.api('POST', `/api/v1/alerts/${fired.alert_id}/acknowledge`, { acknowledged_by: 'feed test' })).status).toBe(200);
+    await waitFor(() => !state.alerts?.some((alert) => alert.alert_id === fired.alert_id), 'the acknowledged alert to leave the active list');
+    await t.api('DELETE', `/api/v1/alerts/rules/${rule.body.rule_id}`);
   });
 
   it('drops the live lines that the tail read already had, once each, and only at the start', () => {

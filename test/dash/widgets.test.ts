@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resetCurves, resetLog, setSeries, appendLog } from '../../dist/src/dash/dash-state.js';
+import { resetCurves, resetLog, setSeries, appendLog, applyAlert, applyNotification } from '../../dist/src/dash/dash-state.js';
 import { alertsSummary, alertsView } from '../../dist/src/dash/widgets/alerts.js';
 import { confirmStopView } from '../../dist/src/dash/widgets/confirm-stop.js';
 import { lossChartView, metricChartView } from '../../dist/src/dash/widgets/curves.js';
@@ -161,6 +161,25 @@ describe('dashboard widgets', () => {
     expect(plain(alertsView(state, { width: 70, height: 5 }).lines[0]!)).toBe('No active alerts.');
     state.alertsAvailable = false;
     expect(alertsView(state, { width: 70, height: 5 }).lines[0]).toBe('This agent has no alerting API.');
+  });
+
+  it('alerts panel: unread notifications below the alerts, giving way to them when space runs out', () => {
+    const state = sampleState();
+    const note = (id: string, message: string) => ({ id, type: 'training', priority: 'low', message, read: false, created_at: new Date(NOW - 60_000).toISOString() });
+    state.alerts = [alert({ alert_id: 'a1' })];
+    applyNotification(state, note('n1', 'Run sess_aaaaaaaaaaaa completed'));
+    applyNotification(state, note('n2', 'Run sess_bbbbbbbbbbbb failed'));
+    applyNotification(state, { ...note('n3', 'already read'), read: true });
+    const view = alertsView(state, { width: 100, height: 5 });
+    expect(view.label).toBe(' Alerts · 1 active · 2 unread ');
+    expect(view.lines.map(plain)).toEqual([expect.stringMatching(/^HIGH\s+gpu hot/), expect.stringMatching(/^NOTE\s+Run sess_bbbbbbbbbbbb failed\s+1m00s$/), expect.stringMatching(/^NOTE\s+Run sess_aaaaaaaaaaaa completed/)]);
+    expect(alertsView(state, { width: 100, height: 2 }).lines.map(plain)).toEqual([expect.stringMatching(/^HIGH/), '… 2 more']);
+    // an alert event: an acknowledged or resolved alert leaves the list, a new active one joins it
+    expect(applyAlert(state, alert({ alert_id: 'a1', status: 'acknowledged' }))).toBe(true);
+    expect(state.alerts).toEqual([]);
+    expect(applyAlert(state, alert({ alert_id: 'a9', status: 'resolved' }))).toBe(false);
+    expect(applyAlert(state, alert({ alert_id: 'a2' }))).toBe(true);
+    expect(state.alerts!.map((known) => known.alert_id)).toEqual(['a2']);
   });
 
   it('status line: says when the agent is away and that it reconnects, and shows the last action', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('alert rules with a stand-in nvidia-smi whose temperature the test controls', () => {
   let t: TestAgent;
   let stateFile: string;
-  const setTemperatures = (gpu0: number, gpu1: number) =>
-    writeFile(stateFile, `0, GPU-aaaa, NVIDIA A100-SXM4-40GB, 90, 30000, 40960, ${gpu0}, 300.0\n1, GPU-bbbb, NVIDIA A100-SXM4-40GB, 90, 30000, 40960, ${gpu1}, 300.0\n`);
+  // written whole then renamed: the agent samples 5 times a second and must never read half a file
+  const setTemperatures = async (gpu0: number, gpu1: number) => {
+    await writeFile(`${stateFile}.tmp`, `0, GPU-aaaa, NVIDIA A100-SXM4-40GB, 90, 30000, 40960, ${gpu0}, 300.0\n1, GPU-bbbb, NVIDIA A100-SXM4-40GB, 90, 30000, 40960, ${gpu1}, 300.0\n`);
+    await rename(`${stateFile}.tmp`, stateFile);
+  };
 
   beforeAll(async () => {
     stateFile = join(await mkdtemp(join(tmpdir(), 'trainer-gpu-state-')), 'nvidia-smi.csv');
@@ -60,8 +63,9 @@ describe('alert rules with a stand-in nvidia-smi whose temperature the test cont
   });
 
   it('repeats an unacknowledged alert and stops once it is acknowledged; groups several GPUs into one message', async () => {
-    const rule = (await t.api('POST', '/api/v1/alerts/rules', { name: 'gpu warm', metric: 'gpu_temperature', condition: 'greater_than', threshold: 60, severity: 'medium', repeat_interval_seconds: 1 })).body;
     await setTemperatures(65, 66);
+    await sleep(500); // sampled before the rule exists: its first pass sees both GPUs hot
+    const rule = (await t.api('POST', '/api/v1/alerts/rules', { name: 'gpu warm', metric: 'gpu_temperature', condition: 'greater_than', threshold: 60, severity: 'medium', repeat_interval_seconds: 1 })).body;
     const first = await waitFor(async () => ((await ofRule('gpu warm', 'alert_triggered')()).length >= 1 ? await ofRule('gpu warm', 'alert_triggered')() : null), 'a message');
     expect(first.at(-1)!.message).toMatch(/2 alerts from rule gpu warm: GPU 0 temperature above 60: 65; GPU 1 temperature above 60: 66/);
     await waitFor(async () => (await ofRule('gpu warm', 'alert_triggered')()).length >= 3, 'repeats');
@@ -142,5 +146,24 @@ describe('run rules and lifecycle notifications', () => {
     expect((await t.api('POST', '/api/v1/notifications/notif_nope/read')).status).toBe(404);
     expect((await t.api('DELETE', '/api/v1/notifications')).status).toBe(200);
     expect((await inbox()).filter((n) => n.type === 'training' && n.message.includes(done))).toEqual([]);
+  });
+});
+
+describe('alert rules evaluated on new data', () => {
+  let t: TestAgent;
+  beforeAll(async () => {
+    // the periodic evaluation is an hour away: only the evaluation that new metrics start can fire this
+    t = await startTestAgent({ env: { TRAINER_ALERT_EVAL_SECONDS: '3600' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('tells of a NaN loss as soon as the run prints it, without waiting for the periodic pass', async () => {
+    await t.api('POST', '/api/v1/alerts/rules', { name: 'nan', type: 'nan-loss', params: {}, severity: 'critical' });
+    const nan = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'nan-loss', start: true })).body.session_id;
+    const alert = await waitFor(async () => (await t.api('GET', '/api/v1/alerts?status=active')).body.alerts.find((candidate: { run_id: string }) => candidate.run_id === nan), 'the NaN alert', 15_000);
+    expect(alert).toMatchObject({ rule_name: 'nan', severity: 'critical', key: `run:${nan}` });
+    await t.api('POST', `/api/v1/training/${nan}/stop`);
   });
 });

@@ -104,9 +104,9 @@ describe('models and datasets', () => {
 
     const expected = { name: 'my_dataset', format: 'archive', sample_count: 3, file_count: 3, file_path: join(dataDir, 'datasets', 'my_dataset.tar.gz') };
     const list = await t.api('GET', '/api/v1/datasets');
-    expect(list.body.map((dataset: { name: string }) => dataset.name)).toEqual(['spirals', 'blobs', 'circles', 'my_dataset']);
-    expect(list.body[3]).toMatchObject(expected);
-    for (const key of ['name', 'size_mb', 'sample_count', 'format', 'dimensions', 'created_at', 'file_path']) expect(list.body[3]).toHaveProperty(key);
+    expect(list.body.map((dataset: { name: string }) => dataset.name)).toEqual(['spirals', 'blobs', 'circles', 'iris', 'digits', 'my_dataset']);
+    expect(list.body[5]).toMatchObject(expected);
+    for (const key of ['name', 'size_mb', 'sample_count', 'format', 'dimensions', 'created_at', 'file_path']) expect(list.body[5]).toHaveProperty(key);
     expect((await t.api('GET', '/api/v1/datasets/my_dataset')).body).toMatchObject(expected);
 
     const download = await fetch(`${t.url}/api/v1/datasets/my_dataset/download`, { headers: auth });
@@ -127,7 +127,7 @@ describe('models and datasets', () => {
 
   it('inspects CSV: header, rows, quoted fields with commas, quotes and line breaks, CRLF, BOM, blank lines', async () => {
     const csv = '\ufeffsepal length,"name, full",label\r\n5.1,"Iris ""setosa""",0\r\n4.9,"two\nlines",1\r\n\r\n6.2,plain,2\r\n';
-    const uploaded = await upload('datasets', 'iris', csv, 'iris.csv', { description: 'Three flowers' });
+    const uploaded = await upload('datasets', 'flowers', csv, 'flowers.csv', { description: 'Three flowers' });
     expect(uploaded.status).toBe(200);
     expect(uploaded.body).toMatchObject({ format: 'csv', row_count: 3, column_count: 3, columns: ['sepal length', 'name, full', 'label'], sample_count: 3, dimensions: '3', description: 'Three flowers', note: null });
     const tsv = await upload('datasets', 'tabbed', 'a\tb\n1\t2\n3\t4\n', 'data.tsv');

@@ -5,7 +5,7 @@ export interface SlackCall {
   method: string;
   token: string | undefined;
   form: Record<string, string>;
-  /** The ts the stand-in answered with. */
+  /** The ts the stand-in answered with (a delivered message). */
   ts?: string;
 }
 
@@ -23,6 +23,8 @@ export async function startChatApis() {
   const slack: SlackCall[] = [];
   const discord: DiscordCall[] = [];
   let nextTs = 1700000000;
+  /** While down, every call is answered 503, as during a platform outage. */
+  const outage = { down: false };
   let nextId = 1100000000000000000n;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -31,6 +33,10 @@ export async function startChatApis() {
       const raw = Buffer.concat(chunks).toString('utf8');
       const url = new URL(request.url ?? '/', 'http://localhost');
       const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (outage.down) {
+        if (url.pathname.startsWith('/slack/')) slack.push({ method: 'outage', token: undefined, form: Object.fromEntries(new URLSearchParams(raw)) });
+        return json(503, { message: 'Service Unavailable' });
+      }
       const slackMethod = /^\/slack\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
       if (slackMethod) {
         const token = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
@@ -55,5 +61,5 @@ export async function startChatApis() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { slackApiUrl: `${base}/slack/api/`, discordApiUrl: `${base}/discord/api`, slack, discord, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { slackApiUrl: `${base}/slack/api/`, discordApiUrl: `${base}/discord/api`, slack, discord, outage, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -18,10 +18,16 @@ class DivergenceRule implements AlertRule<Params> {
   evaluate(params: Params, snapshot: AlertSnapshot): AlertFinding[] {
     const findings: AlertFinding[] = [];
     for (const run of snapshot.runs) {
-      const values = run.recent.map((record) => record[params.metric]).filter((value): value is number => typeof value === 'number').slice(-params.window);
+      // the last `window` values, newest first: only the tail of the run's recent records is read
+      const values: number[] = [];
+      for (let index = run.recent.length - 1; index >= 0 && values.length < params.window; index--) {
+        const value = run.recent[index]![params.metric];
+        if (typeof value === 'number') values.push(value);
+      }
       if (values.length < 2) continue;
-      const lowest = Math.min(...values);
-      const latest = values[values.length - 1]!;
+      let lowest = Infinity;
+      for (const value of values) if (value < lowest) lowest = value;
+      const latest = values[0]!;
       if (lowest <= 0) continue;
       const rise = ((latest - lowest) / lowest) * 100;
       if (rise >= params.percent) findings.push({ key: `run:${run.id}`, runId: run.id, message: `run ${run.id}: ${params.metric} up ${rise.toFixed(0)}% from ${lowest} to ${latest}`, value: Math.round(rise), threshold: params.percent });

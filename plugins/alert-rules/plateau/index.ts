@@ -17,22 +17,16 @@ class PlateauRule implements AlertRule<Params> {
 
   evaluate(params: Params, snapshot: AlertSnapshot): AlertFinding[] {
     const findings: AlertFinding[] = [];
+    const better = (a: number, b: number) => (params.mode === 'min' ? a < b - params.min_delta : a > b + params.min_delta);
     for (const run of snapshot.runs) {
-      const byEpoch = new Map<number, number>();
-      for (const record of run.recent) {
-        const value = record[params.metric];
-        if (typeof value === 'number' && record.epoch !== undefined) byEpoch.set(record.epoch, value);
-      }
-      const epochs = [...byEpoch.keys()].sort((a, b) => a - b);
+      const { epochs, values } = lastValuePerEpoch(run.recent, params.metric);
       if (epochs.length <= params.epochs) continue;
-      const better = (a: number, b: number) => (params.mode === 'min' ? a < b - params.min_delta : a > b + params.min_delta);
-      let best = byEpoch.get(epochs[0]!)!;
+      let best = values[0]!;
       let bestEpoch = epochs[0]!;
-      for (const epoch of epochs) {
-        const value = byEpoch.get(epoch)!;
-        if (better(value, best)) {
-          best = value;
-          bestEpoch = epoch;
+      for (let index = 1; index < epochs.length; index++) {
+        if (better(values[index]!, best)) {
+          best = values[index]!;
+          bestEpoch = epochs[index]!;
         }
       }
       const since = epochs[epochs.length - 1]! - bestEpoch;
@@ -40,6 +34,38 @@ class PlateauRule implements AlertRule<Params> {
     }
     return findings;
   }
+}
+
+/**
+ * The metric's last value in each epoch, by epoch. Records come oldest first, so epochs usually only
+ * grow: one pass. A run whose epochs go back (a restart from a checkpoint) takes the sorting path.
+ */
+function lastValuePerEpoch(records: AlertSnapshot['runs'][number]['recent'], metric: string): { epochs: number[]; values: number[] } {
+  const epochs: number[] = [];
+  const values: number[] = [];
+  for (const record of records) {
+    const value = record[metric];
+    const epoch = record.epoch;
+    if (typeof value !== 'number' || epoch === undefined) continue;
+    const last = epochs.length - 1;
+    if (last >= 0 && epoch === epochs[last]) values[last] = value;
+    else if (last >= 0 && epoch < epochs[last]!) return sortedByEpoch(records, metric);
+    else {
+      epochs.push(epoch);
+      values.push(value);
+    }
+  }
+  return { epochs, values };
+}
+
+function sortedByEpoch(records: AlertSnapshot['runs'][number]['recent'], metric: string): { epochs: number[]; values: number[] } {
+  const byEpoch = new Map<number, number>();
+  for (const record of records) {
+    const value = record[metric];
+    if (typeof value === 'number' && record.epoch !== undefined) byEpoch.set(record.epoch, value);
+  }
+  const epochs = [...byEpoch.keys()].sort((a, b) => a - b);
+  return { epochs, values: epochs.map((epoch) => byEpoch.get(epoch)!) };
 }
 
 const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {

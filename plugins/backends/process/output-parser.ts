@@ -48,7 +48,8 @@ export class OutputParser {
         }
         metric = verdict === false ? null : toMetric(verdict, ts);
         metric ??= metricFromJson(line, ts);
-        fromJson = metric !== null;
+        // a checkpoint line always reaches the log, where the agent registers the checkpoint
+        fromJson = metric !== null && !(verdict !== false && typeof verdict.checkpoint === 'string');
       }
       if (!metric && this.metricsRegex) metric = metricFromRegex(this.metricsRegex, line, ts);
       if (metric) {

@@ -7,6 +7,7 @@ import { renderBatchScript, submitEnvironment } from './batch-script.js';
 import { FOLLOW_STATE_FILE, JobFollower, type FollowState } from './job-follower.js';
 import { parseJobOptions, sbatchFlags } from './job-options.js';
 import { JobOutputTailer } from './output-tailer.js';
+import { QueueReader } from './queue-reader.js';
 import { SlurmClient } from './slurm-client.js';
 
 const command = z.string().min(1);
@@ -53,6 +54,7 @@ const ERR_FILE = 'slurm-job.err';
 class SlurmBackend implements TrainingBackend {
   readonly managesGpus = true;
   private readonly slurm: SlurmClient;
+  private readonly queue: QueueReader;
   private readonly followers = new Map<string, JobFollower>();
   private jobcompFile: Promise<string | null> | null = null;
 
@@ -61,6 +63,8 @@ class SlurmBackend implements TrainingBackend {
     private readonly logger: Logger,
   ) {
     this.slurm = new SlurmClient({ ...config, timeoutMs: config.command_timeout_seconds * 1000 });
+    // answers up to half a poll interval old: followers' polls at any phase share about two queries per interval
+    this.queue = new QueueReader(this.slurm, (config.poll_interval_seconds * 1000) / 2);
   }
 
   async start(launch: RunLaunch): Promise<RunningRun> {
@@ -131,6 +135,7 @@ class SlurmBackend implements TrainingBackend {
         goneProbesBeforeLost: 3,
       },
       this.logger.child({ run: state.job_name, job: state.job_id }),
+      this.queue,
     );
     this.followers.set(state.job_id, follower);
     void follower.finished.then(() => this.followers.delete(state.job_id));

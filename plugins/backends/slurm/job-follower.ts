@@ -2,6 +2,7 @@ import type { ExitRecord, Logger, RunOutputWriter } from '../../../src/plugins/s
 import { findJobcompRecord } from './jobcomp-file.js';
 import { exitRecordFor, isTerminal, slurmTime, type JobEnd } from './job-states.js';
 import type { JobOutputTailer } from './output-tailer.js';
+import type { QueueSource } from './queue-reader.js';
 import type { SlurmClient } from './slurm-client.js';
 
 /** The follower's resume state, kept in the run's directory (through the store's RunOutputWriter). */
@@ -59,6 +60,8 @@ export class JobFollower {
     private readonly tailer: JobOutputTailer,
     private readonly options: FollowerOptions,
     private readonly logger: Logger,
+    /** The job's queue state; shared by all followers in the backend (one `squeue` for every job). */
+    private readonly queue: QueueSource = slurm,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
@@ -81,7 +84,7 @@ export class JobFollower {
     this.state.stop_requested_at = new Date().toISOString();
     this.state.stop_grace_ms = graceMs;
     this.saveState();
-    const queued = await this.slurm.queueState(this.jobId, this.jobName).catch(() => null);
+    const queued = await this.queue.queueState(this.jobId, this.jobName).catch(() => null);
     if (queued?.state === 'COMPLETING') return;
     if (queued && queued.state !== 'RUNNING') {
       this.note('INFO', `Stop requested while Slurm job ${this.jobId} is ${queued.state}: scancel`);
@@ -122,7 +125,7 @@ export class JobFollower {
 
   /** The exit record once the job is over; null while it is not (or while that cannot be told yet). */
   private async probe(): Promise<ExitRecord | null> {
-    const queued = await this.slurm.queueState(this.jobId, this.jobName);
+    const queued = await this.queue.queueState(this.jobId, this.jobName);
     this.problemSolved(); // the controller answered: say so before what it said
     if (queued && !isTerminal(queued.state)) {
       this.goneProbes = 0;
@@ -176,6 +179,7 @@ export class JobFollower {
     this.saveState();
     this.writer.writeExit(exit);
     this.closeWriter();
+    this.queue.release?.(this.jobId);
     this.resolveFinished(exit);
   }
 

@@ -26,6 +26,7 @@ export interface QueueState {
 }
 
 const INVALID_JOB = /Invalid job id/i;
+const QUEUE_CHUNK = 500;
 
 /** Runs the Slurm client commands (never through a shell) and reads their answers. */
 export class SlurmClient {
@@ -56,6 +57,29 @@ export class SlurmClient {
     const [state = '', reason = '', name = ''] = line.trim().split('|');
     if (name !== jobName) return null;
     return { state: baseState(state), reason };
+  }
+
+  /**
+   * `squeue -h -t all -o '%i|%T|%r|%j' -j <id,id,…>` for many jobs at once: id → state, reason, name.
+   * Jobs the controller no longer knows are simply absent (squeue errors only when asked about a single
+   * unknown id, which is taken the same way). Long lists go in chunks, to stay under argv limits.
+   */
+  async queueStates(jobIds: readonly string[]): Promise<Map<string, { state: string; reason: string; name: string }>> {
+    const rows = new Map<string, { state: string; reason: string; name: string }>();
+    for (let start = 0; start < jobIds.length; start += QUEUE_CHUNK) {
+      let stdout: string;
+      try {
+        ({ stdout } = await this.run(this.commands.squeue, ['-h', '-t', 'all', '-o', '%i|%T|%r|%j', '-j', jobIds.slice(start, start + QUEUE_CHUNK).join(',')]));
+      } catch (error) {
+        if (error instanceof SlurmCommandError && error.gone) continue;
+        throw error;
+      }
+      for (const line of stdout.split('\n')) {
+        const [id = '', state = '', reason = '', ...name] = line.trim().split('|');
+        if (id && state) rows.set(id, { state: baseState(state), reason, name: name.join('|') });
+      }
+    }
+    return rows;
   }
 
   /** `scontrol show job -o <id>` as key/value fields; null when the controller no longer knows the job. */

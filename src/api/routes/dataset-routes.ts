@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { checkUploadHeaders, receiveMultipart } from '../multipart.js';
 import { parseRegistryQuery, sendDownload } from '../registry-http.js';
-import { DatasetUploadQuery } from '../schemas.js';
+import { parse } from '../parse.js';
+import { DatasetDownloadQuery, DatasetUploadQuery } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /** Seed 000's Dataset Management: list, describe, upload (inspected as it streams in), delete; plus download. */
@@ -15,9 +16,9 @@ export function datasetRoutes({ datasets, uploadLimitBytes }: ApiServices): Rout
   });
 
   router.post('/datasets', async (ctx: Context) => {
-    const { dataset_name: name } = parseRegistryQuery(ctx, DatasetUploadQuery);
+    const { dataset_name: name, new_version: newVersion } = parseRegistryQuery(ctx, DatasetUploadQuery);
     checkUploadHeaders(ctx, uploadLimitBytes, 'file');
-    const reservation = await datasets.reserve(name);
+    const reservation = await datasets.reserve(name, { newVersion });
     try {
       const fields = await receiveMultipart(ctx, { limitBytes: uploadLimitBytes, fileField: 'file', consume: (file) => reservation.receive(file) });
       await reservation.commit(fields);
@@ -33,7 +34,13 @@ export function datasetRoutes({ datasets, uploadLimitBytes }: ApiServices): Rout
   });
 
   router.get('/datasets/:name/download', async (ctx) => {
-    sendDownload(ctx, await datasets.openDownload(datasets.validName(ctx.params.name, 'name')));
+    const { version } = parse(DatasetDownloadQuery, ctx.query);
+    sendDownload(ctx, await datasets.openDownload(datasets.validName(ctx.params.name, 'name'), version));
+  });
+
+  router.get('/datasets/:name/versions', async (ctx) => {
+    const name = datasets.validName(ctx.params.name, 'name');
+    ctx.body = { name, versions: await datasets.versions(name) };
   });
 
   router.delete('/datasets/:name', async (ctx) => {

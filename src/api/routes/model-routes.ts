@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { checkUploadHeaders, receiveMultipart } from '../multipart.js';
 import { parseRegistryQuery, sendDownload } from '../registry-http.js';
-import { ModelUploadQuery } from '../schemas.js';
+import { parse } from '../parse.js';
+import { ModelListQuery, ModelUploadQuery, TagModelBody } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /** Seed 000's Model Management, paths and bodies verbatim. */
@@ -11,7 +12,20 @@ export function modelRoutes({ models, uploadLimitBytes }: ApiServices): Router {
   const router = new Router({ prefix: '/api/v1', strict: true });
 
   router.get('/models', async (ctx) => {
-    ctx.body = await models.list();
+    const { tag } = parse(ModelListQuery, ctx.query);
+    ctx.body = await models.list({ tag });
+  });
+
+  router.post('/models/:name/tag', async (ctx) => {
+    const { tag } = parse(TagModelBody, ctx.request.body);
+    const model = await models.tag(models.validName(ctx.params.name, 'name'), tag);
+    ctx.body = { message: `Model '${model.name}' tagged '${tag}'`, ...model };
+  });
+
+  router.delete('/models/:name/tag/:tag', async (ctx) => {
+    const { tag } = parse(TagModelBody, { tag: ctx.params.tag });
+    const model = await models.untag(models.validName(ctx.params.name, 'name'), tag);
+    ctx.body = { message: `Tag '${tag}' removed from model '${model.name}'`, ...model };
   });
 
   router.post('/models', async (ctx: Context) => {

@@ -1,13 +1,16 @@
 import Router from '@koa/router';
 import { parse } from '../parse.js';
-import { NotificationsQuery } from '../schemas.js';
+import { NotificationsQuery, NotifierDeliveriesQuery } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
-/** Seed 001's notification inbox. */
-export function notificationRoutes({ notifications }: ApiServices): Router {
+/** Seed 001's notification inbox, and where each notification's messages to the notifiers stand. */
+export function notificationRoutes({ notifications, notifiers }: ApiServices): Router {
   const router = new Router({ prefix: '/api/v1/notifications' });
   router.get('/', (ctx) => {
     ctx.body = { notifications: notifications.list(parse(NotificationsQuery, ctx.query)) };
+  });
+  router.get('/deliveries', (ctx) => {
+    ctx.body = { deliveries: notifiers.deliveries(parse(NotifierDeliveriesQuery, ctx.query)) };
   });
   router.post('/:notificationId/read', async (ctx) => {
     ctx.body = await notifications.markRead(ctx.params.notificationId!);

@@ -33,6 +33,7 @@ export function streamRoutes({ streams }: ApiServices): Router {
 
 export function toWire(event: StreamEvent): unknown {
   if (event.type === 'status') return statusView(event.data);
+  if (event.type === 'alert' || event.type === 'notification') return event.data;
   const { ts, ...values } = event.data as Record<string, unknown>;
   return { session_id: event.runId, ...values, timestamp: ts };
 }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { SystemSample } from '../../monitor/system-sampler.js';
+import { trainingEngines } from '../../monitor/training-engines.js';
 import type { ApiServices } from '../services.js';
 
 /** Machine state from the sampler's last reading: seed 000's system info, seed 001's resources, and GPUs with their runs. */
@@ -23,6 +24,7 @@ export function systemRoutes({ system, runs }: ApiServices): Router {
       gpu_memory_used_mb: gpus.length > 0 ? sum((gpu) => gpu.memory_used_mb) : null,
       gpu_memory_total_mb: gpus.length > 0 ? sum((gpu) => gpu.memory_total_mb) : null,
       timestamp: sample.ts,
+      training_engines: trainingEngines().filter((engine) => engine.available).map((engine) => engine.name),
     };
   });
 

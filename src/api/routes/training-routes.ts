@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { parse } from '../parse.js';
 import { metricPointView, sessionView, statusView } from '../run-views.js';
-import { HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, StartTrainingBody } from '../schemas.js';
+import { CompleteSessionBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, StartTrainingBody } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /** Seed 000's training contract, paths and shapes verbatim. */
@@ -39,6 +39,12 @@ export function trainingRoutes({ runs }: ApiServices): Router {
     const run = await runs.stop(ctx.params.sessionId!);
     const verb = run.state === 'cancelled' ? 'cancelled' : run.state === 'stopped' ? 'stopped' : 'is stopping';
     ctx.body = { message: `Training session ${run.id} ${verb}${verb === 'is stopping' ? '' : ' successfully'}`, state: run.state };
+  });
+
+  router.post('/:sessionId/complete', async (ctx) => {
+    const body = parse(CompleteSessionBody, ctx.request.body);
+    const run = await runs.completeTracking(ctx.params.sessionId!, { failed: body.failed, message: body.error_message });
+    ctx.body = { session_id: run.id, status: run.state, ended_at: run.ended_at, error_message: run.error_message, final_metrics: run.final_metrics ?? null };
   });
 
   router.get('/:sessionId/status', (ctx) => {

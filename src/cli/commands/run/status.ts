@@ -28,6 +28,8 @@ export default class RunStatus extends BaseCommand {
         ['exit code', status.exit_code],
         ['end reason', status.end_reason],
         ['error', status.error_message],
+        ...(status.dataset_version ? [['dataset version', status.dataset_version] as [string, string]] : []),
+        ...(status.tracking_only ? [['tracking only', 'yes (no process: the client reports metrics and ends it)'] as [string, string]] : []),
       ]),
     );
     return status;

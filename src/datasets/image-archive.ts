@@ -1,0 +1,94 @@
+import { gunzipSync } from 'node:zlib';
+import { decodePng, type DecodedImage } from './png.js';
+
+export interface ArchiveEntry {
+  path: string;
+  data: Buffer;
+}
+
+export interface ImageArchiveSummary {
+  classNames: string[];
+  imageCount: number;
+  /** Height, width, channels of the first image: every image is resized to it. */
+  imageShape: [number, number, number];
+}
+
+/** The regular files of a tar or tar.gz archive (ustar, with GNU long names). */
+export function readTar(archive: Buffer): ArchiveEntry[] {
+  const data = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
+  const entries: ArchiveEntry[] = [];
+  let longName: string | null = null;
+  for (let offset = 0; offset + 512 <= data.length; ) {
+    const header = data.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) break;
+    const text = (start: number, length: number) => header.toString('utf8', start, start + length).replace(/\0.*$/s, '');
+    const size = parseInt(text(124, 12).trim() || '0', 8);
+    const type = text(156, 1);
+    const body = data.subarray(offset + 512, offset + 512 + size);
+    const name = longName ?? [text(345, 155), text(0, 100)].filter(Boolean).join('/');
+    longName = null;
+    if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, '');
+    else if (type === '0' || type === '') entries.push({ path: name, data: body });
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+/**
+ * An archive of class folders (`cat/1.png`, `dog/2.png`, or the same under one top folder): the class is
+ * the image's parent folder. Hidden files (`._x`, `.DS_Store`) and non-images are ignored.
+ */
+export function imageEntries(entries: readonly ArchiveEntry[]): { entry: ArchiveEntry; className: string }[] {
+  const images = entries.filter((entry) => /\.(png|jpe?g)$/i.test(entry.path) && !entry.path.split('/').some((part) => part.startsWith('.')));
+  const jpeg = images.find((entry) => /\.jpe?g$/i.test(entry.path));
+  if (jpeg) throw new Error(`${jpeg.path} is a JPEG: the TF.js trainer decodes PNG images only (JPEG needs a native codec)`);
+  const withClass = images.map((entry) => ({ entry, className: entry.path.split('/').slice(-2, -1)[0] ?? '' }));
+  const loose = withClass.find((image) => image.className === '');
+  if (loose) throw new Error(`${loose.entry.path} is not in a class folder: put each class's images in a folder named after it`);
+  if (withClass.length === 0) throw new Error('the archive holds no PNG images');
+  return withClass;
+}
+
+export function summarizeImageArchive(archive: Buffer): ImageArchiveSummary {
+  const images = imageEntries(readTar(archive));
+  const first = decodePng(images[0]!.entry.data);
+  return { classNames: [...new Set(images.map((image) => image.className))].sort(), imageCount: images.length, imageShape: [first.height, first.width, first.channels] };
+}
+
+/** Every image decoded and resized (nearest neighbour) to the first one's size and channels, flattened. */
+export function loadImageArchive(archive: Buffer, limit = Infinity): { x: number[][]; y: number[]; classNames: string[]; imageShape: [number, number, number] } {
+  const images = imageEntries(readTar(archive)).slice(0, limit);
+  const classNames = [...new Set(images.map((image) => image.className))].sort();
+  let shape: [number, number, number] | null = null;
+  const x: number[][] = [];
+  const y: number[] = [];
+  for (const image of images) {
+    let decoded: DecodedImage;
+    try {
+      decoded = decodePng(image.entry.data);
+    } catch (error) {
+      throw new Error(`${image.entry.path}: ${(error as Error).message}`);
+    }
+    shape ??= [decoded.height, decoded.width, decoded.channels];
+    x.push(resize(decoded, shape));
+    y.push(classNames.indexOf(image.className));
+  }
+  return { x, y, classNames, imageShape: shape! };
+}
+
+function resize(image: DecodedImage, [height, width, channels]: [number, number, number]): number[] {
+  const out = new Array<number>(height * width * channels);
+  for (let row = 0; row < height; row++) {
+    const sourceRow = Math.min(image.height - 1, Math.floor((row * image.height) / height));
+    for (let column = 0; column < width; column++) {
+      const sourceColumn = Math.min(image.width - 1, Math.floor((column * image.width) / width));
+      const source = (sourceRow * image.width + sourceColumn) * image.channels;
+      for (let c = 0; c < channels; c++) {
+        // grey to RGB repeats the grey; RGB to grey averages
+        out[(row * width + column) * channels + c] =
+          image.channels === channels ? image.pixels[source + c]! : channels === 3 ? image.pixels[source]! : (image.pixels[source]! + image.pixels[source + 1]! + image.pixels[source + 2]!) / 3;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import type { DeliveryAttempt } from './webhooks.js';
+
+/** The message a notifier plugin renders; the same shape as the plugin contract's NotifierMessage, minus the thread. */
+export interface OutboxMessage {
+  event: string;
+  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  title: string;
+  summary: string;
+  fields: { name: string; value: string }[];
+  actions: { label: string; command: string }[];
+  runId: string | null;
+}
+
+/**
+ * One message to one notifier target, kept until it is delivered or given up: the target is copied in,
+ * so that a delivery still goes where it was meant after a restart with another configuration.
+ */
+export interface NotifierDeliveryRecord {
+  delivery_id: string;
+  notification_id: string;
+  notifier: string;
+  target: Record<string, unknown>;
+  message: OutboxMessage;
+  /** Messages of one run to one target share a thread; null for messages about no run. */
+  thread_key: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: DeliveryAttempt[];
+  next_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export const threadKeyOf = (notifier: string, target: Record<string, unknown>, runId: string | null): string | null =>
+  runId === null ? null : `${notifier}|${JSON.stringify(target, Object.keys(target).sort())}|${runId}`;
+
+/**
+ * The pending deliveries that may be tried now: due, not already in flight, and the oldest pending
+ * one of their thread (a run's first message makes the thread that later ones reply in, so they
+ * wait for it, and a thread's messages arrive in order).
+ */
+export function deliverableNow(deliveries: readonly NotifierDeliveryRecord[], now: number, inFlight: ReadonlySet<string>): NotifierDeliveryRecord[] {
+  const threadsTaken = new Set<string>();
+  const ready: NotifierDeliveryRecord[] = [];
+  for (const delivery of deliveries) {
+    if (delivery.status !== 'pending') continue;
+    if (delivery.thread_key !== null) {
+      if (threadsTaken.has(delivery.thread_key)) continue;
+      threadsTaken.add(delivery.thread_key);
+    }
+    if (inFlight.has(delivery.delivery_id)) continue;
+    if (Date.parse(delivery.next_attempt_at ?? delivery.created_at) <= now) ready.push(delivery);
+  }
+  return ready;
+}

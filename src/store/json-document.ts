@@ -1,0 +1,47 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { AppError, ErrorCode } from '../errors.js';
+
+/**
+ * One lowdb document of the data dir (written atomically: temp file, then rename). Callers mutate
+ * `data`, then `save()`. `private` documents hold secrets (signing secrets, webhook URLs): mode 0600.
+ */
+export class JsonDocument<Data extends { version: 1 }> {
+  private constructor(
+    private readonly db: Low<Data>,
+    private readonly path: string,
+    private readonly secret: boolean,
+  ) {}
+
+  /** Opens (or starts) the document; one that is unreadable or of another kind stops the agent with a clear error. */
+  static async open<Data extends { version: 1 }>(path: string, options: { kind: string; empty: Data; secret?: boolean }): Promise<JsonDocument<Data>> {
+    await mkdir(dirname(path), { recursive: true });
+    const db = new Low<Data>(new JSONFile<Data>(path), options.empty);
+    try {
+      await db.read();
+    } catch (error) {
+      throw new AppError(ErrorCode.Config, `Cannot read ${path}: ${(error as Error).message}`);
+    }
+    if (db.data?.version !== 1) throw new AppError(ErrorCode.Config, `${path} is not a trainer ${options.kind} document (version 1).`);
+    return new JsonDocument(db, path, options.secret ?? false);
+  }
+
+  get data(): Data {
+    return this.db.data;
+  }
+
+  async save(): Promise<void> {
+    await this.db.write();
+    if (this.secret) await chmod(this.path, 0o600);
+  }
+}
+
+/** Drops the oldest of `records` matching `finished` beyond `keep`; the others stay in order. */
+export function pruneOldest<T>(records: T[], finished: (record: T) => boolean, keep: number): T[] {
+  const done = records.filter(finished);
+  if (done.length <= keep) return records;
+  const drop = new Set(done.slice(0, done.length - keep));
+  return records.filter((record) => !drop.has(record));
+}
