@@ -30,6 +30,8 @@ export interface RunExecutorDeps {
   datasetsDir?: string;
   /** The file of a dataset's exact version (null: built in, or gone), for the run's environment. */
   datasetPath?: (name: string, version: string | null) => Promise<string | null>;
+  /** The run's newest registered checkpoint (the checkpoint registry), what a retry resumes from first. */
+  registeredCheckpoint?: (runId: string) => string | null;
 }
 
 /** How a client ended a tracking-only run. */
@@ -83,7 +85,7 @@ export class RunExecutor {
     const filePaths = this.filePaths(queued.id);
     const retry = (queued.attempts?.length ?? 0) > 0;
     // a retry resumes where the last attempt left its checkpoints, and must not read that attempt's exit record
-    const resumeFrom = retry ? await files.latestCheckpoint(queued.id).catch(() => null) : null;
+    const resumeFrom = retry ? (this.deps.registeredCheckpoint?.(queued.id) ?? (await files.latestCheckpoint(queued.id).catch(() => null))) : null;
     if (retry) await files.archiveExit(queued.id, queued.attempts!.length);
     const startedAt = new Date();
     let run = transition(store.getRun(queued.id) ?? queued, 'running', startedAt, { gpu_ids: gpuIds, handle: null, slot, attempts: withNewAttempt(queued, startedAt, resumeFrom) });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 
 const submit = async (t: TestAgent, recipe: string, params: Record<string, unknown>) => {
   const created = await t.api('POST', '/api/v1/training/sessions', { recipe, params, start: true });
@@ -32,6 +32,23 @@ describe('retries', () => {
     expect(logs.some((message: string) => /Attempt 1 ended: oom .*retrying \(attempt 2 of at most 3\)/.test(message))).toBe(true);
     const session = (await t.api('GET', `/api/v1/training/sessions/${id}`)).body;
     expect(session.attempts).toHaveLength(2);
+  });
+
+  it('a retry resumes from the run\'s newest registered checkpoint when it has one', async () => {
+    const id = await submit(t, 'crashy-retried', { epochs: 4, crash_epoch: 3, crashes: 1, how: 'SIGKILL', interval_ms: 400 });
+    await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/status`)).body.current_epoch >= 1, 'the first epoch');
+    const form = new FormData();
+    form.append('session_id', id);
+    form.append('epoch', '2');
+    form.append('file', new Blob([JSON.stringify({ epoch: 2 })]), 'epoch-2.json');
+    const uploaded = await fetch(`${t.url}/api/v1/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+    expect(uploaded.status).toBe(200);
+    const checkpoint = await uploaded.json();
+    const status = await waitForState(t.api, id, ['completed', 'failed', 'stopped']);
+    expect(status.state).toBe('completed');
+    expect(status.attempts[1].resumed_from).toBe(checkpoint.file_path);
+    const history = (await t.api('GET', `/api/v1/training/${id}/history`)).body;
+    expect(history.map((point: { epoch: number; attempt: number }) => [point.epoch, point.attempt])).toEqual([[1, 1], [2, 1], [3, 2], [4, 2]]);
   });
 
   it('gives up after max_retries, and never retries a reason outside retry_on', async () => {
