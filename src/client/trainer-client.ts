@@ -374,6 +374,10 @@ export interface RunStatus {
   exit_code: number | null;
   end_reason: string | null;
   end_signal?: string | null;
+  /** Each start of the run, retries included. */
+  attempts?: { n: number; started_at: string; ended_at: string | null; end_reason: string | null; exit_code: number | null; end_signal: string | null; resumed_from: string | null }[];
+  max_retries?: number;
+  schedule_id?: string | null;
   queued_at: string | null;
   /** The exact version (SHA-256) of the registry dataset it trains on, when it names one. */
   dataset_version?: string | null;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../cli/cli-helpers.js';
 import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 
 const submit = async (t: TestAgent, recipe: string, params: Record<string, unknown>) => {
@@ -32,6 +33,8 @@ describe('retries', () => {
     expect(logs.some((message: string) => /Attempt 1 ended: oom .*retrying \(attempt 2 of at most 3\)/.test(message))).toBe(true);
     const session = (await t.api('GET', `/api/v1/training/sessions/${id}`)).body;
     expect(session.attempts).toHaveLength(2);
+    const shown = await cli(t.url, ['run', 'status', id]);
+    expect(shown.stdout).toMatch(/attempts:\s+2 of at most 3: 1 oom, 2 success \(resumed\)/);
   });
 
   it('a retry resumes from the run\'s newest registered checkpoint when it has one', async () => {
