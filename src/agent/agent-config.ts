@@ -55,6 +55,7 @@ export const ConfigFileSchema = z
             target: z.record(z.string(), z.unknown()).default({}),
             events: z.array(z.string()).optional(),
             min_severity: z.enum(['info', 'low', 'medium', 'high', 'critical']).optional(),
+            unless_started_from: z.enum(['slack', 'discord']).optional(),
           })
           .strict(),
       )
@@ -211,8 +212,9 @@ const EVENTS_BESIDE_A_BOT = ['training_queued', 'training_started', 'training_co
 /** SLACK_CHANNEL / DISCORD_CHANNEL: where messages go when nothing else routes them. */
 function chatRoutesFromEnv(env: NodeJS.ProcessEnv, chat: ChatBotsConfig): NotificationRoute[] {
   const routes: NotificationRoute[] = [];
-  if (env.SLACK_CHANNEL) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL }, ...(chat.slack && { events: EVENTS_BESIDE_A_BOT }) });
-  if (env.DISCORD_CHANNEL) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL }, ...(chat.discord && { events: EVENTS_BESIDE_A_BOT }) });
+  // a run started from chat is told about in its own thread by the bot: not a second time here
+  if (env.SLACK_CHANNEL) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL }, ...(chat.slack && { events: EVENTS_BESIDE_A_BOT, unless_started_from: 'slack' }) });
+  if (env.DISCORD_CHANNEL) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL }, ...(chat.discord && { events: EVENTS_BESIDE_A_BOT, unless_started_from: 'discord' }) });
   return routes;
 }
 

@@ -125,7 +125,14 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
   const routeProblems = NotificationDispatcher.validateRoutes(registry, config.notificationRoutes);
   if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);
-  const dispatcher = new NotificationDispatcher({ registry, events, logger, routes: config.notificationRoutes, store: await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json')) });
+  const dispatcher = new NotificationDispatcher({
+    registry,
+    events,
+    logger,
+    routes: config.notificationRoutes,
+    store: await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json')),
+    originOf: (runId) => runs.find(runId)?.origin?.platform ?? null,
+  });
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });

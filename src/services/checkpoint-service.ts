@@ -5,7 +5,7 @@ import type { Run } from '../domain/run.js';
 import { badRequest, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../plugins/contract.js';
-import { regularFileInside, type BlobDownload, type BlobStore, type TempBlob } from '../store/blob-store.js';
+import { entryInside, type BlobDownload, type BlobStore, type TempBlob } from '../store/blob-store.js';
 import type { RunFiles } from '../store/run-files.js';
 import type { RunPaths } from '../store/run-paths.js';
 import type { LogRecord } from '../domain/run-records.js';
@@ -209,10 +209,11 @@ export class CheckpointService {
     if (!run || relativePathProblem(line.path)) return null;
     // a line read again after a restart registers nothing new
     if (this.deps.store.checkpoints.some((record) => record.session_id === runId && record.source === 'run' && record.original_path === line.path && record.epoch === line.epoch)) return null;
-    const source = await regularFileInside(this.deps.paths.output(runId), line.path);
-    if (!source) throw new Error(`'${line.path}' is not a regular file inside the run's output directory`);
+    const source = await entryInside(this.deps.paths.output(runId), line.path);
+    if (!source) throw new Error(`'${line.path}' is not a file or directory inside the run's output directory`);
     const id = newCheckpointId();
-    const entry = await this.deps.blobs.importFrom(source, id + extensionOf(line.path), { copy: true });
+    // copied, not linked: a run may rewrite its `best` or `last` checkpoint in place
+    const entry = await this.deps.blobs.importFrom(source.path, id + (source.isDirectory ? '' : extensionOf(line.path)), { copy: true });
     const record: CheckpointRecord = { checkpoint_id: id, session_id: runId, epoch: line.epoch, metrics: line.metrics, file: entry.fileName, size_bytes: entry.size, created_at: new Date().toISOString(), source: 'run', original_path: line.path, log_offset: logOffset };
     const info = await this.add(record);
     this.deps.logger.info('registered a checkpoint', { run: runId, checkpoint: id, epoch: line.epoch });

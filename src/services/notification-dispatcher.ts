@@ -15,6 +15,8 @@ export interface NotificationRoute {
   events?: string[];
   /** The lowest severity sent (`info` < `low` < `medium` < `high` < `critical`). */
   min_severity?: NotifierMessage['severity'];
+  /** Leaves out messages about runs started from this chat platform: its bot reports those in the run's thread. */
+  unless_started_from?: 'slack' | 'discord';
 }
 
 const SEVERITY_ORDER: NotifierMessage['severity'][] = ['info', 'low', 'medium', 'high', 'critical'];
@@ -31,7 +33,16 @@ export class NotificationDispatcher {
   private closed = false;
 
   constructor(
-    private readonly deps: { registry: PluginRegistry; events: EventBus; logger: Logger; routes: readonly NotificationRoute[]; store: NotifierOutboxStore; random?: () => number },
+    private readonly deps: {
+      registry: PluginRegistry;
+      events: EventBus;
+      logger: Logger;
+      routes: readonly NotificationRoute[];
+      store: NotifierOutboxStore;
+      /** The chat platform a run was started from, if any. */
+      originOf: (runId: string) => string | null;
+      random?: () => number;
+    },
   ) {
     deps.events.on('notification.created', ({ notification }) => this.track(this.enqueue(notification)));
   }
@@ -77,10 +88,16 @@ export class NotificationDispatcher {
   }
 
   private async enqueue(notification: NotificationRecord): Promise<void> {
-    const data = notification.data as { event?: string; severity?: NotifierMessage['severity'] };
+    const data = notification.data as { event?: string; severity?: NotifierMessage['severity']; session_id?: string | null };
     const event = data.event ?? notification.type;
     const severity = data.severity ?? 'info';
-    const routes = this.deps.routes.filter((route) => (!route.events || route.events.includes(event)) && SEVERITY_ORDER.indexOf(severity) >= SEVERITY_ORDER.indexOf(route.min_severity ?? 'info'));
+    const origin = typeof data.session_id === 'string' ? this.deps.originOf(data.session_id) : null;
+    const routes = this.deps.routes.filter(
+      (route) =>
+        (!route.events || route.events.includes(event)) &&
+        SEVERITY_ORDER.indexOf(severity) >= SEVERITY_ORDER.indexOf(route.min_severity ?? 'info') &&
+        (!route.unless_started_from || route.unless_started_from !== origin),
+    );
     if (routes.length === 0 || this.closed) return;
     const message = toMessage(notification, event, severity);
     const createdAt = new Date().toISOString();

@@ -248,6 +248,11 @@ export class RunService {
     return run;
   }
 
+  /** The run, or null when there is none by that id. */
+  find(id: string): Run | null {
+    return this.deps.store.getRun(id) ?? null;
+  }
+
   /** The run slots (1..limit) and GPUs: which run holds each, and how many runs each slot has completed. */
   workers(limit: number): { slot: number; session_id: string | null; recipe: string | null; gpu_ids: number[]; completed_runs: number }[] {
     const completed = new Map<number, number>();

@@ -149,7 +149,8 @@ export class BlobStore {
         for (const file of await treeFiles(source)) {
           const destination = join(temp, ...file.path.split('/'));
           await mkdir(resolve(destination, '..'), { recursive: true });
-          await linkOrCopy(join(source, ...file.path.split('/')), destination);
+          if (options.copy) await copyFile(join(source, ...file.path.split('/')), destination, fsConstants.COPYFILE_FICLONE);
+          else await linkOrCopy(join(source, ...file.path.split('/')), destination);
         }
         await mkdir(temp, { recursive: true });
       } else if (info.isFile()) {
@@ -222,13 +223,17 @@ export class BlobStore {
  * The real path of `relativePath` under `root`, or null when it does not exist, is not a regular
  * file, or leads outside `root` (through `..` or a symbolic link).
  */
-export async function regularFileInside(root: string, relativePath: string): Promise<string | null> {
+/**
+ * A regular file or a directory (a TF.js or Hugging Face checkpoint is a folder) at `relativePath`
+ * under `root`, once links are resolved; null when it is neither or lies outside `root`.
+ */
+export async function entryInside(root: string, relativePath: string): Promise<{ path: string; isDirectory: boolean } | null> {
   const realRoot = await realpath(root).catch(() => null);
   if (!realRoot) return null;
   const real = await realpath(resolve(realRoot, relativePath)).catch(() => null);
   if (!real || !real.startsWith(realRoot + sep)) return null;
   const info = await stat(real).catch(() => null);
-  return info?.isFile() ? real : null;
+  return info?.isFile() || info?.isDirectory() ? { path: real, isDirectory: info.isDirectory() } : null;
 }
 
 /** Regular files under a directory, sorted, with '/'-separated relative paths. Links are not followed. */

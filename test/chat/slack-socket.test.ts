@@ -18,6 +18,8 @@ describe('Slack bot (Socket Mode)', () => {
         SLACK_BOT_TOKEN,
         SLACK_APP_TOKEN,
         SLACK_API_URL: slack.apiUrl,
+        // the notifier's channel too: runs started from chat must not be told about there a second time
+        SLACK_CHANNEL: 'CALL',
         SLACK_ALLOWED_USERS: 'UANN',
         SLACK_ALLOWED_GROUPS: 'S0MLTEAM',
         SLACK_PING_TIMEOUT_MS: '2000',
@@ -50,6 +52,7 @@ describe('Slack bot (Socket Mode)', () => {
     expect(root!.form.text).toContain('<@UANN>');
     expect(root!.form.thread_ts).toBeUndefined();
     expect(mine().slice(1).every((call) => call.form.thread_ts === root!.ts)).toBe(true);
+    expect(mine().filter((call) => call.form.channel === 'CALL')).toEqual([]);
     const texts = thread.map((call) => call.form.text);
     expect(texts[0]).toBe(`Run ${id} started`);
     expect(texts.some((text) => /^epoch [2-7]\/8 loss 0\.\d+, accuracy 0\.\d+/.test(text))).toBe(true);

@@ -41,22 +41,22 @@ describe('dataset versions', () => {
   }
 
   it('adds a new version under an existing name only when asked, identified by its SHA-256', async () => {
-    const first = await upload('iris', V1);
+    const first = await upload('petals', V1);
     expect(first.body).toMatchObject({ version: sha(V1), versions: 1 });
-    const refused = await upload('iris', V2);
+    const refused = await upload('petals', V2);
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toMatch(/new_version=true/);
 
-    const second = await upload('iris', V2, '&new_version=true');
+    const second = await upload('petals', V2, '&new_version=true');
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ name: 'iris', version: sha(V2), sha256: sha(V2), versions: 2, row_count: 2 });
-    expect(second.body.file_path).toBe(join(dataDir, 'datasets', 'iris.csv'));
+    expect(second.body).toMatchObject({ name: 'petals', version: sha(V2), sha256: sha(V2), versions: 2, row_count: 2 });
+    expect(second.body.file_path).toBe(join(dataDir, 'datasets', 'petals.csv'));
     // the same bytes again are not a new version
-    expect((await upload('iris', V1, '&new_version=true')).status).toBe(409);
+    expect((await upload('petals', V1, '&new_version=true')).status).toBe(409);
     // new_version on a new name is a first upload
     expect((await upload('fresh', V1, '&new_version=true')).body).toMatchObject({ name: 'fresh', versions: 1 });
 
-    const versions = await t.api('GET', '/api/v1/datasets/iris/versions');
+    const versions = await t.api('GET', '/api/v1/datasets/petals/versions');
     expect(versions.status).toBe(200);
     expect(versions.body.versions.map((version: any) => [version.version, version.hash, version.size, version.current])).toEqual([
       [sha(V2), sha(V2), V2.length, true],
@@ -64,57 +64,57 @@ describe('dataset versions', () => {
     ]);
     // the earlier version's file is kept out of the listing, and downloadable by its hash prefix
     const names = (await t.api('GET', '/api/v1/datasets')).body.filter((dataset: any) => !dataset.builtin).map((dataset: any) => dataset.name);
-    expect(names).toEqual(['fresh', 'iris']);
-    const old = await fetch(`${t.url}/api/v1/datasets/iris/download?version=${sha(V1).slice(0, 8)}`, { headers: auth });
+    expect(names).toEqual(['fresh', 'petals']);
+    const old = await fetch(`${t.url}/api/v1/datasets/petals/download?version=${sha(V1).slice(0, 8)}`, { headers: auth });
     expect(await old.text()).toBe(V1);
-    expect(await (await fetch(`${t.url}/api/v1/datasets/iris/download`, { headers: auth })).text()).toBe(V2);
+    expect(await (await fetch(`${t.url}/api/v1/datasets/petals/download`, { headers: auth })).text()).toBe(V2);
     expect((await t.api('GET', '/api/v1/datasets/nope/versions')).status).toBe(404);
     expect((await t.api('GET', '/api/v1/datasets/spirals/versions')).body).toEqual({ name: 'spirals', versions: [] });
   });
 
   it('records the version a run trained on, and lets a run pin an earlier one', async () => {
-    const current = await runReader('iris');
+    const current = await runReader('petals');
     expect(current.status_view.dataset_version).toBe(sha(V2));
-    expect(current.logs).toContain(`dataset iris version ${sha(V2)} first line: sepal,petal,label`);
+    expect(current.logs).toContain(`dataset petals version ${sha(V2)} first line: sepal,petal,label`);
 
-    const pinned = await runReader(`iris@${sha(V1).slice(0, 10)}`);
+    const pinned = await runReader(`petals@${sha(V1).slice(0, 10)}`);
     expect(pinned.status_view.dataset_version).toBe(sha(V1));
-    expect(pinned.detail.config.dataset_name).toBe('iris');
-    expect(pinned.logs).toContain(`dataset iris version ${sha(V1)}`);
+    expect(pinned.detail.config.dataset_name).toBe('petals');
+    expect(pinned.logs).toContain(`dataset petals version ${sha(V1)}`);
 
     // a newer upload changes neither what an earlier run says it trained on, nor the file it was given
     const givenPath = /dataset path (\S+)/.exec(current.logs)![1]!;
-    expect(givenPath).toBe(join(dataDir, 'datasets', '.versions', `iris@${sha(V2)}.csv`));
-    await upload('iris', 'sepal,petal,label\n9,9,c\n', '&new_version=true');
+    expect(givenPath).toBe(join(dataDir, 'datasets', '.versions', `petals@${sha(V2)}.csv`));
+    await upload('petals', 'sepal,petal,label\n9,9,c\n', '&new_version=true');
     expect(await readFile(givenPath, 'utf8')).toBe(V2);
     expect((await t.api('GET', `/api/v1/training/${pinned.id}/status`)).body.dataset_version).toBe(sha(V1));
-    const stillPinned = await runReader(`iris@${sha(V1).slice(0, 10)}`);
-    expect(stillPinned.logs).toContain(`dataset iris version ${sha(V1)} first line: sepal,petal,label`);
+    const stillPinned = await runReader(`petals@${sha(V1).slice(0, 10)}`);
+    expect(stillPinned.logs).toContain(`dataset petals version ${sha(V1)} first line: sepal,petal,label`);
 
     const builtin = await runReader('spirals');
     expect(builtin.status_view.dataset_version).toBeNull();
   });
 
   it('refuses unknown versions (422) and unknown datasets (404)', async () => {
-    expect((await runReader('iris@ffffffff')).status).toBe(422);
-    expect((await runReader('iris@xyz')).status).toBe(422);
+    expect((await runReader('petals@ffffffff')).status).toBe(422);
+    expect((await runReader('petals@xyz')).status).toBe(422);
     expect((await runReader('spirals@abcd')).status).toBe(422);
     expect((await runReader('nope@abcd')).status).toBe(404);
   });
 
   it('records the version on tracking-only runs that name a registry dataset', async () => {
-    const tracked = await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: `iris@${sha(V1).slice(0, 6)}` } });
+    const tracked = await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: `petals@${sha(V1).slice(0, 6)}` } });
     expect(tracked.status).toBe(201);
     expect((await t.api('GET', `/api/v1/training/${tracked.body.session_id}/status`)).body.dataset_version).toBe(sha(V1));
     const free = await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: 'my local files' } });
     expect((await t.api('GET', `/api/v1/training/${free.body.session_id}/status`)).body.dataset_version).toBeNull();
-    expect((await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: 'iris@0000000' } })).status).toBe(422);
+    expect((await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: 'petals@0000000' } })).status).toBe(422);
     for (const id of [tracked.body.session_id, free.body.session_id]) await t.api('POST', `/api/v1/training/${id}/complete`, {});
   });
 
   it('deletes every version with the dataset', async () => {
-    expect((await t.api('DELETE', '/api/v1/datasets/iris')).status).toBe(200);
+    expect((await t.api('DELETE', '/api/v1/datasets/petals')).status).toBe(200);
     expect(await readdir(join(dataDir, 'datasets', '.versions'))).toEqual([]);
-    expect((await upload('iris', V1)).body).toMatchObject({ versions: 1 });
+    expect((await upload('petals', V1)).body).toMatchObject({ versions: 1 });
   });
 });

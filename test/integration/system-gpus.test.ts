@@ -28,6 +28,8 @@ describe('system and GPU info with two GPUs (stand-in nvidia-smi)', () => {
       gpu_memory_used_mb: 31038,
       gpu_memory_total_mb: 81920,
       timestamp: expect.any(String),
+      // beyond seed 000: which TF.js engines this machine can train with, best first
+      training_engines: expect.arrayContaining(['cpu']),
     });
     expect(body.memory_total_mb).toBeGreaterThan(body.memory_used_mb);
   });

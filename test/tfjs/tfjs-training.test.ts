@@ -81,6 +81,15 @@ describe('tfjs training backend', () => {
     expect(checkpoints).toContainEqual({ checkpoint: 'checkpoints/epoch-0001', epoch: 1, metrics: expect.objectContaining({ val_loss: expect.any(Number) }) });
     expect(checkpoints).toContainEqual({ checkpoint: 'checkpoints/epoch-0002', epoch: 2, metrics: expect.any(Object) });
     expect(checkpoints.some((line) => line.checkpoint === 'checkpoints/best' && line.best === true)).toBe(true);
+    // ... which the registry took in: each a folder (model.json + weights.bin), downloaded as a tar
+    const registered = await waitFor(async () => {
+      const list = (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints as { checkpoint_id: string; epoch: number; is_best: boolean }[];
+      return [1, 2].every((epoch) => list.some((entry) => entry.epoch === epoch)) ? list : null;
+    }, 'the registered checkpoints');
+    expect(registered.filter((entry) => entry.is_best)).toHaveLength(1);
+    const tar = Buffer.from(await (await fetch(`${t.url}/api/v1/checkpoints/${registered[0]!.checkpoint_id}/download`, { headers: { authorization: `Bearer ${API_KEY}` } })).arrayBuffer());
+    expect(tar.subarray(0, 100).toString('utf8')).toMatch(/^(model\.json|weights\.bin)/);
+    expect(tar.toString('latin1')).toContain('"modelTopology"');
     // the final model, not a checkpoint, is what the registry takes
     await waitFor(async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === `cnn-digits-${id}`), 'the cnn model');
   }, 180_000);
