@@ -28,6 +28,10 @@ import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
 import { WebhookService } from '../services/webhook-service.js';
+import { ScheduleService } from '../services/schedule-service.js';
+import { openScheduleStore } from '../store/schedule-store.js';
+import { HpoService } from '../services/hpo-service.js';
+import { openStudyStore } from '../store/study-store.js';
 import { startPeriodicJobs } from '../schedule/periodic-jobs.js';
 import { CreateRuleBody } from '../api/schemas.js';
 import { KeyStore } from '../store/key-store.js';
@@ -99,7 +103,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
   const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
-  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version) });
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version), registeredCheckpoint: (runId) => checkpoints.latestPath(runId) });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);
@@ -135,16 +139,22 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   const stopWatchingAlerts = alerts.watch();
 
+  const schedules = new ScheduleService({ store: await openScheduleStore(join(config.dataDir, 'schedules.json')), runs, recipes, logger });
+  // subscribed to run.finished before re-attaching: a trial that ended while the agent was down is recorded
+  const studies = new HpoService({ store: await openStudyStore(join(config.dataDir, 'studies.json')), runs, recipes, events, logger });
+
   const wereRunning = store.runs.filter((run) => run.state === 'running' && !run.tracking_only).map((run) => run.id);
   await executor.reattachAll();
   void checkpoints.catchUp(wereRunning); // in the background: copying large checkpoints must not hold up the start
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
   const stopPeriodicJobs = startPeriodicJobs({ alerts, webhooks, notifiers: dispatcher, logger, alertEvalSeconds: config.alertEvalSeconds });
+  schedules.start();
+  await studies.start();
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;
@@ -179,6 +189,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
         await closed;
       }
       stopPeriodicJobs();
+      schedules.close();
+      await studies.close();
       stopWatchingAlerts();
       metricIndexer.close();
       webhooks.close();

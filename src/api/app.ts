@@ -19,6 +19,8 @@ import { alertRoutes } from './routes/alert-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
+import { scheduleRoutes } from './routes/schedule-routes.js';
+import { hpoRoutes } from './routes/hpo-routes.js';
 import { workspaceRoutes } from './routes/workspace-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { metricHistoryRoutes } from './routes/metric-history-routes.js';
@@ -56,7 +58,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody } from './schemas.js';
+import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -38,6 +38,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/notifications': { summary: 'The notification inbox, newest first (seed 001)', tag: 'notifications', query: NotificationsQuery },
   'POST /api/v1/notifications/:notificationId/read': { summary: 'Mark a notification read', tag: 'notifications' },
   'DELETE /api/v1/notifications': { summary: 'Clear all notifications', tag: 'notifications' },
+  'POST /api/v1/schedules': { summary: 'Create a schedule: recipe, params, cron (5 fields, or 6 with seconds first), timezone (IANA, default UTC), overlap skip|queue; answers with its next fire times', tag: 'schedules', body: CreateScheduleBody, status: 201 },
+  'GET /api/v1/schedules': { summary: 'Schedules with their next fire times, last fire and last run', tag: 'schedules' },
+  'GET /api/v1/schedules/:scheduleId': { summary: 'One schedule with its next fire times', tag: 'schedules' },
+  'DELETE /api/v1/schedules/:scheduleId': { summary: 'Delete a schedule; the runs it started are kept', tag: 'schedules' },
+  'POST /api/v1/hpo/studies': { summary: 'Create an HPO study (seed 004): recipe, search_space (float with log, int, categorical), objective minimize|maximize of a metric, n_trials, parallelism, sampler random|grid, seed; each trial is a run', tag: 'hpo', body: CreateStudyBody, status: 201 },
+  'GET /api/v1/hpo/studies': { summary: 'Studies with their state, best value and best params (without the trials)', tag: 'hpo' },
+  'GET /api/v1/hpo/studies/:studyId': { summary: 'One study: state, best value, best params and every trial with its run', tag: 'hpo' },
+  'POST /api/v1/hpo/studies/:studyId/stop': { summary: 'Stop a study: no new trials, its running trials are stopped', tag: 'hpo' },
+  'DELETE /api/v1/hpo/studies/:studyId': { summary: 'Delete a study (stopping it first); its runs are kept', tag: 'hpo' },
   'GET /api/v1/notifications/deliveries': { summary: 'Messages to Slack, Discord, webhooks and logs: pending retries and recent history, newest first', tag: 'notifications', query: NotifierDeliveriesQuery },
   'POST /api/v1/webhooks': { summary: 'Register a webhook: url, events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved), secret', tag: 'webhooks', body: CreateWebhookBody, status: 201 },
   'GET /api/v1/webhooks': { summary: 'Webhooks (secrets are never returned)', tag: 'webhooks' },

@@ -19,8 +19,12 @@ export function statusView(run: Run) {
     gpu_ids: run.gpu_ids,
     exit_code: run.exit_code,
     end_reason: run.end_reason,
+    end_signal: run.end_signal ?? null,
+    attempts: run.attempts ?? [],
+    max_retries: run.retry_policy?.max_retries ?? 0,
     queued_at: run.queued_at,
     experiment_id: run.experiment_id ?? null,
+    schedule_id: run.schedule_id ?? null,
     /** The chat channel and thread a run started from chat reports back to. */
     origin: run.origin ?? null,
     dataset_version: run.dataset_version ?? null,
@@ -62,5 +66,8 @@ export function sessionDetailView(run: Run, latest: MetricRecord | null) {
     progress: run.total_epochs && run.current_epoch !== null ? Math.min(1, run.current_epoch / run.total_epochs) : null,
     latest_metrics: latest ? latestValues : {},
     error_message: run.error_message,
+    // additions beyond seed 001
+    end_reason: run.end_reason,
+    attempts: run.attempts ?? [],
   };
 }

@@ -4,6 +4,8 @@ import { ALERT_STATUSES, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES, SEVERITIES
 import { KEY_SCOPES } from '../domain/api-key.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks.js';
 import { RUN_STATES } from '../domain/run.js';
+import { OVERLAP_POLICIES } from '../domain/schedule.js';
+import { DIRECTIONS, PRUNERS, SAMPLERS } from '../domain/hpo.js';
 import { MODEL_TAG_PATTERN, REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
 const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
@@ -251,3 +253,47 @@ export const TagModelBody = z.object({ tag: modelTag }).strict();
 
 /** `GET /api/v1/models?tag=production`: the model that holds the tag. */
 export const ModelListQuery = z.object({ tag: modelTag.optional() });
+
+const runParams = z.record(z.string().max(64), z.union([z.number(), z.string().max(4096), z.boolean()]));
+
+/** A recurring run. The cron expression and time zone are checked by the schedule service (422 with what is wrong). */
+export const CreateScheduleBody = z
+  .object({
+    name: name.optional(),
+    recipe: name,
+    params: runParams.default({}),
+    gpus: gpus.optional(),
+    priority: priority.optional(),
+    cron: z.string().min(1).max(256),
+    timezone: z.string().min(1).max(64).default('UTC'),
+    overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+  })
+  .strict();
+
+const bound = z.number().finite();
+const step = z.number().positive().finite().optional();
+const Dimension = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('float'), low: bound, high: bound, log: z.boolean().default(false), step }).strict(),
+  z.object({ type: z.literal('int'), low: z.number().int(), high: z.number().int(), log: z.boolean().default(false), step: z.number().int().positive().optional() }).strict(),
+  z.object({ type: z.literal('categorical'), choices: z.array(z.union([z.number(), z.string().max(4096), z.boolean()])).min(1).max(1000) }).strict(),
+]);
+
+/** Seed 004's HPO study, with the recipe whose runs are the trials and the metric the objective reads. */
+export const CreateStudyBody = z
+  .object({
+    name: name,
+    recipe: name,
+    params: runParams.default({}),
+    search_space: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a recipe parameter name'), Dimension),
+    objective: z.enum(DIRECTIONS).default('minimize'),
+    metric: z.string().min(1).max(128).default('loss'),
+    n_trials: z.number().int().min(1).max(10_000),
+    parallelism: z.number().int().min(1).max(256).default(1),
+    sampler: z.enum(SAMPLERS).default('random'),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    grid_points: z.number().int().min(1).max(1000).optional(),
+    pruner: z.enum(PRUNERS).default('none'),
+    pruner_warmup_epochs: z.number().int().min(0).max(1_000_000).default(1),
+    pruner_min_trials: z.number().int().min(1).max(10_000).default(3),
+  })
+  .strict();

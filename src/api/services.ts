@@ -9,6 +9,8 @@ import type { AlertService } from '../services/alert-service.js';
 import type { NotificationService } from '../services/notification-service.js';
 import type { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import type { WebhookService } from '../services/webhook-service.js';
+import type { ScheduleService } from '../services/schedule-service.js';
+import type { HpoService } from '../services/hpo-service.js';
 import type { AuditService } from '../services/audit-service.js';
 import type { ExperimentService } from '../services/experiment-service.js';
 import type { LeaderboardService } from '../services/leaderboard-service.js';
@@ -28,6 +30,8 @@ export interface ApiServices {
   notifications: NotificationService;
   notifiers: NotificationDispatcher;
   webhooks: WebhookService;
+  schedules: ScheduleService;
+  studies: HpoService;
   config: RuntimeConfigService;
   experiments: ExperimentService;
   leaderboard: LeaderboardService;

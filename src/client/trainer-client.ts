@@ -183,6 +183,26 @@ export class TrainerClient {
     return this.delete<{ message: string }>(`/api/v1/webhooks/${encodeURIComponent(id)}`);
   }
 
+  async schedules(): Promise<ScheduleInfo[]> {
+    return (await this.get<{ schedules: ScheduleInfo[] }>('/api/v1/schedules')).schedules;
+  }
+
+  async addSchedule(body: { recipe: string; cron: string; timezone?: string; overlap?: string; params?: Record<string, unknown>; name?: string; gpus?: number; priority?: number }): Promise<ScheduleInfo> {
+    return this.post<ScheduleInfo>('/api/v1/schedules', body);
+  }
+
+  async removeSchedule(id: string): Promise<{ message: string }> {
+    return this.delete<{ message: string }>(`/api/v1/schedules/${encodeURIComponent(id)}`);
+  }
+
+  async createStudy(body: Record<string, unknown>): Promise<StudyInfo> {
+    return this.post<StudyInfo>('/api/v1/hpo/studies', body);
+  }
+
+  async study(id: string): Promise<StudyInfo> {
+    return this.get<StudyInfo>(`/api/v1/hpo/studies/${encodeURIComponent(id)}`);
+  }
+
   async testWebhook(id: string): Promise<{ success: boolean; status_code: number | null; response_time_ms: number; error: string | null }> {
     return this.post(`/api/v1/webhooks/${encodeURIComponent(id)}/test`);
   }
@@ -353,6 +373,11 @@ export interface RunStatus {
   gpu_ids: number[];
   exit_code: number | null;
   end_reason: string | null;
+  end_signal?: string | null;
+  /** Each start of the run, retries included. */
+  attempts?: { n: number; started_at: string; ended_at: string | null; end_reason: string | null; exit_code: number | null; end_signal: string | null; resumed_from: string | null }[];
+  max_retries?: number;
+  schedule_id?: string | null;
   queued_at: string | null;
   /** The exact version (SHA-256) of the registry dataset it trains on, when it names one. */
   dataset_version?: string | null;
@@ -526,6 +551,41 @@ export interface WebhookInfo {
   events: string[];
   created_at: string;
   signed: boolean;
+}
+
+export interface ScheduleInfo {
+  id: string;
+  name: string | null;
+  recipe: string;
+  params: Record<string, unknown>;
+  cron: string;
+  timezone: string;
+  overlap: 'skip' | 'queue';
+  created_at: string;
+  last_fired_at: string | null;
+  last_run_id: string | null;
+  runs_started: number;
+  fires_skipped: number;
+  last_error: string | null;
+  next_fire_times: string[];
+}
+
+export interface StudyInfo {
+  id: string;
+  name: string;
+  recipe: string;
+  state: 'running' | 'completed' | 'stopped';
+  objective: 'minimize' | 'maximize';
+  metric: string;
+  n_trials: number;
+  parallelism: number;
+  sampler: string;
+  seed: number;
+  trials: { number: number; params: Record<string, unknown>; run_id: string | null; state: string; value: number | null; error: string | null }[];
+  best_value: number | null;
+  best_params: Record<string, unknown> | null;
+  best_trial: number | null;
+  trials_pruned?: number;
 }
 
 export interface NotificationInfo {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid } from '../errors.js';
+import { DEFAULT_RETRY_ON, RETRYABLE_REASONS } from './retry-policy.js';
 
 const paramBase = { description: z.string().optional() };
 
@@ -41,6 +42,11 @@ export const RecipeSchema = z
     checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
     /** Extra options for the backend (e.g. Slurm partition); validated by the backend. */
     backend_options: z.record(z.string(), z.unknown()).default({}),
+    /** The agent stops a run that runs longer than this; it ends failed with end_reason `timeout`. */
+    time_limit_s: z.number().int().positive().optional(),
+    /** How many times a failed run is started again (a new attempt of the same run) when it ended for a reason in `retry_on`. */
+    max_retries: z.number().int().min(0).max(100).default(0),
+    retry_on: z.array(z.enum(RETRYABLE_REASONS)).default([...DEFAULT_RETRY_ON]),
     /** A check of the parameters taken together at submission (e.g. `tfjs`: loss vs the dataset's classes), by name. */
     validator: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
   })

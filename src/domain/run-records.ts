@@ -21,4 +21,12 @@ export interface ExitRecord {
   stop_requested: boolean;
   error: string | null;
   ended_at: string;
+  /**
+   * What the backend knows ended it when the exit code alone cannot say (Slurm's TIMEOUT,
+   * OUT_OF_MEMORY, NODE_FAIL, PREEMPTED). Absent for a plain exit.
+   */
+  cause?: ExitCause;
 }
+
+/** Causes a backend can report beyond an exit code or a signal. */
+export type ExitCause = 'oom' | 'timeout' | 'node_fail' | 'preempted';

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../errors.js';
+import type { Attempt, RetryPolicy } from './retry-policy.js';
 
 /** A run is seed 000's "training session". `created` is seed 001's defined-but-not-started state. */
 export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const;
@@ -7,8 +8,16 @@ export type RunState = (typeof RUN_STATES)[number];
 export const FINAL_STATES: ReadonlySet<RunState> = new Set(['completed', 'failed', 'stopped', 'cancelled']);
 export const isFinal = (state: RunState): boolean => FINAL_STATES.has(state);
 
-/** Why a run ended; kept next to the final state so that retries and alerts can reason about it. */
-export type EndReason = 'success' | 'code_error' | 'killed_by_signal' | 'stopped_by_user' | 'cancelled' | 'launch_error' | 'lost';
+/**
+ * Why a run ended; kept next to the final state so that retries and alerts can reason about it.
+ * `code_error`: a non-zero exit; `killed_by_signal`: a signal other than an unrequested SIGKILL (named in
+ * `end_signal`); `oom`: exit 137, an unrequested SIGKILL (what the kernel's OOM killer sends) or Slurm
+ * OUT_OF_MEMORY; `timeout`: the recipe's `time_limit_s` or Slurm TIMEOUT/DEADLINE; `node_fail`: Slurm
+ * NODE_FAIL/BOOT_FAIL; `preempted`: Slurm PREEMPTED; `lost`: the agent could not tell (e.g. the process
+ * vanished while the agent was down).
+ */
+export const END_REASONS = ['success', 'code_error', 'killed_by_signal', 'oom', 'timeout', 'node_fail', 'preempted', 'stopped_by_user', 'cancelled', 'launch_error', 'lost'] as const;
+export type EndReason = (typeof END_REASONS)[number];
 
 /** Opaque to the core: what a backend needs to find its run again after an agent restart. */
 export type BackendHandle = Record<string, unknown>;
@@ -34,6 +43,8 @@ export interface Run {
   total_epochs: number | null;
   exit_code: number | null;
   end_reason: EndReason | null;
+  /** The signal that ended it (`SIGKILL`, `SIGSEGV`, ...), when one did. */
+  end_signal?: string | null;
   error_message: string | null;
   stop_requested: boolean;
   handle: BackendHandle | null;
@@ -43,6 +54,12 @@ export interface Run {
   experiment_id?: string | null;
   /** The latest value of each metric when it ended: what leaderboards rank. */
   final_metrics?: Record<string, number | string> | null;
+  /** Each start of the run, the retries included; absent on runs recorded before retries existed. */
+  attempts?: Attempt[];
+  /** The schedule that started it, if one did. */
+  schedule_id?: string | null;
+  /** The recipe's retry settings when the run was submitted; null when it is never retried. */
+  retry_policy?: RetryPolicy | null;
   /** Where the run was started from in chat: its lifecycle updates go back there (issue 5 routing). */
   origin?: RunOrigin | null;
   /** A run created only to record metrics a client reports (seed 002): no process, no slot, no GPU. */

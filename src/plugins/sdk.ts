@@ -4,7 +4,7 @@
  */
 export * from './contract.js';
 export { RunOutputWriter, type RunOutputPaths } from '../store/run-output-writer.js';
-export type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
+export type { ExitCause, ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 export type { Recipe } from '../domain/recipe.js';
 export { SEVERITIES, type Severity } from '../domain/alerting.js';
 export type { BackendHandle } from '../domain/run.js';

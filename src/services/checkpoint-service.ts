@@ -132,6 +132,16 @@ export class CheckpointService {
     return query.limit === undefined ? views : views.slice(0, query.limit);
   }
 
+  /** Where the run's checkpoint of the highest epoch (the newest among equals) is stored; null when it has none. */
+  latestPath(runId: string): string | null {
+    let latest: CheckpointRecord | null = null;
+    for (const record of this.deps.store.checkpoints) {
+      if (record.session_id !== runId) continue;
+      if (!latest || record.epoch > latest.epoch || (record.epoch === latest.epoch && record.created_at > latest.created_at)) latest = record;
+    }
+    return latest ? this.deps.blobs.pathOf(latest.file) : null;
+  }
+
   get(id: string): CheckpointInfo {
     return this.view(this.record(id));
   }

@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { foldLatest } from '../domain/latest-metrics.js';
 import { renderCommand, totalEpochsOf, type ParamValue } from '../domain/recipe.js';
-import { transition, type EndReason, type Run, type RunState } from '../domain/run.js';
+import { classifyExit } from '../domain/exit-classification.js';
+import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
+import { transition, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -28,6 +30,8 @@ export interface RunExecutorDeps {
   datasetsDir?: string;
   /** The file of a dataset's exact version (null: built in, or gone), for the run's environment. */
   datasetPath?: (name: string, version: string | null) => Promise<string | null>;
+  /** The run's newest registered checkpoint (the checkpoint registry), what a retry resumes from first. */
+  registeredCheckpoint?: (runId: string) => string | null;
 }
 
 /** How a client ended a tracking-only run. */
@@ -44,6 +48,9 @@ interface ActiveRun {
   backend: TrainingBackend | null;
   latest: MetricRecord | null;
   lastError: string | null;
+  /** The agent stopped it for running past its recipe's time limit. */
+  timedOut: boolean;
+  timeLimit: NodeJS.Timeout | null;
   done: Promise<Run>;
 }
 
@@ -74,10 +81,15 @@ export class RunExecutor {
 
   /** queued → running: renders the command, starts the backend, persists its handle. */
   async launch(queued: Run, gpuIds: number[], slot: number | null = null): Promise<void> {
-    const { store, recipes, events } = this.deps;
-    let run = transition(queued, 'running', new Date(), { gpu_ids: gpuIds, handle: null, slot });
+    const { store, recipes, events, files } = this.deps;
+    const filePaths = this.filePaths(queued.id);
+    const retry = (queued.attempts?.length ?? 0) > 0;
+    // a retry resumes where the last attempt left its checkpoints, and must not read that attempt's exit record
+    const resumeFrom = retry ? (this.deps.registeredCheckpoint?.(queued.id) ?? (await files.latestCheckpoint(queued.id).catch(() => null))) : null;
+    if (retry) await files.archiveExit(queued.id, queued.attempts!.length);
+    const startedAt = new Date();
+    let run = transition(store.getRun(queued.id) ?? queued, 'running', startedAt, { gpu_ids: gpuIds, handle: null, slot, attempts: withNewAttempt(queued, startedAt, resumeFrom) });
     await store.saveRun(run);
-    const filePaths = this.filePaths(run.id);
     try {
       await mkdir(filePaths.output, { recursive: true });
       const recipe = recipes.get(run.recipe);
@@ -95,7 +107,7 @@ export class RunExecutor {
         runId: run.id,
         recipe,
         argv,
-        env: { ...this.environmentFor(run, recipe.env, filePaths), ...(await this.datasetEnvironment(run)) },
+        env: { ...this.environmentFor(run, recipe.env, filePaths, resumeFrom), ...(await this.datasetEnvironment(run)) },
         cwd: filePaths.output,
         gpuIds,
         gpus: run.gpus,
@@ -104,14 +116,19 @@ export class RunExecutor {
       });
       run = { ...store.getRun(run.id)!, handle: started.handle, total_epochs: run.total_epochs ?? totalEpochsOf(recipe, params) };
       await store.saveRun(run);
-      this.follow(run, backend, started, { metricsOffset: 0, logOffset: 0 }, null);
+      // a retry appends to the run's files: follow from where they end, not from what earlier attempts wrote
+      const offsets = retry ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.sizeOf(filePaths.log) } : { metricsOffset: 0, logOffset: 0 };
+      this.follow(run, backend, started, offsets, null);
       events.emit('run.started', { run });
       // read again: a stop may have come in while the handle was being written, before follow() made the run active
       if (store.getRun(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.deps.stopGraceMs });
     } catch (error) {
       const message = (error as Error).message;
       this.deps.logger.error('run failed to launch', { run: run.id, error: message });
-      const failed = transition(store.getRun(run.id)!, 'failed', new Date(), { end_reason: 'launch_error', error_message: message });
+      const current = store.getRun(run.id)!;
+      const endedAt = new Date();
+      const attempts = withEndedAttempt(current, { ended_at: endedAt.toISOString(), end_reason: 'launch_error', exit_code: null, end_signal: null, error_message: message });
+      const failed = transition(current, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts });
       await store.saveRun(failed);
       events.emit('run.finished', { run: failed });
     }
@@ -200,6 +217,7 @@ export class RunExecutor {
   /** Stops following; the runs themselves keep going and are re-attached by the next agent. */
   async close(): Promise<void> {
     this.closing = true;
+    for (const active of this.active.values()) if (active.timeLimit) clearTimeout(active.timeLimit);
     await Promise.all([...this.active.values()].map((active) => active.follower.close()));
     this.active.clear();
   }
@@ -211,7 +229,7 @@ export class RunExecutor {
 
   private follow(run: Run, backend: TrainingBackend | null, started: Omit<RunningRun, 'finished'> & { finished: Promise<ExitRecord | TrackingOutcome> }, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
     const { store, events, paths } = this.deps;
-    const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString() } as unknown as ActiveRun;
+    const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString(), timedOut: false, timeLimit: null } as unknown as ActiveRun;
     const follower = new RunFollower(paths, run.id, {
       onMetrics: (records, range) => {
         entry.latest = foldLatest(entry.latest, records);
@@ -231,15 +249,33 @@ export class RunExecutor {
     entry.follower = follower;
     entry.backend = backend;
     entry.done = started.finished.then(async (exit) => {
+      if (entry.timeLimit) clearTimeout(entry.timeLimit);
       await follower.close();
       if (this.closing) return store.getRun(run.id)!;
       this.active.delete(run.id);
       this.tracked.delete(run.id);
       if ('state' in exit) return this.finalizeTracked(store.getRun(run.id)!, exit, entry.latest);
-      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest);
+      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest, entry.timedOut);
     });
     this.active.set(run.id, entry);
+    // a tracking-only run has no process to stop
+    if (backend) entry.timeLimit = this.armTimeLimit(run, () => {
+      entry.timedOut = true;
+      this.deps.logger.info('run reached its time limit', { run: run.id });
+      backend.stop(started.handle, { graceMs: this.deps.stopGraceMs }).catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
+    });
     follower.start();
+  }
+
+  /** The recipe's time limit counts from the run's start, across agent restarts. */
+  private armTimeLimit(run: Run, onExpiry: () => void): NodeJS.Timeout | null {
+    const { recipes } = this.deps;
+    const limitS = recipes.has(run.recipe) ? recipes.get(run.recipe).time_limit_s : undefined;
+    if (!limitS || !run.started_at) return null;
+    const remainingMs = Math.max(0, Date.parse(run.started_at) + limitS * 1000 - Date.now());
+    const timer = setTimeout(onExpiry, remainingMs);
+    timer.unref();
+    return timer;
   }
 
   private async finalizeTracked(run: Run, outcome: TrackingOutcome, latest: MetricRecord | null): Promise<Run> {
@@ -251,14 +287,31 @@ export class RunExecutor {
     return finished;
   }
 
-  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null): Promise<Run> {
-    const { state, reason, message } = classifyExit(run, exit, forcedReason, lastError);
+  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
+    const verdict = forcedReason
+      ? { state: 'failed' as const, reason: forcedReason, signal: null, message: exit.error }
+      : classifyExit(exit, { stopRequested: run.stop_requested, timedOut, lastError });
+    const { state, reason, message } = verdict;
+    const attempts = withEndedAttempt(run, { ended_at: exit.ended_at, end_reason: reason, exit_code: exit.exit_code, end_signal: verdict.signal, error_message: message });
+    if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) return this.requeue(run, attempts, reason, message);
     const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
     const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
-    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null });
+    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null, attempts });
     await this.deps.store.saveRun(finished);
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
+  }
+
+  /** The same run goes back to the queue for its next attempt; the scheduler starts it like any queued run. */
+  private async requeue(run: Run, attempts: NonNullable<Run['attempts']>, reason: EndReason, message: string | null): Promise<Run> {
+    const ended = attempts.length;
+    const note = `Attempt ${ended} ended: ${reason}${message ? ` (${message})` : ''}; retrying (attempt ${ended + 1} of at most ${run.retry_policy!.max_retries + 1})`;
+    const queued = requeueForRetry(run, attempts, new Date(), note);
+    await this.deps.store.saveRun(queued);
+    await this.deps.files.appendAgentLog(run.id, 'WARNING', note).catch(() => {});
+    this.deps.logger.info('retrying run', { run: run.id, attempt: ended + 1, reason });
+    this.deps.events.emit('run.queued', { run: queued });
+    return queued;
   }
 
   private filePaths(runId: string): RunFilePaths {
@@ -285,7 +338,7 @@ export class RunExecutor {
     return env;
   }
 
-  private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths): Record<string, string> {
+  private environmentFor(run: Run, recipeEnv: Record<string, string>, filePaths: RunFilePaths, resumeFrom: string | null): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.deps.baseEnv)) if (value !== undefined) env[key] = value;
     Object.assign(env, recipeEnv, {
@@ -293,18 +346,13 @@ export class RunExecutor {
       CUDA_VISIBLE_DEVICES: run.gpu_ids.join(','),
       TRAINER_RUN_ID: run.id,
       TRAINER_OUTPUT_DIR: filePaths.output,
+      TRAINER_ATTEMPT: String(run.attempts?.length ?? 1),
       ...(this.deps.datasetsDir && { TRAINER_DATASETS_DIR: this.deps.datasetsDir }),
       PYTHONUNBUFFERED: '1',
     });
+    // a retry resumes from the newest entry of <output>/checkpoints/, when there is one
+    if (resumeFrom) env.TRAINER_RESUME_FROM = resumeFrom;
+    else delete env.TRAINER_RESUME_FROM;
     return env;
   }
-}
-
-function classifyExit(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null): { state: RunState; reason: EndReason; message: string | null } {
-  if (forcedReason) return { state: 'failed', reason: forcedReason, message: exit.error };
-  if (exit.stop_requested || run.stop_requested) return { state: 'stopped', reason: 'stopped_by_user', message: null };
-  if (exit.error) return { state: 'failed', reason: exit.exit_code === 127 ? 'launch_error' : 'lost', message: exit.error };
-  if (exit.exit_code === 0) return { state: 'completed', reason: 'success', message: null };
-  if (exit.signal) return { state: 'failed', reason: 'killed_by_signal', message: `Process killed by ${exit.signal}${lastError ? `: ${lastError}` : ''}` };
-  return { state: 'failed', reason: 'code_error', message: `Process exited with code ${exit.exit_code}${lastError ? `: ${lastError}` : ''}` };
 }

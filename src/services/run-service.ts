@@ -26,6 +26,8 @@ export interface SubmitRequest {
   name?: string | null;
   tags?: string[];
   experimentId?: string | null;
+  /** The schedule whose fire submitted it. */
+  scheduleId?: string | null;
   /** false: seed 001's "create" (state `created`, started later); true: queue it now. */
   start: boolean;
   /** The chat channel that asked for it, if any. */
@@ -118,6 +120,9 @@ export class RunService {
       slot: null,
       experiment_id: request.experimentId ?? null,
       final_metrics: null,
+      attempts: [],
+      schedule_id: request.scheduleId ?? null,
+      retry_policy: recipe.max_retries > 0 ? { max_retries: recipe.max_retries, retry_on: [...recipe.retry_on] } : null,
       ...(request.origin && { origin: request.origin }),
       ...datasets,
     };

@@ -26,6 +26,8 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {
     this.maxConcurrent = deps.maxConcurrent;
     deps.events.on('run.finished', () => void this.tick());
+    // a run that failed and is retried goes back to the queue without finishing
+    deps.events.on('run.queued', () => void this.tick());
   }
 
   get limit(): number {

@@ -1,4 +1,5 @@
-import { appendFile, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseJsonLines } from './jsonl.js';
 import { readTail } from './tail-read.js';
 import type { RunPaths } from './run-paths.js';
@@ -91,6 +92,44 @@ export class RunFiles {
   async appendMetrics(runId: string, records: readonly MetricRecord[]): Promise<void> {
     await mkdir(this.paths.dir(runId), { recursive: true });
     await appendFile(this.paths.metrics(runId), records.map((record) => JSON.stringify(record) + '\n').join(''));
+  }
+
+  /** A line from the agent itself in the run's log (a retry, say). */
+  async appendAgentLog(runId: string, level: string, message: string): Promise<void> {
+    const record: LogRecord = { ts: new Date().toISOString(), level, stream: 'agent', message };
+    await mkdir(this.paths.dir(runId), { recursive: true });
+    await appendFile(this.paths.log(runId), JSON.stringify(record) + '\n');
+  }
+
+  /** Before a retry: the previous attempt's exit record moves to `exit.attempt-<n>.json`, so that only the new attempt's is read. */
+  async archiveExit(runId: string, attempt: number): Promise<void> {
+    try {
+      await rename(this.paths.exit(runId), join(this.paths.dir(runId), `exit.attempt-${attempt}.json`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /**
+   * The newest entry (file or directory, by modification time) of `<output>/checkpoints/`: what a retry
+   * resumes from. Hidden names and `*.tmp` (a checkpoint being written) are skipped.
+   */
+  async latestCheckpoint(runId: string): Promise<string | null> {
+    const dir = join(this.paths.output(runId), 'checkpoints');
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return null;
+    }
+    let newest: { path: string; mtimeMs: number } | null = null;
+    for (const name of names.sort()) {
+      if (name.startsWith('.') || name.endsWith('.tmp')) continue;
+      const path = join(dir, name);
+      const mtimeMs = await stat(path).then((stats) => stats.mtimeMs, () => -1);
+      if (mtimeMs >= 0 && (!newest || mtimeMs >= newest.mtimeMs)) newest = { path, mtimeMs };
+    }
+    return newest?.path ?? null;
   }
 
   async readMetrics(runId: string): Promise<MetricRecord[]> {

@@ -77,16 +77,19 @@ describe('Slurm states → exit record', () => {
   it('maps each terminal state so that the executor classifies it', () => {
     expect(record('COMPLETED', '0:0', 'None')).toEqual({ exit_code: 0, signal: null, stop_requested: false, error: null });
     expect(record('FAILED', '3:0', 'NonZeroExitCode')).toEqual({ exit_code: 3, signal: null, stop_requested: false, error: null }); // → failed, code_error
-    expect(record('FAILED', '0:9', 'JobLaunchFailure')).toEqual({ exit_code: null, signal: 'SIGKILL', stop_requested: false, error: null }); // → killed_by_signal
+    expect(record('FAILED', '0:9', 'JobLaunchFailure')).toEqual({ exit_code: null, signal: 'SIGKILL', stop_requested: false, error: null }); // → oom (an unrequested SIGKILL)
     expect(record('FAILED', '0:0', 'JobLaunchFailure').error).toBe('Slurm job 42 ended FAILED (reason: JobLaunchFailure): it failed');
     expect(record('CANCELLED', '0:15')).toMatchObject({ stop_requested: true }); // anyone's scancel → stopped
     expect(record('COMPLETED', '0:0', null, true)).toMatchObject({ exit_code: 0, stop_requested: true }); // exited cleanly on our SIGTERM → stopped
-    expect(record('TIMEOUT', '0:15', 'TimeLimit')).toEqual({ exit_code: null, signal: 'SIGTERM', stop_requested: false, error: 'Slurm job 42 ended TIMEOUT (reason: TimeLimit): it reached its time limit, killed by SIGTERM' });
-    expect(record('OUT_OF_MEMORY', '0:125')).toEqual({ exit_code: null, signal: null, stop_requested: false, error: 'Slurm job 42 ended OUT_OF_MEMORY: it ran out of memory (ExitCode 0:125)' });
+    expect(record('TIMEOUT', '0:15', 'TimeLimit')).toEqual({ exit_code: null, signal: 'SIGTERM', stop_requested: false, error: 'Slurm job 42 ended TIMEOUT (reason: TimeLimit): it reached its time limit, killed by SIGTERM', cause: 'timeout' });
+    expect(record('OUT_OF_MEMORY', '0:125')).toEqual({ exit_code: null, signal: null, stop_requested: false, error: 'Slurm job 42 ended OUT_OF_MEMORY: it ran out of memory (ExitCode 0:125)', cause: 'oom' });
     expect(record('NODE_FAIL', '1:0', 'NodeDown').error).toBe('Slurm job 42 ended NODE_FAIL (reason: NodeDown): it lost its node (node failure) (ExitCode 1:0)');
     expect(record('PREEMPTED', '0:0').error).toBe('Slurm job 42 ended PREEMPTED: it was preempted');
     expect(record('BOOT_FAIL', '0:0').error).toMatch(/BOOT_FAIL: it could not start: its node failed to boot/);
     expect(record('DEADLINE', '0:0').error).toMatch(/DEADLINE: it missed its deadline/);
+    expect([record('NODE_FAIL', '1:0').cause, record('PREEMPTED', '0:0').cause, record('BOOT_FAIL', '0:0').cause, record('DEADLINE', '0:0').cause]).toEqual(['node_fail', 'preempted', 'node_fail', 'timeout']);
+    expect(record('FAILED', '3:0').cause).toBeUndefined();
+    expect(record('TIMEOUT', '0:15', 'TimeLimit', true).cause).toBeUndefined(); // stopped by us as it timed out: a stop
   });
 
   it('reads scontrol -o lines, values with spaces included', () => {

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { ExitRecord } from '../../../src/plugins/sdk.js';
+import type { ExitCause, ExitRecord } from '../../../src/plugins/sdk.js';
 
 /**
  * Slurm job states in which a job is over. Every other state (PENDING, RUNNING, COMPLETING, SUSPENDED,
@@ -47,6 +47,16 @@ const WHY: Record<string, string> = {
   FAILED: 'failed',
 };
 
+/** The states whose cause the exit code cannot tell: the executor ends the run with that end_reason. */
+const CAUSES: Record<string, ExitCause> = {
+  TIMEOUT: 'timeout',
+  DEADLINE: 'timeout',
+  OUT_OF_MEMORY: 'oom',
+  NODE_FAIL: 'node_fail',
+  BOOT_FAIL: 'node_fail',
+  PREEMPTED: 'preempted',
+};
+
 /** `ExitCode=3:0` → [3, 0]; null when it is not that shape. */
 export function parseExitCode(text: string | undefined | null): [number, number] | null {
   const match = /^(\d+):(\d+)$/.exec(text ?? '');
@@ -66,7 +76,8 @@ export function signalName(signal: number): string | null {
  * - FAILED with a non-zero code or a signal → that code or signal, no error → `failed` with
  *   `code_error` / `killed_by_signal` and the run's last error line, like a local process;
  * - TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED, BOOT_FAIL, DEADLINE, and a FAILED without a code
- *   (a launch failure on the node) → an error that names the Slurm state and reason.
+ *   (a launch failure on the node) → an error that names the Slurm state and reason; the first six also
+ *   carry a `cause` (timeout, oom, node_fail, preempted) that becomes the run's end_reason.
  */
 export function exitRecordFor(jobId: string, end: JobEnd, stopRequested: boolean, endedAt: string): ExitRecord {
   const signal = end.signal !== 0 ? signalName(end.signal) : null;
@@ -84,6 +95,7 @@ export function exitRecordFor(jobId: string, end: JobEnd, stopRequested: boolean
     stop_requested: stopRequested || end.state === 'CANCELLED',
     error,
     ended_at: endedAt,
+    ...(CAUSES[end.state] && !stopRequested && { cause: CAUSES[end.state] }),
   };
 }
 
