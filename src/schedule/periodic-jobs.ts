@@ -23,6 +23,9 @@ export function startPeriodicJobs(deps: { alerts: AlertService; webhooks: Webhoo
       deps.notifiers.retryDue().catch((error: Error) => deps.logger.error('notifier retries failed', { error: error.message }));
     }, { name: 'notifier-outbox', noOverlap: true }),
   );
+  // a tick missed while the process was busy is caught up by the next one: worth a debug line, not
+  // node-cron's own warning on stdout
+  for (const task of tasks) task.on('execution:missed', () => deps.logger.debug('periodic job missed a tick', { job: task.name }));
   return () => {
     for (const task of tasks) void task.stop();
   };

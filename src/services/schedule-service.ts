@@ -125,6 +125,8 @@ export class ScheduleService {
 
   private arm(schedule: ScheduleRecord): void {
     const task = cron.schedule(schedule.cron, (context) => this.fire(schedule.id, context.triggeredAt ?? new Date()), { name: `schedule-${schedule.id}`, timezone: schedule.timezone, noOverlap: true });
+    // in the agent's log, with the schedule named, rather than node-cron's warning on stdout
+    task.on('execution:missed', (context) => this.deps.logger.warn('a schedule missed a fire time (the agent was busy)', { schedule: schedule.id, at: context.date?.toISOString?.() }));
     this.tasks.set(schedule.id, task);
   }
 
