@@ -2,7 +2,7 @@
  * Datasets that need no download: generated deterministically from a seed, so that the demo recipe
  * trains for real on any machine, offline.
  */
-import { seededRandom } from './random.js';
+import { seededRandom } from '../domain/seeded-random.js';
 import { digits } from './digits.js';
 import { iris } from './iris.js';
 

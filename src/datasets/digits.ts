@@ -1,5 +1,5 @@
 import type { BuiltinDataset } from './builtin-datasets.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../domain/seeded-random.js';
 
 const SIZE = 16;
 

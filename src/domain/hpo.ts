@@ -1,4 +1,5 @@
 /** Hyperparameter studies (seed 004's HPO): trials are normal runs of one recipe with sampled parameters. */
+import { seededRandom } from './seeded-random.js';
 
 export type Dimension =
   | { type: 'float'; low: number; high: number; log?: boolean; step?: number }
@@ -66,21 +67,9 @@ export const DEFAULT_GRID_POINTS = 5;
 /** A grid larger than this is refused: enumerate fewer values or use the random sampler. */
 export const MAX_GRID_SIZE = 100_000;
 
-/** mulberry32: a small, fast, seeded generator; enough for sampling, not for secrets. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Each trial's draws depend only on the study's seed and the trial's number: a study resumed after a restart samples the same points. */
 function trialRandom(seed: number, trial: number): () => number {
-  return mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(trial + 1, 0xc2b2ae35));
+  return seededRandom(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(trial + 1, 0xc2b2ae35));
 }
 
 const tidy = (value: number): number => Number(value.toPrecision(8));

@@ -1,6 +1,6 @@
 import type { DeliveryAttempt } from './webhooks.js';
 
-/** The message a notifier plugin renders; the same shape as the plugin contract's NotifierMessage, minus the thread. */
+/** A structured message for people (what the plugin contract's NotifierMessage holds besides its thread). */
 export interface OutboxMessage {
   event: string;
   severity: 'info' | 'low' | 'medium' | 'high' | 'critical';

@@ -82,6 +82,29 @@ export interface RunOrigin {
   user: string;
 }
 
+/** What a new run knows at submission; everything else starts empty. */
+export type NewRunFields = Pick<Run, 'id' | 'name' | 'tags' | 'recipe' | 'backend' | 'params' | 'gpus' | 'priority' | 'seq' | 'created_at' | 'total_epochs' | 'experiment_id'> & Partial<Run>;
+
+/** A run in `created`: not queued, not run, nothing measured yet. */
+export function newRun(fields: NewRunFields): Run {
+  return {
+    gpu_ids: [],
+    state: 'created',
+    queued_at: null,
+    started_at: null,
+    ended_at: null,
+    current_epoch: null,
+    exit_code: null,
+    end_reason: null,
+    error_message: null,
+    stop_requested: false,
+    handle: null,
+    slot: null,
+    final_metrics: null,
+    ...fields,
+  };
+}
+
 /** The backend name recorded on tracking-only runs: no plugin runs them. */
 export const TRACKING_BACKEND = 'tracking';
 

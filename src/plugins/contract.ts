@@ -2,6 +2,7 @@ import type { ZodType } from 'zod';
 import type { BackendHandle } from '../domain/run.js';
 import type { Recipe } from '../domain/recipe.js';
 import type { AlertFinding } from '../domain/alerting.js';
+import type { OutboxMessage } from '../domain/notifier-outbox.js';
 import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
 
 export type { AlertFinding };
@@ -119,16 +120,12 @@ export interface DeliveryResult {
   status?: number;
   detail?: string;
 }
-/** A structured message for people: every notifier renders the same fields its own way. */
-export interface NotifierMessage {
-  event: string;
-  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
-  title: string;
-  summary: string;
-  fields: { name: string; value: string }[];
-  /** Commands a person can run to act on it (`trainer run stop sess_…`). */
-  actions: { label: string; command: string }[];
-  runId: string | null;
+/**
+ * A structured message for people: every notifier renders the same fields its own way — event,
+ * severity, title, summary, fields, `actions` (commands a person can run to act on it, such as
+ * `trainer run stop sess_…`) and the run it is about.
+ */
+export interface NotifierMessage extends OutboxMessage {
   /** Where earlier messages about the same run went (a Slack ts, a Discord message id): reply in that thread. */
   threadRef: string | null;
 }

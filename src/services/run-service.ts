@@ -3,7 +3,7 @@ import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
 import { parseDatasetRef } from '../domain/registry.js';
 import { newRunId } from '../domain/run-id.js';
-import { isFinal, TRACKING_BACKEND, transition, type Run, type RunOrigin, type RunState } from '../domain/run.js';
+import { isFinal, newRun, TRACKING_BACKEND, transition, type Run, type RunOrigin, type RunState } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -94,7 +94,7 @@ export class RunService {
       throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
     }
     const now = new Date().toISOString();
-    let run: Run = {
+    let run: Run = newRun({
       id: newRunId(),
       name: request.name ?? null,
       tags: request.tags ?? [],
@@ -102,30 +102,17 @@ export class RunService {
       backend: recipe.backend,
       params,
       gpus,
-      gpu_ids: [],
       priority: request.priority ?? recipe.priority,
-      state: 'created',
       seq: store.takeSeq(),
       created_at: now,
-      queued_at: null,
-      started_at: null,
-      ended_at: null,
-      current_epoch: null,
       total_epochs: totalEpochsOf(recipe, params),
-      exit_code: null,
-      end_reason: null,
-      error_message: null,
-      stop_requested: false,
-      handle: null,
-      slot: null,
       experiment_id: request.experimentId ?? null,
-      final_metrics: null,
       attempts: [],
       schedule_id: request.scheduleId ?? null,
       retry_policy: recipe.max_retries > 0 ? { max_retries: recipe.max_retries, retry_on: [...recipe.retry_on] } : null,
       ...(request.origin && { origin: request.origin }),
       ...datasets,
-    };
+    });
     if (!request.start) {
       await store.saveRun(run);
       events.emit('run.created', { run });
@@ -153,7 +140,7 @@ export class RunService {
       const known = typeof parsed !== 'string' && (await this.deps.datasets.get(parsed.name).then(() => true, () => false));
       if (typeof parsed === 'string' || parsed.version !== null || known) datasets = await this.resolveDatasets(['dataset_name'], params);
     }
-    const run: Run = {
+    const run = newRun({
       id: newRunId(),
       name: request.name ?? null,
       tags: request.tags ?? [],
@@ -161,27 +148,14 @@ export class RunService {
       backend: TRACKING_BACKEND,
       params,
       gpus: 0,
-      gpu_ids: [],
       priority: 0,
-      state: 'created',
       seq: this.deps.store.takeSeq(),
       created_at: new Date().toISOString(),
-      queued_at: null,
-      started_at: null,
-      ended_at: null,
-      current_epoch: null,
       total_epochs: request.totalEpochs ?? null,
-      exit_code: null,
-      end_reason: null,
-      error_message: null,
-      stop_requested: false,
-      handle: null,
-      slot: null,
       experiment_id: request.experimentId ?? null,
-      final_metrics: null,
       tracking_only: true,
       ...datasets,
-    };
+    });
     this.deps.events.emit('run.created', { run });
     return this.deps.executor.track(run);
   }
