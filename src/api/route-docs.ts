@@ -90,7 +90,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists unless new_version=true, which adds the file as the name's new version (seed 004; 409 if it is byte for byte a version it has), 413 over upload_limit_mb", tag: 'datasets', query: DatasetUploadQuery, upload: true },
   'GET /api/v1/datasets/:name/versions': { summary: "A dataset's versions, newest first: version and hash (its SHA-256), created_at, size, current (seed 004)", tag: 'datasets' },
   'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file; ?version=<sha256 prefix> for an earlier version", tag: 'datasets', query: DatasetDownloadQuery, download: true },
-  'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset (built-in ones cannot be deleted: 409)', tag: 'datasets' },
+  'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset and its versions (409 for a built-in one, or while a queued or running run uses it)', tag: 'datasets' },
   'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000), tags (seed 004); ?tag= for the model that holds a tag', tag: 'models', query: ModelListQuery },
   'POST /api/v1/models/:name/tag': { summary: 'Tag a model (seed 004); the tag moves from the model that held it', tag: 'models', body: TagModelBody },
   'DELETE /api/v1/models/:name/tag/:tag': { summary: 'Take a tag off a model', tag: 'models' },

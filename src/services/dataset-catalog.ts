@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { BUILTIN_DATASETS, findBuiltinDataset, type BuiltinDataset } from '../datasets/builtin-datasets.js';
 import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../domain/dataset-inspection.js';
 import { datasetFormatOf, extensionOf, parseDatasetRef, sizeMb, versionFileName, type DatasetRecord, type DatasetVersionRecord } from '../domain/registry.js';
-import { invalid, notFound } from '../errors.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import type { BlobDownload, BlobStore } from '../store/blob-store.js';
 import type { StateStore } from '../store/state-store.js';
 import { FileRegistry, type RegistryEntry, type UploadInspector, type UploadReservation } from './file-registry.js';
@@ -192,7 +192,13 @@ export class DatasetCatalog {
     });
   }
 
+  /** Deletes the dataset and every version of it; a 409 while a queued or running run trains on it. */
   delete(name: string): Promise<void> {
+    const users = this.store.runs.filter((run) => (run.state === 'queued' || run.state === 'running') && Object.values(run.datasets ?? {}).some((dataset) => dataset.name === name)).map((run) => run.id);
+    if (users.length > 0) {
+      const listed = users.slice(0, 5).join(', ') + (users.length > 5 ? ` and ${users.length - 5} more` : '');
+      throw conflict(`Dataset '${name}' is used by ${users.length === 1 ? 'run' : 'runs'} ${listed}, queued or running: stop ${users.length === 1 ? 'it' : 'them'} first`);
+    }
     return this.files.delete(name);
   }
 

@@ -112,7 +112,12 @@ describe('dataset versions', () => {
     for (const id of [tracked.body.session_id, free.body.session_id]) await t.api('POST', `/api/v1/training/${id}/complete`, {});
   });
 
-  it('deletes every version with the dataset', async () => {
+  it('deletes every version with the dataset, but not while a run trains on it', async () => {
+    const user = (await t.api('POST', '/api/v1/training/sessions', { tracking_only: true, params: { dataset_name: 'petals' } })).body.session_id;
+    const refused = await t.api('DELETE', '/api/v1/datasets/petals');
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toBe(`Dataset 'petals' is used by run ${user}, queued or running: stop it first`);
+    await t.api('POST', `/api/v1/training/${user}/complete`, {});
     expect((await t.api('DELETE', '/api/v1/datasets/petals')).status).toBe(200);
     expect(await readdir(join(dataDir, 'datasets', '.versions'))).toEqual([]);
     expect((await upload('petals', V1)).body).toMatchObject({ versions: 1 });
