@@ -287,14 +287,16 @@ export class RunExecutor {
     return finished;
   }
 
-  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
+  private async finalize(given: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
+    const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(given.id, 50)).records);
+    // read again after the await: the run may have changed meanwhile (a stop request, its chat thread)
+    const run = this.deps.store.getRun(given.id) ?? given;
     const verdict = forcedReason
       ? { state: 'failed' as const, reason: forcedReason, signal: null, message: exit.error }
       : classifyExit(exit, { stopRequested: run.stop_requested, timedOut, lastError });
     const { state, reason, message } = verdict;
     const attempts = withEndedAttempt(run, { ended_at: exit.ended_at, end_reason: reason, exit_code: exit.exit_code, end_signal: verdict.signal, error_message: message });
     if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) return this.requeue(run, attempts, reason, message);
-    const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
     const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
     const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null, attempts });
     await this.deps.store.saveRun(finished);
