@@ -39,3 +39,14 @@ export function classifyExit(exit: ExitRecord, context: ExitContext): ExitVerdic
   if (exit.exit_code === EXIT_CODE_SIGKILL) return { state: 'failed', reason: 'oom', signal: 'SIGKILL', message: `Process exited with code 137: killed by SIGKILL (out of memory?)${why}` };
   return { state: 'failed', reason: 'code_error', signal: null, message: `Process exited with code ${exit.exit_code}${why}` };
 }
+
+/**
+ * Whether a run ended by a signal (or by the 128 + SIGTERM/SIGKILL code a shell reports) past its
+ * recipe's time limit: then the agent's time limit stopped it, even when no agent was up to remember
+ * doing so (it sent the stop, died, and the run ended before the next agent re-attached).
+ */
+export function endedPastTimeLimit(startedAt: string | null, exit: Pick<ExitRecord, 'exit_code' | 'signal' | 'ended_at'>, limitS: number | undefined): boolean {
+  if (!limitS || !startedAt) return false;
+  const bySignal = exit.signal != null || exit.exit_code === 143 || exit.exit_code === EXIT_CODE_SIGKILL;
+  return bySignal && Date.parse(exit.ended_at) - Date.parse(startedAt) >= limitS * 1000;
+}

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { foldLatest } from '../domain/latest-metrics.js';
 import { renderCommand, totalEpochsOf, type ParamValue } from '../domain/recipe.js';
-import { classifyExit } from '../domain/exit-classification.js';
+import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.js';
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
 import { transition, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -291,9 +291,11 @@ export class RunExecutor {
     const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(given.id, 50)).records);
     // read again after the await: the run may have changed meanwhile (a stop request, its chat thread)
     const run = this.deps.store.getRun(given.id) ?? given;
+    const limitS = this.deps.recipes.has(run.recipe) ? this.deps.recipes.get(run.recipe).time_limit_s : undefined;
+    const pastLimit = timedOut || (!run.stop_requested && endedPastTimeLimit(run.started_at, exit, limitS));
     const verdict = forcedReason
       ? { state: 'failed' as const, reason: forcedReason, signal: null, message: exit.error }
-      : classifyExit(exit, { stopRequested: run.stop_requested, timedOut, lastError });
+      : classifyExit(exit, { stopRequested: run.stop_requested, timedOut: pastLimit, lastError });
     const { state, reason, message } = verdict;
     const attempts = withEndedAttempt(run, { ended_at: exit.ended_at, end_reason: reason, exit_code: exit.exit_code, end_signal: verdict.signal, error_message: message });
     if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) return this.requeue(run, attempts, reason, message);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyExit } from '../../dist/src/domain/exit-classification.js';
+import { classifyExit, endedPastTimeLimit } from '../../dist/src/domain/exit-classification.js';
 
 const exit = (fields: Record<string, unknown>) => ({ exit_code: null, signal: null, stop_requested: false, error: null, ended_at: '2026-01-01T00:00:00.000Z', ...fields });
 const plain = { stopRequested: false, timedOut: false, lastError: null };
@@ -54,5 +54,20 @@ describe('retry policy', () => {
     expect(RecipeSchema.parse({ name: 'r', command: ['x'] })).toMatchObject({ max_retries: 0, retry_on: ['node_fail', 'preempted', 'lost'] });
     expect(RecipeSchema.safeParse({ name: 'r', command: ['x'], max_retries: 1, retry_on: ['code_error'] }).success).toBe(false);
     expect(RecipeSchema.safeParse({ name: 'r', command: ['x'], time_limit_s: 0 }).success).toBe(false);
+  });
+});
+
+describe('a time limit that no agent remembers', () => {
+  const started = '2026-01-01T00:00:00.000Z';
+  it('counts a run ended by a signal past its limit as stopped by the limit', () => {
+    expect(endedPastTimeLimit(started, { exit_code: null, signal: 'SIGTERM', ended_at: '2026-01-01T00:01:01.000Z' }, 60)).toBe(true);
+    expect(endedPastTimeLimit(started, { exit_code: 143, signal: null, ended_at: '2026-01-01T00:01:00.000Z' }, 60)).toBe(true);
+  });
+  it('not an exit of its own, an early end, or a recipe without a limit', () => {
+    expect(endedPastTimeLimit(started, { exit_code: 0, signal: null, ended_at: '2026-01-01T00:05:00.000Z' }, 60)).toBe(false);
+    expect(endedPastTimeLimit(started, { exit_code: 1, signal: null, ended_at: '2026-01-01T00:05:00.000Z' }, 60)).toBe(false);
+    expect(endedPastTimeLimit(started, { exit_code: null, signal: 'SIGTERM', ended_at: '2026-01-01T00:00:59.000Z' }, 60)).toBe(false);
+    expect(endedPastTimeLimit(started, { exit_code: null, signal: 'SIGTERM', ended_at: '2026-01-01T00:05:00.000Z' }, undefined)).toBe(false);
+    expect(endedPastTimeLimit(null, { exit_code: null, signal: 'SIGTERM', ended_at: '2026-01-01T00:05:00.000Z' }, 60)).toBe(false);
   });
 });
