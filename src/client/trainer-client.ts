@@ -95,6 +95,16 @@ export class TrainerClient {
     return this.post<StopResult>(`/api/v1/training/${seg(id)}/stop`);
   }
 
+  /** Reports metric points into a running run (seed 002): one, or a batch of up to 1,000. */
+  async reportMetrics(id: string, points: readonly ReportedPoint[]): Promise<{ session_id: string; accepted: number }> {
+    return this.post(`/api/v1/training/${seg(id)}/metrics`, points.length === 1 ? points[0] : { points });
+  }
+
+  /** Ends a tracking-only run: completed, or failed with a message. */
+  async completeTracking(id: string, body: { failed?: boolean; error_message?: string }): Promise<CompletedTracking> {
+    return this.post(`/api/v1/training/${seg(id)}/complete`, body);
+  }
+
   /** The newest metric point; `epoch` and `timestamp` are null before the first one. */
   async latestMetrics(id: string): Promise<MetricPoint> {
     return this.get<MetricPoint>(`/api/v1/training/${seg(id)}/metrics`);
@@ -348,6 +358,24 @@ export interface CreateSessionRequest {
   gpus?: number;
   experiment_id?: string;
   start?: boolean;
+  /** Seed 002: a run that only records what its client reports (no process); straight to running. */
+  tracking_only?: boolean;
+  total_epochs?: number;
+}
+
+/** One metric point reported by a client: named values, and the step or epoch they belong to. */
+export interface ReportedPoint {
+  metrics: Record<string, number>;
+  epoch?: number;
+  step?: number;
+}
+
+export interface CompletedTracking {
+  session_id: string;
+  status: RunState;
+  ended_at: string | null;
+  error_message: string | null;
+  final_metrics: Record<string, number | string> | null;
 }
 
 export interface CreatedSession {
