@@ -41,3 +41,9 @@ export function retryDelayMs(attempt: number, random: number): number {
 
 /** Deliveries are retried for up to a day after the event. */
 export const RETRY_WINDOW_MS = 24 * 3600 * 1000;
+
+/** After a failed attempt (the `attempt`-th, at `at` ms): when to try again, or null to give up, past the window. */
+export function nextAttemptAt(createdAt: string, attempt: number, at: number, random: number): string | null {
+  const next = at + retryDelayMs(attempt, random);
+  return next - Date.parse(createdAt) > RETRY_WINDOW_MS ? null : new Date(next).toISOString();
+}

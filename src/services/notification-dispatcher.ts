@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NotificationRecord } from '../domain/alerting.js';
 import { deliverableNow, threadKeyOf, type NotifierDeliveryRecord, type OutboxMessage } from '../domain/notifier-outbox.js';
-import { RETRY_WINDOW_MS, retryDelayMs } from '../domain/webhooks.js';
+import { nextAttemptAt } from '../domain/webhooks.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger, NotifierMessage } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -140,10 +140,10 @@ export class NotificationDispatcher {
         Object.assign(delivery, { status: 'delivered', delivered_at: at.toISOString(), next_attempt_at: null });
         if (delivery.thread_key && result.threadRef && !threads[delivery.thread_key]) threads[delivery.thread_key] = result.threadRef;
       } else {
-        const next = at.getTime() + retryDelayMs(delivery.attempts.length, (this.deps.random ?? Math.random)());
-        const givingUp = next - Date.parse(delivery.created_at) > RETRY_WINDOW_MS;
+        const next = nextAttemptAt(delivery.created_at, delivery.attempts.length, at.getTime(), (this.deps.random ?? Math.random)());
+        const givingUp = next === null;
         if (givingUp) Object.assign(delivery, { status: 'failed', next_attempt_at: null });
-        else delivery.next_attempt_at = new Date(next).toISOString();
+        else delivery.next_attempt_at = next;
         this.deps.logger[givingUp ? 'error' : 'warn'](givingUp ? 'notification not delivered: gave up' : 'notification delivery failed: will retry', { notifier: delivery.notifier, event: delivery.message.event, attempt: delivery.attempts.length, error: result.detail });
       }
       if (!this.closed) await this.deps.store.save();

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { RETRY_WINDOW_MS, retryDelayMs, type DeliveryRecord, type WebhookEventName, type WebhookRecord } from '../domain/webhooks.js';
+import { nextAttemptAt, type DeliveryRecord, type WebhookEventName, type WebhookRecord } from '../domain/webhooks.js';
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -106,9 +106,9 @@ export class WebhookService {
       delivery.attempts.push({ at: at.toISOString(), status_code: result.status ?? null, error: result.ok ? null : (result.detail ?? 'failed'), duration_ms: Math.round(performance.now() - started) });
       if (result.ok) Object.assign(delivery, { status: 'delivered', delivered_at: at.toISOString(), next_attempt_at: null });
       else {
-        const next = at.getTime() + retryDelayMs(delivery.attempts.length, (this.deps.random ?? Math.random)());
-        if (next - Date.parse(delivery.created_at) > RETRY_WINDOW_MS) Object.assign(delivery, { status: 'failed', next_attempt_at: null });
-        else delivery.next_attempt_at = new Date(next).toISOString();
+        const next = nextAttemptAt(delivery.created_at, delivery.attempts.length, at.getTime(), (this.deps.random ?? Math.random)());
+        if (next === null) Object.assign(delivery, { status: 'failed', next_attempt_at: null });
+        else delivery.next_attempt_at = next;
         this.deps.logger.warn('webhook delivery failed', { webhook: webhook.webhook_id, event: delivery.event, attempt: delivery.attempts.length, error: result.detail });
       }
       if (!this.closed) await this.deps.store.save();

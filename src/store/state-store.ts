@@ -78,15 +78,8 @@ export class StateStore {
     if (position !== undefined) this.db.data.runs[position] = { ...this.db.data.runs[position]!, ...patch };
   }
 
-  async saveRun(run: Run): Promise<void> {
-    const position = this.index.get(run.id);
-    if (position === undefined) {
-      this.index.set(run.id, this.db.data.runs.length);
-      this.db.data.runs.push(run);
-    } else {
-      this.db.data.runs[position] = run;
-    }
-    await this.db.write();
+  saveRun(run: Run): Promise<void> {
+    return this.saveRuns([run]);
   }
 
   /** Adds or replaces many runs in one write (each `saveRun` writes the whole document). */
