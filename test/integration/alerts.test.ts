@@ -27,6 +27,12 @@ describe('alert rules with a stand-in nvidia-smi whose temperature the test cont
     await t.close();
   });
 
+  /** Until the agent's latest sample shows these temperatures: a rule created now sees only them. */
+  const sampled = (gpu0: number, gpu1: number) =>
+    waitFor(async () => {
+      const gpus = (await t.api('GET', '/api/v1/gpus')).body as { temperature: number }[];
+      return gpus[0]?.temperature === gpu0 && gpus[1]?.temperature === gpu1;
+    }, `a sample at ${gpu0} and ${gpu1} °C`);
   const alertNotifications = async () => (await t.api('GET', '/api/v1/notifications?type=alert')).body.notifications as { message: string; data: { event: string; rule_name: string } }[];
   const ofRule = (name: string, event: string) => async () => (await alertNotifications()).filter((n) => n.data.rule_name === name && n.data.event === event);
 
@@ -64,7 +70,7 @@ describe('alert rules with a stand-in nvidia-smi whose temperature the test cont
 
   it('repeats an unacknowledged alert and stops once it is acknowledged; groups several GPUs into one message', async () => {
     await setTemperatures(65, 66);
-    await sleep(500); // sampled before the rule exists: its first pass sees both GPUs hot
+    await sampled(65, 66); // before the rule exists: its first pass sees both GPUs hot
     const rule = (await t.api('POST', '/api/v1/alerts/rules', { name: 'gpu warm', metric: 'gpu_temperature', condition: 'greater_than', threshold: 60, severity: 'medium', repeat_interval_seconds: 1 })).body;
     const first = await waitFor(async () => ((await ofRule('gpu warm', 'alert_triggered')()).length >= 1 ? await ofRule('gpu warm', 'alert_triggered')() : null), 'a message');
     expect(first.at(-1)!.message).toMatch(/2 alerts from rule gpu warm: GPU 0 temperature above 60: 65; GPU 1 temperature above 60: 66/);
@@ -83,6 +89,8 @@ describe('alert rules with a stand-in nvidia-smi whose temperature the test cont
   });
 
   it('a silenced rule records alerts but sends nothing', async () => {
+    // rules are evaluated on every sample: the rule must not meet a reading from before the silence
+    await sampled(50, 50);
     const rule = (await t.api('POST', '/api/v1/alerts/rules', { name: 'gpu silent', metric: 'gpu_temperature', condition: 'greater_than', threshold: 60 })).body;
     const silence = await t.api('POST', '/api/v1/alerts/silences', { rule_id: rule.rule_id, duration: '1h', reason: 'maintenance' });
     expect(silence.status).toBe(201);
