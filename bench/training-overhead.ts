@@ -103,7 +103,8 @@ export async function trainingOverhead(): Promise<BenchResult> {
       { name: 'spread of the direct rounds ((max − min) ÷ median)', value: `${fmt(spread * 100, 1)} %` },
     ],
     ratio: { description: "overhead: run's started→ended ÷ direct − 1", value: overhead, unit: '%', beside: `${EPOCHS} epochs; steady state, launch excluded: ${signed(steadyState)}` },
-    target: { description: 'overhead ≤ 1%', met: overhead <= 0.01 },
+    // a PASS must be shown by the measurement: with direct rounds spreading more than the target, the noise decides
+    target: { description: 'overhead ≤ 1 %, with the direct rounds spreading ≤ 1 %', met: overhead <= 0.01 && spread <= 0.01 },
     notes: [
       'Rounds alternate direct / agent so drift on the machine hits both alike; the run records have millisecond resolution.',
       'The launch part is a fixed cost per run (the supervisor is a second Node process); it does not grow with the run.',
