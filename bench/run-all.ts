@@ -61,7 +61,9 @@ for (const [name, run] of selected) {
     printResult(result);
     summary.push({ name, seconds: (performance.now() - started) / 1000, ratio: formatRatio(result.ratio), target: result.target?.description ?? '—', verdict: result.target ? (result.target.met ? 'PASS' : 'MISS') : 'info', load: load() });
   } catch (error) {
-    console.log(`\n## ${name}\n  FAILED: ${(error as Error).stack}`);
+    // fetch's "fetch failed" says why only in its cause
+    const cause = (error as Error).cause;
+    console.log(`\n## ${name}\n  FAILED: ${(error as Error).stack}${cause ? `\n  cause: ${cause instanceof Error ? cause.stack : String(cause)}` : ''}`);
     summary.push({ name, seconds: (performance.now() - started) / 1000, ratio: '—', target: '—', verdict: 'FAILED', load: load() });
     process.exitCode = 1;
   }

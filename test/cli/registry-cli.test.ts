@@ -7,7 +7,9 @@ import { cli, lines } from './cli-helpers.js';
 
 // trainer models|datasets|checkpoints: the real CLI against a real agent. Not a TTY here, so no
 // progress bar may reach stderr.
-describe('trainer models, datasets and checkpoints', () => {
+// each test runs the CLI up to 20 times, one Node start-up each: at a load of 20 on two cores that is
+// 8–10 s a call, so the tests get 30 s a call
+describe('trainer models, datasets and checkpoints', { timeout: 20 * 30_000 }, () => {
   let t: TestAgent;
   let work: string;
   const run = (...args: string[]) => cli(t.url, args);

@@ -28,6 +28,8 @@ describe('why a run ended (process backend)', () => {
     const status = await run('time-limited');
     expect(status).toMatchObject({ state: 'failed', end_reason: 'timeout' });
     expect(status.error_message).toMatch(/time limit/);
-    expect(status.current_epoch).toBeLessThan(100000);
+    // stopped long before its 100,000 epochs: on a loaded machine Node's start-up alone can outlast the
+    // one-second limit, and then the run printed no epoch at all
+    expect(status.current_epoch ?? 0).toBeLessThan(100000);
   });
 });
