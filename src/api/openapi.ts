@@ -20,6 +20,12 @@ const jsonSchema = (schema: ZodType) => {
 
 const ERROR = { description: 'Error', content: { 'application/json': { schema: { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] } } } };
 
+/** Each scheme carries the scope the route requires as its role (OpenAPI 3.1 allows roles on any scheme). */
+function securityFor(doc: RouteDoc): Record<string, string[]>[] {
+  const schemes = doc.stream ? ['bearer', 'apiKey', 'streamKey'] : ['bearer', 'apiKey'];
+  return schemes.map((scheme) => ({ [scheme]: [doc.scope] }));
+}
+
 /** OpenAPI 3.1, built from the routers and the zod schemas that validate each request. */
 export function buildOpenApi(routers: readonly Router[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -34,6 +40,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
     }
     const operation: Record<string, unknown> = {
       summary: doc.summary,
+      description: doc.scope === 'public' ? 'No API key needed.' : `Requires an API key of scope \`${doc.scope}\` or above.`,
       tags: [doc.tag],
       parameters,
       responses: {
@@ -41,7 +48,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
         '4XX': ERROR,
       },
     };
-    if (doc.public) operation.security = [];
+    operation.security = doc.scope === 'public' ? [] : securityFor(doc);
     if (doc.upload) operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } }, required: ['file'] } } } };
     if (doc.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } };
     (paths[openApiPath] ??= {})[method.toLowerCase()] = operation;
@@ -54,9 +61,9 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        streamKey: { type: 'apiKey', in: 'query', name: 'api_key', description: 'Stream routes only: a browser EventSource cannot send headers.' },
       },
     },
-    security: [{ bearer: [] }, { apiKey: [] }],
     paths,
   };
 }

@@ -22,7 +22,7 @@ export function attachWebSockets(server: Server, services: ApiServices, logger: 
     const url = new URL(request.url ?? '/', 'http://localhost');
     const runMatch = RUN_PATH.exec(url.pathname);
     if (!runMatch && url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'Not Found');
-    const key = presentedKey(url.pathname, request.headers as Record<string, string>, url.searchParams);
+    const key = presentedKey(request.headers as Record<string, string>, url.searchParams);
     if (!key || !services.keys.verify(key)) return refuse(socket, 401, key ? 'Invalid API key' : 'Missing API key');
     if (runMatch && !exists(() => services.runs.get(decodeURIComponent(runMatch[1]!)))) return refuse(socket, 404, `Session '${decodeURIComponent(runMatch[1]!)}' not found`);
     wss.handleUpgrade(request, socket, head, (ws) => {
