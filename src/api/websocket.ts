@@ -75,6 +75,6 @@ function exists(lookup: () => unknown): boolean {
 }
 
 function refuse(socket: Duplex, status: number, detail: string): void {
-  const body = JSON.stringify({ detail });
+  const body = JSON.stringify({ detail, code: status === 401 ? 'unauthenticated' : 'not_found' });
   socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -1,11 +1,13 @@
 import { EventStream, type EventStreamOptions } from './event-stream.js';
-import { downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
+import { codeOf, downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
 
 /** A typed client of the agent's REST API: the only way the CLI and the dashboard talk to an agent. */
+/** A refused or failed request: `code` is the agent's wire code (`run_not_found`, `rate_limited`…), null when there was no answer or none came with it. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
+    readonly code: string | null = null,
   ) {
     super(detail);
     this.name = 'ApiError';
@@ -63,7 +65,7 @@ export class TrainerClient {
     }
     if (!response.ok) {
       const detail = typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : `${response.status} ${response.statusText}`;
-      throw new ApiError(response.status, detail);
+      throw new ApiError(response.status, detail, codeOf(body));
     }
     return { body: body as T, headers: response.headers };
   }
@@ -274,12 +276,12 @@ export class TrainerClient {
 
   /** Uploads a file from disk as multipart field `file` (streamed), with text fields. */
   async upload<T>(path: string, query: Record<string, string | undefined>, fields: Record<string, string>, filePath: string, onProgress: ProgressListener = () => {}): Promise<T> {
-    return (await uploadFile(this.target(path, query), filePath, fields, onProgress, (status, detail) => new ApiError(status, detail))) as T;
+    return (await uploadFile(this.target(path, query), filePath, fields, onProgress, (status, detail, code) => new ApiError(status, detail, code))) as T;
   }
 
   /** Downloads to the path `choose` picks from the agent's suggested name (streamed, complete or not at all). */
   download(path: string, choose: (suggestedName: string | null) => string | Promise<string>, onProgress: ProgressListener = () => {}): Promise<{ path: string; bytes: number }> {
-    return downloadFile(this.target(path, {}), choose, onProgress, (status, detail) => new ApiError(status, detail));
+    return downloadFile(this.target(path, {}), choose, onProgress, (status, detail, code) => new ApiError(status, detail, code));
   }
 
   async models(query: { tag?: string } = {}): Promise<ModelInfo[]> {

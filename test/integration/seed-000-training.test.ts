@@ -103,7 +103,7 @@ describe('seed 000 training contract', () => {
     ]) {
       const response = await t.api(method!, path!);
       expect(response.status, `${method} ${path}`).toBe(404);
-      expect(response.body).toEqual({ detail: "Session 'sess_invalid' not found" });
+      expect(response.body).toEqual({ detail: "Session 'sess_invalid' not found", code: 'run_not_found' });
     }
   });
 });
