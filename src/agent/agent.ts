@@ -156,7 +156,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
-  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger, validateResponses: config.validateResponses });
   let server: Server | null = null;
   let closeWebSockets = () => {};
 

@@ -7,6 +7,8 @@ import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { normalisePath } from './middleware/normalise-path.js';
+import { validateResponses } from './middleware/validate-responses.js';
+import type { RouteDoc } from './route-docs.js';
 import { guardRoutes } from './route-guards.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { checkpointRoutes } from './routes/checkpoint-routes.js';
@@ -35,12 +37,15 @@ export interface AppOptions {
   bodyLimitKb: number;
   rateLimitPerMinute: number;
   logger: Logger;
+  /** Test mode: check every answer against its route's declared schemas (validate-responses.ts). */
+  validateResponses?: boolean;
 }
 
 export function createApp(services: ApiServices, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
+  if (options.validateResponses) app.use(validateResponses(options.logger));
   app.use(errorHandler(options.logger));
   app.use(normalisePath());
   const limiter = rateLimit(options.rateLimitPerMinute);
@@ -63,10 +68,18 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   // After routing, per the route that matched: its scope, then the key's rate limit, then its body
   // (multipart/form-data uploads are streamed by their handlers; every other body is JSON).
-  guardRoutes([...apiRouters, docs], (route) => [apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
+  guardRoutes([...apiRouters, docs], (route, key) => [remember(route, key), apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
   for (const router of [...apiRouters, docs]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }
   return app;
+}
+
+/** Which declared route answers this request (for the response check and logs). */
+function remember(doc: RouteDoc, key: string): Koa.Middleware {
+  return (ctx, next) => {
+    ctx.state.route = { key, doc };
+    return next();
+  };
 }

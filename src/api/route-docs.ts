@@ -1,4 +1,5 @@
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
+import { ApiKey, Checkpoint, CompletedTracking, CreatedSession, Health, LoggedMetrics, LogLine, Message, MetricPoint, MetricSeries, MetricSummary, Model, ModelWithMessage, RunStatus, ServiceIndex, SessionDetail, SessionMetrics, SessionStarted, SessionStopped, SessionSummary, StartedSession, StopResult, UploadedCheckpoint } from './responses.js';
 import type { RouteScope } from '../domain/api-key.js';
 import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
 
@@ -14,6 +15,14 @@ export interface RouteDoc {
   scope: RouteScope;
   /** Success status, when not 200. */
   status?: number;
+  /**
+   * Each success status and the schema of its JSON body (src/api/responses.ts): the document's
+   * response schemas, and in tests (TRAINER_VALIDATE_RESPONSES=1) the check of every answer.
+   * Error statuses are the same for all routes (`{detail, code}`), derived from the rest.
+   */
+  responses?: Partial<Record<200 | 201 | 202, ZodType>>;
+  /** The operationId, when the one derived from the method and path (see openapi.ts) will not do. */
+  operationId?: string;
   /** A Server-Sent Events stream: also takes the key as `?api_key=` (an EventSource cannot send headers). */
   stream?: boolean;
   /** A multipart/form-data upload with the file in the field `file`. */
@@ -28,11 +37,11 @@ export interface RouteDoc {
  * checks that every registered route has an entry here.
  */
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
-  'GET /': { summary: 'Service name and version', tag: 'health', scope: 'public' },
-  'GET /health': { summary: 'Liveness check', tag: 'health', scope: 'public' },
-  'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, admin); the key is returned once', tag: 'keys', scope: 'admin', body: CreateKeyBody, status: 201 },
-  'GET /api/v1/keys': { summary: 'List API keys (never the keys themselves)', tag: 'keys', scope: 'admin' },
-  'DELETE /api/v1/keys/:keyId': { summary: 'Revoke an API key', tag: 'keys', scope: 'admin' },
+  'GET /': { summary: 'Service name and version', tag: 'health', scope: 'public' , responses: { 200: ServiceIndex } },
+  'GET /health': { summary: 'Liveness check', tag: 'health', scope: 'public' , responses: { 200: Health } },
+  'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, admin); the key is returned once', tag: 'keys', scope: 'admin', body: CreateKeyBody, status: 201 , responses: { 201: ApiKey.extend({ key: z.string().describe('The key itself: shown this once') }) } },
+  'GET /api/v1/keys': { summary: 'List API keys (never the keys themselves)', tag: 'keys', scope: 'admin' , responses: { 200: z.array(ApiKey) } },
+  'DELETE /api/v1/keys/:keyId': { operationId: 'revokeKey', summary: 'Revoke an API key', tag: 'keys', scope: 'admin' , responses: { 200: ApiKey.extend({ message: z.string() }) } },
   'GET /api/v1/alerts': { summary: 'Alerts, newest first (seed 001)', tag: 'alerts', scope: 'read', query: AlertsQuery },
   'POST /api/v1/alerts/:alertId/acknowledge': { summary: 'Acknowledge an active alert: it stops repeating (seed 001)', tag: 'alerts', scope: 'write', body: AcknowledgeBody },
   'GET /api/v1/alerts/rules': { summary: 'Alert rules', tag: 'alerts', scope: 'read' },
@@ -71,44 +80,47 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments', scope: 'read' },
   'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', scope: 'read', query: LeaderboardQuery },
   'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health', scope: 'read' },
-  'GET /openapi.json': { summary: 'This document', tag: 'health', scope: 'public' },
-  'GET /docs': { summary: 'Swagger UI', tag: 'health', scope: 'public' },
-  'GET /docs/:file': { summary: 'Swagger UI assets', tag: 'health', scope: 'public' },
-  'POST /api/v1/training/start': { summary: "Start a training session (seed 000 body; runs the default recipe unless 'recipe' is given)", tag: 'training', scope: 'write', body: StartTrainingBody },
-  'GET /api/v1/training/sessions': { summary: 'List sessions, newest first (X-Total-Count header)', tag: 'training', scope: 'read', query: ListSessionsQuery },
-  'GET /api/v1/training/queue': { summary: 'Queued sessions in start order', tag: 'training', scope: 'read' },
-  'DELETE /api/v1/training/queue/:sessionId': { summary: 'Cancel a queued session', tag: 'training', scope: 'write' },
-  'POST /api/v1/training/:sessionId/stop': { summary: 'Stop a session (SIGTERM, SIGKILL after the grace period); a queued one is cancelled', tag: 'training', scope: 'write' },
-  'GET /api/v1/training/:sessionId/status': { summary: 'Status of a session', tag: 'training', scope: 'read' },
-  'GET /api/v1/training/:sessionId/metrics': { summary: 'Latest metrics of a session', tag: 'metrics', scope: 'read' },
-  'POST /api/v1/training/:sessionId/metrics': { summary: 'Log one metric point or a batch of up to 1000 into a running session', tag: 'metrics', scope: 'write', body: LogMetricsBody, status: 202 },
-  'GET /api/v1/training/:sessionId/metrics/summary': { summary: 'Per metric: current, min, max, mean, count (seed 002), kept current at ingestion', tag: 'metrics', scope: 'read' },
-  'GET /api/v1/training/:sessionId/history': { summary: 'Metric history, filtered and downsampled on request', tag: 'metrics', scope: 'read', query: HistoryQuery },
-  'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', scope: 'read', query: LogsQuery },
-  'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', scope: 'write', body: CreateSessionBody, status: 201 },
-  'GET /api/v1/training/sessions/:sessionId': { summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training', scope: 'read' },
-  'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training', scope: 'write' },
-  'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training', scope: 'write' },
-  'GET /api/v1/training/sessions/:sessionId/metrics': { summary: 'Metric records of a session (seed 001)', tag: 'metrics', scope: 'read', query: SessionMetricsQuery },
-  'GET /api/v1/metrics/:sessionId/history': { summary: 'History of one metric as arrays (seed 001)', tag: 'metrics', scope: 'read', query: HistoryQuery },
+  'GET /openapi.json': { summary: 'This document (OpenAPI 3.1, JSON)', tag: 'health', scope: 'public', operationId: 'getOpenApiJson' },
+  'GET /openapi.yaml': { summary: 'This document (OpenAPI 3.1, YAML)', tag: 'health', scope: 'public', operationId: 'getOpenApiYaml' },
+  'GET /api/v1/openapi.json': { summary: 'This document under the API prefix (JSON)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiJson' },
+  'GET /api/v1/openapi.yaml': { summary: 'This document under the API prefix (YAML)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiYaml' },
+  'GET /docs': { operationId: 'getSwaggerUi', summary: 'Swagger UI', tag: 'health', scope: 'public' },
+  'GET /docs/:file': { operationId: 'getSwaggerUiAsset', summary: 'Swagger UI assets', tag: 'health', scope: 'public' },
+  'POST /api/v1/training/start': { operationId: 'startTraining', summary: "Start a training session (seed 000 body; runs the default recipe unless 'recipe' is given)", tag: 'training', scope: 'write', body: StartTrainingBody , responses: { 200: StartedSession } },
+  'GET /api/v1/training/sessions': { operationId: 'listSessions', summary: 'List sessions, newest first (X-Total-Count header)', tag: 'training', scope: 'read', query: ListSessionsQuery , responses: { 200: z.array(SessionSummary) } },
+  'GET /api/v1/training/queue': { summary: 'Queued sessions in start order', tag: 'training', scope: 'read' , responses: { 200: z.array(SessionSummary) } },
+  'DELETE /api/v1/training/queue/:sessionId': { operationId: 'cancelQueuedSession', summary: 'Cancel a queued session', tag: 'training', scope: 'write' , responses: { 200: Message } },
+  'POST /api/v1/training/:sessionId/stop': { summary: 'Stop a session (SIGTERM, SIGKILL after the grace period); a queued one is cancelled', tag: 'training', scope: 'write' , responses: { 200: StopResult } },
+  'GET /api/v1/training/:sessionId/status': { summary: 'Status of a session', tag: 'training', scope: 'read' , responses: { 200: RunStatus } },
+  'GET /api/v1/training/:sessionId/metrics': { operationId: 'getLatestMetrics', summary: 'Latest metrics of a session', tag: 'metrics', scope: 'read' , responses: { 200: MetricPoint } },
+  'POST /api/v1/training/:sessionId/metrics': { operationId: 'logMetrics', summary: 'Log one metric point or a batch of up to 1000 into a running session', tag: 'metrics', scope: 'write', body: LogMetricsBody, status: 202 , responses: { 202: LoggedMetrics } },
+  'GET /api/v1/training/:sessionId/metrics/summary': { operationId: 'getMetricSummary', summary: 'Per metric: current, min, max, mean, count (seed 002), kept current at ingestion', tag: 'metrics', scope: 'read' , responses: { 200: MetricSummary } },
+  'GET /api/v1/training/:sessionId/history': { operationId: 'getMetricHistory', summary: 'Metric history, filtered and downsampled on request', tag: 'metrics', scope: 'read', query: HistoryQuery , responses: { 200: z.array(MetricPoint) } },
+  'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', scope: 'read', query: LogsQuery , responses: { 200: z.array(LogLine) } },
+  'POST /api/v1/training/sessions': { operationId: 'createSession', summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', scope: 'write', body: CreateSessionBody, status: 201 , responses: { 201: CreatedSession } },
+  'GET /api/v1/training/sessions/:sessionId': { operationId: 'getSession', summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training', scope: 'read' , responses: { 200: SessionDetail } },
+  'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training', scope: 'write' , responses: { 200: SessionStarted } },
+  'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training', scope: 'write' , responses: { 200: SessionStopped } },
+  'GET /api/v1/training/sessions/:sessionId/metrics': { operationId: 'listSessionMetrics', summary: 'Metric records of a session (seed 001)', tag: 'metrics', scope: 'read', query: SessionMetricsQuery , responses: { 200: SessionMetrics } },
+  'GET /api/v1/metrics/:sessionId/history': { operationId: 'getMetricSeries', summary: 'History of one metric as arrays (seed 001)', tag: 'metrics', scope: 'read', query: HistoryQuery , responses: { 200: MetricSeries } },
   'GET /api/v1/datasets': { summary: 'List datasets: built-in, uploaded (with format, sample_count, dimensions, row_count, column_count, columns, file_count) and files in DATASETS_DIR (seed 000)', tag: 'datasets', scope: 'read' },
   'GET /api/v1/datasets/:name': { summary: 'Describe a dataset (seed 000)', tag: 'datasets', scope: 'read' },
-  'POST /api/v1/datasets': { summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists unless new_version=true, which adds the file as the name's new version (seed 004; 409 if it is byte for byte a version it has), 413 over upload_limit_mb", tag: 'datasets', scope: 'write', query: DatasetUploadQuery, upload: true },
+  'POST /api/v1/datasets': { operationId: 'uploadDataset', summary: "Upload a dataset as multipart field 'file' (seed 000); CSV, TSV, JSON, JSON Lines, tar, tar.gz and zip are inspected as they stream in, and a malformed CSV/JSON/JSONL/archive is refused with a 400 naming the line. 409 if the name exists unless new_version=true, which adds the file as the name's new version (seed 004; 409 if it is byte for byte a version it has), 413 over upload_limit_mb", tag: 'datasets', scope: 'write', query: DatasetUploadQuery, upload: true },
   'GET /api/v1/datasets/:name/versions': { summary: "A dataset's versions, newest first: version and hash (its SHA-256), created_at, size, current (seed 004)", tag: 'datasets', scope: 'read' },
-  'GET /api/v1/datasets/:name/download': { summary: "Download an uploaded dataset's file; ?version=<sha256 prefix> for an earlier version", tag: 'datasets', scope: 'read', query: DatasetDownloadQuery, download: true },
+  'GET /api/v1/datasets/:name/download': { operationId: 'downloadDataset', summary: "Download an uploaded dataset's file; ?version=<sha256 prefix> for an earlier version", tag: 'datasets', scope: 'read', query: DatasetDownloadQuery, download: true },
   'DELETE /api/v1/datasets/:name': { summary: 'Delete an uploaded dataset and its versions (409 for a built-in one, or while a queued or running run uses it)', tag: 'datasets', scope: 'write' },
-  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000), tags (seed 004); ?tag= for the model that holds a tag', tag: 'models', scope: 'read', query: ModelListQuery },
-  'POST /api/v1/models/:name/tag': { summary: 'Tag a model (seed 004); the tag moves from the model that held it', tag: 'models', scope: 'write', body: TagModelBody },
-  'DELETE /api/v1/models/:name/tag/:tag': { summary: 'Take a tag off a model', tag: 'models', scope: 'write' },
-  'POST /api/v1/models': { summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', scope: 'write', query: ModelUploadQuery, upload: true },
-  'GET /api/v1/models/:name': { summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', scope: 'read', download: true },
-  'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models', scope: 'write' },
-  'POST /api/v1/training/:sessionId/complete': { summary: 'End a tracking-only session (created with tracking_only: true): completed, or failed with error_message (seed 002)', tag: 'training', scope: 'write', body: CompleteSessionBody },
-  'GET /api/v1/checkpoints': { summary: "Checkpoints, newest first, with is_best by the recipe's checkpoint_metric/checkpoint_mode (default val_loss, min); filter by session_id (seed 001)", tag: 'checkpoints', scope: 'read', query: CheckpointListQuery },
-  'POST /api/v1/checkpoints': { summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest. session_id may be given in the query instead, checked before the body is read", tag: 'checkpoints', scope: 'write', query: CheckpointUploadQuery, upload: true },
-  'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints', scope: 'read' },
-  'GET /api/v1/checkpoints/:checkpointId/download': { summary: "Download a checkpoint's file (seed 001)", tag: 'checkpoints', scope: 'read', download: true },
-  'DELETE /api/v1/checkpoints/:checkpointId': { summary: 'Delete a checkpoint and its file (seed 001)', tag: 'checkpoints', scope: 'write' },
+  'GET /api/v1/models': { summary: 'List the model registry: name, size_mb, created_at, file_path, run_id (seed 000), tags (seed 004); ?tag= for the model that holds a tag', tag: 'models', scope: 'read', query: ModelListQuery , responses: { 200: z.array(Model) } },
+  'POST /api/v1/models/:name/tag': { summary: 'Tag a model (seed 004); the tag moves from the model that held it', tag: 'models', scope: 'write', body: TagModelBody , responses: { 200: ModelWithMessage } },
+  'DELETE /api/v1/models/:name/tag/:tag': { summary: 'Take a tag off a model', tag: 'models', scope: 'write' , responses: { 200: ModelWithMessage } },
+  'POST /api/v1/models': { operationId: 'uploadModel', summary: "Upload a model file as multipart field 'file' (seed 000); 409 if the name exists, 413 over upload_limit_mb", tag: 'models', scope: 'write', query: ModelUploadQuery, upload: true , responses: { 200: ModelWithMessage } },
+  'GET /api/v1/models/:name': { operationId: 'downloadModel', summary: 'Download a model file (a bundle directory comes as a tar archive) (seed 000)', tag: 'models', scope: 'read', download: true },
+  'DELETE /api/v1/models/:name': { summary: 'Delete a model from the registry (seed 000)', tag: 'models', scope: 'write' , responses: { 200: Message } },
+  'POST /api/v1/training/:sessionId/complete': { summary: 'End a tracking-only session (created with tracking_only: true): completed, or failed with error_message (seed 002)', tag: 'training', scope: 'write', body: CompleteSessionBody , responses: { 200: CompletedTracking } },
+  'GET /api/v1/checkpoints': { summary: "Checkpoints, newest first, with is_best by the recipe's checkpoint_metric/checkpoint_mode (default val_loss, min); filter by session_id (seed 001)", tag: 'checkpoints', scope: 'read', query: CheckpointListQuery , responses: { 200: z.strictObject({ checkpoints: z.array(Checkpoint) }) } },
+  'POST /api/v1/checkpoints': { operationId: 'uploadCheckpoint', summary: "Upload a checkpoint: multipart field 'file' plus session_id, epoch and metrics (a JSON object) (seed 001); retention then keeps the run's best and latest. session_id may be given in the query instead, checked before the body is read", tag: 'checkpoints', scope: 'write', query: CheckpointUploadQuery, upload: true , responses: { 200: UploadedCheckpoint } },
+  'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints', scope: 'read' , responses: { 200: Checkpoint } },
+  'GET /api/v1/checkpoints/:checkpointId/download': { operationId: 'downloadCheckpoint', summary: "Download a checkpoint's file (seed 001)", tag: 'checkpoints', scope: 'read', download: true },
+  'DELETE /api/v1/checkpoints/:checkpointId': { summary: 'Delete a checkpoint and its file (seed 001)', tag: 'checkpoints', scope: 'write' , responses: { 200: Message } },
   'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes', scope: 'read' },
   'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes', scope: 'read' },
   'GET /api/v1/architectures': { summary: "The tfjs recipe's model architectures, losses, optimizers and TF.js engines (which are available here, best first)", tag: 'recipes', scope: 'read' },
