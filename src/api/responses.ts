@@ -182,6 +182,46 @@ export const Model = z
 
 export const ModelWithMessage = Model.extend({ message: z.string() }).meta({ id: 'ModelWithMessage' });
 
+export const Dataset = z
+  .strictObject({
+    name: z.string(),
+    size_mb: z.number(),
+    sample_count: z.number().int().nullable(),
+    format: z.string(),
+    dimensions: z.string().nullable(),
+    created_at: nullableTime,
+    file_path: z.string().nullable(),
+    description: z.string().optional(),
+    builtin: z.boolean(),
+    row_count: z.number().int().nullable(),
+    column_count: z.number().int().nullable(),
+    columns: z.array(z.string()).nullable(),
+    file_count: z.number().int().nullable(),
+    size_bytes: z.number().int(),
+    sha256: z.string().nullable(),
+    note: z.string().nullable(),
+    version: z.string().nullable().describe('The current version: the SHA-256 of its file (null for built-in and hand-placed datasets)'),
+    versions: z.number().int().describe('How many versions it has (seed 004)'),
+  })
+  .meta({ id: 'Dataset', description: "Seed 000's dataset (name, size_mb, sample_count, format, dimensions), with seed 003's table introspection and seed 004's versions" });
+
+export const DatasetWithMessage = Dataset.extend({ message: z.string() }).meta({ id: 'DatasetWithMessage' });
+
+export const DatasetVersion = z
+  .strictObject({
+    version: z.string(),
+    hash: z.string().describe('SHA-256 of the file (the same as version)'),
+    created_at: time,
+    size: z.number().int(),
+    size_mb: z.number(),
+    format: z.string(),
+    row_count: z.number().int().nullable(),
+    column_count: z.number().int().nullable(),
+    original_filename: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .meta({ id: 'DatasetVersion', description: "Seed 004's dataset version, newest first" });
+
 export const ApiKey = z
   .strictObject({ id: z.string(), name: z.string(), scope: z.enum(KEY_SCOPES), prefix: z.string(), created_at: time, revoked_at: nullableTime })
   .meta({ id: 'ApiKey' });

@@ -363,6 +363,8 @@ export type MetricPoint = z.output<typeof Contract.MetricPoint>;
 export type LogEntry = z.output<typeof Contract.LogLine>;
 export type ModelInfo = z.output<typeof Contract.Model>;
 export type CheckpointInfo = z.output<typeof Contract.Checkpoint> & Partial<Pick<z.output<typeof Contract.UploadedCheckpoint>, 'retained' | 'uploaded_at'>>;
+export type DatasetInfo = z.output<typeof Contract.Dataset>;
+export type DatasetVersionInfo = z.output<typeof Contract.DatasetVersion>;
 export type ApiKeyInfo = z.output<typeof Contract.ApiKey>;
 export type CreatedApiKey = ApiKeyInfo & { key: string };
 /** An error answer: seed 000's `detail` and the wire code to decide on. */
@@ -567,41 +569,5 @@ export interface RuntimeConfig {
   max_concurrent_sessions: number;
   default_recipe: string;
   default_params: Record<string, unknown>;
-}
-
-/** GET /api/v1/datasets: seed 000's fields, seed 003's table introspection, and versions. */
-export interface DatasetInfo {
-  name: string;
-  size_mb: number;
-  size_bytes: number;
-  sample_count: number | null;
-  format: string;
-  dimensions: string | null;
-  created_at: string | null;
-  file_path: string | null;
-  description?: string;
-  builtin: boolean;
-  row_count: number | null;
-  column_count: number | null;
-  columns: string[] | null;
-  file_count: number | null;
-  sha256: string | null;
-  note: string | null;
-  version?: string | null;
-  versions?: number;
-}
-
-/** One version of a dataset (seed 004), newest first. */
-export interface DatasetVersionInfo {
-  version: string;
-  hash: string;
-  created_at: string;
-  size: number;
-  size_mb: number;
-  format: string;
-  row_count: number | null;
-  column_count: number | null;
-  original_filename: string | null;
-  current: boolean;
 }
 
