@@ -61,8 +61,9 @@ export const CompleteSessionBody = z
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** No limit: every session (seed 000 lists them all); with one, pages of it with a Link rel="next". */
 export const ListSessionsQuery = z.object({
-  limit: limit(1000, 50),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   status: z.enum(RUN_STATES).optional(),
 });

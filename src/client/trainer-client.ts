@@ -502,7 +502,7 @@ export interface RecipeInfo {
 export interface ApiKeyInfo {
   id: string;
   name: string;
-  scope: 'read' | 'write' | 'admin';
+  scope: 'read' | 'write' | 'exec' | 'admin';
   prefix: string;
   created_at: string;
   revoked_at: string | null;
