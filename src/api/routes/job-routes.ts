@@ -28,7 +28,7 @@ export function jobRoutes({ runs, exec, streams }: ApiServices): Router {
     const principal = ctx.state.principal as { name?: string } | undefined;
     const run = await exec.submit(
       { argv, cwd: body.cwd ?? null, env: body.environment, gpus: body.gpu_count, priority: body.priority, name: body.name ?? null, tags: body.tags, experimentId: body.experiment_id ?? null },
-      { name: principal?.name ?? 'unknown', via: ctx.get('x-trainer-client') === 'cli' ? 'cli' : 'api' },
+      { name: principal?.name ?? 'unknown', via: 'api' },
     );
     ctx.status = 201;
     ctx.body = jobCreatedView(run);
