@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
 import { JobLogsQuery, ListJobsQuery, SubmitJobBody } from './job-schemas.js';
-import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
+import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, DeleteSessionQuery, LogBatchMetricsBody, LogOneMetricBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -68,6 +68,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },
+  'GET /redoc': { summary: 'The API reference, read-only (seed 000; drawn by the bundled Swagger UI)', tag: 'health', public: true },
+  'GET /api/v1/health': { summary: 'Health (seed 001): status healthy|degraded, timestamp, uptime_seconds, version, system (cpu, memory, disk percent), components (database, filesystem)', tag: 'health', public: true },
+  'POST /api/v1/metrics/:sessionId': { summary: "Log one metric into a running session (seed 002's {name, value, step}); id is null (points are not numbered)", tag: 'metrics', body: LogOneMetricBody },
+  'POST /api/v1/metrics/:sessionId/batch': { summary: "Log several metrics of one step into a running session (seed 002's {metrics, step})", tag: 'metrics', body: LogBatchMetricsBody },
   'GET /docs/:file': { summary: 'Swagger UI assets', tag: 'health', public: true },
   'POST /api/v1/training/start': { summary: "Start a training session (seed 000 body; runs the default recipe unless 'recipe' is given)", tag: 'training', body: StartTrainingBody },
   'GET /api/v1/training/sessions': { summary: 'List sessions, newest first: all of them unless limit (1–1000) is given, then a page with a Link rel="next" header while more remain; X-Total-Count always', tag: 'training', query: ListSessionsQuery },
@@ -82,6 +86,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', query: LogsQuery },
   'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', body: CreateSessionBody, status: 201 },
   'GET /api/v1/training/sessions/:sessionId': { summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training' },
+  'DELETE /api/v1/training/sessions/:sessionId': { summary: 'Delete an ended (or never started) session: its record, log, metrics and output files; 409 while queued or running. Its checkpoints and registered models are kept unless delete_artifacts=true', tag: 'training', query: DeleteSessionQuery },
   'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training' },
   'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training' },
   'GET /api/v1/training/sessions/:sessionId/metrics': { summary: 'Metric records of a session (seed 001)', tag: 'metrics', query: SessionMetricsQuery },

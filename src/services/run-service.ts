@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { fitsInventory } from '../domain/gpu-allocation.js';
 import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
@@ -247,6 +248,19 @@ export class RunService {
     await this.deps.store.saveRun(cancelled);
     this.deps.events.emit('run.cancelled', { run: cancelled });
     return cancelled;
+  }
+
+  /**
+   * Deletes a run that is not queued or running (409): its record and its files (log, metrics, output).
+   * What it registered (checkpoints, models) is the caller's to keep, or to delete in `before`.
+   */
+  async delete(id: string, before?: (run: Run) => Promise<void>): Promise<Run> {
+    const run = this.get(id);
+    if (run.state === 'queued' || run.state === 'running') throw conflict(`Session ${id} is ${run.state}: stop it before deleting it`);
+    await before?.(run);
+    await this.deps.store.deleteRun(id);
+    await rm(this.deps.files.paths.dir(id), { recursive: true, force: true, maxRetries: 3 });
+    return run;
   }
 
   /** Records the chat thread that carries a chat-started run's updates, so that a restarted agent keeps posting there. */

@@ -3,7 +3,7 @@ import { runsCommand, scopeAllows } from '../../domain/api-key.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { presentedKey, type Principal } from '../key-verifier.js';
 
-const PUBLIC_PATHS = new Set(['/', '/health', '/openapi.json', '/docs']);
+const PUBLIC_PATHS = new Set(['/', '/health', '/api/v1/health', '/openapi.json', '/docs', '/redoc']);
 const PUBLIC_PREFIXES = ['/docs/'];
 
 /** Seed 000's API-key auth: `Authorization: Bearer <key>` or `X-API-Key: <key>` on all but the public paths. */
