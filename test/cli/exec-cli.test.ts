@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
-import type { CliResult } from './cli-helpers.js';
+import { removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { spawnCli, type RunningCli } from './cli-helpers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const STANDIN_NVIDIA_SMI = fileURLToPath(new URL('../stand-ins/nvidia-smi', import.meta.url));
 
 // What a CI step does: a script of its own checkout, run through the agent's queue from a shell in that checkout.
@@ -28,26 +26,9 @@ elif mode == "sleep":
 sys.exit(int(sys.argv[2]) if mode == "exit" else 0)
 `;
 
-interface Exec {
-  stdout(): string;
-  stderr(): string;
-  done: Promise<CliResult>;
-  signal(name: NodeJS.Signals): void;
-}
-
-function exec(t: TestAgent, args: string[], options: { cwd: string; key?: string }): Exec {
-  const env: NodeJS.ProcessEnv = { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: options.key ?? API_KEY, FORCE_COLOR: '0' };
-  delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [BIN, 'run', 'exec', ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-  return { stdout: () => stdout, stderr: () => stderr, done, signal: (name) => child.kill(name) };
+/** `trainer run exec ARGS` from a shell in `cwd`, as a CI step runs it. */
+function exec(t: TestAgent, args: string[], options: { cwd: string; key?: string }): RunningCli {
+  return spawnCli(t.url, ['run', 'exec', ...args], options.key ? { TRAINER_API_KEY: options.key } : {}, { cwd: options.cwd });
 }
 
 describe('trainer run exec', () => {
@@ -102,7 +83,7 @@ describe('trainer run exec', () => {
     const running = exec(t, ['--', 'python3', 'script.py', 'sleep'], { cwd: checkout });
     await waitFor(() => running.stdout().includes('ready\n'), 'the command to be running');
     const id = /trainer: (sess_[0-9a-f]{12})/.exec(running.stderr())![1]!;
-    running.signal('SIGINT');
+    running.kill('SIGINT');
     const result = await running.done;
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(new RegExp(`stopping ${id}`));
