@@ -22,6 +22,8 @@ Exit code: the command's own; 128+N when it was killed by signal N; ${EXEC_EXIT.
     "<%= config.bin %> run exec --cwd /srv/ci/checkout --priority 10 -- bash -c 'make data && python3 train.py'",
   ];
 
+  static usage = 'run exec [--gpus N] [--priority P] [--name NAME] [--env K=V]... [--cwd DIR] [-v] -- COMMAND [ARG]...';
+
   static strict = false;
   static enableJsonFlag = false;
 
