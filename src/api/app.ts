@@ -31,6 +31,7 @@ import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { trainingRoutes } from './routes/training-routes.js';
+import { jobRoutes } from './routes/job-routes.js';
 import type { ApiServices } from './services.js';
 
 export interface AppOptions {
@@ -63,7 +64,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   ];
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services), jobRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   // After routing, per the route that matched: its scope, then the key's rate limit, then its body

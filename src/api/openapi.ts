@@ -33,6 +33,7 @@ export const TAGS: Record<string, string> = {
   webhooks: 'Signed webhooks (seed 001) and their deliveries',
   schedules: 'Recurring runs on a cron schedule',
   hpo: 'Hyperparameter studies whose trials are runs (seed 004)',
+  jobs: "Seed 004's job API: ad-hoc commands (exec scope) and a job view of every run",
 };
 
 const ERROR_RESPONSES: Record<number, { description: string; code: string; detail: string }> = {
@@ -96,6 +97,7 @@ function schemaOf(schema: ZodType, io: 'input' | 'output', components: Record<st
 const TEXT_MEDIA: Record<string, Record<string, unknown>> = {
   'GET /metrics': { 'text/plain; version=0.0.4': { schema: { type: 'string', description: 'Prometheus text exposition format' } } },
   'GET /docs': { 'text/html': { schema: { type: 'string' } } },
+  'GET /redoc': { 'text/html': { schema: { type: 'string' } } },
   'GET /docs/:file': { 'text/css': { schema: { type: 'string' } }, 'application/javascript': { schema: { type: 'string' } } },
   'GET /openapi.yaml': { 'application/yaml': { schema: { type: 'string' } } },
   'GET /api/v1/openapi.yaml': { 'application/yaml': { schema: { type: 'string' } } },

@@ -1,4 +1,4 @@
-export const KEY_SCOPES = ['read', 'write', 'admin'] as const;
+export const KEY_SCOPES = ['read', 'write', 'exec', 'admin'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
 /** A stored API key: only its SHA-256 digest is kept, never the key. */
@@ -17,7 +17,9 @@ export interface ApiKeyRecord {
 const GRANTS: Record<KeyScope, readonly KeyScope[]> = {
   read: ['read'],
   write: ['read', 'write'],
-  admin: ['read', 'write', 'admin'],
+  /** exec: write, and running ad-hoc commands on the agent's machine (POST /api/jobs). */
+  exec: ['read', 'write', 'exec'],
+  admin: ['read', 'write', 'exec', 'admin'],
 };
 
 /** What a route requires: `public` needs no key at all. Declared on each route (src/api/route-docs.ts). */

@@ -29,7 +29,8 @@ export function apiKeyAuth(route: RouteAccess, verify: (presented: string) => Pr
       throw new AppError(ErrorCode.Unauthorized, 'Invalid API key');
     }
     if (!scopeGrants(principal.scope, route.scope)) {
-      throw new AppError(ErrorCode.Forbidden, `This API key ('${principal.name}') has scope '${principal.scope}'; ${ctx.method} ${ctx.path} needs '${route.scope}'`);
+      const hint = route.scope === 'exec' ? ': running commands needs a key with the exec scope (trainer keys create --name ci --scope exec)' : '';
+      throw new AppError(ErrorCode.Forbidden, `This API key ('${principal.name}') has scope '${principal.scope}'; ${ctx.method} ${ctx.path} needs '${route.scope}'${hint}`);
     }
     ctx.state.principal = principal;
     return next();
