@@ -410,6 +410,8 @@ export interface RunStatus {
   /** The exact version (SHA-256) of the registry dataset it trains on, when it names one. */
   dataset_version?: string | null;
   tracking_only?: boolean;
+  /** 0..1 from epochs, else from the progress bar the run's output draws. */
+  progress?: number | null;
 }
 
 export interface SessionSummary {

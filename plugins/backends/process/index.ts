@@ -34,6 +34,8 @@ class ProcessBackend implements TrainingBackend {
       paths: { log: launch.paths.log, metrics: launch.paths.metrics, exit: launch.paths.exit },
       metricsRegex: launch.recipe.metrics_regex,
       logMetricLines: launch.recipe.log_metric_lines,
+      metricsFormat: launch.recipe.metrics_format,
+      stopSignal: launch.recipe.stop_signal,
       stopGraceMs: launch.stopGraceMs,
     };
     const diagnostics = openSync(launch.paths.supervisorLog, 'a');
