@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
-import { childrenOf, torchPython } from '../helpers/python.js';
+import { childrenOf, processGroupMembers, torchPython } from '../helpers/python.js';
 
 const torch = torchPython();
 
@@ -90,4 +90,25 @@ describe.skipIf(torch.skip)(`PyTorch training scripts (${torch.skip || torch.pyt
     expect(lines.some((line) => line.startsWith('Stop requested at epoch'))).toBe(true);
     expect(lines.filter((line) => line.startsWith('Epoch '))).toEqual(expect.arrayContaining(['Epoch 1/4', 'Epoch 2/4']));
   }, 300_000);
+
+  it('a 2-rank run (ranks started as torchrun would, gloo on CPU) reports each epoch once, and a stop leaves no rank alive', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const id = await start({ style: 'json', epochs: 40, ranks: 2, batch_sleep_ms: 20, port });
+    await waitFor(async () => (await history(id)).some((point) => point.epoch === 2), "epoch 2's metrics", 180_000);
+    const handle = t.agent.runs.get(id).handle as { pid: number };
+    const [launcher] = childrenOf(handle.pid);
+    const group = processGroupMembers(launcher!);
+    // the launcher and its two ranks (and multiprocessing's helpers)
+    expect(group.length).toBeGreaterThanOrEqual(3);
+
+    await t.api('POST', `/api/v1/training/${id}/stop`);
+    expect(await waitForState(t.api, id, ['stopped', 'failed', 'completed'], 90_000)).toMatchObject({ state: 'stopped', end_reason: 'stopped_by_user' });
+    await waitFor(() => processGroupMembers(launcher!).length === 0, 'every rank to be gone', 10_000);
+
+    const epochs = (await history(id)).filter((point) => typeof point.loss === 'number').map((point) => point.epoch);
+    expect(epochs.length).toBeGreaterThanOrEqual(2);
+    expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, index) => index + 1));
+    const saved = (await checkpoints(id)).map((checkpoint) => checkpoint.original_path);
+    expect(saved.filter((path) => path.startsWith('checkpoints/stopped-epoch-'))).toHaveLength(1);
+  }, 400_000);
 });
