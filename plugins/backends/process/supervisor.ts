@@ -8,6 +8,7 @@
  * group, SIGKILL after the grace period).
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { RunOutputWriter } from '../../../src/plugins/sdk.js';
 import { LineSplitter } from './line-splitter.js';
 import type { MetricsFormat } from './output-formats.js';
@@ -25,6 +26,8 @@ export interface SupervisorSpec {
   /** What a stop sends the process group first (SIGTERM by default). */
   stopSignal?: NodeJS.Signals;
   stopGraceMs: number;
+  /** Where a supervisor started ahead of its run (a spare, whose stderr goes nowhere) writes what goes wrong. */
+  supervisorLog?: string;
 }
 
 // A stop can arrive before the spec is read: remember it instead of dying without an exit record.
@@ -36,13 +39,29 @@ let onStop: () => void = () => {
 };
 process.on('SIGTERM', () => onStop());
 
-async function readSpec(): Promise<SupervisorSpec> {
+/** The spec, or null when stdin closed empty: a spare whose agent went away before handing it a run. */
+async function readSpec(): Promise<SupervisorSpec | null> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return null;
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
 }
 
-function supervise(spec: SupervisorSpec): void {
+function reportFailuresTo(supervisorLog: string): void {
+  const report = (error: unknown) => {
+    try {
+      appendFileSync(supervisorLog, `supervisor: ${(error as Error)?.stack ?? String(error)}\n`);
+    } finally {
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', report);
+  process.on('unhandledRejection', report);
+}
+
+function supervise(spec: SupervisorSpec | null): void {
+  if (spec === null) process.exit(0);
+  if (spec.supervisorLog) reportFailuresTo(spec.supervisorLog);
   const writer = new RunOutputWriter(spec.paths);
   const parser = new OutputParser(spec.metricsRegex, spec.logMetricLines, spec.metricsFormat);
   const progress = new ProgressFile(writer);
