@@ -16,6 +16,7 @@ import { formatRatio, machine, printResult, type BenchResult } from './harness.j
 import { historyQuery } from './history-query.js';
 import { leaderboard } from './leaderboard.js';
 import { metricIngestion } from './metric-ingestion.js';
+import { outputFormats } from './output-formats.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
 import { tfjsTraining } from './tfjs-training.js';
@@ -35,6 +36,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   tfjs: tfjsTraining,
   chat: chatOps,
   leaderboard,
+  'output-formats': outputFormats,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

@@ -50,9 +50,19 @@ describe("Hugging Face Trainer's dict lines", () => {
     }
   });
 
-  it('keeps the dict lines in the log (unlike JSON protocol lines) and never parses them as JSON', () => {
-    const parser = new OutputParser();
-    expect(logOf(parser, ["{'loss': 0.02, 'epoch': 1.0}", '{"loss": 0.5}'])).toEqual(["{'loss': 0.02, 'epoch': 1.0}"]);
+  it('keeps metric lines out of the log like JSON lines (unless log_metric_lines), and other dicts in it', () => {
+    const lines = ["{'loss': 0.02, 'epoch': 1.0}", "{'loss': nan, 'note': 'x'}", '{"loss": 0.5}', "{'note': 'no numbers'}", 'Epoch 1/1', '1/1 [====] - 0s - loss: 0.3'];
+    expect(logOf(new OutputParser(), lines)).toEqual(["{'note': 'no numbers'}", 'Epoch 1/1']);
+    expect(logOf(new OutputParser(undefined, true), lines)).toEqual(lines);
+  });
+
+  it('takes the fast path and the general parser alike', () => {
+    const { metricText } = new OutputParser().serializeBatch(["{'loss': 5e-05, 'global_step': 12, 'epoch': 0.25, 'ts': 3}", "{'loss': 5e-05, 'global_step': 12, 'epoch': 0.25, 'name': 'x'}", "{'global_step': 3.5, 'epoch': -1, 'loss': 1}"], 'stdout', ts);
+    expect(metricText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { ts, loss: 5e-5, step: 12, epoch: 0.25 },
+      { ts, loss: 5e-5, step: 12, epoch: 0.25 },
+      { ts, loss: 1 },
+    ]);
   });
 });
 
@@ -74,10 +84,14 @@ describe('Keras output', () => {
   });
 
   it('parses verbose=2 lines and refuses lines with anything unrecognised', () => {
-    expect(parseKerasStepLine('32/32 - 1s - loss: 0.35 - accuracy: 0.90 - 1s/epoch - 10ms/step')).toEqual({ step: 32, steps: 32, values: { loss: 0.35, accuracy: 0.9 }, final: true });
+    expect(parseKerasStepLine('32/32 - 1s - loss: 0.35 - accuracy: 0.90 - 1s/epoch - 10ms/step')).toEqual({ step: 32, steps: 32, values: { loss: 0.35, accuracy: 0.9 }, final: true, members: '"loss":0.35,"accuracy":0.90' });
     expect(parseKerasStepLine('3/10 files copied - loss: 0.3')).toBeNull();
     expect(parseKerasStepLine('32/32 [====] - 1s - loss: high')).toBeNull();
     expect(new OutputParser().serializeBatch(['Epoch 1/2 completed', '1/2 of the data loaded'], 'stdout', ts).points).toBe(0);
+    const parser = new OutputParser();
+    parser.parse('Epoch 3/5', 'stdout', ts);
+    expect(parser.parse('8/8 [====] - 0s - loss: 0.25 - acc: nan', 'stdout', ts).metric).toEqual({ ts, loss: 0.25, acc: 'NaN', epoch: 3 });
+    expect(parser.parse('8/8 [====] - 0s - loss: 0.25 - acc: 1e-3', 'stdout', ts).metric).toEqual({ ts, loss: 0.25, acc: 0.001, epoch: 3 });
   });
 });
 

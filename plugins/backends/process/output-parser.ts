@@ -1,5 +1,5 @@
 import type { LogRecord, MetricRecord } from '../../../src/plugins/sdk.js';
-import { kerasEpochHeader, parseKerasStepLine, parseKeyValueLine, parsePythonDict, type MetricsFormat } from './output-formats.js';
+import { kerasEpochHeader, parseKerasStepLine, parseKeyValueLine, parsePythonDict, pythonDictAsJsonMembers, type MetricsFormat } from './output-formats.js';
 import { barPosition } from './progress-bar.js';
 
 const LEVEL_PATTERN = /^\W{0,3}(DEBUG|INFO|WARN(?:ING)?|ERROR|CRITICAL|FATAL)\b/;
@@ -34,6 +34,10 @@ export class OutputParser {
   private kerasEpoch: number | null = null;
   private readonly position: OutputProgress = { epoch: null, epochs: null, n: null, total: null };
   private progressChanged = false;
+  /** The line metricFromText just read was a framework's metric line (Keras' epoch results), kept out of the log like JSON lines. */
+  private metricOnlyLine = false;
+  /** That line's metric as JSON members, ready to store without serializing the record again. */
+  private metricMembers: string | null = null;
 
   /**
    * @param logMetricLines also copy JSON metric lines into the log (off by default: they are already
@@ -77,6 +81,8 @@ export class OutputParser {
 
   /** A text line's metric in the formats other than JSON, following Keras' epochs and progress bars as it goes. */
   private metricFromText(line: string, ts: string): MetricRecord | null {
+    this.metricOnlyLine = false;
+    this.metricMembers = null;
     if (this.hf && line.charCodeAt(0) === 123 /* { */) {
       const dict = parsePythonDict(line);
       if (dict) return hfMetric(dict, ts);
@@ -92,12 +98,20 @@ export class OutputParser {
         this.progressChanged = true;
         return null;
       }
-      const step = parseKerasStepLine(line);
+      let step = parseKerasStepLine(line, false);
       if (step) {
         this.moveBar(step.step, step.steps);
         if (!step.final) return null;
+        if (step.members) {
+          // stored as printed (see serializeBatch): the record itself is only built for parse()
+          this.metricOnlyLine = true;
+          this.metricMembers = this.kerasEpoch === null ? step.members : `${step.members},"epoch":${this.kerasEpoch}`;
+          return KERAS_MEMBERS_ONLY;
+        }
+        step = parseKerasStepLine(line)!;
         const metric = toMetric(step.values, ts);
         if (metric && this.kerasEpoch !== null) metric.epoch = this.kerasEpoch;
+        this.metricOnlyLine = metric !== null;
         return metric;
       }
     }
@@ -127,6 +141,7 @@ export class OutputParser {
     let points = 0;
     for (const line of lines) {
       let metric: MetricRecord | null = null;
+      // a machine-format metric line (JSON, a Hugging Face dict): its numbers go to the metrics, not the log
       let fromJson = false;
       if (this.json && line.charCodeAt(0) === 123 /* { */ && line.charCodeAt(1) !== 39 /* a Python dict's ' */) {
         const verdict = plainNumericObject(line);
@@ -141,9 +156,24 @@ export class OutputParser {
         // a checkpoint line always reaches the log, where the agent registers the checkpoint
         fromJson = metric !== null && !(verdict !== false && typeof verdict.checkpoint === 'string');
       }
-      if (!metric) metric = this.metricFromText(line, ts);
+      if (!metric && this.hf && line.charCodeAt(0) === 123 && line.charCodeAt(1) === 39) {
+        const members = pythonDictAsJsonMembers(line);
+        if (members) {
+          metricText += metricPrefix + members + '}\n';
+          points++;
+          if (this.logMetricLines) logText += logPrefix + levelOf(line, stream) + logMiddle + JSON.stringify(line) + '}\n';
+          continue;
+        }
+        const dict = members === null ? null : parsePythonDict(line);
+        metric = dict && hfMetric(dict, ts);
+        fromJson = metric !== null;
+      }
+      if (!metric) {
+        metric = this.metricFromText(line, ts);
+        fromJson = metric !== null && this.metricOnlyLine;
+      }
       if (metric) {
-        metricText += JSON.stringify(metric) + '\n';
+        metricText += this.metricMembers !== null && fromJson ? metricPrefix + this.metricMembers + '}\n' : JSON.stringify(metric) + '\n';
         points++;
       }
       if (!fromJson || this.logMetricLines) logText += logPrefix + levelOf(line, stream) + logMiddle + JSON.stringify(line) + '}\n';
@@ -156,9 +186,13 @@ export class OutputParser {
     let metric: MetricRecord | null = null;
     if (this.json && line.charCodeAt(0) === 123 /* { */) metric = metricFromJson(line, ts);
     if (!metric) metric = this.metricFromText(line, ts);
+    if (metric === KERAS_MEMBERS_ONLY) metric = JSON.parse(`{"ts":${JSON.stringify(ts)},${this.metricMembers}}`) as MetricRecord;
     return { log, metric };
   }
 }
+
+/** metricFromText's answer when the metric is in metricMembers, ready to store. */
+const KERAS_MEMBERS_ONLY: MetricRecord = Object.freeze({ ts: '' });
 
 function levelOf(line: string, stream: 'stdout' | 'stderr'): string {
   const match = LEVEL_PATTERN.exec(line);
@@ -219,13 +253,21 @@ function metricFromRegex(pattern: RegExp, line: string, ts: string): MetricRecor
  * Hugging Face's log dicts: `epoch` is fractional mid-epoch, the step is `global_step` where printed,
  * and the end-of-training summary (`train_runtime`, `train_loss`) is kept like any record.
  */
-function hfMetric(fields: Record<string, unknown>, ts: string): MetricRecord | null {
-  const { epoch, global_step: globalStep, ...rest } = fields;
-  const metric = toMetric(rest, ts);
-  if (!metric) return null;
-  if (typeof epoch === 'number' && epoch >= 0) metric.epoch = epoch;
-  if (typeof globalStep === 'number' && Number.isInteger(globalStep) && globalStep >= 0) metric.step = globalStep;
-  return metric;
+function hfMetric(fields: Record<string, number | string>, ts: string): MetricRecord | null {
+  const metric: MetricRecord = { ts };
+  let values = 0;
+  for (const name in fields) {
+    const value = fields[name]!;
+    if (name === 'epoch') {
+      if (typeof value === 'number' && value >= 0) metric.epoch = value;
+    } else if (name === 'global_step' || name === 'step') {
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0) metric.step = value;
+    } else if (name !== 'ts') {
+      metric[name] = value;
+      values++;
+    }
+  }
+  return values > 0 ? metric : null;
 }
 
 function toMetric(fields: Record<string, unknown>, ts: string): MetricRecord | null {
