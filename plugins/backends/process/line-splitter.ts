@@ -42,11 +42,17 @@ export class LineSplitter {
   private collapsePending(pending: string): string {
     const cut = pending.lastIndexOf('\r');
     if (cut === -1) return pending;
-    const before = pending.slice(0, cut);
-    const previous = before.slice(before.lastIndexOf('\r') + 1);
-    if (previous.trim() !== '') this.redrawn = stripAnsi(previous);
+    this.redrawn = latestRedrawIn(pending) ?? this.redrawn;
     return pending.slice(cut + 1);
   }
+}
+
+/** The last complete redraw in an unfinished line (the text between its last two `\r`), or null. */
+export function latestRedrawIn(unfinished: string): string | null {
+  const cut = unfinished.lastIndexOf('\r');
+  if (cut <= 0) return null;
+  const previous = unfinished.slice(unfinished.lastIndexOf('\r', cut - 1) + 1, cut);
+  return previous.trim() === '' ? null : stripAnsi(previous);
 }
 
 /** What a terminal would show of a line redrawn with `\r`: its last non-empty state. */

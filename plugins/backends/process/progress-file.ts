@@ -22,7 +22,10 @@ export class ProgressFile {
     this.latest = progress;
     const wait = this.writtenAt + MIN_INTERVAL_MS - Date.now();
     if (wait <= 0) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), wait);
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), wait);
+      this.timer.unref?.();
+    }
   }
 
   flush(): void {
