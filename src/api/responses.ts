@@ -65,6 +65,7 @@ export const RunStatus = z
     origin: Origin.nullable(),
     dataset_version: z.string().nullable(),
     tracking_only: z.boolean(),
+    progress: z.number().min(0).max(1).nullable().describe('0..1 from epochs, else from the progress bar the run prints; null when neither is known'),
   })
   .meta({ id: 'RunStatus', description: "Seed 000's status (its fields first, verbatim: the run's state is `state` here), then additions" });
 
