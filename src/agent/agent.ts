@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
 import { attachWebSockets } from '../api/websocket.js';
@@ -27,6 +27,7 @@ import { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
+import { createHardenedServer } from '../services/listener-guard.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { ScheduleService } from '../services/schedule-service.js';
 import { openScheduleStore } from '../store/schedule-store.js';
@@ -156,7 +157,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
-  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger });
   let server: Server | null = null;
   let closeWebSockets = () => {};
 
@@ -168,8 +169,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     chat,
     url: '',
     async listen() {
-      server = createServer(app.callback());
-      server.requestTimeout = 0; // long-lived streams; idle sockets are still reaped by keepAliveTimeout
+      server = createHardenedServer('api', logger, app.callback(), { requestTimeoutMs: config.requestTimeoutMs });
       closeWebSockets = attachWebSockets(server, apiServices, logger);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -2,7 +2,8 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { apiKeyAuth, isPublicPath } from './middleware/api-key-auth.js';
+import { authFailureLimit } from './middleware/auth-failure-limit.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
@@ -32,6 +33,8 @@ import type { ApiServices } from './services.js';
 export interface AppOptions {
   bodyLimitKb: number;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before it is answered 429; 0 or absent: off. */
+  authFailuresPerMinute?: number;
   logger: Logger;
 }
 
@@ -43,6 +46,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
   app.use(errorHandler(options.logger));
+  app.use(authFailureLimit(options.authFailuresPerMinute ?? 0, isPublicPath));
   app.use(apiKeyAuth((presented) => services.keys.verify(presented)));
   app.use(rateLimit(options.rateLimitPerMinute));
   app.use(requireJsonBodies(UPLOAD_PATHS));

@@ -6,10 +6,15 @@ import { presentedKey, type Principal } from '../key-verifier.js';
 const PUBLIC_PATHS = new Set(['/', '/health', '/openapi.json', '/docs']);
 const PUBLIC_PREFIXES = ['/docs/'];
 
+/** Paths served without a key. */
+export function isPublicPath(path: string): boolean {
+  return PUBLIC_PATHS.has(path) || PUBLIC_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+
 /** Seed 000's API-key auth: `Authorization: Bearer <key>` or `X-API-Key: <key>` on all but the public paths. */
 export function apiKeyAuth(verify: (presented: string) => Principal | null) {
   return async (ctx: Context, next: Next) => {
-    if (PUBLIC_PATHS.has(ctx.path) || PUBLIC_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return next();
+    if (isPublicPath(ctx.path)) return next();
     const presented = presentedKey(ctx.path, ctx.headers as Record<string, string>, new URLSearchParams(ctx.querystring));
     if (presented === null) {
       ctx.set('WWW-Authenticate', 'Bearer');
