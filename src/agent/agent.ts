@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +74,9 @@ export interface Agent {
 export async function createAgent(config: AgentConfig, logger: Logger = createLogger({ level: config.logLevel })): Promise<Agent> {
   if (config.apiKeys.length === 0) throw new AppError(ErrorCode.Config, NO_API_KEYS_MESSAGE);
 
+  // the data dir holds keys, secrets and everyone's runs: the agent's user only, created so and kept so
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700);
   const store = await StateStore.open(config.databasePath);
   const registry = new PluginRegistry(logger);
   await loadBuiltinPlugins(registry);
