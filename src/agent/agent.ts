@@ -11,6 +11,7 @@ import { SystemSampler } from '../monitor/system-sampler.js';
 import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
+import { createOutboundHttp } from '../plugins/outbound-http.js';
 import { CheckpointService } from '../services/checkpoint-service.js';
 import { DatasetCatalog } from '../services/dataset-catalog.js';
 import { ModelRegistry } from '../services/model-registry.js';
@@ -78,7 +79,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700);
   const store = await StateStore.open(config.databasePath);
-  const registry = new PluginRegistry(logger);
+  const outbound = createOutboundHttp({ allow: config.outboundAllow });
+  const registry = new PluginRegistry(logger, outbound);
   await loadBuiltinPlugins(registry);
   await loadExternalPlugins(registry, config.plugins.load, config.configDir);
   await registry.instantiateAll(config.plugins.config);
@@ -139,7 +141,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   });
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
-  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
+  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger, outbound });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   const stopWatchingAlerts = alerts.watch();
 
