@@ -85,12 +85,15 @@ export const SessionIdParam = z.string().regex(RUN_ID_PATTERN, 'must look like s
 
 export const MetricNameSchema = z.string().regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'metric names are 1-128 letters, digits, "_", ".", "/" or "-"');
 
+export const HISTORY_DEFAULT_POINTS = 10_000;
+
 export const HistoryQuery = z
   .object({
     metric_name: MetricNameSchema.optional(),
     start_epoch: queryInt((number) => number.min(0)).optional(),
     end_epoch: queryInt((number) => number.min(0)).optional(),
-    max_points: queryInt((number) => number.min(2).max(100_000)).optional(),
+    /** Default 10,000, at most 100,000 (README): an 880k-point run is never answered whole. */
+    max_points: queryInt((number) => number.min(2).max(100_000).default(HISTORY_DEFAULT_POINTS)),
   })
   .refine((query) => query.start_epoch === undefined || query.end_epoch === undefined || query.start_epoch <= query.end_epoch, { message: 'start_epoch must not be after end_epoch' });
 
