@@ -60,15 +60,21 @@ export const CompleteSessionBody = z
   .strict();
 
 /** Query-string integers: decimal digits only. `0x10`, `1e3`, blanks and unsafe integers are refused, never coerced. */
-const queryInt = <T extends z.ZodType<number>>(refine: (number: z.ZodNumber) => T) =>
+export const queryInt = <T extends z.ZodType<number>>(refine: (number: z.ZodNumber) => T) =>
   z.preprocess((value) => (typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value), refine(z.number({ error: 'must be a decimal integer' }).int()));
 
 const limit = (max: number, fallback: number) => queryInt((number) => number.min(1).max(max).default(fallback));
 
+/** No limit: every session (seed 000 lists them all); with one, pages of it with a Link rel="next". */
 export const ListSessionsQuery = z.object({
-  limit: limit(1000, 50),
+  limit: queryInt((number) => number.min(1).max(1000)).optional(),
   offset: queryInt((number) => number.min(0).default(0)),
   status: z.enum(RUN_STATES).optional(),
+});
+
+export const DeleteSessionQuery = z.object({
+  /** Also delete the checkpoints and models the run registered (default: keep them). */
+  delete_artifacts: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
 });
 
 export const LogsQuery = z.object({
@@ -105,6 +111,12 @@ const MetricPoint = z
     epoch: z.number().int().min(0).optional(),
   })
   .strict();
+
+/** Seed 002's `POST /metrics/{run_id}`: one metric. */
+export const LogOneMetricBody = z.object({ name: MetricNameSchema, value: metricValue, step: z.number().int().min(0).optional(), epoch: z.number().int().min(0).optional() }).strict();
+
+/** Seed 002's `POST /metrics/{run_id}/batch`: several metrics of one step. */
+export const LogBatchMetricsBody = MetricPoint;
 
 /** Seed 002: one point, or a batch of up to 1,000. */
 export const LogMetricsBody = z.union([MetricPoint, z.object({ points: z.array(MetricPoint).min(1).max(1000) }).strict()]);

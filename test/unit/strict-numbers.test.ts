@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecipeSchema, resolveParams } from '../../dist/src/domain/recipe.js';
-import { HistoryQuery, ListSessionsQuery } from '../../dist/src/api/schemas.js';
+import { HistoryQuery, ListSessionsQuery, LogsQuery } from '../../dist/src/api/schemas.js';
 
 const recipe = {
   ...RecipeSchema.parse({
@@ -38,7 +38,9 @@ describe('numbers are decimal and exact', () => {
       expect(ListSessionsQuery.safeParse({ limit: bad }).success, bad).toBe(false);
     }
     expect(ListSessionsQuery.parse({ limit: '16' }).limit).toBe(16);
-    expect(ListSessionsQuery.parse({}).limit).toBe(50);
+    expect(ListSessionsQuery.parse({}).limit).toBeUndefined(); // no limit: every session (seed 000)
+    expect(LogsQuery.parse({}).limit).toBe(100);
+    expect(LogsQuery.safeParse({ cursor: '0x10' }).success).toBe(false);
     expect(HistoryQuery.safeParse({ max_points: '0x10' }).success).toBe(false);
   });
 });
