@@ -43,6 +43,8 @@ export async function startBenchAgent(env: Record<string, string> = {}, options:
       TRAINER_RECIPE_DIRS: BENCH_RECIPES,
       TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi',
       TRAINER_RATE_LIMIT_PER_MINUTE: '10000000',
+      TRAINER_AUTH_FAILURES_PER_MINUTE: '10000000',
+      TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
       TRAINER_STOP_GRACE_SECONDS: '2',
       MAX_CONCURRENT_SESSIONS: '1',
       ...prototype,

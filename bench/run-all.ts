@@ -6,7 +6,7 @@
  * The exit status is 1 only when a benchmark could not run; a missed target is reported, not fatal.
  */
 import { loadavg } from 'node:os';
-import { apiLayers, apiThroughput } from './api-throughput.js';
+import { apiLayers, apiRateLimit, apiThroughput } from './api-throughput.js';
 import { chatOps } from './chat-ops.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
@@ -27,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'submit-to-spawn': submitToSpawn,
   'metric-ingestion': metricIngestion,
   'api-throughput': apiThroughput,
+  'api-rate-limit': apiRateLimit,
   'cli-startup': cliStartup,
   'training-overhead': trainingOverhead,
   'sse-fan-out': sseFanOut,

@@ -47,6 +47,12 @@ export const ConfigFileSchema = z
     checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
+    /** Failed authentications (missing or wrong key) allowed per client address per minute; 0 turns the limit off. */
+    /** Private destinations (CIDRs, addresses, host names) webhooks and notifiers may reach; all others private are refused. */
+    outbound_allow: z.array(z.string()).optional(),
+    auth_failures_per_minute: z.number().int().min(0).max(10_000_000).optional(),
+    /** The longest a client may take to send one whole request (headers and body), in seconds. */
+    request_timeout_seconds: z.number().int().min(1).max(86_400).optional(),
     alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
     /** Alert rules, each with the body of POST /api/v1/alerts/rules; validated at start-up. */
     alert_rules: z.array(z.unknown()).optional(),
@@ -128,6 +134,9 @@ export interface AgentConfig {
   rateLimitPerMinute: number;
   /** Test mode (TRAINER_VALIDATE_RESPONSES=1): every answer is checked against the route's declared schemas. */
   validateResponses: boolean;
+  authFailuresPerMinute: number;
+  outboundAllow: string[];
+  requestTimeoutMs: number;
   alertEvalSeconds: number;
   alertRules: unknown[];
   notificationRoutes: NotificationRoute[];
@@ -214,6 +223,9 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     chat,
     validateResponses: env.TRAINER_VALIDATE_RESPONSES === '1',
     rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
+    outboundAllow: env.TRAINER_OUTBOUND_ALLOW !== undefined ? env.TRAINER_OUTBOUND_ALLOW.split(',').map((entry) => entry.trim()).filter(Boolean) : file.outbound_allow ?? [],
+    authFailuresPerMinute: positiveInt('TRAINER_AUTH_FAILURES_PER_MINUTE', env.TRAINER_AUTH_FAILURES_PER_MINUTE, 0, 10_000_000) ?? file.auth_failures_per_minute ?? 60,
+    requestTimeoutMs: (positiveInt('TRAINER_REQUEST_TIMEOUT_SECONDS', env.TRAINER_REQUEST_TIMEOUT_SECONDS, 1, 86_400) ?? file.request_timeout_seconds ?? 300) * 1000,
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };
 }

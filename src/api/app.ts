@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { authFailureLimit } from './middleware/auth-failure-limit.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
@@ -37,6 +38,8 @@ import type { ApiServices } from './services.js';
 export interface AppOptions {
   bodyLimitKb: number;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before it is answered 429; 0 or absent: off. */
+  authFailuresPerMinute?: number;
   logger: Logger;
   /** Test mode: check every answer against its route's declared schemas (validate-responses.ts). */
   validateResponses?: boolean;
@@ -50,6 +53,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.use(errorHandler(options.logger));
   app.use(normalisePath());
   const limiter = rateLimit(options.rateLimitPerMinute);
+  const failedAuthLimit = authFailureLimit(options.authFailuresPerMinute ?? 0);
   const verify = (presented: string) => services.keys.verify(presented);
   const jsonBody = [
     requireJsonBodies(),
@@ -67,9 +71,9 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services), jobRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
-  // After routing, per the route that matched: its scope, then the key's rate limit, then its body
+  // After routing, per the route that matched: the failed-authentication limit (routes that need a key), its scope, then the key's rate limit, then its body
   // (multipart/form-data uploads are streamed by their handlers; every other body is JSON).
-  guardRoutes([...apiRouters, docs], (route, key) => [remember(route, key), apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
+  guardRoutes([...apiRouters, docs], (route, key) => [remember(route, key), ...(route.scope === 'public' ? [] : [failedAuthLimit]), apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
   for (const router of [...apiRouters, docs]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryInt } from './schemas.js';
 
 /** Seed 004's job statuses; each run state maps onto one (job-views.ts). */
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -25,12 +26,12 @@ export const SubmitJobBody = z
 
 export const ListJobsQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(20),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt((number) => number.min(1).max(1000).default(20)),
+  offset: queryInt((number) => number.min(0).default(0)),
 });
 
 export const JobLogsQuery = z.object({
   stream: z.enum(['stdout', 'stderr']).optional(),
   /** The last this many lines of the stream. */
-  limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+  limit: queryInt((number) => number.min(1).max(100_000).default(1000)),
 });

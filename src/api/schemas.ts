@@ -59,12 +59,16 @@ export const CompleteSessionBody = z
   })
   .strict();
 
-const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+/** Query-string integers: decimal digits only. `0x10`, `1e3`, blanks and unsafe integers are refused, never coerced. */
+export const queryInt = <T extends z.ZodType<number>>(refine: (number: z.ZodNumber) => T) =>
+  z.preprocess((value) => (typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value), refine(z.number({ error: 'must be a decimal integer' }).int()));
+
+const limit = (max: number, fallback: number) => queryInt((number) => number.min(1).max(max).default(fallback));
 
 /** No limit: every session (seed 000 lists them all); with one, pages of it with a Link rel="next". */
 export const ListSessionsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt((number) => number.min(1).max(1000)).optional(),
+  offset: queryInt((number) => number.min(0).default(0)),
   status: z.enum(RUN_STATES).optional(),
 });
 
@@ -75,7 +79,7 @@ export const DeleteSessionQuery = z.object({
 
 export const LogsQuery = z.object({
   limit: limit(10_000, 100),
-  cursor: z.coerce.number().int().min(0).optional(),
+  cursor: queryInt((number) => number.min(0)).optional(),
 });
 
 export const SessionMetricsQuery = z.object({
@@ -87,12 +91,15 @@ export const SessionIdParam = z.string().regex(RUN_ID_PATTERN, 'must look like s
 
 export const MetricNameSchema = z.string().regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'metric names are 1-128 letters, digits, "_", ".", "/" or "-"');
 
+export const HISTORY_DEFAULT_POINTS = 10_000;
+
 export const HistoryQuery = z
   .object({
     metric_name: MetricNameSchema.optional(),
-    start_epoch: z.coerce.number().int().min(0).optional(),
-    end_epoch: z.coerce.number().int().min(0).optional(),
-    max_points: z.coerce.number().int().min(2).max(100_000).optional(),
+    start_epoch: queryInt((number) => number.min(0)).optional(),
+    end_epoch: queryInt((number) => number.min(0)).optional(),
+    /** Default 10,000, at most 100,000 (README): an 880k-point run is never answered whole. */
+    max_points: queryInt((number) => number.min(2).max(100_000).default(HISTORY_DEFAULT_POINTS)),
   })
   .refine((query) => query.start_epoch === undefined || query.end_epoch === undefined || query.start_epoch <= query.end_epoch, { message: 'start_epoch must not be after end_epoch' });
 
@@ -184,7 +191,7 @@ export const NotificationsQuery = z.object({
 /** Where notifier messages stand: the outbox (pending) and the recent history. */
 export const NotifierDeliveriesQuery = z.object({
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryInt((number) => number.min(1).max(1000).default(100)),
 });
 
 export const CreateWebhookBody = z
@@ -255,7 +262,7 @@ export const CheckpointUploadQuery = z.object({ session_id: z.string().min(1).ma
 /** Seed 001: `GET /api/v1/checkpoints?session_id=&limit=`. */
 export const CheckpointListQuery = z.object({
   session_id: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  limit: queryInt((number) => number.min(1).max(100_000)).optional(),
 });
 
 const modelTag = z.string().regex(MODEL_TAG_PATTERN, '1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError } from '../errors.js';
+import { guardUpgrades } from '../services/listener-guard.js';
 import type { Logger } from '../plugins/contract.js';
 import { parseCursor, type StreamEvent, type StreamSink } from '../services/run-stream-service.js';
 import { presentedKey } from './key-verifier.js';
@@ -21,7 +22,7 @@ const JOB_PATH = /^\/ws\/jobs\/([^/]+)\/stream$/;
  */
 export function attachWebSockets(server: Server, services: ApiServices, logger: Logger): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = guardUpgrades('websocket', logger, (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const jobMatch = JOB_PATH.exec(url.pathname);
     const runMatch = RUN_PATH.exec(url.pathname) ?? jobMatch;
@@ -51,7 +52,7 @@ export function attachWebSockets(server: Server, services: ApiServices, logger: 
         ws.once('close', services.streams.openEventStream({ logs: url.searchParams.get('logs') === 'true' }, sink));
       }
     });
-  };
+  });
   server.on('upgrade', onUpgrade);
   return () => {
     server.off('upgrade', onUpgrade);

@@ -107,7 +107,7 @@ export function resolveParams(recipe: Recipe, given: Record<string, unknown>): R
   const problems: string[] = [];
   const resolved: Record<string, ParamValue> = {};
   for (const name of Object.keys(given)) {
-    if (!(name in recipe.params)) problems.push(`unknown parameter '${name}' (recipe ${recipe.name} takes: ${Object.keys(recipe.params).join(', ') || 'none'})`);
+    if (!Object.hasOwn(recipe.params, name)) problems.push(`unknown parameter '${name}' (recipe ${recipe.name} takes: ${Object.keys(recipe.params).join(', ') || 'none'})`);
   }
   for (const [name, spec] of Object.entries(recipe.params)) {
     const raw = given[name] ?? spec.default;
@@ -123,6 +123,8 @@ export function resolveParams(recipe: Recipe, given: Record<string, unknown>): R
   return resolved;
 }
 
+const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
 type Coerced = { value: ParamValue } | { error: string };
 
 function coerceParam(spec: ParamSpec, raw: unknown): Coerced {
@@ -130,9 +132,11 @@ function coerceParam(spec: ParamSpec, raw: unknown): Coerced {
   switch (spec.type) {
     case 'float':
     case 'int': {
-      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a number, got ${JSON.stringify(raw)}`);
+      // decimal notation only: Number() would also take '0x10', '0b1', '' and ' 5 '
+      const value = typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : raw;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a number (decimal notation), got ${JSON.stringify(raw)}`);
       if (spec.type === 'int' && !Number.isInteger(value)) return fail(`must be an integer, got ${value}`);
+      if (spec.type === 'int' && !Number.isSafeInteger(value)) return fail(`must be an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (larger ones lose digits), got ${typeof raw === 'string' ? raw : value}`);
       if (spec.min !== undefined && value < spec.min) return fail(`must be at least ${spec.min}, got ${value}`);
       if (spec.max !== undefined && value > spec.max) return fail(`must be at most ${spec.max}, got ${value}`);
       return { value };

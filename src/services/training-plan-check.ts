@@ -36,7 +36,7 @@ async function datasetShape(datasets: DatasetCatalog, name: string, labelColumn:
     return { name, classes: builtin.classes, features: builtin.features, imageShape: builtin.imageShape ?? null };
   }
   const info = await datasets.get(name);
-  const format = TABLE_FORMATS[info.format];
+  const format = Object.hasOwn(TABLE_FORMATS, info.format) ? TABLE_FORMATS[info.format] : undefined;
   const imageArchive = info.format === 'archive' && /\.(tar|tar\.gz|tgz)$/.test(info.file_path ?? '');
   if (!format && !imageArchive) {
     throw invalid(`dataset '${name}' is ${info.format} (${basename(info.file_path ?? '')}): the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`);

@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 
-const SWAGGER_FILES: Record<string, string> = {
+/** A Map, not an object literal: `constructor` or `__proto__` must not find the prototype's members. */
+const SWAGGER_FILES = new Map<string, string>(Object.entries({
   'swagger-ui.css': 'text/css',
   'swagger-ui-bundle.js': 'application/javascript',
   'swagger-ui-standalone-preset.js': 'application/javascript',
-};
+}));
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>trainer API</title><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
@@ -45,7 +46,7 @@ export function docsRoutes(getDocument: () => unknown): Router {
     ctx.body = REFERENCE_PAGE;
   });
   router.get('/docs/:file', (ctx) => {
-    const type = SWAGGER_FILES[ctx.params.file!];
+    const type = SWAGGER_FILES.get(ctx.params.file!);
     if (!type) return;
     ctx.type = type;
     ctx.body = createReadStream(join(swaggerDir, ctx.params.file!));
