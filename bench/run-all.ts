@@ -6,16 +6,18 @@
  * The exit status is 1 only when a benchmark could not run; a missed target is reported, not fatal.
  */
 import { loadavg } from 'node:os';
-import { apiLayers, apiThroughput } from './api-throughput.js';
+import { apiLayers, apiRateLimit, apiThroughput } from './api-throughput.js';
 import { chatOps } from './chat-ops.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
+import { execRoundTrip } from './exec-round-trip.js';
 import { alerting } from './alerting.js';
 import { slurm } from './slurm.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
 import { historyQuery } from './history-query.js';
 import { leaderboard } from './leaderboard.js';
 import { metricIngestion } from './metric-ingestion.js';
+import { outputFormats } from './output-formats.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
 import { tfjsTraining } from './tfjs-training.js';
@@ -25,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'submit-to-spawn': submitToSpawn,
   'metric-ingestion': metricIngestion,
   'api-throughput': apiThroughput,
+  'api-rate-limit': apiRateLimit,
   'cli-startup': cliStartup,
   'training-overhead': trainingOverhead,
   'sse-fan-out': sseFanOut,
@@ -35,6 +38,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   tfjs: tfjsTraining,
   chat: chatOps,
   leaderboard,
+  'output-formats': outputFormats,
+  'exec-round-trip': execRoundTrip,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

@@ -1,12 +1,13 @@
 // A small HTTP load generator for the API throughput benchmark, run as its own process so that it
 // does not share an event loop (or a core) with the server it measures. Keep-alive connections.
-// usage: node http-load.mjs URL DURATION_MS CONCURRENCY WARMUP_MS [HEADERS_JSON]
+// usage: node http-load.mjs URL DURATION_MS CONCURRENCY WARMUP_MS [HEADERS_JSON] [EXPECTED_STATUS]
 // Sends requests for WARMUP_MS (untimed), then for DURATION_MS (timed), each of CONCURRENCY
 // connections one request at a time; prints
 // {"requests": timed, "warmupRequests": …, "ms": …, "rps": …, "errors": …, "firstError": …}.
 import { Agent, request } from 'node:http';
 
-const [url, durationArg = '1000', concurrencyArg = '16', warmupArg = '250', headersArg = '{}'] = process.argv.slice(2);
+const [url, durationArg = '1000', concurrencyArg = '16', warmupArg = '250', headersArg = '{}', expectedArg = '200'] = process.argv.slice(2);
+const expected = Number(expectedArg);
 const target = new URL(url);
 const concurrency = Number(concurrencyArg);
 const headers = JSON.parse(headersArg);
@@ -19,7 +20,7 @@ function one() {
     const req = request({ host: target.hostname, port: target.port, path: target.pathname + target.search, agent, headers }, (response) => {
       response.resume();
       response.on('end', () => {
-        if (response.statusCode !== 200) {
+        if (response.statusCode !== expected) {
           errors++;
           firstError ??= `status ${response.statusCode}`;
         }

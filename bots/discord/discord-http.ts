@@ -1,8 +1,9 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Routes, type REST } from 'discord.js';
 import type { Logger } from '../../src/plugins/contract.js';
+import { createHardenedServer, guardRequests } from '../../src/services/listener-guard.js';
 import type { ChatActor } from '../core/access.js';
 import type { ChatReply } from '../core/replies.js';
 import type { ChatRouter } from '../core/router.js';
@@ -50,12 +51,7 @@ export interface DiscordHttpConfig {
  */
 export async function startDiscordHttpInteractions(config: DiscordHttpConfig, deps: { router: ChatRouter; rest: REST; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
   const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(config.publicKey, 'hex')]), format: 'der', type: 'spki' });
-  const server: Server = createServer((request, response) => {
-    handle(request, response, key, deps).catch((error: Error) => {
-      deps.logger.error('discord interaction failed', { error: error.message });
-      if (!response.headersSent) response.writeHead(500).end();
-    });
-  });
+  const server: Server = createHardenedServer('discord http', deps.logger, guardRequests('discord http', deps.logger, (request, response) => handle(request, response, key, deps)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

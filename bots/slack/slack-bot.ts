@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as SlackLogger } from '@slack/bolt';
 import type { Logger } from '../../src/plugins/contract.js';
+import { createHardenedServer, guardRequests } from '../../src/services/listener-guard.js';
 import type { RunService } from '../../src/services/run-service.js';
 import type { ChatActor } from '../core/access.js';
 import { retryWithBackoff } from '../core/backoff.js';
@@ -61,12 +62,12 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
   const bot: SlackBot = { mode: config.mode, httpUrl: null, close: async () => {} };
 
   if (config.mode === 'http') {
-    server = createServer();
+    server = createHardenedServer('slack http', logger);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.httpPort, config.httpHost, () => resolve());
     });
-    server.on('request', (request, response) => {
+    server.on('request', guardRequests('slack http', logger, (request, response) => {
       if (!freshTimestamp(request.headers['x-slack-request-timestamp'])) {
         response.writeHead(401, { 'content-type': 'text/plain' }).end('stale or future request timestamp');
         return;
@@ -76,7 +77,7 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
         return;
       }
       httpReceiver.requestListener(request, response);
-    });
+    }));
     const address = server.address() as AddressInfo;
     bot.httpUrl = `http://${config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost}:${address.port}/slack/events`;
   }

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
 import { attachWebSockets } from '../api/websocket.js';
@@ -11,6 +11,7 @@ import { SystemSampler } from '../monitor/system-sampler.js';
 import type { Logger } from '../plugins/contract.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
+import { createOutboundHttp } from '../plugins/outbound-http.js';
 import { CheckpointService } from '../services/checkpoint-service.js';
 import { DatasetCatalog } from '../services/dataset-catalog.js';
 import { ModelRegistry } from '../services/model-registry.js';
@@ -27,6 +28,7 @@ import { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
+import { createHardenedServer } from '../services/listener-guard.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { ScheduleService } from '../services/schedule-service.js';
 import { openScheduleStore } from '../store/schedule-store.js';
@@ -41,6 +43,7 @@ import { MetricIndex } from '../store/metric-index.js';
 import { MetricIndexer } from '../services/metric-indexer.js';
 import { WorkspaceStore } from '../store/workspace-store.js';
 import { AuditLog } from '../store/audit-log.js';
+import { ExecService } from '../services/exec-service.js';
 import { AuditService } from '../services/audit-service.js';
 import { RuntimeConfigService } from '../services/runtime-config-service.js';
 import { ExperimentService } from '../services/experiment-service.js';
@@ -73,8 +76,12 @@ export interface Agent {
 export async function createAgent(config: AgentConfig, logger: Logger = createLogger({ level: config.logLevel })): Promise<Agent> {
   if (config.apiKeys.length === 0) throw new AppError(ErrorCode.Config, NO_API_KEYS_MESSAGE);
 
+  // the data dir holds keys, secrets and everyone's runs: the agent's user only, created so and kept so
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700);
   const store = await StateStore.open(config.databasePath);
-  const registry = new PluginRegistry(logger);
+  const outbound = createOutboundHttp({ allow: config.outboundAllow });
+  const registry = new PluginRegistry(logger, outbound);
   await loadBuiltinPlugins(registry);
   await loadExternalPlugins(registry, config.plugins.load, config.configDir);
   await registry.instantiateAll(config.plugins.config);
@@ -135,7 +142,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   });
   const notifications = new NotificationService(alertingStore, events);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
-  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger });
+  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger, outbound });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   const stopWatchingAlerts = alerts.watch();
 
@@ -154,9 +161,10 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
+  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
-  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger, validateResponses: config.validateResponses });
   let server: Server | null = null;
   let closeWebSockets = () => {};
 
@@ -168,8 +176,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     chat,
     url: '',
     async listen() {
-      server = createServer(app.callback());
-      server.requestTimeout = 0; // long-lived streams; idle sockets are still reaped by keepAliveTimeout
+      server = createHardenedServer('api', logger, app.callback(), { requestTimeoutMs: config.requestTimeoutMs });
       closeWebSockets = attachWebSockets(server, apiServices, logger);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -19,6 +19,7 @@ export async function runAgentProcess(overrides: ConfigOverrides & { generateKey
     return;
   }
   const logger = createLogger({ level: config.logLevel });
+  installLastResortHandlers(logger);
   try {
     const agent = await createAgent(config, logger);
     const url = await agent.listen();
@@ -49,4 +50,21 @@ function fail(error: unknown): void {
   process.stderr.write(`${message}\n`);
   process.exitCode = error instanceof AppError ? error.exitCode : 1;
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') process.stderr.write('The port is in use: pick another with --port or API_PORT.\n');
+}
+
+/**
+ * No known input reaches these (listeners outside Koa are guarded): they are the last resort. A rejected
+ * promise nobody awaited leaves no half-applied synchronous state: logged loudly, the agent goes on. An
+ * exception thrown out of a callback may have left anything half-done: logged loudly, the agent exits
+ * 70 and its supervisor (systemd) restarts it; state on disk survives that like a kill -9, runs are
+ * re-attached.
+ */
+function installLastResortHandlers(logger: ReturnType<typeof createLogger>): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error('BUG: unhandled promise rejection (the agent keeps running)', { error: (reason as Error)?.stack ?? String(reason) });
+  });
+  process.on('uncaughtException', (error) => {
+    logger.error('BUG: uncaught exception; the agent exits so that its service manager restarts it clean', { error: error?.stack ?? String(error) });
+    process.exit(70);
+  });
 }

@@ -3,9 +3,14 @@ import Koa from 'koa';
 import type { Logger } from '../plugins/contract.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { authFailureLimit } from './middleware/auth-failure-limit.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { normalisePath } from './middleware/normalise-path.js';
+import { validateResponses } from './middleware/validate-responses.js';
+import type { RouteDoc } from './route-docs.js';
+import { guardRoutes } from './route-guards.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { checkpointRoutes } from './routes/checkpoint-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
@@ -27,26 +32,31 @@ import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { trainingRoutes } from './routes/training-routes.js';
+import { jobRoutes } from './routes/job-routes.js';
 import type { ApiServices } from './services.js';
 
 export interface AppOptions {
   bodyLimitKb: number;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before it is answered 429; 0 or absent: off. */
+  authFailuresPerMinute?: number;
   logger: Logger;
+  /** Test mode: check every answer against its route's declared schemas (validate-responses.ts). */
+  validateResponses?: boolean;
 }
-
-/** Where multipart/form-data bodies are read (streamed by busboy); everywhere else bodies are JSON. */
-const UPLOAD_PATHS = ['/api/v1/models', '/api/v1/datasets', '/api/v1/checkpoints'];
 
 export function createApp(services: ApiServices, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
+  if (options.validateResponses) app.use(validateResponses(options.logger));
   app.use(errorHandler(options.logger));
-  app.use(apiKeyAuth((presented) => services.keys.verify(presented)));
-  app.use(rateLimit(options.rateLimitPerMinute));
-  app.use(requireJsonBodies(UPLOAD_PATHS));
-  app.use(
+  app.use(normalisePath());
+  const limiter = rateLimit(options.rateLimitPerMinute);
+  const failedAuthLimit = authFailureLimit(options.authFailuresPerMinute ?? 0);
+  const verify = (presented: string) => services.keys.verify(presented);
+  const jsonBody = [
+    requireJsonBodies(),
     bodyParser({
       enableTypes: ['json'],
       jsonLimit: `${options.bodyLimitKb}kb`,
@@ -57,13 +67,24 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
         throw new AppError(ErrorCode.BadRequest, `Request body is not valid JSON: ${error.message}`);
       },
     }),
-  );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services)];
+  ];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services), jobRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
+  // After routing, per the route that matched: the failed-authentication limit (routes that need a key), its scope, then the key's rate limit, then its body
+  // (multipart/form-data uploads are streamed by their handlers; every other body is JSON).
+  guardRoutes([...apiRouters, docs], (route, key) => [remember(route, key), ...(route.scope === 'public' ? [] : [failedAuthLimit]), apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
   for (const router of [...apiRouters, docs]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }
   return app;
+}
+
+/** Which declared route answers this request (for the response check and logs). */
+function remember(doc: RouteDoc, key: string): Koa.Middleware {
+  return (ctx, next) => {
+    ctx.state.route = { key, doc };
+    return next();
+  };
 }

@@ -34,7 +34,7 @@ export async function receiveMultipart(ctx: Context, options: MultipartOptions):
   }
 
   const request = ctx.req;
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>; // field names are the client's: __proto__ is just a name
   let consuming: Promise<void> | null = null;
   let failure: Error | null = null;
 

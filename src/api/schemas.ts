@@ -59,17 +59,27 @@ export const CompleteSessionBody = z
   })
   .strict();
 
-const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+/** Query-string integers: decimal digits only. `0x10`, `1e3`, blanks and unsafe integers are refused, never coerced. */
+export const queryInt = <T extends z.ZodType<number>>(refine: (number: z.ZodNumber) => T) =>
+  z.preprocess((value) => (typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value), refine(z.number({ error: 'must be a decimal integer' }).int()));
 
+const limit = (max: number, fallback: number) => queryInt((number) => number.min(1).max(max).default(fallback));
+
+/** No limit: every session (seed 000 lists them all); with one, pages of it with a Link rel="next". */
 export const ListSessionsQuery = z.object({
-  limit: limit(1000, 50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt((number) => number.min(1).max(1000)).optional(),
+  offset: queryInt((number) => number.min(0).default(0)),
   status: z.enum(RUN_STATES).optional(),
+});
+
+export const DeleteSessionQuery = z.object({
+  /** Also delete the checkpoints and models the run registered (default: keep them). */
+  delete_artifacts: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
 });
 
 export const LogsQuery = z.object({
   limit: limit(10_000, 100),
-  cursor: z.coerce.number().int().min(0).optional(),
+  cursor: queryInt((number) => number.min(0)).optional(),
 });
 
 export const SessionMetricsQuery = z.object({
@@ -81,12 +91,15 @@ export const SessionIdParam = z.string().regex(RUN_ID_PATTERN, 'must look like s
 
 export const MetricNameSchema = z.string().regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'metric names are 1-128 letters, digits, "_", ".", "/" or "-"');
 
+export const HISTORY_DEFAULT_POINTS = 10_000;
+
 export const HistoryQuery = z
   .object({
     metric_name: MetricNameSchema.optional(),
-    start_epoch: z.coerce.number().int().min(0).optional(),
-    end_epoch: z.coerce.number().int().min(0).optional(),
-    max_points: z.coerce.number().int().min(2).max(100_000).optional(),
+    start_epoch: queryInt((number) => number.min(0)).optional(),
+    end_epoch: queryInt((number) => number.min(0)).optional(),
+    /** Default 10,000, at most 100,000 (README): an 880k-point run is never answered whole. */
+    max_points: queryInt((number) => number.min(2).max(100_000).default(HISTORY_DEFAULT_POINTS)),
   })
   .refine((query) => query.start_epoch === undefined || query.end_epoch === undefined || query.start_epoch <= query.end_epoch, { message: 'start_epoch must not be after end_epoch' });
 
@@ -98,6 +111,12 @@ const MetricPoint = z
     epoch: z.number().int().min(0).optional(),
   })
   .strict();
+
+/** Seed 002's `POST /metrics/{run_id}`: one metric. */
+export const LogOneMetricBody = z.object({ name: MetricNameSchema, value: metricValue, step: z.number().int().min(0).optional(), epoch: z.number().int().min(0).optional() }).strict();
+
+/** Seed 002's `POST /metrics/{run_id}/batch`: several metrics of one step. */
+export const LogBatchMetricsBody = MetricPoint;
 
 /** Seed 002: one point, or a batch of up to 1,000. */
 export const LogMetricsBody = z.union([MetricPoint, z.object({ points: z.array(MetricPoint).min(1).max(1000) }).strict()]);
@@ -172,7 +191,7 @@ export const NotificationsQuery = z.object({
 /** Where notifier messages stand: the outbox (pending) and the recent history. */
 export const NotifierDeliveriesQuery = z.object({
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryInt((number) => number.min(1).max(1000).default(100)),
 });
 
 export const CreateWebhookBody = z
@@ -243,7 +262,7 @@ export const CheckpointUploadQuery = z.object({ session_id: z.string().min(1).ma
 /** Seed 001: `GET /api/v1/checkpoints?session_id=&limit=`. */
 export const CheckpointListQuery = z.object({
   session_id: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  limit: queryInt((number) => number.min(1).max(100_000)).optional(),
 });
 
 const modelTag = z.string().regex(MODEL_TAG_PATTERN, '1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');

@@ -15,6 +15,12 @@ export const ParamSpecSchema = z.discriminatedUnion('type', [
 ]);
 export type ParamSpec = z.infer<typeof ParamSpecSchema>;
 
+/** How a run's output is read for metrics: see the recipe's `metrics_format`. */
+export const METRICS_FORMATS = ['auto', 'json', 'hf', 'keras', 'kv', 'regex', 'none'] as const;
+export type MetricsFormat = (typeof METRICS_FORMATS)[number];
+
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
+
 const PARAM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 export const RecipeSchema = z
@@ -30,8 +36,18 @@ export const RecipeSchema = z
     total_epochs_param: z.string().optional(),
     /** For scripts that print text: a regex whose named groups are metric values (`epoch` included). */
     metrics_regex: z.string().optional(),
+    /**
+     * How metrics are read from what the script prints: `auto` recognises each line (JSON, Hugging Face
+     * dict lines, Keras epoch lines, the regex if given); the others force one format (`kv`: `name=value`
+     * lines, opt-in only; `none`: no metrics from output).
+     */
+    metrics_format: z.enum(METRICS_FORMATS).default('auto'),
     /** Also copy JSON metric lines into the run's log (they always go to its metrics). */
     log_metric_lines: z.boolean().default(false),
+    /** The signal a stop sends the run's process group first (SIGINT for scripts that save on KeyboardInterrupt). */
+    stop_signal: z.enum(STOP_SIGNALS).default('SIGTERM'),
+    /** How long a stopped run may take to save and exit before SIGKILL (the agent's `stop_grace_ms` by default). */
+    stop_grace_s: z.number().min(0).max(3600).optional(),
     gpus: z.number().int().min(0).default(0),
     priority: z.number().int().min(-100).max(100).default(0),
     /** Which metric makes a checkpoint the best one (`is_best`), and whether lower or higher is better. */
@@ -62,6 +78,9 @@ export const RecipeSchema = z
         ctx.addIssue({ code: 'custom', path: ['metrics_regex'], message: (error as Error).message });
       }
     }
+    if (recipe.metrics_format === 'regex' && !recipe.metrics_regex) {
+      ctx.addIssue({ code: 'custom', path: ['metrics_format'], message: 'regex needs metrics_regex' });
+    }
     for (const element of recipe.command) {
       for (const placeholder of placeholdersIn(element)) {
         if (!BUILTIN_PLACEHOLDERS.has(placeholder) && !(placeholder in recipe.params)) {
@@ -88,7 +107,7 @@ export function resolveParams(recipe: Recipe, given: Record<string, unknown>): R
   const problems: string[] = [];
   const resolved: Record<string, ParamValue> = {};
   for (const name of Object.keys(given)) {
-    if (!(name in recipe.params)) problems.push(`unknown parameter '${name}' (recipe ${recipe.name} takes: ${Object.keys(recipe.params).join(', ') || 'none'})`);
+    if (!Object.hasOwn(recipe.params, name)) problems.push(`unknown parameter '${name}' (recipe ${recipe.name} takes: ${Object.keys(recipe.params).join(', ') || 'none'})`);
   }
   for (const [name, spec] of Object.entries(recipe.params)) {
     const raw = given[name] ?? spec.default;
@@ -104,6 +123,8 @@ export function resolveParams(recipe: Recipe, given: Record<string, unknown>): R
   return resolved;
 }
 
+const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
 type Coerced = { value: ParamValue } | { error: string };
 
 function coerceParam(spec: ParamSpec, raw: unknown): Coerced {
@@ -111,9 +132,11 @@ function coerceParam(spec: ParamSpec, raw: unknown): Coerced {
   switch (spec.type) {
     case 'float':
     case 'int': {
-      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a number, got ${JSON.stringify(raw)}`);
+      // decimal notation only: Number() would also take '0x10', '0b1', '' and ' 5 '
+      const value = typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : raw;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a number (decimal notation), got ${JSON.stringify(raw)}`);
       if (spec.type === 'int' && !Number.isInteger(value)) return fail(`must be an integer, got ${value}`);
+      if (spec.type === 'int' && !Number.isSafeInteger(value)) return fail(`must be an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (larger ones lose digits), got ${typeof raw === 'string' ? raw : value}`);
       if (spec.min !== undefined && value < spec.min) return fail(`must be at least ${spec.min}, got ${value}`);
       if (spec.max !== undefined && value > spec.max) return fail(`must be at most ${spec.max}, got ${value}`);
       return { value };

@@ -1,3 +1,4 @@
+import type { OutboundHttp } from './outbound-http.js';
 import type { ZodType } from 'zod';
 import type { BackendHandle } from '../domain/run.js';
 import type { Recipe } from '../domain/recipe.js';
@@ -24,6 +25,8 @@ export interface Logger {
 /** What the agent hands a plugin: nothing that lets it reach the store or other plugins directly. */
 export interface PluginContext {
   logger: Logger;
+  /** The only way out for webhooks and notifiers: destinations checked (outbound_allow), no redirects, answers capped. */
+  http: OutboundHttp;
 }
 
 export interface PluginDefinition<Config = unknown, Instance = unknown> {

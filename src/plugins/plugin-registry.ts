@@ -1,3 +1,4 @@
+import { createOutboundHttp, type OutboundHttp } from './outbound-http.js';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
 import { PLUGIN_API_VERSION, PLUGIN_KINDS, type InstanceByKind, type Logger, type PluginDefinition, type PluginKind } from './contract.js';
@@ -19,7 +20,10 @@ export class PluginRegistry {
   private readonly definitions = new Map<string, { definition: PluginDefinition; source: string }>();
   private readonly instances = new Map<string, unknown>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly http: OutboundHttp = createOutboundHttp({ allow: [] }),
+  ) {}
 
   register(candidate: unknown, source: string): void {
     const definition = validateDefinition(candidate, source);
@@ -42,7 +46,7 @@ export class PluginRegistry {
         const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
         throw new AppError(ErrorCode.Config, `Invalid config for ${definition.kind} plugin '${definition.name}': ${issues}`);
       }
-      const context = { logger: this.logger.child({ plugin: key }) };
+      const context = { logger: this.logger.child({ plugin: key }), http: this.http };
       const instance = await callAttributed(key, 'create', () => definition.create(context, parsed.data));
       this.instances.set(key, attributeFailures(key, instance as object));
     }

@@ -5,6 +5,7 @@ import { notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { OutboundHttp } from '../plugins/outbound-http.js';
 import type { WebhookStore } from '../store/webhook-store.js';
 
 const DELIVERER = 'http-json';
@@ -19,7 +20,7 @@ export class WebhookService {
   private closed = false;
 
   constructor(
-    private readonly deps: { store: WebhookStore; registry: PluginRegistry; events: EventBus; logger: Logger; random?: () => number },
+    private readonly deps: { store: WebhookStore; registry: PluginRegistry; events: EventBus; logger: Logger; random?: () => number; outbound?: Pick<OutboundHttp, 'check'> },
   ) {
     const { events } = deps;
     const runEvent = (name: WebhookEventName, run: Run) => this.enqueue(name, { session_id: run.id, recipe: run.recipe, state: run.state, params: run.params, gpu_ids: run.gpu_ids, exit_code: run.exit_code, error_message: run.error_message, started_at: run.started_at, ended_at: run.ended_at });
@@ -36,6 +37,8 @@ export class WebhookService {
   }
 
   async create(input: { url: string; events: WebhookEventName[]; secret?: string }): Promise<WebhookRecord> {
+    // at registration (422 with the reason), and again at each delivery where the connection is made
+    await this.deps.outbound?.check(input.url);
     const webhook: WebhookRecord = { webhook_id: `webhook_${randomBytes(6).toString('hex')}`, url: input.url, events: [...new Set(input.events)], secret: input.secret ?? null, created_at: new Date().toISOString(), status: 'active' };
     this.deps.store.data.webhooks.push(webhook);
     await this.deps.store.save();

@@ -14,7 +14,7 @@ export async function ensureGeneratedKey(dataDir: string): Promise<string> {
   } catch {
     // none yet
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const key = `trk_${randomBytes(24).toString('base64url')}`;
   await writeFile(path, key + '\n', { mode: 0o600 });
   return key;

@@ -1,31 +1,30 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { AppError, ErrorCode } from '../errors.js';
+import { PrivateJsonFile } from './private-json-file.js';
 
 /**
  * One lowdb document of the data dir (written atomically: temp file, then rename). Callers mutate
- * `data`, then `save()`. `private` documents hold secrets (signing secrets, webhook URLs): mode 0600.
+ * `data`, then `save()`. `secret` documents hold secrets (signing secrets, webhook URLs): mode 0600 from their first byte.
  */
 export class JsonDocument<Data extends { version: 1 }> {
   private constructor(
     private readonly db: Low<Data>,
-    private readonly path: string,
-    private readonly secret: boolean,
   ) {}
 
   /** Opens (or starts) the document; one that is unreadable or of another kind stops the agent with a clear error. */
   static async open<Data extends { version: 1 }>(path: string, options: { kind: string; empty: Data; secret?: boolean }): Promise<JsonDocument<Data>> {
     await mkdir(dirname(path), { recursive: true });
-    const db = new Low<Data>(new JSONFile<Data>(path), options.empty);
+    const db = new Low<Data>(options.secret ? new PrivateJsonFile<Data>(path) : new JSONFile<Data>(path), options.empty);
     try {
       await db.read();
     } catch (error) {
       throw new AppError(ErrorCode.Config, `Cannot read ${path}: ${(error as Error).message}`);
     }
     if (db.data?.version !== 1) throw new AppError(ErrorCode.Config, `${path} is not a trainer ${options.kind} document (version 1).`);
-    return new JsonDocument(db, path, options.secret ?? false);
+    return new JsonDocument(db);
   }
 
   get data(): Data {
@@ -34,7 +33,6 @@ export class JsonDocument<Data extends { version: 1 }> {
 
   async save(): Promise<void> {
     await this.db.write();
-    if (this.secret) await chmod(this.path, 0o600);
   }
 }
 

@@ -1,9 +1,9 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import type { ApiKeyRecord } from '../domain/api-key.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { PrivateJsonFile } from './private-json-file.js';
 
 interface KeyData {
   version: 1;
@@ -15,21 +15,18 @@ interface KeyData {
  * state file can be shared in a bug report without them. Digests only.
  */
 export class KeyStore {
-  private constructor(
-    private readonly db: Low<KeyData>,
-    private readonly path: string,
-  ) {}
+  private constructor(private readonly db: Low<KeyData>) {}
 
   static async open(path: string): Promise<KeyStore> {
     await mkdir(dirname(path), { recursive: true });
-    const db = new Low<KeyData>(new JSONFile<KeyData>(path), { version: 1, keys: [] });
+    const db = new Low<KeyData>(new PrivateJsonFile<KeyData>(path), { version: 1, keys: [] });
     try {
       await db.read();
     } catch (error) {
       throw new AppError(ErrorCode.Config, `Cannot read the key file ${path}: ${(error as Error).message}`);
     }
     if (db.data?.version !== 1 || !Array.isArray(db.data.keys)) throw new AppError(ErrorCode.Config, `The key file ${path} is not a trainer key document (version 1).`);
-    return new KeyStore(db, path);
+    return new KeyStore(db);
   }
 
   get keys(): readonly ApiKeyRecord[] {
@@ -39,7 +36,6 @@ export class KeyStore {
   async add(record: ApiKeyRecord): Promise<void> {
     this.db.data.keys.push(record);
     await this.db.write();
-    await chmod(this.path, 0o600);
   }
 
   async revoke(id: string, at: string): Promise<ApiKeyRecord | undefined> {

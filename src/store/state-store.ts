@@ -73,7 +73,7 @@ export class StateStore {
    * Updates fast-changing fields (the current epoch) in memory only; they reach the disk with the
    * run's next save. After a crash they are recomputed from the run's metrics file.
    */
-  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch'>): void {
+  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar_progress'>): void {
     const position = this.index.get(id);
     if (position !== undefined) this.db.data.runs[position] = { ...this.db.data.runs[position]!, ...patch };
   }
@@ -94,6 +94,16 @@ export class StateStore {
       }
     }
     await this.db.write();
+  }
+
+  /** Removes a run from the document (its files are the caller's to remove). */
+  async deleteRun(id: string): Promise<boolean> {
+    if (!this.index.has(id)) return false;
+    this.db.data.runs = this.db.data.runs.filter((run) => run.id !== id);
+    this.index.clear();
+    this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
+    await this.db.write();
+    return true;
   }
 
   registryRecords<K extends keyof RegistryCollections>(kind: K): readonly RegistryCollections[K][] {

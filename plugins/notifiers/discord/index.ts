@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type Notifier, type NotifierMessage, type NotifierResult, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { PLUGIN_API_VERSION, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z
   .object({
@@ -28,28 +28,28 @@ export function discordEmbed(message: NotifierMessage): Record<string, unknown> 
 
 class DiscordNotifier implements Notifier<Target> {
   readonly targetSchema = TargetSchema;
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly http: OutboundHttp,
+  ) {}
 
   async send(message: NotifierMessage, target: Target): Promise<NotifierResult> {
     const body: Record<string, unknown> = { embeds: [discordEmbed(message)], allowed_mentions: { parse: [] } };
     try {
       if ('webhook_url' in target) {
-        const response = await fetch(target.webhook_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-        await response.arrayBuffer();
+        const response = await this.http.post(target.webhook_url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         return { ok: response.ok, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
       }
       if (!this.config.bot_token) return { ok: false, detail: 'no bot_token configured for the discord notifier' };
       if (message.threadRef) body.message_reference = { message_id: message.threadRef, fail_if_not_exists: false };
-      const response = await fetch(`${this.config.api_url.replace(/\/+$/, '')}/v10/channels/${target.channel_id}/messages`, {
-        method: 'POST',
+      const response = await this.http.post(`${this.config.api_url.replace(/\/+$/, '')}/v10/channels/${target.channel_id}/messages`, {
         headers: { authorization: `Bot ${this.config.bot_token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
       });
-      const sent = (await response.json().catch(() => ({}))) as { id?: string; message?: string };
+      const sent = parseJson(response.body) as { id?: string; message?: string };
       return response.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? sent.id } : { ok: false, status: response.status, detail: sent.message ?? `HTTP ${response.status}` };
     } catch (error) {
-      return { ok: false, detail: (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message };
+      return { ok: false, detail: outboundFailure(error) };
     }
   }
 }
@@ -60,6 +60,6 @@ const definition: PluginDefinition<Config, Notifier<Target>> = {
   apiVersion: PLUGIN_API_VERSION,
   description: 'Discord: channel messages with embeds (replies thread a run), or an execute webhook.',
   configSchema: ConfigSchema,
-  create: (_context, config) => new DiscordNotifier(config),
+  create: (context, config) => new DiscordNotifier(config, context.http),
 };
 export default definition;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type Notifier, type NotifierMessage, type NotifierResult, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { PLUGIN_API_VERSION, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z
   .object({
@@ -28,30 +28,31 @@ export function slackBlocks(message: NotifierMessage): unknown[] {
 
 class SlackNotifier implements Notifier<Target> {
   readonly targetSchema = TargetSchema;
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly http: OutboundHttp,
+  ) {}
 
   async send(message: NotifierMessage, target: Target): Promise<NotifierResult> {
     const text = `${message.title}: ${message.summary}`;
     const blocks = slackBlocks(message);
     try {
       if ('webhook_url' in target) {
-        const response = await fetch(target.webhook_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, blocks }), signal: AbortSignal.timeout(10_000) });
-        const body = await response.text();
+        const response = await this.http.post(target.webhook_url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, blocks }) });
+        const body = response.body;
         return { ok: response.ok && body.trim() === 'ok', status: response.status, detail: response.ok ? undefined : body.slice(0, 200) };
       }
       if (!this.config.bot_token) return { ok: false, detail: 'no bot_token configured for the slack notifier' };
       const form = new URLSearchParams({ channel: target.channel, text, blocks: JSON.stringify(blocks), ...(message.threadRef ? { thread_ts: message.threadRef } : {}) });
-      const response = await fetch(new URL('chat.postMessage', this.config.api_url.endsWith('/') ? this.config.api_url : this.config.api_url + '/'), {
-        method: 'POST',
+      const response = await this.http.post(new URL('chat.postMessage', this.config.api_url.endsWith('/') ? this.config.api_url : this.config.api_url + '/'), {
         headers: { authorization: `Bearer ${this.config.bot_token}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: form,
-        signal: AbortSignal.timeout(10_000),
+        body: form.toString(),
       });
-      const body = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: string; ts?: string };
+      const body = parseJson(response.body) as { ok?: boolean; error?: string; ts?: string };
       // Slack answers errors with HTTP 200 and ok:false
       return body.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? body.ts } : { ok: false, status: response.status, detail: body.error ?? `HTTP ${response.status}` };
     } catch (error) {
-      return { ok: false, detail: (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message };
+      return { ok: false, detail: outboundFailure(error) };
     }
   }
 }
@@ -62,6 +63,6 @@ const definition: PluginDefinition<Config, Notifier<Target>> = {
   apiVersion: PLUGIN_API_VERSION,
   description: 'Slack: chat.postMessage with Block Kit (threaded per run), or an incoming webhook.',
   configSchema: ConfigSchema,
-  create: (_context, config) => new SlackNotifier(config),
+  create: (context, config) => new SlackNotifier(config, context.http),
 };
 export default definition;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type Notifier, type NotifierMessage, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { PLUGIN_API_VERSION, outboundFailure, type Notifier, type NotifierMessage, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
 
 const TargetSchema = z.object({ url: z.string().url().refine((url) => /^https?:\/\//.test(url), 'http or https') }).strict();
 type Target = z.infer<typeof TargetSchema>;
@@ -7,14 +7,14 @@ type Target = z.infer<typeof TargetSchema>;
 /** The structured message as JSON, POSTed to a URL (for chat tools without a plugin, or scripts). */
 class WebhookNotifier implements Notifier<Target> {
   readonly targetSchema = TargetSchema;
+  constructor(private readonly http: OutboundHttp) {}
 
   async send(message: NotifierMessage, target: Target) {
     try {
-      const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) });
-      await response.arrayBuffer();
+      const response = await this.http.post(target.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
       return { ok: response.ok, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
     } catch (error) {
-      return { ok: false, detail: (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message };
+      return { ok: false, detail: outboundFailure(error) };
     }
   }
 }
@@ -25,6 +25,6 @@ const definition: PluginDefinition<Record<string, never>, Notifier<Target>> = {
   apiVersion: PLUGIN_API_VERSION,
   description: 'The message as JSON to any URL.',
   configSchema: z.object({}).strict(),
-  create: () => new WebhookNotifier(),
+  create: (context) => new WebhookNotifier(context.http),
 };
 export default definition;

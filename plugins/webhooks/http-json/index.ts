@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type PluginDefinition, type Webhook, type WebhookDelivery } from '../../../src/plugins/sdk.js';
+import { PLUGIN_API_VERSION, outboundFailure, type OutboundHttp, type PluginDefinition, type Webhook, type WebhookDelivery } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z.object({ timeout_ms: z.number().int().min(100).max(60_000).default(10_000) }).strict();
 type Config = z.infer<typeof ConfigSchema>;
@@ -15,7 +15,10 @@ export function signature(secret: string, timestamp: string, body: string): stri
 }
 
 class HttpJsonWebhook implements Webhook {
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly http: OutboundHttp,
+  ) {}
 
   async deliver(delivery: WebhookDelivery) {
     const body = JSON.stringify({ event: delivery.event, event_id: delivery.eventId, created_at: delivery.createdAt, data: delivery.payload });
@@ -29,12 +32,10 @@ class HttpJsonWebhook implements Webhook {
     };
     if (delivery.secret) headers['x-trainer-signature'] = signature(delivery.secret, timestamp, body);
     try {
-      const response = await fetch(delivery.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.config.timeout_ms), redirect: 'manual' });
-      await response.arrayBuffer().catch(() => undefined);
-      return { ok: response.status >= 200 && response.status < 300, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
+      const response = await this.http.post(delivery.url, { headers, body, timeoutMs: this.config.timeout_ms });
+      return { ok: response.ok, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return { ok: false, detail: cause ?? (error as Error).message };
+      return { ok: false, detail: outboundFailure(error) };
     }
   }
 }
@@ -45,6 +46,6 @@ const definition: PluginDefinition<Config, Webhook> = {
   apiVersion: PLUGIN_API_VERSION,
   description: 'Signed JSON POST (HMAC-SHA256 over timestamp and body).',
   configSchema: ConfigSchema,
-  create: (_context, config) => new HttpJsonWebhook(config),
+  create: (context, config) => new HttpJsonWebhook(config, context.http),
 };
 export default definition;

@@ -1,5 +1,4 @@
 import type { Context, Next } from 'koa';
-import { AppError, ErrorCode } from '../../errors.js';
 
 interface Window {
   start: number;
@@ -36,7 +35,10 @@ export function rateLimit(limitPerMinute: number, now: () => number = Date.now) 
     if (window.count > limitPerMinute) {
       const retryAfter = Math.max(1, resetSeconds - Math.floor(time / 1000));
       ctx.set('Retry-After', String(retryAfter));
-      throw new AppError(ErrorCode.TooManyRequests, `Rate limit of ${limitPerMinute} requests per minute exceeded for this API key; retry in ${retryAfter} s`);
+      // answered here, not thrown: a 429 must cost less than the cheapest real answer
+      ctx.status = 429;
+      ctx.body = { detail: `Rate limit of ${limitPerMinute} requests per minute exceeded for this API key; retry in ${retryAfter} s`, code: 'rate_limited' };
+      return;
     }
     return next();
   };

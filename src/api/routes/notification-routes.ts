@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { redactUrlsIn, seesSecrets } from '../../domain/secret-redaction.js';
 import { parse } from '../parse.js';
 import { NotificationsQuery, NotifierDeliveriesQuery } from '../schemas.js';
 import type { ApiServices } from '../services.js';
@@ -10,7 +11,9 @@ export function notificationRoutes({ notifications, notifiers }: ApiServices): R
     ctx.body = { notifications: notifications.list(parse(NotificationsQuery, ctx.query)) };
   });
   router.get('/deliveries', (ctx) => {
-    ctx.body = { deliveries: notifiers.deliveries(parse(NotifierDeliveriesQuery, ctx.query)) };
+    const deliveries = notifiers.deliveries(parse(NotifierDeliveriesQuery, ctx.query));
+    // targets hold incoming-webhook URLs with their tokens: in full for admin keys only
+    ctx.body = { deliveries: seesSecrets(ctx.state.principal) ? deliveries : deliveries.map((delivery) => redactUrlsIn(delivery)) };
   });
   router.post('/:notificationId/read', async (ctx) => {
     ctx.body = await notifications.markRead(ctx.params.notificationId!);

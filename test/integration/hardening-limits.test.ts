@@ -1,0 +1,64 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, startTestAgent, type TestAgent } from '../helpers/agent-harness.js';
+import { rawExchange } from '../helpers/raw-http.js';
+
+describe('limits on what a client can hold or try', () => {
+  let t: TestAgent;
+  beforeAll(async () => {
+    t = await startTestAgent({ env: { TRAINER_REQUEST_TIMEOUT_SECONDS: '2', TRAINER_AUTH_FAILURES_PER_MINUTE: '10' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a client trickling a body is cut off with 408 once the request timeout passes (finding 13)', async () => {
+    const { hostname, port } = new URL(t.url);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(Number(port), hostname, () => socket.write(`POST /api/v1/training/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`));
+      const trickle = setInterval(() => socket.writable && socket.write(' '), 200);
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(trickle);
+        resolve(text);
+      });
+      setTimeout(() => socket.destroy(), 20_000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect((await t.api('GET', '/health')).status).toBe(200);
+  });
+
+  it('wrong keys from one address are limited (429 with Retry-After) even with a right key after; /health stays open (finding 14)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await request(t.url, 'GET', '/api/v1/training/queue', undefined, { authorization: `Bearer wrong-${i}` })).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    const limited = await t.api('GET', '/api/v1/training/queue');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.body.detail).toMatch(/Too many failed authentications/);
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('the docs routes', () => {
+  let t: TestAgent;
+  beforeAll(async () => {
+    t = await startTestAgent();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('/docs/constructor, /docs/__proto__ and friends are 404, not a dropped connection (finding 16)', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
+      const answer = await rawExchange(t.url, `GET /docs/${name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(answer, name).toMatch(/^HTTP\/1\.1 404 /);
+    }
+    expect((await fetch(`${t.url}/docs/swagger-ui.css`)).status).toBe(200);
+  });
+});
