@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { z, type ZodType } from 'zod';
 import { ROUTE_DOCS, type RouteDoc } from './route-docs.js';
+import { openApiPath } from './route-template.js';
 
 /** The routes the routers really serve, as `METHOD /path` keys. */
 export function registeredRoutes(routers: readonly Router[]): string[] {
@@ -26,7 +27,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
   for (const key of registeredRoutes(routers)) {
     const [method, path] = key.split(' ') as [string, string];
     const doc: RouteDoc = ROUTE_DOCS[key] ?? { summary: key, tag: 'other' };
-    const openApiPath = path.replace(/:(\w+)/g, '{$1}');
+    const templatePath = openApiPath(path);
     const parameters: unknown[] = [...path.matchAll(/:(\w+)/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (doc.query) {
       const schema = jsonSchema(doc.query) as { properties?: Record<string, unknown>; required?: string[] };
@@ -44,7 +45,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
     if (doc.public) operation.security = [];
     if (doc.upload) operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } }, required: ['file'] } } } };
     if (doc.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } };
-    (paths[openApiPath] ??= {})[method.toLowerCase()] = operation;
+    (paths[templatePath] ??= {})[method.toLowerCase()] = operation;
   }
   return {
     openapi: '3.1.0',
