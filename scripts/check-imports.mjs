@@ -25,7 +25,7 @@ const ALLOWED = {
   'src/api': ['src/services', 'src/domain', 'src/errors.ts', 'src/plugins/contract.ts', 'src/plugins/plugin-registry.ts', 'src/monitor'],
   'bots': ['src/services', 'src/domain', 'src/errors.ts', 'src/plugins/contract.ts'],
   'src/client': [],
-  'src/cli': ['src/client', 'src/agent/run-agent-process.ts', 'src/dash/dashboard.ts'],
+  'src/cli': ['src/client', 'src/agent/run-agent-process.ts', 'src/dash/dashboard.ts', 'src/monitor/training-engines.ts'],
   'src/dash': ['src/client'],
   'src/agent': ['*'],
   'src/errors.ts': [],

@@ -64,7 +64,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'DELETE /api/v1/experiments/:experimentId': { summary: 'Delete an experiment (409 with runs unless ?detach=true)', tag: 'experiments', query: DeleteExperimentQuery },
   'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments' },
   'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', query: LeaderboardQuery },
-  'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health' },
+  'GET /metrics': { summary: 'Prometheus metrics: per-run training metrics, epoch, progress and state; runs by state, queue length, GPUs by holding run, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },
   'GET /docs/:file': { summary: 'Swagger UI assets', tag: 'health', public: true },
