@@ -158,17 +158,20 @@ export async function alerting(): Promise<BenchResult> {
   }
   const cost = await evaluationCost();
   const nanP99 = percentile(nan, 99);
+  const hotMax = Math.max(...hot);
+  // the GPU path includes waiting for the next machine sample: its own line is one sample interval later
+  const hotLimitMs = 1000 + SAMPLE_INTERVAL_S * 1000;
   const passP50 = median(cost.passes);
   return {
     title: 'Alerting: condition → notification, and the cost of evaluating 100 rules',
     figures: [
       { name: `NaN printed → message at the receiver, p50 / p99 / max (${nan.length})`, value: `${fmt(median(nan), 0)} / ${fmt(nanP99, 0)} / ${fmt(Math.max(...nan), 0)} ms` },
-      { name: `GPU hot → message, incl. the next ${SAMPLE_INTERVAL_S} s sample, p50 / max (${hot.length})`, value: `${fmt(median(hot), 0)} / ${fmt(Math.max(...hot), 0)} ms` },
+      { name: `GPU hot → message, incl. the next ${SAMPLE_INTERVAL_S} s sample, p50 / max (${hot.length})`, value: `${fmt(median(hot), 0)} / ${fmt(hotMax, 0)} ms` },
       { name: `one pass: ${cost.rules} rules × ${GPUS} GPUs × ${cost.runs} running runs, p50 / p99 (${cost.passes.length})`, value: `${fmt(passP50, 2)} / ${fmt(percentile(cost.passes, 99), 2)} ms` },
       { name: 'CPU at the busiest evaluation rate (5 passes/s, new data all the time)', value: `${fmt((passP50 * 5) / 10, 2)} % of a core` },
     ],
-    ratio: { description: 'NaN → notification p99', value: nanP99, unit: 'ms' },
-    target: { description: 'condition → notification p99 < 1 s', met: nanP99 < 1000 && Math.max(...hot) < 1000 + SAMPLE_INTERVAL_S * 1000 },
+    ratio: { description: 'NaN → notification p99', value: nanP99, unit: 'ms', beside: `GPU hot → notification max ${fmt(hotMax, 0)} ms` },
+    target: { description: `NaN → notification p99 < 1 s; GPU hot → notification max < 1 s + one ${SAMPLE_INTERVAL_S} s sample interval (${fmt(hotLimitMs / 1000, 1)} s)`, met: nanP99 < 1000 && hotMax < hotLimitMs },
     notes: [
       'The GPU path waits for the sampler (TRAINER_SAMPLE_INTERVAL_SECONDS, here 0.5 s; default 5 s): the condition is true for the agent from the first sample that shows it.',
       'Evaluation runs 0.2 s after new data (bursts share a pass), so 5 passes/s is the most it can cost.',

@@ -101,17 +101,20 @@ export async function chatOps(): Promise<BenchResult> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
-    const all = [...reads, ...starts];
-    const p99 = percentile(all, 99);
+    const slowest = Math.max(...reads, ...starts);
+    const slowestStart = Math.max(...starts);
+    const spread = (values: number[]) => `${fmt(percentile(values, 50))} / ${fmt(percentile(values, 99))} / ${fmt(Math.max(...values))} ms`;
     return {
       title: 'Chat-ops: /train over Slack Socket Mode (real Bolt, local stand-in)',
       figures: [
-        { name: `read commands (${READS}): ack p50 / p99`, value: `${fmt(percentile(reads, 50))} / ${fmt(percentile(reads, 99))} ms` },
-        { name: `start commands (${STARTS}): ack p50 / p99`, value: `${fmt(percentile(starts, 50))} / ${fmt(percentile(starts, 99))} ms` },
+        { name: `read commands (${READS}): ack p50 / p99 / max`, value: spread(reads) },
+        { name: `start commands (${STARTS}): ack p50 / p99 / max`, value: spread(starts) },
         { name: 'run ended → completion message posted: p50 / max', value: `${fmt(percentile(eventToPost, 50), 0)} / ${fmt(Math.max(...eventToPost), 0)} ms` },
+        { name: 'slowest command of all (read or start)', value: `${fmt(slowest)} ms` },
       ],
-      ratio: { description: 'slowest ack (p99) ÷ Slack’s 3 s limit', value: p99 / ACK_LIMIT_MS },
-      target: { description: 'every command answered within 3 s (p99 < 3000 ms)', met: p99 < ACK_LIMIT_MS },
+      // starts alone: they validate, persist and queue a run before answering, reads only look
+      ratio: { description: 'slowest start ack (max) ÷ Slack’s 3 s limit', value: slowestStart / ACK_LIMIT_MS },
+      target: { description: 'every command answered within 3 s (max < 3000 ms)', met: slowest < ACK_LIMIT_MS },
       notes: ['ack = envelope sent on the socket → ack with the answer received; ended_at has millisecond resolution and the ordered per-run queue includes the earlier thread messages'],
     };
   } finally {

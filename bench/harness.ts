@@ -132,8 +132,8 @@ export interface Figure {
 export interface BenchResult {
   title: string;
   figures: Figure[];
-  /** The headline ratio: what it divides, and its value. */
-  ratio: { description: string; value: number; unit?: string };
+  /** The headline ratio: what it divides, and its value; `beside`: a second figure printed next to it wherever it is shown. */
+  ratio: { description: string; value: number; unit?: string; beside?: string };
   /** Its target; absent where the brief sets none (the ratio is then reported for information). */
   target?: { description: string; met: boolean };
   /** What limits the number, printed under it. */
@@ -151,7 +151,8 @@ export function printResult(result: BenchResult): void {
 }
 
 export function formatRatio(ratio: BenchResult['ratio']): string {
-  return ratio.unit === '%' ? `${(ratio.value * 100).toFixed(2)} %` : `${ratio.value.toFixed(3)}${ratio.unit ?? ''}`;
+  const value = ratio.unit === '%' ? `${(ratio.value * 100).toFixed(2)} %` : `${ratio.value.toFixed(3)}${ratio.unit ?? ''}`;
+  return ratio.beside ? `${value} (${ratio.beside})` : value;
 }
 
 export const machine = () => `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${process.platform}/${process.arch}`;

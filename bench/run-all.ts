@@ -10,6 +10,7 @@ import { apiLayers, apiThroughput } from './api-throughput.js';
 import { chatOps } from './chat-ops.js';
 import { cliStartup } from './cli-startup.js';
 import { dashboard } from './dashboard.js';
+import { execRoundTrip } from './exec-round-trip.js';
 import { alerting } from './alerting.js';
 import { slurm } from './slurm.js';
 import { formatRatio, machine, printResult, type BenchResult } from './harness.js';
@@ -35,6 +36,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   tfjs: tfjsTraining,
   chat: chatOps,
   leaderboard,
+  'exec-round-trip': execRoundTrip,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */
 const EXTRAS: Record<string, () => Promise<BenchResult>> = {

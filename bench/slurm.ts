@@ -117,7 +117,8 @@ async function manyJobs(bench: BenchAgent, squeueCalls: () => Promise<number>) {
 export async function slurm(): Promise<BenchResult> {
   const title = `Slurm: submit → running → first metric, and ${JOBS} jobs followed at once`;
   const problem = await startSlurm();
-  if (problem) return { title, figures: [{ name: 'skipped', value: problem }], ratio: { description: 'not measured', value: NaN }, notes: [problem] };
+  // nothing measured is a failure, not a figure: run-all reports FAILED and exits 1
+  if (problem) throw new Error(`${title}: not measured. ${problem}`);
   const work = await mkdtemp(join(tmpdir(), 'trainer-slurm-bench-'));
   const counter = join(work, 'squeue-calls');
   const wrapper = join(work, 'squeue');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fmt, median, removeDir, sleep, startBenchAgent, TRAINER_HOME, type BenchAgent, type BenchResult } from './harness.js';
 
 const ROUNDS = 3;
-const EPOCHS = 30;
+/** `TRAINER_BENCH_OVERHEAD_EPOCHS=150 npm run bench training-overhead` for a longer run (about 80 ms an epoch here). */
+const EPOCHS = Number(process.env.TRAINER_BENCH_OVERHEAD_EPOCHS ?? 30);
 const CLIENT_POLL_MS = 25;
 /** The body of POST /api/v1/training/start; hidden_units and samples keep their defaults (64, 0). */
 const params = (epochs: number) => ({ model_architecture: 'mlp', dataset_name: 'blobs', learning_rate: 0.01, batch_size: 32, epochs, optimizer: 'adam', loss_function: 'cross_entropy' });
@@ -54,6 +55,7 @@ async function viaAgent(bench: BenchAgent, epochs: number): Promise<AgentRound> 
 
 /** demo-mlp's wall time through the agent (start → completed) against the same command run directly. */
 export async function trainingOverhead(): Promise<BenchResult> {
+  if (!Number.isInteger(EPOCHS) || EPOCHS < 1) throw new Error(`TRAINER_BENCH_OVERHEAD_EPOCHS must be a positive integer, got '${process.env.TRAINER_BENCH_OVERHEAD_EPOCHS}'`);
   const output = await mkdtemp(join(tmpdir(), 'trainer-bench-direct-'));
   const bench = await startBenchAgent();
   // the fix proposed in docs/PERFORMANCE.md, prototyped in bench/prototypes/warm-process-backend.ts
@@ -82,6 +84,9 @@ export async function trainingOverhead(): Promise<BenchResult> {
   const pct = (ms: number) => `${fmt(ms)} ms (${ms >= base ? '+' : ''}${fmt((ms / base - 1) * 100, 2)} %)`;
   const warmRun = median(warmRounds.map((r) => r.run));
   const overhead = run / base - 1;
+  // launch excluded: the command's own wall time under the agent against the same command run directly
+  const steadyState = command / base - 1;
+  const signed = (fraction: number) => `${fraction >= 0 ? '+' : ''}${fmt(fraction * 100, 2)} %`;
   const spread = (Math.max(...directMs) - Math.min(...directMs)) / base;
   const list = (values: number[]) => values.map((value) => fmt(value, 0)).join(', ');
   return {
@@ -97,8 +102,9 @@ export async function trainingOverhead(): Promise<BenchResult> {
       { name: '  its client wall clock', value: pct(median(warmRounds.map((r) => r.client))) },
       { name: 'spread of the direct rounds ((max − min) ÷ median)', value: `${fmt(spread * 100, 1)} %` },
     ],
-    ratio: { description: "overhead: run's started→ended ÷ direct − 1", value: overhead, unit: '%' },
-    target: { description: 'overhead ≤ 1%', met: overhead <= 0.01 },
+    ratio: { description: "overhead: run's started→ended ÷ direct − 1", value: overhead, unit: '%', beside: `${EPOCHS} epochs; steady state, launch excluded: ${signed(steadyState)}` },
+    // a PASS must be shown by the measurement: with direct rounds spreading more than the target, the noise decides
+    target: { description: 'overhead ≤ 1 %, with the direct rounds spreading ≤ 1 %', met: overhead <= 0.01 && spread <= 0.01 },
     notes: [
       'Rounds alternate direct / agent so drift on the machine hits both alike; the run records have millisecond resolution.',
       'The launch part is a fixed cost per run (the supervisor is a second Node process); it does not grow with the run.',

@@ -63,7 +63,7 @@ export function parseParams(words: readonly string[]): Record<string, string> {
   const params: Record<string, string> = {};
   for (const word of words) {
     const match = /^([A-Za-z_][\w.-]*)=(.*)$/.exec(word);
-    if (!match) throw badRequest(`'${word}' is not a parameter: type key=value, e.g. lr=0.01`);
+    if (!match) throw badRequest(`'${word}' is not a parameter: type key=value, e.g. epochs=20`);
     params[match[1]!] = match[2]!;
   }
   return params;

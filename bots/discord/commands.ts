@@ -13,7 +13,7 @@ export function trainCommandDefinition() {
         .setName('start')
         .setDescription('Queue a run of a recipe')
         .addStringOption((option) => option.setName('recipe').setDescription('Recipe name').setRequired(true).setAutocomplete(true))
-        .addStringOption((option) => option.setName('params').setDescription('key=value pairs, e.g. lr=0.01 epochs=20'))
+        .addStringOption((option) => option.setName('params').setDescription('key=value pairs, e.g. learning_rate=0.01 epochs=20'))
         .addIntegerOption((option) => option.setName('gpus').setDescription('GPUs to use').setMinValue(0).setMaxValue(64)),
     )
     .addSubcommand((sub) => runOption(sub.setName('stop').setDescription('Stop a run (or cancel a queued one)'), true))
@@ -39,7 +39,7 @@ export function trainCommandDefinition() {
 
 /**
  * The subcommand and its options as the text a Slack user would type, so that one parser serves both:
- * `start demo-mlp lr=0.01 gpus=1`. `params` is passed through as typed.
+ * `start demo-mlp learning_rate=0.01 gpus=1`. `params` is passed through as typed.
  */
 export function commandText(subcommand: string, options: readonly { name: string; value?: string | number | boolean | null }[]): string {
   const quote = (value: string) => (/\s|"/.test(value) ? `'${value}'` : value);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -35,6 +35,10 @@ export const ConfigFileSchema = z
     max_concurrent_sessions: z.number().int().min(1).max(1024).optional(),
     default_recipe: z.string().optional(),
     recipe_dirs: z.array(z.string()).optional(),
+    /** Ad-hoc commands (`trainer run exec`, POST /api/jobs) are refused unless this is true; keys also need the exec scope. */
+    allow_commands: z.boolean().optional(),
+    /** Roots an ad-hoc command's working directory must lie in; empty or absent: anywhere. */
+    allowed_cwd: z.array(z.string()).optional(),
     stop_grace_seconds: z.number().min(0).max(3600).optional(),
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
     /** The largest model or dataset upload, in MiB. */
@@ -119,6 +123,10 @@ export interface AgentConfig {
   maxConcurrent: number;
   defaultRecipe: string;
   recipeDirs: string[];
+  /** Whether ad-hoc commands may be run (allow_commands, TRAINER_ALLOW_COMMANDS). */
+  allowCommands: boolean;
+  /** Where they may run (allowed_cwd, TRAINER_ALLOWED_CWD as a PATH-style list); empty: anywhere. */
+  allowedCwd: string[];
   stopGraceMs: number;
   bodyLimitKb: number;
   /** Model and dataset uploads above this many bytes are refused with a 413. */
@@ -166,6 +174,13 @@ const positiveNumber = (name: string, value: string | undefined, min: number, ma
   return number;
 };
 
+const flag = (name: string, value: string | undefined): boolean | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new AppError(ErrorCode.Config, `Configuration error: ${name} must be true or false (1/0), got '${value}'`);
+};
+
 export function splitKeys(value: string | undefined): string[] {
   return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
 }
@@ -193,8 +208,10 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     checkpointKeepBest: positiveInt('TRAINER_CHECKPOINT_KEEP_BEST', env.TRAINER_CHECKPOINT_KEEP_BEST, 0, 10_000) ?? file.checkpoint_keep_best ?? 1,
     checkpointKeepLast: positiveInt('TRAINER_CHECKPOINT_KEEP_LAST', env.TRAINER_CHECKPOINT_KEEP_LAST, 0, 10_000) ?? file.checkpoint_keep_last ?? 3,
     maxConcurrent: overrides.maxConcurrent ?? positiveInt('MAX_CONCURRENT_SESSIONS', env.MAX_CONCURRENT_SESSIONS, 1, 1024) ?? file.max_concurrent_sessions ?? 1,
-    defaultRecipe: env.TRAINER_DEFAULT_RECIPE ?? file.default_recipe ?? 'demo-mlp',
+    defaultRecipe: env.TRAINER_DEFAULT_RECIPE ?? file.default_recipe ?? 'tfjs',
     recipeDirs: [BUILTIN_RECIPES_DIR, ...extraRecipeDirs],
+    allowCommands: flag('TRAINER_ALLOW_COMMANDS', env.TRAINER_ALLOW_COMMANDS) ?? file.allow_commands ?? false,
+    allowedCwd: env.TRAINER_ALLOWED_CWD !== undefined ? env.TRAINER_ALLOWED_CWD.split(delimiter).filter(Boolean).map((dir) => resolve(cwd, dir)) : (file.allowed_cwd ?? []).map((dir) => fromFile(dir)!),
     stopGraceMs: Math.round((positiveInt('TRAINER_STOP_GRACE_SECONDS', env.TRAINER_STOP_GRACE_SECONDS, 0, 3600) ?? file.stop_grace_seconds ?? 10) * 1000),
     bodyLimitKb: file.body_limit_kb ?? 1024,
     uploadLimitBytes: Math.floor((positiveNumber('TRAINER_UPLOAD_LIMIT_MB', env.TRAINER_UPLOAD_LIMIT_MB, 0.001, 1024 * 1024) ?? file.upload_limit_mb ?? 2048) * 1024 * 1024),

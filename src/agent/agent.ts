@@ -41,6 +41,7 @@ import { MetricIndex } from '../store/metric-index.js';
 import { MetricIndexer } from '../services/metric-indexer.js';
 import { WorkspaceStore } from '../store/workspace-store.js';
 import { AuditLog } from '../store/audit-log.js';
+import { ExecService } from '../services/exec-service.js';
 import { AuditService } from '../services/audit-service.js';
 import { RuntimeConfigService } from '../services/runtime-config-service.js';
 import { ExperimentService } from '../services/experiment-service.js';
@@ -154,7 +155,8 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
-  const apiServices = { runs, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
+  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
   let server: Server | null = null;

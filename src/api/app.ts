@@ -27,6 +27,7 @@ import { metricHistoryRoutes } from './routes/metric-history-routes.js';
 import { streamRoutes } from './routes/stream-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { trainingRoutes } from './routes/training-routes.js';
+import { jobRoutes } from './routes/job-routes.js';
 import type { ApiServices } from './services.js';
 
 export interface AppOptions {
@@ -58,7 +59,7 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   );
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services)];
+  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services), jobRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   for (const router of [...apiRouters, docs]) {

@@ -1,7 +1,7 @@
 export type { Principal } from '../services/api-key-service.js';
 
 /** A browser's EventSource and WebSocket cannot send headers: the stream paths also take `?api_key=`. */
-const QUERY_KEY_PATHS = /^\/api\/v1\/(sse|ws)\//;
+const QUERY_KEY_PATHS = /^\/api\/v1\/(sse|ws)\/|^\/api\/jobs\/[^/]+\/stream$|^\/ws\/jobs\//;
 
 /** The key a request presents: `Authorization: Bearer`, `X-API-Key`, or `?api_key=` on stream paths. */
 export function presentedKey(path: string, headers: { authorization?: string; 'x-api-key'?: string | string[] }, query: URLSearchParams): string | null {

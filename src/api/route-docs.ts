@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
-import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
+import { JobLogsQuery, ListJobsQuery, SubmitJobBody } from './job-schemas.js';
+import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, DeleteSessionQuery, LogBatchMetricsBody, LogOneMetricBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
 
 export interface RouteDoc {
   summary: string;
@@ -24,7 +25,7 @@ export interface RouteDoc {
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /': { summary: 'Service name and version', tag: 'health', public: true },
   'GET /health': { summary: 'Liveness check', tag: 'health', public: true },
-  'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, admin); the key is returned once', tag: 'keys', body: CreateKeyBody, status: 201 },
+  'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, exec, admin); the key is returned once', tag: 'keys', body: CreateKeyBody, status: 201 },
   'GET /api/v1/keys': { summary: 'List API keys (never the keys themselves)', tag: 'keys' },
   'DELETE /api/v1/keys/:keyId': { summary: 'Revoke an API key', tag: 'keys' },
   'GET /api/v1/alerts': { summary: 'Alerts, newest first (seed 001)', tag: 'alerts', query: AlertsQuery },
@@ -67,9 +68,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /metrics': { summary: 'Prometheus metrics: per-run training metrics, epoch, progress and state; runs by state, queue length, GPUs by holding run, requests, metric points ingested', tag: 'health' },
   'GET /openapi.json': { summary: 'This document', tag: 'health', public: true },
   'GET /docs': { summary: 'Swagger UI', tag: 'health', public: true },
+  'GET /redoc': { summary: 'The API reference, read-only (seed 000; drawn by the bundled Swagger UI)', tag: 'health', public: true },
+  'GET /api/v1/health': { summary: 'Health (seed 001): status healthy|degraded, timestamp, uptime_seconds, version, system (cpu, memory, disk percent), components (database, filesystem)', tag: 'health', public: true },
+  'POST /api/v1/metrics/:sessionId': { summary: "Log one metric into a running session (seed 002's {name, value, step}); id is null (points are not numbered)", tag: 'metrics', body: LogOneMetricBody },
+  'POST /api/v1/metrics/:sessionId/batch': { summary: "Log several metrics of one step into a running session (seed 002's {metrics, step})", tag: 'metrics', body: LogBatchMetricsBody },
   'GET /docs/:file': { summary: 'Swagger UI assets', tag: 'health', public: true },
   'POST /api/v1/training/start': { summary: "Start a training session (seed 000 body; runs the default recipe unless 'recipe' is given)", tag: 'training', body: StartTrainingBody },
-  'GET /api/v1/training/sessions': { summary: 'List sessions, newest first (X-Total-Count header)', tag: 'training', query: ListSessionsQuery },
+  'GET /api/v1/training/sessions': { summary: 'List sessions, newest first: all of them unless limit (1–1000) is given, then a page with a Link rel="next" header while more remain; X-Total-Count always', tag: 'training', query: ListSessionsQuery },
   'GET /api/v1/training/queue': { summary: 'Queued sessions in start order', tag: 'training' },
   'DELETE /api/v1/training/queue/:sessionId': { summary: 'Cancel a queued session', tag: 'training' },
   'POST /api/v1/training/:sessionId/stop': { summary: 'Stop a session (SIGTERM, SIGKILL after the grace period); a queued one is cancelled', tag: 'training' },
@@ -81,6 +86,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', query: LogsQuery },
   'POST /api/v1/training/sessions': { summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', body: CreateSessionBody, status: 201 },
   'GET /api/v1/training/sessions/:sessionId': { summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training' },
+  'DELETE /api/v1/training/sessions/:sessionId': { summary: 'Delete an ended (or never started) session: its record, log, metrics and output files; 409 while queued or running. Its checkpoints and registered models are kept unless delete_artifacts=true', tag: 'training', query: DeleteSessionQuery },
   'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training' },
   'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training' },
   'GET /api/v1/training/sessions/:sessionId/metrics': { summary: 'Metric records of a session (seed 001)', tag: 'metrics', query: SessionMetricsQuery },
@@ -110,5 +116,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/monitor/resources': { summary: 'Per-CPU and per-GPU readings (seed 001)', tag: 'system' },
   'GET /api/v1/gpus': { summary: 'GPUs with the session that holds each', tag: 'system' },
   'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', stream: true },
+  'POST /api/jobs': { summary: "Submit a job (seed 004): command (one string split by shell-word rules, never run by a shell; or an argv array), name, gpu_count, priority, environment, cwd. Needs allow_commands on the agent and a key with the exec scope (403 otherwise); audited", tag: 'jobs', body: SubmitJobBody, status: 201 },
+  'GET /api/jobs': { summary: 'Jobs, newest first (seed 004): every run, its state as pending|running|completed|failed|cancelled; X-Total-Count and Link rel="next"', tag: 'jobs', query: ListJobsQuery },
+  'GET /api/jobs/:jobId': { summary: 'Job details (seed 004)', tag: 'jobs' },
+  'POST /api/jobs/:jobId/cancel': { summary: 'Cancel a pending job, or stop a running one (seed 004)', tag: 'jobs' },
+  'GET /api/jobs/:jobId/logs': { summary: "The last lines a job's process printed: stream=stdout|stderr, or both (seed 004)", tag: 'jobs', query: JobLogsQuery },
+  'GET /api/jobs/:jobId/stream': { summary: "Server-Sent Events of a job's metrics (seed 004): unnamed data events (EventSource.onmessage), one bare metric object each; resumes from Last-Event-ID; ends with the job (204 on a reconnect after it ended)", tag: 'jobs', stream: true },
   'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', stream: true },
 };

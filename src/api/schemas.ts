@@ -61,10 +61,16 @@ export const CompleteSessionBody = z
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** No limit: every session (seed 000 lists them all); with one, pages of it with a Link rel="next". */
 export const ListSessionsQuery = z.object({
-  limit: limit(1000, 50),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   status: z.enum(RUN_STATES).optional(),
+});
+
+export const DeleteSessionQuery = z.object({
+  /** Also delete the checkpoints and models the run registered (default: keep them). */
+  delete_artifacts: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
 });
 
 export const LogsQuery = z.object({
@@ -98,6 +104,12 @@ const MetricPoint = z
     epoch: z.number().int().min(0).optional(),
   })
   .strict();
+
+/** Seed 002's `POST /metrics/{run_id}`: one metric. */
+export const LogOneMetricBody = z.object({ name: MetricNameSchema, value: metricValue, step: z.number().int().min(0).optional(), epoch: z.number().int().min(0).optional() }).strict();
+
+/** Seed 002's `POST /metrics/{run_id}/batch`: several metrics of one step. */
+export const LogBatchMetricsBody = MetricPoint;
 
 /** Seed 002: one point, or a batch of up to 1,000. */
 export const LogMetricsBody = z.union([MetricPoint, z.object({ points: z.array(MetricPoint).min(1).max(1000) }).strict()]);

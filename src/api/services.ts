@@ -17,12 +17,14 @@ import type { LeaderboardService } from '../services/leaderboard-service.js';
 import type { RuntimeConfigService } from '../services/runtime-config-service.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { PrometheusMetrics } from '../services/prometheus-metrics.js';
+import type { ExecService } from '../services/exec-service.js';
 import type { RunService } from '../services/run-service.js';
 import type { RunStreamService } from '../services/run-stream-service.js';
 
 /** What the HTTP layer may use: application services only, never the store. */
 export interface ApiServices {
   runs: RunService;
+  exec: ExecService;
   streams: RunStreamService;
   prometheus: PrometheusMetrics;
   keys: ApiKeyService;

@@ -91,6 +91,11 @@ export class TrainerClient {
     return this.get<RunStatus>(`/api/v1/training/${seg(id)}/status`);
   }
 
+  /** Seed 004: queues a command as a job (a run); `command` as argv is run exactly as given. */
+  async submitJob(body: SubmitJobRequest): Promise<SubmittedJob> {
+    return this.post<SubmittedJob>('/api/jobs', body);
+  }
+
   async stop(id: string): Promise<StopResult> {
     return this.post<StopResult>(`/api/v1/training/${seg(id)}/stop`);
   }
@@ -386,6 +391,24 @@ export interface CreatedSession {
   config: Record<string, unknown>;
 }
 
+export interface SubmitJobRequest {
+  command: string | string[];
+  name?: string;
+  gpu_count?: number;
+  priority?: number;
+  environment?: Record<string, string>;
+  /** A directory on the agent's machine. */
+  cwd?: string;
+}
+
+export interface SubmittedJob {
+  id: string;
+  name: string;
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+  gpu_count: number;
+  created_at: string;
+}
+
 export interface RunStatus {
   session_id: string;
   state: RunState;
@@ -502,7 +525,7 @@ export interface RecipeInfo {
 export interface ApiKeyInfo {
   id: string;
   name: string;
-  scope: 'read' | 'write' | 'admin';
+  scope: 'read' | 'write' | 'exec' | 'admin';
   prefix: string;
   created_at: string;
   revoked_at: string | null;

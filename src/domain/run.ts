@@ -71,7 +71,22 @@ export interface Run {
   dataset_version?: string | null;
   /** Every dataset parameter: the dataset name and the version resolved at submission (pinned or current). */
   datasets?: Record<string, { name: string; version: string | null }>;
+  /** An ad-hoc command (`trainer run exec`, seed 004's jobs) instead of a recipe's: run as given, never by a shell. */
+  command?: AdHocCommand | null;
 }
+
+/** What an ad-hoc command run runs; its `recipe` is `exec`. */
+export interface AdHocCommand {
+  argv: string[];
+  /** Absolute, checked at submission; null: the run's output directory. */
+  cwd: string | null;
+  env: Record<string, string>;
+  /** The API key's name that submitted it (also in the audit log). */
+  submitted_by: string | null;
+}
+
+/** The `recipe` recorded on ad-hoc command runs. */
+export const EXEC_RECIPE = 'exec';
 
 /** A chat channel (and the thread of the run's messages once posted) that asked for the run. */
 export interface RunOrigin {

@@ -45,6 +45,14 @@ export class RecipeCatalog {
   has(name: string): boolean {
     return this.recipes.has(name);
   }
+
+  /** The values each recipe allows for an enum parameter (e.g. `model_architecture`), recipes without it left out. */
+  enumChoices(param: string): { recipe: string; values: string[] }[] {
+    return this.list().flatMap((recipe) => {
+      const spec = recipe.params[param];
+      return spec?.type === 'enum' ? [{ recipe: recipe.name, values: spec.values }] : [];
+    });
+  }
 }
 
 async function loadRecipe(path: string, dir: string): Promise<Recipe> {

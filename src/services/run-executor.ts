@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { foldLatest } from '../domain/latest-metrics.js';
-import { renderCommand, totalEpochsOf, type ParamValue } from '../domain/recipe.js';
+import { RecipeSchema, renderCommand, totalEpochsOf, type ParamValue, type Recipe } from '../domain/recipe.js';
 import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.js';
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
-import { transition, type EndReason, type Run } from '../domain/run.js';
+import { EXEC_RECIPE, transition, type AdHocCommand, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -56,6 +56,14 @@ interface ActiveRun {
 
 const RECENT_RECORDS = 500;
 
+/**
+ * The recipe an ad-hoc command runs as: its argv, its environment, and every output line kept in the
+ * log (JSON metric lines too), since the person who ran it reads that log as the command's output.
+ */
+function adHocRecipe(command: AdHocCommand, dir: string): Recipe {
+  return { ...RecipeSchema.parse({ name: EXEC_RECIPE, backend: 'process', command: ['{run_id}'], log_metric_lines: true, description: 'An ad-hoc command' }), command: command.argv, env: command.env, dir };
+}
+
 /** Starts runs on their backends, follows their output while they run, and records how they ended. */
 export class RunExecutor {
   private readonly active = new Map<string, ActiveRun>();
@@ -92,23 +100,26 @@ export class RunExecutor {
     await store.saveRun(run);
     try {
       await mkdir(filePaths.output, { recursive: true });
-      const recipe = recipes.get(run.recipe);
+      const recipe = run.command ? adHocRecipe(run.command, filePaths.output) : recipes.get(run.recipe);
       const params = run.params as Record<string, ParamValue>;
-      const argv = renderCommand(recipe, params, {
-        node: process.execPath,
-        trainer_home: this.deps.trainerHome,
-        recipe_dir: recipe.dir,
-        run_dir: filePaths.dir,
-        output_dir: filePaths.output,
-        run_id: run.id,
-      });
+      // an ad-hoc command is run exactly as given: its words are not templates
+      const argv = run.command
+        ? [...run.command.argv]
+        : renderCommand(recipe, params, {
+            node: process.execPath,
+            trainer_home: this.deps.trainerHome,
+            recipe_dir: recipe.dir,
+            run_dir: filePaths.dir,
+            output_dir: filePaths.output,
+            run_id: run.id,
+          });
       const backend = this.deps.registry.get('backend', run.backend);
       const started = await backend.start({
         runId: run.id,
         recipe,
         argv,
         env: { ...this.environmentFor(run, recipe.env, filePaths, resumeFrom), ...(await this.datasetEnvironment(run)) },
-        cwd: filePaths.output,
+        cwd: run.command?.cwd ?? filePaths.output,
         gpuIds,
         gpus: run.gpus,
         paths: filePaths,

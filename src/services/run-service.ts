@@ -1,14 +1,15 @@
+import { rm } from 'node:fs/promises';
 import { fitsInventory } from '../domain/gpu-allocation.js';
 import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
 import { parseDatasetRef } from '../domain/registry.js';
 import { newRunId } from '../domain/run-id.js';
-import { isFinal, newRun, TRACKING_BACKEND, transition, type Run, type RunOrigin, type RunState } from '../domain/run.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { EXEC_RECIPE, isFinal, newRun, TRACKING_BACKEND, transition, type AdHocCommand, type Run, type RunOrigin, type RunState } from '../domain/run.js';
+import { AppError, conflict, ErrorCode, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
-import type { MetricRecord } from '../domain/run-records.js';
+import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import { queryMetrics, type MetricQuery } from './metric-query.js';
 import type { MetricIndex, MetricSummary } from '../store/metric-index.js';
 import type { StateStore } from '../store/state-store.js';
@@ -34,6 +35,16 @@ export interface SubmitRequest {
   origin?: RunOrigin | null;
 }
 
+/** An ad-hoc command to queue as a run (its checks of who may, and where, are the ExecService's). */
+export interface CommandRequest {
+  command: AdHocCommand;
+  gpus?: number;
+  priority?: number;
+  name?: string | null;
+  tags?: string[];
+  experimentId?: string | null;
+}
+
 /** Seed 002: a run that only records what a client reports; no recipe is run. */
 export interface TrackingRequest {
   /** A label for grouping and leaderboards (default `tracking`); need not name a recipe. */
@@ -47,7 +58,10 @@ export interface TrackingRequest {
 
 export interface ListQuery {
   state?: RunState;
-  limit: number;
+  /** Any of these states (seed 004's statuses each cover one or two). */
+  states?: readonly RunState[];
+  /** Undefined: every run from `offset` on. */
+  limit?: number;
   offset: number;
 }
 
@@ -118,6 +132,35 @@ export class RunService {
       events.emit('run.created', { run });
       return run;
     }
+    run = transition(run, 'queued', new Date());
+    await store.saveRun(run);
+    events.emit('run.queued', { run });
+    await this.deps.scheduler.tick();
+    return this.get(run.id);
+  }
+
+  /** Queues an ad-hoc command as a run of the `process` backend: a slot, GPUs, logs and metrics like any run. */
+  async submitCommand(request: CommandRequest): Promise<Run> {
+    const { store, events } = this.deps;
+    if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
+    const gpus = request.gpus ?? 0;
+    if (!fitsInventory(this.deps.gpuInventory, gpus)) throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
+    let run: Run = newRun({
+      id: newRunId(),
+      name: request.name ?? null,
+      tags: request.tags ?? [],
+      recipe: EXEC_RECIPE,
+      backend: 'process',
+      params: {},
+      gpus,
+      priority: request.priority ?? 0,
+      seq: store.takeSeq(),
+      created_at: new Date().toISOString(),
+      total_epochs: null,
+      experiment_id: request.experimentId ?? null,
+      retry_policy: null,
+      command: request.command,
+    });
     run = transition(run, 'queued', new Date());
     await store.saveRun(run);
     events.emit('run.queued', { run });
@@ -207,6 +250,19 @@ export class RunService {
     return cancelled;
   }
 
+  /**
+   * Deletes a run that is not queued or running (409): its record and its files (log, metrics, output).
+   * What it registered (checkpoints, models) is the caller's to keep, or to delete in `before`.
+   */
+  async delete(id: string, before?: (run: Run) => Promise<void>): Promise<Run> {
+    const run = this.get(id);
+    if (run.state === 'queued' || run.state === 'running') throw conflict(`Session ${id} is ${run.state}: stop it before deleting it`);
+    await before?.(run);
+    await this.deps.store.deleteRun(id);
+    await rm(this.deps.files.paths.dir(id), { recursive: true, force: true, maxRetries: 3 });
+    return run;
+  }
+
   /** Records the chat thread that carries a chat-started run's updates, so that a restarted agent keeps posting there. */
   async setOriginThread(id: string, thread: string): Promise<Run> {
     const run = this.get(id);
@@ -246,9 +302,9 @@ export class RunService {
 
   /** Newest first. */
   list(query: ListQuery): { runs: Run[]; total: number } {
-    const matching = this.deps.store.runs.filter((run) => !query.state || run.state === query.state);
+    const matching = this.deps.store.runs.filter((run) => (!query.state || run.state === query.state) && (!query.states || query.states.includes(run.state)));
     const newestFirst = [...matching].sort((a, b) => b.seq - a.seq);
-    return { runs: newestFirst.slice(query.offset, query.offset + query.limit), total: matching.length };
+    return { runs: newestFirst.slice(query.offset, query.limit === undefined ? undefined : query.offset + query.limit), total: matching.length };
   }
 
   /** Every run the agent knows, in no particular order (for scrapes that pick their own). */
@@ -314,6 +370,18 @@ export class RunService {
     return options.cursor === undefined ? this.deps.files.tailLogs(id, options.limit) : this.deps.files.logsAfter(id, options.cursor, options.limit);
   }
 
+  /** The last `limit` lines the run's process printed, on one stream or both (the agent's own lines left out). */
+  async outputLines(id: string, options: { stream?: 'stdout' | 'stderr'; limit: number }): Promise<LogRecord[]> {
+    this.get(id);
+    const { files } = this.deps;
+    const kept: LogRecord[] = [];
+    await files.readRange<LogRecord>(id, 'log', 0, await files.sizeOf(files.paths.log(id)), (records) => {
+      for (const record of records) if (options.stream ? record.stream === options.stream : record.stream !== 'agent') kept.push(record);
+      if (kept.length > options.limit * 2) kept.splice(0, kept.length - options.limit);
+    });
+    return kept.slice(-options.limit);
+  }
+
   isFinished(run: Run): boolean {
     return isFinal(run.state);
   }
@@ -334,7 +402,11 @@ export class RunService {
     if (names.length === 0) return {};
     const datasets: NonNullable<Run['datasets']> = {};
     for (const name of names) {
-      const resolved = await this.deps.datasets.resolve(String(params[name]));
+      const resolved = await this.deps.datasets.resolve(String(params[name])).catch(async (error: unknown) => {
+        if (!(error instanceof AppError) || error.code !== ErrorCode.NotFound) throw error;
+        const known = (await this.deps.datasets.list()).map((dataset) => dataset.name);
+        throw notFound(`${error.message}. Datasets: ${known.join(', ')} (upload one with POST /api/v1/datasets?dataset_name=<name>)`);
+      });
       params[name] = resolved.name;
       datasets[name] = { name: resolved.name, version: resolved.version };
     }

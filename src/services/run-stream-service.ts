@@ -140,6 +140,16 @@ export class RunStreamService {
     return close;
   }
 
+  /**
+   * A run's metrics (seed 004's job streams), replayed from a byte offset of its metrics file (0: from
+   * the start), then live; its log is not replayed. Status events still come, and the stream ends with the run.
+   */
+  async openMetricStream(runId: string, fromMetricsOffset: number, sink: StreamSink): Promise<() => void> {
+    this.deps.runs.get(runId);
+    const { log } = await this.currentOffsets(runId);
+    return this.openRunStream(runId, { metrics: fromMetricsOffset, log }, sink);
+  }
+
   private recordEvents<K extends 'metrics' | 'log'>(type: K, event: AgentEvents[K extends 'metrics' ? 'run.metrics' : 'run.log'], cursor: StreamCursor): StreamEvent[] {
     cursor[type] = event.range.end;
     const id = formatCursor(cursor);

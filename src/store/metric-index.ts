@@ -51,7 +51,11 @@ export interface MetricSummary {
 export class MetricIndex {
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly paths: RunPaths) {}
+  constructor(
+    private readonly paths: RunPaths,
+    /** `summaries: false` leaves the running statistics out: only to measure what they cost (bench/leaderboard.ts). */
+    private readonly options: { summaries?: boolean } = {},
+  ) {}
 
   /** Per metric: current, min, max, mean, count — from the index's running statistics. */
   async summary(runId: string): Promise<Record<string, MetricSummary>> {
@@ -191,7 +195,7 @@ export class MetricIndex {
         column.p.push(position);
         column.x.push(x);
         column.v.push(number);
-        foldSummary((meta.summary ??= {}), name, number);
+        if (this.options.summaries !== false) foldSummary((meta.summary ??= {}), name, number);
       }
     }
     await appendFile(join(dir, 'rows.f64'), Buffer.from(new Float64Array(rows).buffer));

@@ -96,6 +96,16 @@ export class StateStore {
     await this.db.write();
   }
 
+  /** Removes a run from the document (its files are the caller's to remove). */
+  async deleteRun(id: string): Promise<boolean> {
+    if (!this.index.has(id)) return false;
+    this.db.data.runs = this.db.data.runs.filter((run) => run.id !== id);
+    this.index.clear();
+    this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
+    await this.db.write();
+    return true;
+  }
+
   registryRecords<K extends keyof RegistryCollections>(kind: K): readonly RegistryCollections[K][] {
     return this.db.data[kind] as RegistryCollections[K][];
   }

@@ -27,7 +27,9 @@ describe('chat command router', () => {
     const answer = await router().handleText(ann, 'start tickr epochs=2');
     expect(answer.tone).toBe('error');
     expect(answer.text).toMatch(/No recipe 'tickr'\. Did you mean `ticker`/);
-    expect((await t.api('GET', '/api/v1/training/sessions')).body.sessions ?? []).toHaveLength(0);
+    const sessions = await t.api('GET', '/api/v1/training/sessions');
+    expect(sessions.body).toEqual([]); // a bare array (seed 000): nothing was created
+    expect(t.agent.runs.list({ limit: 10, offset: 0 }).total).toBe(0);
   });
 
   it('refuses a user outside the allow-list, starts nothing, and audits the refusal', async () => {

@@ -34,14 +34,17 @@ function cliEnv(url: string, env: Record<string, string>): NodeJS.ProcessEnv {
 export interface RunningCli {
   /** stdout so far */
   stdout(): string;
+  /** stderr so far */
+  stderr(): string;
   /** resolves when the process exits */
   done: Promise<CliResult>;
-  kill(): void;
+  /** SIGTERM unless another signal is named (SIGINT: what Ctrl-C sends). */
+  kill(signal?: NodeJS.Signals): void;
 }
 
 /** Starts the CLI and lets the test watch its output while it runs (for --follow and --wait). */
-export function spawnCli(url: string, args: string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(url, env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(url: string, args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(url, env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -50,7 +53,7 @@ export function spawnCli(url: string, args: string[], env: Record<string, string
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
   });
-  return { stdout: () => stdout, done, kill: () => child.kill() };
+  return { stdout: () => stdout, stderr: () => stderr, done, kill: (signal) => child.kill(signal) };
 }
 
 /** The lines of a command's output, without blank ones. */

@@ -86,7 +86,7 @@ describe('trainer CLI', () => {
     expect(page.sessions).toHaveLength(2);
     expect(page.total).toBeGreaterThanOrEqual(3);
     expect(Array.isArray(JSON.parse(queue.stdout))).toBe(true);
-    expect(JSON.parse(recipes.stdout).find((recipe: { default: boolean }) => recipe.default)).toMatchObject({ name: 'demo-mlp' });
+    expect(JSON.parse(recipes.stdout).find((recipe: { default: boolean }) => recipe.default)).toMatchObject({ name: 'tfjs' });
     expect(Array.isArray(JSON.parse(metrics.stdout))).toBe(true);
     expect(Array.isArray(JSON.parse(logs.stdout))).toBe(true);
   });
@@ -217,7 +217,8 @@ describe('trainer CLI', () => {
   it('recipes lists names, backends, the default and parameters', async () => {
     const result = await trainer('recipes');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^\* demo-mlp {2}\[process\] {2}Train a small neural network/m);
+    expect(result.stdout).toMatch(/^ {2}demo-mlp {2}\[process\] {2}Train a small neural network/m);
+    expect(result.stdout).toMatch(/^\* tfjs {2}\[process\] {2}Train mlp, cnn or resnet-mini/m);
     expect(result.stdout).toMatch(/^ {2}ticker {2}\[process\] {2}Prints a metric line per epoch/m);
     expect(result.stdout).toMatch(/^\s+interval_ms\s+int 1\.\.60000\s+100\b/m);
     expect(result.stdout).toMatch(/^\s+optimizer\s+adam\|sgd\|rmsprop\|adamw\s+adam\b/m);

@@ -1,13 +1,16 @@
-import { mkdtemp } from 'node:fs/promises';
+import { access, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeDir, waitFor, waitForState } from '../helpers/agent-harness.js';
-import { killHard, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
+import { AGENT_START_TIMEOUT_MS, killHard, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A run's files, as the supervisor writes them whether an agent is up or not. */
+const runFile = (dataDir: string, runId: string, name: string) => join(dataDir, 'runs', runId, name);
+const epochsRecorded = async (dataDir: string, runId: string) => (await readFile(runFile(dataDir, runId, 'metrics.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
 
-describe('kill -9 of the agent', () => {
+// each test starts two agent processes, each allowed AGENT_START_TIMEOUT_MS on a loaded machine
+describe('kill -9 of the agent', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -32,7 +35,9 @@ describe('kill -9 of the agent', () => {
     await waitFor(async () => (await first.api('GET', `/api/v1/training/${running}/status`)).body.current_epoch >= 3, 'epoch 3');
 
     await killHard(first);
-    await sleep(600); // training goes on while no agent is up
+    // training goes on while no agent is up: two more epochs recorded with none to watch
+    const atKill = await epochsRecorded(dataDir, running);
+    await waitFor(async () => (await epochsRecorded(dataDir, running)) >= atKill + 2, 'two epochs trained without an agent');
 
     const second = await agentOn(dataDir);
     const status = (await second.api('GET', `/api/v1/training/${running}/status`)).body;
@@ -59,7 +64,8 @@ describe('kill -9 of the agent', () => {
     const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 3, interval_ms: 100, exit_code: 3 }, start: true })).body.session_id;
     await waitFor(async () => (await first.api('GET', `/api/v1/training/${id}/status`)).body.current_epoch >= 1, 'epoch 1');
     await killHard(first);
-    await sleep(1200); // the run ends (exit code 3) with no agent to watch it
+    // the run ends (exit code 3) with no agent to watch it: its supervisor records how it ended
+    await waitFor(() => access(runFile(dataDir, id, 'exit.json')).then(() => true, () => false), 'the run to end while no agent is up');
 
     const second = await agentOn(dataDir);
     const finished = await waitForState(second.api, id, ['completed', 'failed', 'stopped']);

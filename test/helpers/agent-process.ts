@@ -11,6 +11,13 @@ export interface AgentProcess {
   api<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
 }
 
+/**
+ * How long an agent process may take to say it is listening: generous, because on a loaded 2-core
+ * machine Node's start-up and the agent's imports alone have taken over 20 s. A test that starts one
+ * needs a test timeout above this.
+ */
+export const AGENT_START_TIMEOUT_MS = 90_000;
+
 /** `trainer agent` as its own OS process, the way a user runs it: for crash and restart tests. */
 export async function spawnAgentProcess(dataDir: string, env: Record<string, string> = {}): Promise<AgentProcess> {
   const child = spawn(process.execPath, [BIN, 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
@@ -21,7 +28,10 @@ export async function spawnAgentProcess(dataDir: string, env: Record<string, str
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`agent did not start in ${AGENT_START_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, AGENT_START_TIMEOUT_MS);
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {

@@ -4,13 +4,25 @@ export interface SseEvent {
   data: any;
 }
 
-/** A minimal EventSource-like reader over fetch, for tests: yields parsed events until the server ends. */
-export async function* readSse(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+/**
+ * Connects and resolves once the server has answered 200 (for the all-events stream, from then on every
+ * event is delivered); the events then come from the returned generator until the server ends the stream.
+ */
+export async function connectSse(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<AsyncGenerator<SseEvent>> {
   const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal });
   if (response.status !== 200) throw Object.assign(new Error(`SSE status ${response.status}: ${await response.text()}`), { status: response.status });
+  return parseEvents(response.body as unknown as AsyncIterable<Uint8Array>);
+}
+
+/** A minimal EventSource-like reader over fetch, for tests: yields parsed events until the server ends. */
+export async function* readSse(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+  yield* await connectSse(url, headers, signal);
+}
+
+async function* parseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder();
   let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     buffer += decoder.decode(chunk, { stream: true });
     let boundary;
     while ((boundary = buffer.indexOf('\n\n')) !== -1) {

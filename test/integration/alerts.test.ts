@@ -41,21 +41,21 @@ describe('alert rules with a stand-in nvidia-smi whose temperature the test cont
     expect(rule.status).toBe(201);
     expect(rule.body).toMatchObject({ name: 'gpu hot', type: 'threshold', params: { metric: 'gpu_temperature', condition: 'greater_than', threshold: 85, resolve_threshold: 80 }, for_seconds: 3, enabled: true });
 
+    const hotFrom = Date.now(); // the agent cannot see 91 °C before the file says so
     await setTemperatures(91, 50);
-    await sleep(1200);
-    expect((await t.api('GET', '/api/v1/alerts?status=active')).body.alerts).toEqual([]); // pending: `for` has not passed
-
     const fired = await waitFor(async () => (await t.api('GET', '/api/v1/alerts?status=active')).body.alerts[0], 'the alert to fire');
     expect(fired).toMatchObject({ rule_name: 'gpu hot', key: 'gpu:0', severity: 'high', value: 91, threshold: 85, status: 'active' });
+    // pending until `for` has passed: fired no sooner than 3 s after the first hot reading could be seen, however slow the machine
+    expect(Date.parse(fired.triggered_at) - hotFrom).toBeGreaterThanOrEqual(3000);
 
     // hovering between the resolve line and the threshold: still one alert, no resolve, no new message
+    const gpuHot = async () => (await t.api('GET', '/api/v1/alerts')).body.alerts.filter((alert: { rule_name: string }) => alert.rule_name === 'gpu hot') as { status: string; value: number }[];
+    // the alert's value follows each pass that sees it: waiting for it means a pass has judged that reading
+    const judged = (temperature: number) => waitFor(async () => ((await gpuHot()).some((alert) => alert.value === temperature || alert.status !== 'active') ? gpuHot() : null), `a pass over ${temperature} °C`);
     await setTemperatures(83, 50);
-    await sleep(2500);
+    expect(await judged(83)).toMatchObject([{ status: 'active', value: 83 }]);
     await setTemperatures(88, 50);
-    await sleep(1500);
-    const alerts = (await t.api('GET', '/api/v1/alerts')).body.alerts.filter((alert: { rule_name: string }) => alert.rule_name === 'gpu hot');
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0].status).toBe('active');
+    expect(await judged(88)).toMatchObject([{ status: 'active', value: 88 }]);
     expect(await ofRule('gpu hot', 'alert_triggered')()).toHaveLength(1);
 
     await setTemperatures(70, 50);

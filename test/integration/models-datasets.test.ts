@@ -267,7 +267,7 @@ describe('models and datasets', () => {
   });
 
   it('a completed demo-mlp run registers its model as <recipe>-<run id>, with run_id', async () => {
-    const start = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'circles', learning_rate: 0.05, batch_size: 32, epochs: 2 });
+    const start = await t.api('POST', '/api/v1/training/start', { recipe: 'demo-mlp', model_architecture: 'mlp', dataset_name: 'circles', learning_rate: 0.05, batch_size: 32, epochs: 2 });
     expect(start.status).toBe(200);
     const id = start.body.session_id;
     await waitForState(t.api, id, ['completed']);

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, waitForState } from '../helpers/agent-harness.js';
-import { killHard, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
+import { AGENT_START_TIMEOUT_MS, killHard, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
 import { startChatApis } from '../stand-ins/chat-apis.js';
 
 // Notifier messages go through a persistent outbox: a platform outage and a kill -9 of the agent in
 // the middle of it lose nothing, send nothing twice, and keep a run's messages threaded and in order.
-describe('notifier outbox', () => {
+// the first test starts two agent processes, each allowed AGENT_START_TIMEOUT_MS on a loaded machine
+describe('notifier outbox', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
   let apis: Awaited<ReturnType<typeof startChatApis>>;
   let dataDir: string;
   let agent: AgentProcess | null = null;

@@ -82,7 +82,7 @@ describe('seed 000 training contract', () => {
     expect(filtered.body.map((s: { session_id: string }) => s.session_id)).toEqual([second.body.session_id]);
   });
 
-  it('the demo recipe really trains: loss falls and validation accuracy beats chance', async () => {
+  it('the default recipe (tfjs) really trains: loss falls and validation accuracy beats chance', async () => {
     const started = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'blobs', learning_rate: 0.01, batch_size: 32, epochs: 5 });
     const done = await waitForState(t.api, started.body.session_id, ['completed', 'failed']);
     expect(done.state).toBe('completed');
@@ -90,6 +90,47 @@ describe('seed 000 training contract', () => {
     expect(history).toHaveLength(5);
     expect(history[4].loss).toBeLessThan(history[0].loss);
     expect(history[4].val_accuracy).toBeGreaterThan(0.5); // 4 classes: chance is 0.25
+  });
+
+  it("trains on a CSV uploaded through seed 000's datasets API, with seed 000's body only", async () => {
+    const rows = ['x1,x2,target'];
+    for (let i = 0; i < 200; i++) {
+      const label = i % 2;
+      rows.push(`${(label ? 2 : -2) + Math.sin(i)},${(label ? -1 : 1) + Math.cos(i * 3) / 2},${label ? 'yes' : 'no'}`);
+    }
+    const form = new FormData();
+    form.append('file', new Blob([rows.join('\n') + '\n']), 'lab.csv');
+    const upload = await fetch(`${t.url}/api/v1/datasets?dataset_name=lab`, { method: 'POST', headers: { authorization: 'Bearer test-key-1' }, body: form });
+    expect(upload.status).toBe(200);
+    const started = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'lab', learning_rate: 0.05, batch_size: 16, epochs: 3, optimizer: 'adam', loss_function: 'cross_entropy' });
+    expect(started.status).toBe(200);
+    const done = await waitForState(t.api, started.body.session_id, ['completed', 'failed'], 90_000);
+    expect(done).toMatchObject({ state: 'completed', recipe: 'tfjs', error_message: null });
+    const history = (await t.api('GET', `/api/v1/training/${started.body.session_id}/history`)).body;
+    expect(history).toHaveLength(3);
+    expect(history[2].val_accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('refuses at submission what the default recipe cannot do: architectures (all recipes named) and datasets (listed)', async () => {
+    const before = (await t.api('GET', '/api/v1/training/sessions')).headers.get('x-total-count');
+    const body = { model_architecture: 'mlp', dataset_name: 'spirals', learning_rate: 0.001, batch_size: 32, epochs: 10 };
+    const resnet = await t.api('POST', '/api/v1/training/start', { ...body, model_architecture: 'resnet50', dataset_name: 'cifar10' });
+    expect(resnet.status).toBe(422);
+    expect(resnet.body.detail).toMatch(/model_architecture 'resnet50' is not one that recipe 'tfjs' builds \(mlp, cnn, resnet-mini\)/);
+    expect(resnet.body.detail).toMatch(/demo-mlp: mlp, linear/);
+    expect(resnet.body.detail).toMatch(/not aliased; resnet-mini/);
+    const linear = await t.api('POST', '/api/v1/training/start', { ...body, model_architecture: 'linear' });
+    expect(linear.status).toBe(422);
+    expect(linear.body.detail).toMatch(/Recipe 'demo-mlp' builds it: add "recipe": "demo-mlp"/);
+    const dataset = await t.api('POST', '/api/v1/training/start', { ...body, dataset_name: 'cifar10' });
+    expect(dataset.status).toBe(404);
+    expect(dataset.body.detail).toMatch(/Dataset 'cifar10' not found\. Datasets: spirals, blobs, circles, iris, digits/);
+    const lr = await t.api('POST', '/api/v1/training/start', { ...body, learning_rate: 2 });
+    expect(lr.status).toBe(422); // seed 000's range, though the tfjs recipe itself takes up to 10
+    expect((await t.api('GET', '/api/v1/training/sessions')).headers.get('x-total-count')).toBe(before);
+    // linear is still there, by naming its recipe
+    const named = await t.api('POST', '/api/v1/training/sessions', { recipe: 'demo-mlp', params: { model_architecture: 'linear', epochs: 1 } });
+    expect(named.status).toBe(201);
   });
 
   it('answers unknown sessions with 404 and a detail', async () => {

@@ -54,7 +54,8 @@ describe('seed 001 sessions', () => {
 
   it('lists recipes with the default marked', async () => {
     const recipes = (await t.api('GET', '/api/v1/recipes')).body;
-    expect(recipes.find((recipe: { name: string }) => recipe.name === 'demo-mlp')).toMatchObject({ default: true, backend: 'process' });
+    expect(recipes.find((recipe: { name: string }) => recipe.name === 'tfjs')).toMatchObject({ default: true, backend: 'process' });
+    expect(recipes.find((recipe: { name: string }) => recipe.name === 'demo-mlp')).toMatchObject({ default: false });
     expect((await t.api('GET', '/api/v1/recipes/nope')).status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestAgent, waitForState, type TestAgent } from '../helpers/agent-harness.js';
-import { readSse, type SseEvent } from '../helpers/sse-client.js';
+import { connectSse, readSse, type SseEvent } from '../helpers/sse-client.js';
 
 describe('live streams (SSE)', () => {
   let t: TestAgent;
@@ -15,13 +15,12 @@ describe('live streams (SSE)', () => {
 
   it('streams status, metrics and logs of a run until it ends', async () => {
     const id = await create({ epochs: 5, interval_ms: 30 });
-    const events: SseEvent[] = [];
-    const reading = (async () => {
-      for await (const event of readSse(`${t.url}/api/v1/sse/training/${id}?api_key=${API_KEY}`)) events.push(event);
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stream = await connectSse(`${t.url}/api/v1/sse/training/${id}?api_key=${API_KEY}`);
+    // the stream opens with the run's current state; only once that has come is the run started
+    const first = await stream.next();
+    const events: SseEvent[] = [first.value!];
     await t.api('POST', `/api/v1/training/sessions/${id}/start`);
-    await reading; // the server ends the stream when the run ends
+    for await (const event of stream) events.push(event); // the server ends the stream when the run ends
 
     const states = events.filter((event) => event.event === 'status').map((event) => event.data.state);
     expect(states[0]).toBe('created');
@@ -68,12 +67,10 @@ describe('live streams (SSE)', () => {
   it('streams every run event to dashboards', async () => {
     const abort = new AbortController();
     const seen: SseEvent[] = [];
-    const stream = readSse(`${t.url}/api/v1/sse/events?api_key=${API_KEY}`, {}, abort.signal);
-    const first = stream.next(); // connects
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // connected (the server answered): every event from now on reaches this stream
+    const stream = await connectSse(`${t.url}/api/v1/sse/events?api_key=${API_KEY}`, {}, abort.signal);
     const id = await create({ epochs: 2, interval_ms: 10 });
     await t.api('POST', `/api/v1/training/sessions/${id}/start`);
-    seen.push((await first).value!);
     for await (const event of stream) {
       seen.push(event);
       if (event.event === 'status' && event.data.session_id === id && event.data.state === 'completed') break;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, removeDir, waitFor } from '../helpers/agent-harness.js';
-import { spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
+import { AGENT_START_TIMEOUT_MS, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
 
 const GiB = 1024 * 1024 * 1024;
 const RSS_LIMIT_MB = 200;
@@ -56,7 +56,7 @@ describe('upload streaming', () => {
     // NODE_ENV as a user runs it: under vitest's NODE_ENV=test, oclif also loads its TypeScript
     // support (about 40 MB more RSS before any upload), which is not the agent's memory
     agent = await spawnAgentProcess(join(root, 'data'), { NODE_ENV: 'production', TRAINER_SAMPLE_INTERVAL_SECONDS: '60' });
-  });
+  }, AGENT_START_TIMEOUT_MS + 10_000);
   afterAll(async () => {
     if (agent) await stopGracefully(agent);
     await removeDir(root);

@@ -11,7 +11,7 @@ describe('runtime config, workers, experiments, leaderboard', () => {
   });
 
   it('raising max_concurrent_sessions starts queued runs at once; the change is persisted, audited, and survives a restart', async () => {
-    expect((await t.api('GET', '/api/v1/config')).body).toEqual({ max_concurrent_sessions: 1, default_recipe: 'demo-mlp', default_params: {} });
+    expect((await t.api('GET', '/api/v1/config')).body).toEqual({ max_concurrent_sessions: 1, default_recipe: 'tfjs', default_params: {} });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, start: true })).body.session_id);
     expect((await t.api('GET', '/api/v1/training/queue')).body).toHaveLength(2);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findJobcompRecord } from '../../dist/plugins/backends/slurm/jobcomp-file.js';
 import { removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
-import { killHard, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
+import { AGENT_START_TIMEOUT_MS, killHard, spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers/agent-process.js';
 import { slurmAgentConfig, startLocalSlurm } from './local-slurm.js';
 
 const slurm = await startLocalSlurm();
@@ -122,7 +122,8 @@ describe.skipIf(!slurm.ok)('slurm backend on a real single-node Slurm', () => {
     });
   });
 
-  describe('agent restarts (kill -9) while Slurm jobs run', () => {
+  // two agent processes, each allowed AGENT_START_TIMEOUT_MS on a loaded machine
+  describe('agent restarts (kill -9) while Slurm jobs run', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
     const cleanups: (() => Promise<unknown>)[] = [];
     afterAll(async () => {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -36,4 +36,15 @@ describe('metric index', () => {
     await writeFile(join(paths.dir('r'), 'metrics.idx', 'meta.json'), meta); // as if the meta write was lost
     expect((await new MetricIndex(paths).query('r', 'loss', {})).map((record: any) => record.loss)).toEqual([1, 2]);
   });
+
+  it('folds summaries as it indexes, unless told not to (the benchmark measures what folding costs that way)', async () => {
+    const { paths, index } = await setup();
+    await writeFile(paths.metrics('r'), line({ ts: 't', epoch: 1, loss: 2 }) + line({ ts: 't', epoch: 2, loss: 1 }));
+    expect(await index.summary('r')).toEqual({ loss: { current: 1, min: 1, max: 2, mean: 1.5, count: 2, non_finite: 0 } });
+    const other = await setup();
+    await writeFile(other.paths.metrics('r'), line({ ts: 't', epoch: 1, loss: 2 }));
+    const plain = new MetricIndex(other.paths, { summaries: false });
+    expect(await plain.summary('r')).toEqual({});
+    expect((await plain.query('r', 'loss', {})).map((record: any) => record.loss)).toEqual([2]);
+  });
 });

@@ -29,6 +29,8 @@ export class QueueReader implements QueueSource {
   constructor(
     private readonly slurm: Pick<SlurmClient, 'queueStates'>,
     private readonly maxAgeMs: number,
+    /** The clock answers are aged by (a test's own, so that "too old" does not depend on the machine's load). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** How many `squeue` queries were sent (for the benchmark and the logs). */
@@ -38,7 +40,7 @@ export class QueueReader implements QueueSource {
 
   async queueState(jobId: string, jobName: string): Promise<QueueState | null> {
     this.followed.add(jobId);
-    const askedAt = Date.now();
+    const askedAt = this.now();
     for (;;) {
       const snapshot = this.snapshot;
       if (snapshot && snapshot.asked.has(jobId) && snapshot.at >= askedAt - this.maxAgeMs) {
@@ -58,7 +60,7 @@ export class QueueReader implements QueueSource {
   private refresh(): Promise<Snapshot> {
     this.refreshing ??= (async () => {
       const asked = new Set(this.followed);
-      const at = Date.now();
+      const at = this.now();
       this.queries++;
       try {
         const rows = await this.slurm.queueStates([...asked]);

@@ -15,6 +15,12 @@ const PAGE = `<!doctype html>
 SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });
 </script></body></html>`;
 
+/**
+ * Seed 000's `/redoc`: the same reference read-only (no "Try it out"), every operation listed. It is
+ * drawn by the bundled Swagger UI, not by ReDoc, which the agent does not ship (no CDN either).
+ */
+const REFERENCE_PAGE = PAGE.replace("dom_id: '#ui' }", "dom_id: '#ui', supportedSubmitMethods: [], docExpansion: 'list', defaultModelsExpandDepth: -1 }").replace('<title>trainer API</title>', '<title>trainer API reference</title>');
+
 /** `/openapi.json` and Swagger UI at `/docs`, served from the installed swagger-ui-dist (no CDN). */
 export function docsRoutes(getDocument: () => unknown): Router {
   const router = new Router();
@@ -25,6 +31,10 @@ export function docsRoutes(getDocument: () => unknown): Router {
   router.get('/docs', (ctx) => {
     ctx.type = 'text/html';
     ctx.body = PAGE;
+  });
+  router.get('/redoc', (ctx) => {
+    ctx.type = 'text/html';
+    ctx.body = REFERENCE_PAGE;
   });
   router.get('/docs/:file', (ctx) => {
     const type = SWAGGER_FILES[ctx.params.file!];

@@ -2,12 +2,30 @@ import Router from '@koa/router';
 import { basename, extname } from 'node:path';
 import { parse } from '../parse.js';
 import { metricPointView, sessionDetailView } from '../run-views.js';
-import { CreateSessionBody, SessionMetricsQuery } from '../schemas.js';
+import { CreateSessionBody, DeleteSessionQuery, SessionMetricsQuery } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /** Seed 001's session endpoints where they do not clash with seed 000 (whose list stays an array). */
-export function sessionRoutes({ runs }: ApiServices): Router {
+export function sessionRoutes({ runs, checkpoints, models }: ApiServices): Router {
   const router = new Router({ prefix: '/api/v1/training/sessions' });
+
+  // seed 002's DELETE of a run; what it registered is kept unless delete_artifacts=true
+  router.delete('/:sessionId', async (ctx) => {
+    const query = parse(DeleteSessionQuery, ctx.query);
+    const deleted = { checkpoints: 0, models: [] as string[] };
+    const run = await runs.delete(ctx.params.sessionId!, async ({ id }) => {
+      if (!query.delete_artifacts) return;
+      for (const checkpoint of checkpoints.list({ sessionId: id, limit: 100_000 })) {
+        await checkpoints.delete(checkpoint.checkpoint_id);
+        deleted.checkpoints++;
+      }
+      for (const model of (await models.list()).filter((candidate) => candidate.run_id === id)) {
+        await models.delete(model.name);
+        deleted.models.push(model.name);
+      }
+    });
+    ctx.body = { message: `Session ${run.id} deleted`, session_id: run.id, deleted_checkpoints: deleted.checkpoints, deleted_models: deleted.models };
+  });
 
   router.post('/', async (ctx) => {
     const body = parse(CreateSessionBody, ctx.request.body);

@@ -34,8 +34,19 @@ export function streamRoutes({ streams }: ApiServices): Router {
 export function toWire(event: StreamEvent): unknown {
   if (event.type === 'status') return statusView(event.data);
   if (event.type === 'alert' || event.type === 'notification') return event.data;
-  const { ts, ...values } = event.data as Record<string, unknown>;
-  return { session_id: event.runId, ...values, timestamp: ts };
+  return { session_id: event.runId, ...metricObject(event.data) };
+}
+
+/** A metric or log record as a bare object: its values, then `timestamp` for `ts`. */
+export function metricObject(record: object): Record<string, unknown> {
+  const { ts, ...values } = record as Record<string, unknown>;
+  return { ...values, timestamp: ts };
+}
+
+/** The SSE text of one event (null: not sent): named events with JSON data, the agent's own streams' format. */
+function namedEvent(event: StreamEvent): string | null {
+  const id = event.id ? `id: ${event.id}\n` : '';
+  return `${id}event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`;
 }
 
 interface SseSink extends StreamSink {
@@ -65,7 +76,7 @@ function waitForDrain(res: Context['res']): Promise<void> {
 }
 
 /** Takes over the response: headers go out only with the first event, so a 404 can still be answered normally. */
-function openSse(ctx: Context): SseSink {
+export function openSse(ctx: Context, format: (event: StreamEvent) => string | null = namedEvent): SseSink {
   const res = ctx.res;
   let started = false;
   let ended = false;
@@ -96,8 +107,9 @@ function openSse(ctx: Context): SseSink {
         res.destroy();
         throw new Error('slow client dropped');
       }
-      const id = event.id ? `id: ${event.id}\n` : '';
-      const ok = res.write(`${id}event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`);
+      const text = format(event);
+      if (text === null) return;
+      const ok = res.write(text);
       if (!ok) return waitForDrain(res);
     },
     end() {

@@ -1,15 +1,20 @@
 import Router from '@koa/router';
+import { invalid } from '../../errors.js';
+import { architectureRefusal } from '../../services/architecture-check.js';
 import { parse } from '../parse.js';
+import { setPageHeaders } from '../page-headers.js';
 import { metricPointView, sessionView, statusView } from '../run-views.js';
 import { CompleteSessionBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, LogsQuery, StartTrainingBody } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /** Seed 000's training contract, paths and shapes verbatim. */
-export function trainingRoutes({ runs }: ApiServices): Router {
+export function trainingRoutes({ runs, recipes }: ApiServices): Router {
   const router = new Router({ prefix: '/api/v1/training' });
 
   router.post('/start', async (ctx) => {
     const { recipe, priority, gpus, session_name, tags, experiment_id, ...params } = parse(StartTrainingBody, ctx.request.body);
+    const refusal = architectureRefusal(recipes, recipes.get(recipe ?? runs.defaultRecipe).name, params.model_architecture);
+    if (refusal) throw invalid(refusal);
     const run = await runs.submit({ recipe, params, priority, gpus, name: session_name, tags, experimentId: experiment_id, start: true });
     const position = runs.queuePosition(run.id);
     ctx.body = {
@@ -22,7 +27,7 @@ export function trainingRoutes({ runs }: ApiServices): Router {
   router.get('/sessions', (ctx) => {
     const query = parse(ListSessionsQuery, ctx.query);
     const { runs: page, total } = runs.list({ state: query.status, limit: query.limit, offset: query.offset });
-    ctx.set('X-Total-Count', String(total));
+    setPageHeaders(ctx, total, query.limit, query.offset);
     ctx.body = page.map(sessionView);
   });
 

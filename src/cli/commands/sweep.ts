@@ -12,8 +12,8 @@ The objective is a metric's last value in each trial's run (--metric, minimized 
 The command waits for the study, printing a line per finished trial, and ends with the best parameters; --detach returns at once. Ctrl-C stops watching, not the study.`;
 
   static examples = [
-    '<%= config.bin %> sweep demo-mlp -s learning_rate=float:1e-4:1e-1:log -s hidden=cat:16,32,64 --metric val_loss --trials 20 --parallelism 2',
-    '<%= config.bin %> sweep my-recipe -s x=int:0:6 --sampler grid --metric score --maximize --json',
+    '<%= config.bin %> sweep demo-mlp -s learning_rate=float:1e-4:1e-1:log -s hidden_units=cat:16,32,64 --metric val_loss --trials 20 --parallelism 2',
+    '<%= config.bin %> sweep tfjs -s batch_size=cat:16,32,64 --sampler grid --metric val_accuracy --maximize --json',
   ];
 
   static args = { recipe: Args.string({ description: 'Recipe whose runs are the trials', required: true }) };

@@ -2,13 +2,13 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 
 export default class KeysCreate extends BaseCommand {
-  static description = 'Create an API key with a scope: read (GET only), write (runs), admin (also keys). The key is shown once.';
+  static description = 'Create an API key with a scope: read (GET only), write (runs), exec (also ad-hoc commands: run exec, POST /api/jobs), admin (everything, keys too). The key is shown once.';
 
   static examples = ['<%= config.bin %> keys create --name ci-pipeline --scope write', '<%= config.bin %> keys create --name grafana --scope read --json'];
 
   static flags = {
     name: Flags.string({ description: 'A name to tell the key apart', required: true }),
-    scope: Flags.string({ description: 'What the key may do', options: ['read', 'write', 'admin'], default: 'read' }),
+    scope: Flags.string({ description: 'What the key may do', options: ['read', 'write', 'exec', 'admin'], default: 'read' }),
   };
 
   async run(): Promise<unknown> {

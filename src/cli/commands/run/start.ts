@@ -13,7 +13,7 @@ With --wait the command follows the run: on a terminal as one progress line redr
 
   static examples = [
     '<%= config.bin %> run start demo-mlp -p dataset_name=blobs -p epochs=30 --wait',
-    '<%= config.bin %> run start my-recipe -p lr=0.01 --gpus 2 --priority 10 --name nightly',
+    '<%= config.bin %> run start tfjs -p dataset_name=iris -p learning_rate=0.01 --priority 10 --name nightly',
     '<%= config.bin %> run start demo-mlp --wait --json',
   ];
 

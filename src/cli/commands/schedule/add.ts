@@ -8,8 +8,8 @@ export default class ScheduleAdd extends BaseCommand {
 With --overlap skip (the default) a fire is skipped while the schedule's last run is still queued or running; with queue it queues another run.`;
 
   static examples = [
-    '<%= config.bin %> schedule add ticker --cron "30 2 * * *" --tz Europe/Paris -p epochs=20',
-    '<%= config.bin %> schedule add ticker --cron "0 */6 * * *" --overlap queue --name six-hourly',
+    '<%= config.bin %> schedule add demo-mlp --cron "30 2 * * *" --tz Europe/Paris -p epochs=20',
+    '<%= config.bin %> schedule add demo-mlp --cron "0 */6 * * *" --overlap queue --name six-hourly',
   ];
 
   static args = { recipe: Args.string({ description: 'Recipe to run', required: true }) };
