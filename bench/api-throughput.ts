@@ -87,7 +87,7 @@ async function middlewareStack(dir: string): Promise<{ stack: [string, Middlewar
     stack: [
       ['requestMetrics (prom-client histogram)', requestMetrics(prometheus)],
       ['errorHandler', errorHandler(createLogger({ level: 'silent' }))],
-      ['apiKeyAuth (SHA-256 + timingSafeEqual)', apiKeyAuth((presented) => keys.verify(presented))],
+      ['apiKeyAuth (SHA-256 + timingSafeEqual)', apiKeyAuth({ scope: 'read' }, (presented) => keys.verify(presented))],
       ['rateLimit (3 X-RateLimit-* headers)', rateLimit(10_000_000)],
       ['requireJsonBodies + bodyParser', compose2(requireJsonBodies(), bodyParser({ enableTypes: ['json'], jsonLimit: '1024kb', encoding: 'utf-8' }))],
     ],

@@ -11,9 +11,6 @@ export const BENCH_KEY = 'bench-key';
 export const TRAINER_HOME = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_RECIPES = join(TRAINER_HOME, 'bench', 'recipes');
 export const BENCH_SCRIPTS = join(TRAINER_HOME, 'bench', 'scripts');
-/** Recipes on the prototype backend `process-warm` (bench/prototypes/warm-process-backend.ts). */
-export const BENCH_WARM_RECIPES = join(TRAINER_HOME, 'bench', 'recipes-warm');
-const WARM_BACKEND_PLUGIN = fileURLToPath(new URL('./prototypes/warm-process-backend.js', import.meta.url));
 
 export interface BenchAgent {
   agent: Agent;
@@ -28,14 +25,14 @@ export interface BenchAgent {
  * (plus the built-in ones). The rate limit is set high enough never to trip but stays switched on,
  * so requests pay for it as they do in production.
  */
-export async function startBenchAgent(env: Record<string, string> = {}, options: { warmPrototype?: { refillDelayMs: number } } = {}): Promise<BenchAgent> {
+export async function startBenchAgent(env: Record<string, string> = {}, options: { processBackend?: Record<string, unknown> } = {}): Promise<BenchAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trainer-bench-'));
   const prototype: Record<string, string> = {};
-  if (options.warmPrototype) {
-    // the external-plugin route a third-party backend would take: a config file that loads it
+  if (options.processBackend) {
+    // the process backend's own settings (e.g. warm_supervisor: false), as an operator's config file gives them
     const configFile = join(dataDir, 'bench-config.yaml');
-    await writeFile(configFile, `plugins:\n  load: [${JSON.stringify(WARM_BACKEND_PLUGIN)}]\n  config:\n    "backend:process-warm": { refill_delay_ms: ${options.warmPrototype.refillDelayMs} }\n`);
-    Object.assign(prototype, { TRAINER_CONFIG: configFile, TRAINER_RECIPE_DIRS: `${BENCH_RECIPES},${BENCH_WARM_RECIPES}` });
+    await writeFile(configFile, `plugins:\n  config:\n    "backend:process": ${JSON.stringify(options.processBackend)}\n`);
+    prototype.TRAINER_CONFIG = configFile;
   }
   const config = resolveAgentConfig(
     { dataDir },

@@ -17,6 +17,7 @@ import { formatRatio, machine, printResult, type BenchResult } from './harness.j
 import { historyQuery } from './history-query.js';
 import { leaderboard } from './leaderboard.js';
 import { metricIngestion } from './metric-ingestion.js';
+import { outputFormats } from './output-formats.js';
 import { sseFanOut } from './sse-fan-out.js';
 import { submitToSpawn } from './submit-to-spawn.js';
 import { tfjsTraining } from './tfjs-training.js';
@@ -36,6 +37,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   tfjs: tfjsTraining,
   chat: chatOps,
   leaderboard,
+  'output-formats': outputFormats,
   'exec-round-trip': execRoundTrip,
 };
 /** Run only when named: `node dist/bench/run-all.js api-layers`. */

@@ -58,23 +58,23 @@ export async function trainingOverhead(): Promise<BenchResult> {
   if (!Number.isInteger(EPOCHS) || EPOCHS < 1) throw new Error(`TRAINER_BENCH_OVERHEAD_EPOCHS must be a positive integer, got '${process.env.TRAINER_BENCH_OVERHEAD_EPOCHS}'`);
   const output = await mkdtemp(join(tmpdir(), 'trainer-bench-direct-'));
   const bench = await startBenchAgent();
-  // the fix proposed in docs/PERFORMANCE.md, prototyped in bench/prototypes/warm-process-backend.ts
-  const warm = await startBenchAgent({ TRAINER_DEFAULT_RECIPE: 'demo-mlp-warm' }, { warmPrototype: { refillDelayMs: 1000 } });
+  // the same agent without its supervisor started ahead (warm_supervisor: false), as every run was launched before
+  const cold = await startBenchAgent({}, { processBackend: { warm_supervisor: false } });
   const directMs: number[] = [];
   const rounds: AgentRound[] = [];
-  const warmRounds: AgentRound[] = [];
+  const coldRounds: AgentRound[] = [];
   try {
     await direct(1, output); // warm-up: disk cache, every path
     await viaAgent(bench, 1);
-    await viaAgent(warm, 1);
+    await viaAgent(cold, 1);
     await sleep(1500); // the next spare is up
     for (let round = 0; round < ROUNDS; round++) {
       directMs.push(await direct(EPOCHS, output));
       rounds.push(await viaAgent(bench, EPOCHS));
-      warmRounds.push(await viaAgent(warm, EPOCHS));
+      coldRounds.push(await viaAgent(cold, EPOCHS));
     }
   } finally {
-    await Promise.all([bench.close(), warm.close()]);
+    await Promise.all([bench.close(), cold.close()]);
     await removeDir(output);
   }
   const base = median(directMs);
@@ -82,7 +82,7 @@ export async function trainingOverhead(): Promise<BenchResult> {
   const command = median(rounds.map((r) => r.command));
   const client = median(rounds.map((r) => r.client));
   const pct = (ms: number) => `${fmt(ms)} ms (${ms >= base ? '+' : ''}${fmt((ms / base - 1) * 100, 2)} %)`;
-  const warmRun = median(warmRounds.map((r) => r.run));
+  const coldRun = median(coldRounds.map((r) => r.run));
   const overhead = run / base - 1;
   // launch excluded: the command's own wall time under the agent against the same command run directly
   const steadyState = command / base - 1;
@@ -98,8 +98,8 @@ export async function trainingOverhead(): Promise<BenchResult> {
       { name: '  the command itself: "Starting:" → ended_at', value: pct(command) },
       { name: `client wall clock: POST → completed (poll ${CLIENT_POLL_MS} ms)`, value: `${pct(client)} (rounds: ${list(rounds.map((r) => r.client))})` },
       { name: 'this process’s CPU during a run (agents + client polls)', value: `${fmt(median(rounds.map((r) => r.cpu)), 0)} ms (${fmt((median(rounds.map((r) => r.cpu)) / client) * 100, 1)} % of one core)` },
-      { name: "prototype, supervisor started ahead: started → ended", value: `${pct(warmRun)} (rounds: ${list(warmRounds.map((r) => r.run))}; launch ${fmt(median(warmRounds.map((r) => r.run - r.command)))} ms)` },
-      { name: '  its client wall clock', value: pct(median(warmRounds.map((r) => r.client))) },
+      { name: 'without the warm supervisor (a Node start-up per launch): started → ended', value: `${pct(coldRun)} (rounds: ${list(coldRounds.map((r) => r.run))}; launch ${fmt(median(coldRounds.map((r) => r.run - r.command)))} ms)` },
+      { name: '  its client wall clock', value: pct(median(coldRounds.map((r) => r.client))) },
       { name: 'spread of the direct rounds ((max − min) ÷ median)', value: `${fmt(spread * 100, 1)} %` },
     ],
     ratio: { description: "overhead: run's started→ended ÷ direct − 1", value: overhead, unit: '%', beside: `${EPOCHS} epochs; steady state, launch excluded: ${signed(steadyState)}` },

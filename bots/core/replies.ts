@@ -57,9 +57,11 @@ export function headlineMetric(metrics: Record<string, number | string> | null |
   return name ? [name, metrics[name]!] : null;
 }
 
-export function epochText(run: Pick<Run, 'current_epoch' | 'total_epochs'>): string | null {
+export function epochText(run: Pick<Run, 'current_epoch' | 'total_epochs' | 'bar_progress'>): string | null {
   if (run.total_epochs) return `${run.current_epoch ?? 0}/${run.total_epochs}`;
-  return run.current_epoch !== null ? String(run.current_epoch) : null;
+  if (run.current_epoch !== null) return String(run.current_epoch);
+  // no epochs: where the script's progress bar stands
+  return run.bar_progress ? `${Math.round((100 * run.bar_progress.n) / run.bar_progress.total)}%` : null;
 }
 
 /** One line per run for lists: `sess_ab12… running demo-mlp 5/20 GPU 1`. */

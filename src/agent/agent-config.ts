@@ -138,6 +138,8 @@ export interface AgentConfig {
   nvidiaSmi: string;
   sampleIntervalMs: number;
   rateLimitPerMinute: number;
+  /** Test mode (TRAINER_VALIDATE_RESPONSES=1): every answer is checked against the route's declared schemas. */
+  validateResponses: boolean;
   alertEvalSeconds: number;
   alertRules: unknown[];
   notificationRoutes: NotificationRoute[];
@@ -223,6 +225,7 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     alertRules: file.alert_rules ?? [],
     notificationRoutes: [...(file.notification_routes ?? []), ...chatRoutesFromEnv(env, chat)],
     chat,
+    validateResponses: env.TRAINER_VALIDATE_RESPONSES === '1',
     rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
     metricExposure: metricExposure(file.prometheus ?? {}, env),
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),

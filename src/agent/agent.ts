@@ -158,7 +158,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
   const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
-  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger });
+  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, logger, validateResponses: config.validateResponses });
   let server: Server | null = null;
   let closeWebSockets = () => {};
 

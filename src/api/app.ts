@@ -6,6 +6,10 @@ import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { normalisePath } from './middleware/normalise-path.js';
+import { validateResponses } from './middleware/validate-responses.js';
+import type { RouteDoc } from './route-docs.js';
+import { guardRoutes } from './route-guards.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { checkpointRoutes } from './routes/checkpoint-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
@@ -34,20 +38,21 @@ export interface AppOptions {
   bodyLimitKb: number;
   rateLimitPerMinute: number;
   logger: Logger;
+  /** Test mode: check every answer against its route's declared schemas (validate-responses.ts). */
+  validateResponses?: boolean;
 }
-
-/** Where multipart/form-data bodies are read (streamed by busboy); everywhere else bodies are JSON. */
-const UPLOAD_PATHS = ['/api/v1/models', '/api/v1/datasets', '/api/v1/checkpoints'];
 
 export function createApp(services: ApiServices, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
+  if (options.validateResponses) app.use(validateResponses(options.logger));
   app.use(errorHandler(options.logger));
-  app.use(apiKeyAuth((presented) => services.keys.verify(presented)));
-  app.use(rateLimit(options.rateLimitPerMinute));
-  app.use(requireJsonBodies(UPLOAD_PATHS));
-  app.use(
+  app.use(normalisePath());
+  const limiter = rateLimit(options.rateLimitPerMinute);
+  const verify = (presented: string) => services.keys.verify(presented);
+  const jsonBody = [
+    requireJsonBodies(),
     bodyParser({
       enableTypes: ['json'],
       jsonLimit: `${options.bodyLimitKb}kb`,
@@ -58,13 +63,24 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
         throw new AppError(ErrorCode.BadRequest, `Request body is not valid JSON: ${error.message}`);
       },
     }),
-  );
+  ];
   const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services), jobRoutes(services)];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
+  // After routing, per the route that matched: its scope, then the key's rate limit, then its body
+  // (multipart/form-data uploads are streamed by their handlers; every other body is JSON).
+  guardRoutes([...apiRouters, docs], (route, key) => [remember(route, key), apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
   for (const router of [...apiRouters, docs]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }
   return app;
+}
+
+/** Which declared route answers this request (for the response check and logs). */
+function remember(doc: RouteDoc, key: string): Koa.Middleware {
+  return (ctx, next) => {
+    ctx.state.route = { key, doc };
+    return next();
+  };
 }

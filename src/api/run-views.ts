@@ -1,5 +1,6 @@
 import type { Run } from '../domain/run.js';
 import type { MetricRecord } from '../domain/run-records.js';
+import { runProgress } from '../domain/run-progress.js';
 
 /** How runs look on the wire. Seed 000 calls a run a session; the shapes below are its, verbatim. */
 export function statusView(run: Run) {
@@ -29,6 +30,8 @@ export function statusView(run: Run) {
     origin: run.origin ?? null,
     dataset_version: run.dataset_version ?? null,
     tracking_only: run.tracking_only === true,
+    /** 0..1 from epochs, else from the progress bar the run's output draws; null when neither is known. */
+    progress: runProgress(run),
   };
 }
 
@@ -63,7 +66,7 @@ export function sessionDetailView(run: Run, latest: MetricRecord | null) {
     completed_at: run.ended_at,
     current_epoch: run.current_epoch,
     total_epochs: run.total_epochs,
-    progress: run.total_epochs && run.current_epoch !== null ? Math.min(1, run.current_epoch / run.total_epochs) : null,
+    progress: runProgress(run),
     latest_metrics: latest ? latestValues : {},
     error_message: run.error_message,
     // additions beyond seed 001

@@ -26,7 +26,7 @@ export function attachWebSockets(server: Server, services: ApiServices, logger: 
     const jobMatch = JOB_PATH.exec(url.pathname);
     const runMatch = RUN_PATH.exec(url.pathname) ?? jobMatch;
     if (!runMatch && url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'Not Found');
-    const key = presentedKey(url.pathname, request.headers as Record<string, string>, url.searchParams);
+    const key = presentedKey(request.headers as Record<string, string>, url.searchParams);
     if (!key || !services.keys.verify(key)) return refuse(socket, 401, key ? 'Invalid API key' : 'Missing API key');
     if (runMatch && !exists(() => services.runs.get(decodeURIComponent(runMatch[1]!)))) return refuse(socket, 404, `Session '${decodeURIComponent(runMatch[1]!)}' not found`);
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -91,6 +91,6 @@ function exists(lookup: () => unknown): boolean {
 }
 
 function refuse(socket: Duplex, status: number, detail: string): void {
-  const body = JSON.stringify({ detail });
+  const body = JSON.stringify({ detail, code: status === 401 ? 'unauthenticated' : 'not_found' });
   socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -1,5 +1,6 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { ApiError, TrainerClient } from '../client/trainer-client.js';
+import { exitCodeForWire } from '../errors.js';
 import { progressBar, type ProgressBar } from './progress.js';
 import { DownloadRefused } from './transfer.js';
 
@@ -63,10 +64,10 @@ export abstract class BaseCommand extends Command {
     }
   }
 
-  /** An API error becomes a one-line message and an exit code that says what kind of failure it was. */
+  /** An API error becomes a one-line message and the exit code of its wire code (README: Exit codes). */
   protected async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error; // from fail() or exit(): already reported
-    if (error instanceof ApiError) this.fail(error.detail, exitCodeForStatus(error.status));
+    if (error instanceof ApiError) this.fail(error.detail, exitCodeForWire(error.code, error.status));
     if (error instanceof DownloadRefused) this.fail(error.message, 5);
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') this.fail(error.message, 2);
     // oclif's catch takes --json's exit code from `exitCode`, which its own errors do not set
@@ -86,16 +87,6 @@ export function agentUrlProblem(raw: string): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return /^[\w.-]+:\d+/.test(raw) ? 'has no scheme' : `is not http(s) but ${url.protocol.slice(0, -1)}`;
   if (!url.hostname) return 'has no host';
   return null;
-}
-
-/** The same mapping as the agent's error codes (src/errors.ts): 0 is "no answer at all". */
-export function exitCodeForStatus(status: number): number {
-  if (status === 0 || status === 503) return 6;
-  if (status === 401 || status === 403) return 3;
-  if (status === 404) return 4;
-  if (status === 409) return 5;
-  if (status >= 400 && status < 500) return 2;
-  return 70;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

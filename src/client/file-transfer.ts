@@ -15,7 +15,8 @@ export interface TransferTarget {
 }
 
 /** What went wrong, as the client reports it: the HTTP status (0: no answer) and the agent's `detail`. */
-export type TransferFailure = (status: number, detail: string) => Error;
+/** Makes the error for a refused transfer; `code` is the answer's wire code (null without one). */
+export type TransferFailure = (status: number, detail: string, code: string | null) => Error;
 
 /**
  * POSTs a file as multipart/form-data (field `file`, plus text fields), streamed from disk: the
@@ -50,7 +51,7 @@ export async function uploadFile(target: TransferTarget, filePath: string, field
   const response = await send(target, init, fail);
   const text = await response.text();
   const parsed = parseJson(text);
-  if (!response.ok) throw fail(response.status, detailOf(parsed, response));
+  if (!response.ok) throw fail(response.status, detailOf(parsed, response), codeOf(parsed));
   return parsed;
 }
 
@@ -61,7 +62,10 @@ export async function uploadFile(target: TransferTarget, filePath: string, field
  */
 export async function downloadFile(target: TransferTarget, choose: (suggestedName: string | null) => string | Promise<string>, onProgress: ProgressListener, fail: TransferFailure): Promise<{ path: string; bytes: number }> {
   const response = await send(target, { method: 'GET', headers: authorization(target) }, fail);
-  if (!response.ok) throw fail(response.status, detailOf(parseJson(await response.text()), response));
+  if (!response.ok) {
+    const body = parseJson(await response.text());
+    throw fail(response.status, detailOf(body, response), codeOf(body));
+  }
   const suggested = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? null;
   let path: string;
   try {
@@ -102,7 +106,7 @@ async function send(target: TransferTarget, init: RequestInit, fail: TransferFai
     return await (target.fetch ?? fetch)(target.url, init);
   } catch (error) {
     const { message, cause } = error as Error & { cause?: { code?: string; message?: string } };
-    throw fail(0, `Cannot reach the agent at ${target.url.origin} (${cause?.code ?? cause?.message ?? message}). Is 'trainer agent' running there? Point at it with --url or TRAINER_URL.`);
+    throw fail(0, `Cannot reach the agent at ${target.url.origin} (${cause?.code ?? cause?.message ?? message}). Is 'trainer agent' running there? Point at it with --url or TRAINER_URL.`, null);
   }
 }
 
@@ -120,6 +124,11 @@ function parseJson(text: string): unknown {
 
 function detailOf(body: unknown, response: Response): string {
   return typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : `${response.status} ${response.statusText}`;
+}
+
+/** The wire code of an error body (`{"detail", "code"}`), or null. */
+export function codeOf(body: unknown): string | null {
+  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' ? (body as { code: string }).code : null;
 }
 
 /** A header parameter value: quotes and line breaks cannot end it early. */

@@ -1,11 +1,15 @@
+import type { z } from 'zod';
+import type * as Contract from '../api/responses.js';
 import { EventStream, type EventStreamOptions } from './event-stream.js';
-import { downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
+import { codeOf, downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
 
 /** A typed client of the agent's REST API: the only way the CLI and the dashboard talk to an agent. */
+/** A refused or failed request: `code` is the agent's wire code (`run_not_found`, `rate_limited`…), null when there was no answer or none came with it. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
+    readonly code: string | null = null,
   ) {
     super(detail);
     this.name = 'ApiError';
@@ -63,7 +67,7 @@ export class TrainerClient {
     }
     if (!response.ok) {
       const detail = typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : `${response.status} ${response.statusText}`;
-      throw new ApiError(response.status, detail);
+      throw new ApiError(response.status, detail, codeOf(body));
     }
     return { body: body as T, headers: response.headers };
   }
@@ -279,12 +283,12 @@ export class TrainerClient {
 
   /** Uploads a file from disk as multipart field `file` (streamed), with text fields. */
   async upload<T>(path: string, query: Record<string, string | undefined>, fields: Record<string, string>, filePath: string, onProgress: ProgressListener = () => {}): Promise<T> {
-    return (await uploadFile(this.target(path, query), filePath, fields, onProgress, (status, detail) => new ApiError(status, detail))) as T;
+    return (await uploadFile(this.target(path, query), filePath, fields, onProgress, (status, detail, code) => new ApiError(status, detail, code))) as T;
   }
 
   /** Downloads to the path `choose` picks from the agent's suggested name (streamed, complete or not at all). */
   download(path: string, choose: (suggestedName: string | null) => string | Promise<string>, onProgress: ProgressListener = () => {}): Promise<{ path: string; bytes: number }> {
-    return downloadFile(this.target(path, {}), choose, onProgress, (status, detail) => new ApiError(status, detail));
+    return downloadFile(this.target(path, {}), choose, onProgress, (status, detail, code) => new ApiError(status, detail, code));
   }
 
   async models(query: { tag?: string } = {}): Promise<ModelInfo[]> {
@@ -349,8 +353,27 @@ function unreachable(base: string, error: unknown): ApiError {
 const seg = (id: string) => encodeURIComponent(id);
 
 /** Run states as the agent reports them; a run in a final state never changes again. */
-export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const;
-export type RunState = (typeof RUN_STATES)[number];
+export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const satisfies readonly RunState[];
+
+// The answers' types come from the schemas the agent declares and is checked against (src/api/responses.ts);
+// `import type` only: nothing of the agent is loaded with the client.
+export type RunState = z.output<typeof Contract.RunState>;
+export type RunStatus = z.output<typeof Contract.RunStatus>;
+export type SessionSummary = z.output<typeof Contract.SessionSummary>;
+export type SessionDetail = z.output<typeof Contract.SessionDetail>;
+export type CreatedSession = z.output<typeof Contract.CreatedSession>;
+export type CompletedTracking = z.output<typeof Contract.CompletedTracking>;
+export type StopResult = z.output<typeof Contract.StopResult>;
+export type MetricPoint = z.output<typeof Contract.MetricPoint>;
+export type LogEntry = z.output<typeof Contract.LogLine>;
+export type ModelInfo = z.output<typeof Contract.Model>;
+export type CheckpointInfo = z.output<typeof Contract.Checkpoint> & Partial<Pick<z.output<typeof Contract.UploadedCheckpoint>, 'retained' | 'uploaded_at'>>;
+export type DatasetInfo = z.output<typeof Contract.Dataset>;
+export type DatasetVersionInfo = z.output<typeof Contract.DatasetVersion>;
+export type ApiKeyInfo = z.output<typeof Contract.ApiKey>;
+export type CreatedApiKey = ApiKeyInfo & { key: string };
+/** An error answer: seed 000's `detail` and the wire code to decide on. */
+export type ErrorBody = z.output<typeof Contract.ErrorBody>;
 export const FINAL_STATES: readonly string[] = ['completed', 'failed', 'stopped', 'cancelled'];
 export const isFinalState = (state: string): boolean => FINAL_STATES.includes(state);
 
@@ -375,22 +398,6 @@ export interface ReportedPoint {
   step?: number;
 }
 
-export interface CompletedTracking {
-  session_id: string;
-  status: RunState;
-  ended_at: string | null;
-  error_message: string | null;
-  final_metrics: Record<string, number | string> | null;
-}
-
-export interface CreatedSession {
-  session_id: string;
-  status: RunState;
-  created_at: string;
-  recipe: string;
-  config: Record<string, unknown>;
-}
-
 export interface SubmitJobRequest {
   command: string | string[];
   name?: string;
@@ -409,82 +416,10 @@ export interface SubmittedJob {
   created_at: string;
 }
 
-export interface RunStatus {
-  session_id: string;
-  state: RunState;
-  current_epoch: number | null;
-  total_epochs: number | null;
-  start_time: string | null;
-  end_time: string | null;
-  error_message: string | null;
-  recipe: string;
-  backend: string;
-  priority: number;
-  gpus: number;
-  gpu_ids: number[];
-  exit_code: number | null;
-  end_reason: string | null;
-  end_signal?: string | null;
-  /** Each start of the run, retries included. */
-  attempts?: { n: number; started_at: string; ended_at: string | null; end_reason: string | null; exit_code: number | null; end_signal: string | null; resumed_from: string | null }[];
-  max_retries?: number;
-  schedule_id?: string | null;
-  queued_at: string | null;
-  /** The exact version (SHA-256) of the registry dataset it trains on, when it names one. */
-  dataset_version?: string | null;
-  tracking_only?: boolean;
-}
-
-export interface SessionSummary {
-  session_id: string;
-  session_name: string | null;
-  config: Record<string, unknown>;
-  status: RunStatus;
-  created_at: string;
-  tags: string[];
-}
-
-export interface SessionDetail {
-  session_id: string;
-  session_name: string | null;
-  status: RunState;
-  recipe: string;
-  config: Record<string, unknown>;
-  tags: string[];
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  current_epoch: number | null;
-  total_epochs: number | null;
-  progress: number | null;
-  latest_metrics: Record<string, unknown>;
-  error_message: string | null;
-}
-
 export interface SessionPage {
   sessions: SessionSummary[];
   /** X-Total-Count: how many runs match, across all pages. */
   total: number;
-}
-
-export interface StopResult {
-  message: string;
-  state: RunState;
-}
-
-export interface MetricPoint {
-  session_id: string;
-  epoch: number | null;
-  timestamp: string | null;
-  [metric: string]: unknown;
-}
-
-export interface LogEntry {
-  session_id: string;
-  timestamp: string;
-  level: string;
-  message: string;
-  stream?: string;
 }
 
 export interface LogPage {
@@ -520,19 +455,6 @@ export interface RecipeInfo {
   gpus: number;
   priority: number;
   params: Record<string, RecipeParam>;
-}
-
-export interface ApiKeyInfo {
-  id: string;
-  name: string;
-  scope: 'read' | 'write' | 'exec' | 'admin';
-  prefix: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-export interface CreatedApiKey extends ApiKeyInfo {
-  key: string;
 }
 
 export interface SystemInfo {
@@ -672,70 +594,3 @@ export interface RuntimeConfig {
   default_params: Record<string, unknown>;
 }
 
-/** GET /api/v1/models: seed 000's fields and what the registry adds. */
-export interface ModelInfo {
-  name: string;
-  size_mb: number;
-  size_bytes: number;
-  created_at: string;
-  file_path: string;
-  run_id: string | null;
-  sha256: string | null;
-  bundle: boolean;
-  tags?: string[];
-}
-
-/** GET /api/v1/datasets: seed 000's fields, seed 003's table introspection, and versions. */
-export interface DatasetInfo {
-  name: string;
-  size_mb: number;
-  size_bytes: number;
-  sample_count: number | null;
-  format: string;
-  dimensions: string | null;
-  created_at: string | null;
-  file_path: string | null;
-  description?: string;
-  builtin: boolean;
-  row_count: number | null;
-  column_count: number | null;
-  columns: string[] | null;
-  file_count: number | null;
-  sha256: string | null;
-  note: string | null;
-  version?: string | null;
-  versions?: number;
-}
-
-/** One version of a dataset (seed 004), newest first. */
-export interface DatasetVersionInfo {
-  version: string;
-  hash: string;
-  created_at: string;
-  size: number;
-  size_mb: number;
-  format: string;
-  row_count: number | null;
-  column_count: number | null;
-  original_filename: string | null;
-  current: boolean;
-}
-
-/** Seed 001's checkpoint. */
-export interface CheckpointInfo {
-  checkpoint_id: string;
-  session_id: string;
-  epoch: number;
-  metric_name: string;
-  metric_value: number | null;
-  metrics: Record<string, number>;
-  file_size_mb: number;
-  size_bytes: number;
-  file_path: string;
-  is_best: boolean;
-  created_at: string;
-  source: 'run' | 'upload';
-  original_path: string | null;
-  /** In an upload's answer: false when retention let it go at once. */
-  retained?: boolean;
-}

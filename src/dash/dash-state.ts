@@ -39,6 +39,8 @@ export interface RunRow {
   state: string;
   epoch: number | null;
   totalEpochs: number | null;
+  /** The agent's 0..1 (from a progress bar when there are no epochs). */
+  reportedProgress: number | null;
   createdAt: string | null;
   queuedAt: string | null;
   startedAt: string | null;
@@ -133,6 +135,7 @@ function mergeStatus(state: DashState, status: RunStatus, extra: RowExtras): Run
     // an epoch seen in the metrics may be ahead of the last status
     epoch: maxOrNull(status.current_epoch, previous?.state === status.state ? previous.epoch : null),
     totalEpochs: status.total_epochs,
+    reportedProgress: status.progress ?? null,
     createdAt: extra.createdAt ?? previous?.createdAt ?? status.queued_at ?? status.start_time ?? null,
     queuedAt: status.queued_at,
     startedAt: status.start_time,
@@ -336,7 +339,7 @@ export function etaMs(row: RunRow, now: number): number | null {
 /** 0..1, or null without an epoch count. A completed run is done whatever its last epoch said. */
 export function progress(row: RunRow): number | null {
   if (row.state === 'completed') return 1;
-  if (!row.totalEpochs) return null;
+  if (!row.totalEpochs) return row.reportedProgress ?? null;
   return Math.max(0, Math.min(1, (row.epoch ?? 0) / row.totalEpochs));
 }
 

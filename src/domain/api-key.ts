@@ -13,20 +13,19 @@ export interface ApiKeyRecord {
   revoked_at: string | null;
 }
 
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The scopes each scope grants. A route requires one scope; a key may use it when its scope grants that one. */
+const GRANTS: Record<KeyScope, readonly KeyScope[]> = {
+  read: ['read'],
+  write: ['read', 'write'],
+  /** exec: write, and running ad-hoc commands on the agent's machine (POST /api/jobs). */
+  exec: ['read', 'write', 'exec'],
+  admin: ['read', 'write', 'exec', 'admin'],
+};
 
-/** Requests that run an ad-hoc command on the agent's machine. */
-export function runsCommand(method: string, path: string): boolean {
-  return method.toUpperCase() === 'POST' && /^\/api\/jobs\/?$/.test(path);
-}
+/** What a route requires: `public` needs no key at all. Declared on each route (src/api/route-docs.ts). */
+export type RouteScope = KeyScope | 'public';
 
-/**
- * What a scope allows: read → GET only; write → everything but key management and ad-hoc commands;
- * exec → write and ad-hoc commands; admin → everything.
- */
-export function scopeAllows(scope: KeyScope, method: string, path: string): boolean {
-  if (path.startsWith('/api/v1/keys')) return scope === 'admin';
-  if (runsCommand(method, path)) return scope === 'exec' || scope === 'admin';
-  if (WRITE_METHODS.has(method.toUpperCase())) return scope !== 'read';
-  return true;
+/** Whether a key of scope `held` may use a route that requires `required`. */
+export function scopeGrants(held: KeyScope, required: RouteScope): boolean {
+  return required === 'public' || GRANTS[held].includes(required);
 }

@@ -15,6 +15,12 @@ export const ParamSpecSchema = z.discriminatedUnion('type', [
 ]);
 export type ParamSpec = z.infer<typeof ParamSpecSchema>;
 
+/** How a run's output is read for metrics: see the recipe's `metrics_format`. */
+export const METRICS_FORMATS = ['auto', 'json', 'hf', 'keras', 'kv', 'regex', 'none'] as const;
+export type MetricsFormat = (typeof METRICS_FORMATS)[number];
+
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
+
 const PARAM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 export const RecipeSchema = z
@@ -30,8 +36,18 @@ export const RecipeSchema = z
     total_epochs_param: z.string().optional(),
     /** For scripts that print text: a regex whose named groups are metric values (`epoch` included). */
     metrics_regex: z.string().optional(),
+    /**
+     * How metrics are read from what the script prints: `auto` recognises each line (JSON, Hugging Face
+     * dict lines, Keras epoch lines, the regex if given); the others force one format (`kv`: `name=value`
+     * lines, opt-in only; `none`: no metrics from output).
+     */
+    metrics_format: z.enum(METRICS_FORMATS).default('auto'),
     /** Also copy JSON metric lines into the run's log (they always go to its metrics). */
     log_metric_lines: z.boolean().default(false),
+    /** The signal a stop sends the run's process group first (SIGINT for scripts that save on KeyboardInterrupt). */
+    stop_signal: z.enum(STOP_SIGNALS).default('SIGTERM'),
+    /** How long a stopped run may take to save and exit before SIGKILL (the agent's `stop_grace_ms` by default). */
+    stop_grace_s: z.number().min(0).max(3600).optional(),
     gpus: z.number().int().min(0).default(0),
     priority: z.number().int().min(-100).max(100).default(0),
     /** Which metric makes a checkpoint the best one (`is_best`), and whether lower or higher is better. */
@@ -61,6 +77,9 @@ export const RecipeSchema = z
       } catch (error) {
         ctx.addIssue({ code: 'custom', path: ['metrics_regex'], message: (error as Error).message });
       }
+    }
+    if (recipe.metrics_format === 'regex' && !recipe.metrics_regex) {
+      ctx.addIssue({ code: 'custom', path: ['metrics_format'], message: 'regex needs metrics_regex' });
     }
     for (const element of recipe.command) {
       for (const placeholder of placeholdersIn(element)) {

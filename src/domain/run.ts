@@ -41,6 +41,8 @@ export interface Run {
   ended_at: string | null;
   current_epoch: number | null;
   total_epochs: number | null;
+  /** The position of the progress bar (tqdm, Keras) the run's output drew last: its progress when it has no epoch count. */
+  bar_progress?: { n: number; total: number } | null;
   exit_code: number | null;
   end_reason: EndReason | null;
   /** The signal that ended it (`SIGKILL`, `SIGSEGV`, ...), when one did. */

@@ -108,7 +108,7 @@ export class AlertService {
   async acknowledge(alertId: string, by: string | null, notes: string | null): Promise<AlertRecord> {
     const alert = this.deps.store.data.alerts.find((candidate) => candidate.alert_id === alertId);
     if (!alert) throw notFound(`Alert '${alertId}' not found`);
-    if (alert.status !== 'active') throw conflict(`Alert ${alertId} is ${alert.status}: only active alerts can be acknowledged`);
+    if (alert.status !== 'active') throw conflict(`Alert ${alertId} is ${alert.status}: only active alerts can be acknowledged`, 'invalid_state');
     Object.assign(alert, { status: 'acknowledged', acknowledged_at: new Date().toISOString(), acknowledged_by: by, notes });
     await this.deps.store.save();
     this.deps.events.emit('alert.acknowledged', { alert });

@@ -247,7 +247,7 @@ export class CheckpointService {
 
   private runOf(sessionId: string): Run {
     const run = this.deps.store.getRun(sessionId);
-    if (!run) throw notFound(`Session '${sessionId.slice(0, 64)}' not found`);
+    if (!run) throw notFound(`Session '${sessionId.slice(0, 64)}' not found`, 'run_not_found');
     return run;
   }
 

@@ -147,7 +147,7 @@ export class HpoService {
   /** Stops the study: no new trials; its queued and running trial runs are stopped. */
   async stop(id: string): Promise<StudyView> {
     const study = this.record(id);
-    if (study.state !== 'running') throw conflict(`Study ${id} is already ${study.state}`);
+    if (study.state !== 'running') throw conflict(`Study ${id} is already ${study.state}`, 'invalid_state');
     await this.enqueue(async () => {
       const current = this.record(id);
       await this.deps.store.save({ ...current, state: 'stopped', ended_at: new Date().toISOString() });

@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { foldLatest } from '../domain/latest-metrics.js';
+import { parseOutputProgress, progressPatch } from '../domain/run-progress.js';
 import { RecipeSchema, renderCommand, totalEpochsOf, type ParamValue, type Recipe } from '../domain/recipe.js';
 import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.js';
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
@@ -123,7 +125,7 @@ export class RunExecutor {
         gpuIds,
         gpus: run.gpus,
         paths: filePaths,
-        stopGraceMs: this.deps.stopGraceMs,
+        stopGraceMs: this.graceFor(run),
       });
       run = { ...store.getRun(run.id)!, handle: started.handle, total_epochs: run.total_epochs ?? totalEpochsOf(recipe, params) };
       await store.saveRun(run);
@@ -132,7 +134,7 @@ export class RunExecutor {
       this.follow(run, backend, started, offsets, null);
       events.emit('run.started', { run });
       // read again: a stop may have come in while the handle was being written, before follow() made the run active
-      if (store.getRun(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.deps.stopGraceMs });
+      if (store.getRun(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.graceFor(run) });
     } catch (error) {
       const message = (error as Error).message;
       this.deps.logger.error('run failed to launch', { run: run.id, error: message });
@@ -203,7 +205,7 @@ export class RunExecutor {
   async requestStop(run: Run): Promise<void> {
     const active = this.active.get(run.id);
     if (!active || !run.handle || !active.backend) return; // launch in progress: launch() sees stop_requested
-    await active.backend.stop(run.handle, { graceMs: this.deps.stopGraceMs });
+    await active.backend.stop(run.handle, { graceMs: this.graceFor(run) });
   }
 
   whenFinished(runId: string): Promise<Run> | undefined {
@@ -256,6 +258,11 @@ export class RunExecutor {
         for (const record of records) if (record.stream !== 'agent' && (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL')) entry.lastError = record.message;
         events.emit('run.log', { runId: run.id, records, range });
       },
+      onProgress: (raw) => {
+        const progress = parseOutputProgress(raw);
+        const current = store.getRun(run.id);
+        if (progress && current) store.patchInMemory(run.id, progressPatch(current, progress));
+      },
     }, offsets);
     entry.follower = follower;
     entry.backend = backend;
@@ -273,7 +280,7 @@ export class RunExecutor {
     if (backend) entry.timeLimit = this.armTimeLimit(run, () => {
       entry.timedOut = true;
       this.deps.logger.info('run reached its time limit', { run: run.id });
-      backend.stop(started.handle, { graceMs: this.deps.stopGraceMs }).catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
+      backend.stop(started.handle, { graceMs: this.graceFor(run) }).catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
     });
     follower.start();
   }
@@ -329,6 +336,13 @@ export class RunExecutor {
     return queued;
   }
 
+  /** How long a stopped run may take to exit: its recipe's `stop_grace_s`, else the agent's. */
+  private graceFor(run: Run): number {
+    const { recipes, stopGraceMs } = this.deps;
+    const graceS = recipes.has(run.recipe) ? recipes.get(run.recipe).stop_grace_s : undefined;
+    return graceS === undefined ? stopGraceMs : graceS * 1000;
+  }
+
   private filePaths(runId: string): RunFilePaths {
     const { paths } = this.deps;
     return { dir: paths.dir(runId), log: paths.log(runId), metrics: paths.metrics(runId), exit: paths.exit(runId), output: paths.output(runId), supervisorLog: paths.supervisorLog(runId) };
@@ -364,7 +378,11 @@ export class RunExecutor {
       TRAINER_ATTEMPT: String(run.attempts?.length ?? 1),
       ...(this.deps.datasetsDir && { TRAINER_DATASETS_DIR: this.deps.datasetsDir }),
       PYTHONUNBUFFERED: '1',
+      // trainer_client (sdk/python) prints protocol lines under the agent, and is importable with nothing installed
+      TRAINER_SUPERVISED: '1',
+      TRAINER_STOP_SIGNAL: this.deps.recipes.has(run.recipe) ? this.deps.recipes.get(run.recipe).stop_signal : 'SIGTERM',
     });
+    env.PYTHONPATH = [join(this.deps.trainerHome, 'sdk', 'python'), env.PYTHONPATH].filter(Boolean).join(delimiter);
     // a retry resumes from the newest entry of <output>/checkpoints/, when there is one
     if (resumeFrom) env.TRAINER_RESUME_FROM = resumeFrom;
     else delete env.TRAINER_RESUME_FROM;

@@ -207,7 +207,7 @@ export class RunService {
   async completeTracking(id: string, outcome: { failed: boolean; message?: string | null }): Promise<Run> {
     const run = this.get(id);
     if (!run.tracking_only) throw conflict(`Session ${id} runs a process: it ends when the process does (stop it to end it early)`);
-    if (run.state !== 'running') throw conflict(`Cannot complete session ${id}: it is already ${run.state}`);
+    if (run.state !== 'running') throw conflict(`Cannot complete session ${id}: it is already ${run.state}`, 'invalid_state');
     return this.deps.executor.endTracking(id, { state: outcome.failed ? 'failed' : 'completed', message: outcome.failed ? (outcome.message ?? 'Reported failed by the client') : null });
   }
 
@@ -228,7 +228,7 @@ export class RunService {
   async stop(id: string): Promise<Run> {
     const run = this.get(id);
     if (run.state === 'queued' || run.state === 'created') return this.cancel(id);
-    if (run.state !== 'running') throw conflict(`Cannot stop session ${id}: it is already ${run.state}`);
+    if (run.state !== 'running') throw conflict(`Cannot stop session ${id}: it is already ${run.state}`, 'invalid_state');
     if (run.tracking_only) return this.deps.executor.endTracking(id, { state: 'stopped', message: null });
     if (!run.stop_requested) {
       await this.deps.store.saveRun({ ...run, stop_requested: true });
@@ -242,7 +242,7 @@ export class RunService {
   async cancel(id: string): Promise<Run> {
     const run = this.get(id);
     if (run.state !== 'queued' && run.state !== 'created') {
-      throw conflict(`Cannot cancel session ${id}: only queued sessions can be cancelled, and it is ${run.state}`);
+      throw conflict(`Cannot cancel session ${id}: only queued sessions can be cancelled, and it is ${run.state}`, 'invalid_state');
     }
     const cancelled = transition(run, 'cancelled', new Date(), { end_reason: 'cancelled' });
     await this.deps.store.saveRun(cancelled);
@@ -274,7 +274,7 @@ export class RunService {
 
   get(id: string): Run {
     const run = this.deps.store.getRun(id);
-    if (!run) throw notFound(`Session '${id}' not found`);
+    if (!run) throw notFound(`Session '${id}' not found`, 'run_not_found');
     return run;
   }
 
@@ -358,7 +358,7 @@ export class RunService {
   /** Seed 002: a script running anywhere reports metrics into a running run. */
   async logMetrics(id: string, points: readonly { metrics: Record<string, number | string>; step?: number; epoch?: number }[]): Promise<number> {
     const run = this.get(id);
-    if (run.state !== 'running') throw conflict(`Session ${id} is ${run.state}: metrics can only be logged to a running session`);
+    if (run.state !== 'running') throw conflict(`Session ${id} is ${run.state}: metrics can only be logged to a running session`, 'invalid_state');
     const ts = new Date().toISOString();
     const records: MetricRecord[] = points.map((point) => ({ ts, ...(point.epoch !== undefined && { epoch: point.epoch }), ...(point.step !== undefined && { step: point.step }), ...point.metrics }));
     await this.deps.files.appendMetrics(id, records);

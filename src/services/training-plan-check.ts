@@ -42,8 +42,16 @@ async function datasetShape(datasets: DatasetCatalog, name: string, labelColumn:
     throw invalid(`dataset '${name}' is ${info.format} (${basename(info.file_path ?? '')}): the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`);
   }
   if (info.size_bytes > MAX_INSPECTED_BYTES) {
-    // too big to read at every submission: the trainer checks it, and refuses it if it does not fit
+    // too big to read at every submission: the trainer checks it, and refuses it if it does not fit;
+    // the label column is checked against the columns the upload's inspection recorded
     refuseIfTooBig(info.size_bytes * (imageArchive ? 1 : MEMORY_PER_FILE_BYTE), name);
+    if (format && info.columns) {
+      try {
+        labelColumnOf({ columns: info.columns, rows: [] }, labelColumn || undefined);
+      } catch (error) {
+        throw invalid(`dataset '${name}': ${(error as Error).message}`);
+      }
+    }
     return { name, classes: 2, features: Math.max(1, (info.column_count ?? 2) - 1), imageShape: imageArchive ? [1, 1, 1] : null };
   }
   const download = await datasets.openDownload(name);

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
@@ -12,6 +12,8 @@ export interface FileRange {
 export interface FollowHandlers {
   onMetrics(records: MetricRecord[], range: FileRange): void;
   onLogs(records: LogRecord[], range: FileRange): void;
+  /** The run's progress.json changed (parsed, unchecked). */
+  onProgress?(progress: unknown): void;
 }
 
 export interface FollowStart {
@@ -40,6 +42,7 @@ export class RunFollower {
   private reading: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  private progressText: string | null = null;
 
   constructor(
     private readonly paths: RunPaths,
@@ -56,12 +59,18 @@ export class RunFollower {
 
   start(): void {
     try {
-      this.watcher = watch(this.paths.dir(this.runId), () => void this.poke());
+      this.watcher = watch(this.paths.dir(this.runId), (_event, file) => {
+        if (file === 'progress.json') void this.readProgress();
+        else void this.poke();
+      });
       this.watcher.on('error', () => this.watcher?.close());
     } catch {
       this.watcher = null;
     }
-    this.timer = setInterval(() => void this.poke(), POLL_MS);
+    this.timer = setInterval(() => {
+      void this.poke();
+      void this.readProgress();
+    }, POLL_MS);
     this.timer.unref();
     void this.poke();
   }
@@ -85,9 +94,23 @@ export class RunFollower {
     return this.reading;
   }
 
+  /** Hands progress.json to the handler when it changed since it was last read. */
+  private async readProgress(): Promise<void> {
+    if (!this.handlers.onProgress || this.closed) return;
+    const text = await readFile(this.paths.progress(this.runId), 'utf8').catch(() => null);
+    if (text === null || text === this.progressText) return;
+    this.progressText = text;
+    try {
+      this.handlers.onProgress(JSON.parse(text));
+    } catch {
+      // torn or foreign: the next change brings a whole one
+    }
+  }
+
   /** Reads to the end one last time, then stops. */
   async close(): Promise<void> {
     await this.poke();
+    await this.readProgress();
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);

@@ -22,4 +22,9 @@ export class RunPaths {
   supervisorLog(runId: string): string {
     return join(this.dir(runId), 'supervisor.log');
   }
+
+  /** Where the run's output says it stands (epoch of epochs, a progress bar's n/total), replaced whole by its backend. */
+  progress(runId: string): string {
+    return join(this.dir(runId), 'progress.json');
+  }
 }

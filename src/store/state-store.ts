@@ -73,7 +73,7 @@ export class StateStore {
    * Updates fast-changing fields (the current epoch) in memory only; they reach the disk with the
    * run's next save. After a crash they are recomputed from the run's metrics file.
    */
-  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch'>): void {
+  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar_progress'>): void {
     const position = this.index.get(id);
     if (position !== undefined) this.db.data.runs[position] = { ...this.db.data.runs[position]!, ...patch };
   }

@@ -69,3 +69,12 @@ describe('access control', () => {
     expect(refusal({ ...policy, readsNeedAllowList: true }, { ...actor, userId: 'U2' }, false)).toMatch(/allow-list/);
   });
 });
+
+describe('run progress in chat replies', () => {
+  it('shows epochs when known, else where the run’s progress bar stands', async () => {
+    const { epochText } = await import('../../dist/bots/core/replies.js');
+    expect(epochText({ current_epoch: 3, total_epochs: 10, bar_progress: { n: 1, total: 2 } })).toBe('3/10');
+    expect(epochText({ current_epoch: null, total_epochs: null, bar_progress: { n: 45, total: 100 } })).toBe('45%');
+    expect(epochText({ current_epoch: null, total_epochs: null, bar_progress: null })).toBeNull();
+  });
+});

@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatEpoch, formatFields, formatNumber, formatTable, formatTime, progressLine } from '../../dist/src/cli/format.js';
 import { parseParams } from '../../dist/src/cli/commands/run/start.js';
-import { exitCodeForStatus } from '../../dist/src/cli/base-command.js';
+import { EXIT_CODES, WIRE_CODES, exitCodeForWire } from '../../dist/src/errors.js';
 
 // The CLI's pure pieces; the commands themselves are tested end to end in cli.test.ts.
 describe('CLI formatting and parsing', () => {
@@ -30,7 +34,27 @@ describe('CLI formatting and parsing', () => {
     expect(() => parseParams(['a=1', 'a=2'], fail)).toThrow(/given twice/);
   });
 
-  it('maps HTTP statuses to exit codes like the agent’s error codes', () => {
-    expect([0, 400, 401, 403, 404, 409, 422, 500, 503].map(exitCodeForStatus)).toEqual([6, 2, 3, 3, 4, 5, 2, 70, 6]);
+  it('maps wire codes, not statuses, to exit codes, as the table in README and --help says', () => {
+    expect(['run_not_found', 'invalid_state', 'validation_failed', 'scope_insufficient', 'rate_limited', 'unauthenticated'].map((code) => exitCodeForWire(code, 400))).toEqual([4, 5, 2, 3, 7, 3]);
+    for (const row of EXIT_CODES) for (const code of row.codes) expect(exitCodeForWire(code, 500), code).toBe(row.exit);
+    const listed = EXIT_CODES.flatMap((row) => row.codes);
+    expect([...listed].sort()).toEqual(Object.keys(WIRE_CODES).sort());
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
+  it('falls back on the status only for an answer without a code (no answer, a proxy’s page)', () => {
+    expect([0, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503].map((status) => exitCodeForWire(null, status))).toEqual([6, 2, 3, 3, 4, 5, 2, 7, 70, 6, 6]);
+    expect(exitCodeForWire('some_future_code', 404)).toBe(4);
+  });
+
+  it('README and trainer --help list every exit code with its meaning and codes', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const table = readme.split('<!-- exit-codes:')[1]!.split('\n\n')[0]!;
+    const rows = table.split('\n').filter((line) => /^\| \d+ \|/.test(line));
+    expect(rows).toEqual(EXIT_CODES.map((row) => `| ${row.exit} | ${row.meaning} | ${row.codes.map((code) => `\`${code}\``).join(', ')} |`));
+    const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+    const help = stdout.split('EXIT CODES')[1]!;
+    for (const row of EXIT_CODES) expect(help).toMatch(new RegExp(`^  ${row.exit} +${row.meaning.replace(/[()?.*+]/g, '\\$&')}`, 'm'));
   });
 });

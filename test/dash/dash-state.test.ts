@@ -85,6 +85,13 @@ describe('dashboard state', () => {
     expect(elapsedMs(state.runs.get('sess_q1q1q1q1q1q1')!, NOW)).toBeNull();
   });
 
+  it("shows the agent's progress from a progress bar when the run has no epoch count", () => {
+    const state = sampleState();
+    const row = applyStatus(state, status('sess_bbbbbbbbbbbb', 'running', { current_epoch: null, total_epochs: null, progress: 0.45 }));
+    expect(progress(row)).toBe(0.45);
+    expect(progress(applyStatus(state, status('sess_bbbbbbbbbbbb', 'running', { current_epoch: null, total_epochs: null, progress: null })))).toBeNull();
+  });
+
   it('picks the curves to draw from the metric names', () => {
     expect(pickValMetric(['loss', 'val_loss', 'val_accuracy'])).toBe('val_accuracy');
     expect(pickValMetric(['loss', 'val_loss'])).toBe('val_loss');

@@ -200,6 +200,8 @@ describe('models and datasets', () => {
         const paths = [`/api/v1/${kind}/${encoded}`, ...(kind === 'datasets' ? [`/api/v1/datasets/${encoded}/download`] : [])];
         for (const path of [...paths, ...rawPaths.map((raw) => `/api/v1/${kind}/${raw}`)]) {
           for (const method of ['GET', 'DELETE']) {
+            // a trailing slash is normalised away: GET /api/v1/models/ (and /models/., which fetch sends as that) is the list itself
+            if (method === 'GET' && new URL(path, 'http://agent').pathname === `/api/v1/${kind}/`) continue;
             const response = await t.api(method, path);
             expect(response.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
             expect(response.status, `${method} ${path}`).toBeLessThan(500);

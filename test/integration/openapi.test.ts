@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { validateResponses } from '../../dist/src/api/middleware/validate-responses.js';
+import { RunStatus } from '../../dist/src/api/responses.js';
 import { ROUTE_DOCS } from '../../dist/src/api/route-docs.js';
 import { startTestAgent, type TestAgent } from '../helpers/agent-harness.js';
 
@@ -41,5 +44,71 @@ describe('API description', () => {
     const bundle = await fetch(`${t.url}/docs/swagger-ui-bundle.js`);
     expect(bundle.status).toBe(200);
     expect((await fetch(`${t.url}/docs/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('names every operation (stable, unique camelCase operationIds) under a declared tag, with the scope it needs', () => {
+    const ids = operations().map(({ operation }) => operation.operationId);
+    for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/api/v1/training/{sessionId}/status'].get.operationId).toBe('getTrainingStatus');
+    const declared = doc.tags.map((tag: { name: string; description: string }) => tag.name);
+    for (const tag of doc.tags) expect(tag.description.length).toBeGreaterThan(10);
+    for (const { key, operation } of operations()) {
+      expect(declared, key).toContain(operation.tags[0]);
+      if (operation.security.length === 0) continue;
+      const scope = Object.values(operation.security[0] as Record<string, string[]>)[0]![0];
+      expect(operation.description, key).toContain(`\`${scope}\``);
+      expect(Object.keys(operation.responses), key).toEqual(expect.arrayContaining(['401', '403', '429']));
+    }
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer', 'streamKey']);
+    expect(doc.paths['/api/v1/sse/events'].get.security).toContainEqual({ streamKey: ['read'] });
+    expect(doc.paths['/api/v1/keys'].post.security).toContainEqual({ bearer: ['admin'] });
+  });
+
+  it('describes each error status as {detail, code} with an example, and the media type of every non-JSON answer', () => {
+    expect(doc.components.schemas.Error.required).toEqual(['detail', 'code']);
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(expect.arrayContaining(['run_not_found', 'invalid_state', 'validation_failed', 'scope_insufficient', 'rate_limited']));
+    for (const [name, response] of Object.entries(doc.components.responses as Record<string, any>)) expect(response.content['application/json'].example.code, name).toMatch(/^[a-z_]+$/);
+    expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
+    expect(Object.keys(doc.paths['/docs'].get.responses['200'].content)).toEqual(['text/html']);
+    expect(Object.keys(doc.paths['/api/v1/sse/training/{sessionId}'].get.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(Object.keys(doc.paths['/api/v1/models/{name}'].get.responses['200'].content)).toEqual(['application/octet-stream']);
+    expect(Object.keys(doc.paths['/api/v1/models'].post.requestBody.content)).toEqual(['multipart/form-data']);
+  });
+
+  it('gives seed 000 and 001 answers their schemas, field names as the seeds wrote them', () => {
+    const ref = (path: string, method: string, status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema;
+    expect(ref('/api/v1/training/{sessionId}/status', 'get')).toEqual({ $ref: '#/components/schemas/RunStatus' });
+    const status = doc.components.schemas.RunStatus;
+    expect(status.required).toEqual(expect.arrayContaining(['session_id', 'state', 'current_epoch', 'total_epochs', 'start_time', 'end_time', 'error_message']));
+    expect(status.properties.state.description).toMatch(/`status`/);
+    expect(ref('/api/v1/training/start', 'post')).toEqual({ $ref: '#/components/schemas/StartedSession' });
+    expect(ref('/api/v1/training/sessions', 'post', '201')).toEqual({ $ref: '#/components/schemas/CreatedSession' });
+    expect(ref('/api/v1/training/sessions', 'get')).toEqual({ type: 'array', items: { $ref: '#/components/schemas/SessionSummary' } });
+    expect(ref('/api/v1/checkpoints', 'get').properties.checkpoints.items).toEqual({ $ref: '#/components/schemas/Checkpoint' });
+    const refs = JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g)!;
+    for (const target of refs) expect(doc.components.schemas, target).toHaveProperty(target.split('/').at(-1)!);
+  });
+
+  it('is served as JSON and YAML at /openapi.* and /api/v1/openapi.*, the same document', async () => {
+    expect(await (await fetch(`${t.url}/api/v1/openapi.json`)).json()).toEqual(doc);
+    for (const path of ['/openapi.yaml', '/api/v1/openapi.yaml']) {
+      const response = await fetch(t.url + path);
+      expect(response.headers.get('content-type')).toMatch(/^application\/yaml/);
+      expect(parseYaml(await response.text())).toEqual(doc);
+    }
+  });
+
+  it('in test mode, an answer that does not match its declared schema becomes a 500 naming the field', async () => {
+    const errors: unknown[] = [];
+    const check = validateResponses({ error: (...args: unknown[]) => errors.push(args), warn() {}, info() {}, debug() {} } as never);
+    const ctx: any = { method: 'GET', path: '/api/v1/training/x/status', status: 200, body: { session_id: 'x', status: 'running' }, state: { route: { key: 'GET /api/v1/training/:sessionId/status', doc: { responses: { 200: RunStatus } } } } };
+    await check(ctx, async () => {});
+    expect(ctx.status).toBe(500);
+    expect(ctx.body.detail).toMatch(/does not match its contract.*state/);
+    expect(errors).toHaveLength(1);
+    const error: any = { method: 'GET', path: '/x', status: 404, body: { detail: 'gone' }, state: {} };
+    await check(error, async () => {});
+    expect(error.body.detail).toMatch(/code/);
   });
 });

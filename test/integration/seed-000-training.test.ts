@@ -111,6 +111,18 @@ describe('seed 000 training contract', () => {
     expect(history[2].val_accuracy).toBeGreaterThan(0.5);
   });
 
+  it('refuses at submission an uploaded table too big to read then, when it has no label column', async () => {
+    const rows = ['a,b,c'];
+    for (let i = 0; i < 450_000; i++) rows.push(`${i % 7},${i % 11},${i % 13}`);
+    const form = new FormData();
+    form.append('file', new Blob([rows.join('\n') + '\n']), 'wide.csv');
+    const upload = await fetch(`${t.url}/api/v1/datasets?dataset_name=unlabelled`, { method: 'POST', headers: { authorization: 'Bearer test-key-1' }, body: form });
+    expect(upload.status).toBe(200);
+    const started = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'unlabelled', learning_rate: 0.01, batch_size: 32, epochs: 1 });
+    expect(started.status).toBe(422);
+    expect(started.body.detail).toMatch(/dataset 'unlabelled': the dataset has no 'label' column: name the label column \(columns: a, b, c\)/);
+  });
+
   it('refuses at submission what the default recipe cannot do: architectures (all recipes named) and datasets (listed)', async () => {
     const before = (await t.api('GET', '/api/v1/training/sessions')).headers.get('x-total-count');
     const body = { model_architecture: 'mlp', dataset_name: 'spirals', learning_rate: 0.001, batch_size: 32, epochs: 10 };
@@ -144,7 +156,7 @@ describe('seed 000 training contract', () => {
     ]) {
       const response = await t.api(method!, path!);
       expect(response.status, `${method} ${path}`).toBe(404);
-      expect(response.body).toEqual({ detail: "Session 'sess_invalid' not found" });
+      expect(response.body).toEqual({ detail: "Session 'sess_invalid' not found", code: 'run_not_found' });
     }
   });
 });

@@ -145,6 +145,25 @@ describe('output tailer', () => {
       ['stdout', 'INFO', 'no newline'],
     ]);
   });
+
+  it("reads the recipe's format, and a bar still being redrawn (not consumed) as the run's progress", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trainer-tailer-'));
+    const paths = { log: join(dir, 'log.jsonl'), metrics: join(dir, 'metrics.jsonl'), exit: join(dir, 'exit.json') };
+    const writer = new RunOutputWriter(paths);
+    const out = join(dir, 'job.out');
+    const err = join(dir, 'job.err');
+    const tailer = new JobOutputTailer({ out, err }, { out: 0, err: 0 }, new OutputParser(undefined, false, 'keras'), writer);
+    await writeFile(out, '{"loss": 9}\nEpoch 2/5\n\r 3/32 [==>...] - ETA: 1s - loss: 0.9\r 4/32 [===>..] - ETA: 1s - loss: 0.8\r 5/');
+    await tailer.poll();
+    expect(JSON.parse(await readFile(join(dir, 'progress.json'), 'utf8'))).toEqual({ epoch: 2, epochs: 5, n: 4, total: 32 });
+    await appendFile(out, '32 [====>.] - ETA: 1s - loss: 0.7\r32/32 [======] - 1s 10ms/step - loss: 0.5 - val_loss: 0.4\n');
+    await tailer.poll(true);
+    writer.close();
+    // forced to keras: the JSON line is not a metric
+    expect(await readLines(paths.metrics)).toEqual([expect.objectContaining({ epoch: 2, loss: 0.5, val_loss: 0.4 })]);
+    expect(JSON.parse(await readFile(join(dir, 'progress.json'), 'utf8'))).toEqual({ epoch: 2, epochs: 5, n: 32, total: 32 });
+    expect((await readLines(paths.log)).map((record) => record.message)).toEqual(['{"loss": 9}', 'Epoch 2/5']);
+  });
 });
 
 /** Answers the follower's questions from a script, as the controller, accounting and scancel would. */

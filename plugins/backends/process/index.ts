@@ -1,18 +1,18 @@
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PLUGIN_API_VERSION, type ExitRecord, type PluginDefinition, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
 import { isAlive, isSameProcess, processStartTime } from './process-identity.js';
+import { SpareSupervisors } from './spare-supervisor.js';
 import type { SupervisorSpec } from './supervisor.js';
-
-const supervisorPath = fileURLToPath(new URL('./supervisor.js', import.meta.url));
 
 const ConfigSchema = z
   .object({
     /** How often a run re-found after an agent restart is checked for having ended. */
     reattach_poll_ms: z.number().int().min(50).max(60_000).default(500),
+    /** Keep a supervisor started ahead of the next run, so that a launch does not wait for a Node start-up. */
+    warm_supervisor: z.boolean().default(true),
+    /** How long after a spare is taken (or the agent starts) the next one is started. */
+    warm_refill_ms: z.number().int().min(0).max(600_000).default(1000),
   })
   .strict();
 type Config = z.infer<typeof ConfigSchema>;
@@ -23,8 +23,11 @@ type ProcessHandle = z.infer<typeof HandleSchema>;
 /** Runs any command of a recipe as a local process, supervised by a detached helper that survives the agent. */
 class ProcessBackend implements TrainingBackend {
   private readonly pollers = new Set<NodeJS.Timeout>();
+  private readonly spares: SpareSupervisors;
 
-  constructor(private readonly config: Config) {}
+  constructor(private readonly config: Config) {
+    this.spares = new SpareSupervisors(config.warm_supervisor, config.warm_refill_ms);
+  }
 
   async start(launch: RunLaunch): Promise<RunningRun> {
     const spec: SupervisorSpec = {
@@ -34,19 +37,18 @@ class ProcessBackend implements TrainingBackend {
       paths: { log: launch.paths.log, metrics: launch.paths.metrics, exit: launch.paths.exit },
       metricsRegex: launch.recipe.metrics_regex,
       logMetricLines: launch.recipe.log_metric_lines,
+      metricsFormat: launch.recipe.metrics_format,
+      stopSignal: launch.recipe.stop_signal,
       stopGraceMs: launch.stopGraceMs,
     };
-    const diagnostics = openSync(launch.paths.supervisorLog, 'a');
-    const supervisor = spawn(process.execPath, [supervisorPath, launch.runId], {
-      detached: true,
-      stdio: ['pipe', diagnostics, diagnostics],
-    });
-    closeSync(diagnostics);
+    const { supervisor, warm } = this.spares.take(launch.paths.supervisorLog, launch.runId);
     const pid = supervisor.pid;
     if (pid === undefined) {
       const reason = await new Promise<string>((resolve) => supervisor.once('error', (error) => resolve(error.message)));
       throw new Error(`cannot start the run supervisor: ${reason}`);
     }
+    // a spare was started before the run was known: it writes its diagnostics into the run's file itself
+    if (warm) spec.supervisorLog = launch.paths.supervisorLog;
     supervisor.stdin!.end(JSON.stringify(spec));
     supervisor.unref();
     const finished = new Promise<ExitRecord>((resolve) => {
@@ -85,6 +87,7 @@ class ProcessBackend implements TrainingBackend {
 
   /** The agent is going away; the runs are not. A later agent re-attaches them. */
   async close(): Promise<void> {
+    this.spares.close();
     for (const timer of this.pollers) clearInterval(timer);
     this.pollers.clear();
   }

@@ -1,30 +1,68 @@
 import { StringDecoder } from 'node:string_decoder';
+import { stripAnsi } from './progress-bar.js';
 
 const MAX_LINE = 64 * 1024;
 
-/** Splits a byte stream into lines; a line longer than 64 KiB is cut, never buffered without bound. */
+/**
+ * Splits a byte stream into lines; a line longer than 64 KiB is cut, never buffered without bound.
+ * Progress bars (tqdm, Keras, pip) redraw one line with `\r`: only its last state becomes a line, and
+ * the state drawn most recently, while the bar is still going, is `latestRedraw`. ANSI escape codes
+ * (colours, cursor moves) are removed.
+ */
 export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
+  private redrawn: string | null = null;
 
   push(chunk: Buffer): string[] {
     const text = this.pending + this.decoder.write(chunk);
     const lines = text.split('\n');
-    this.pending = lines.pop() ?? '';
+    this.pending = this.collapsePending(lines.pop() ?? '');
     if (this.pending.length > MAX_LINE) {
       lines.push(this.pending.slice(0, MAX_LINE));
       this.pending = '';
     }
-    return lines.map(stripCarriageReturn);
+    return lines.map(lastRedraw);
   }
 
   end(): string[] {
-    const rest = this.pending + this.decoder.end();
+    const rest = lastRedraw(this.pending + this.decoder.end());
     this.pending = '';
-    return rest ? [stripCarriageReturn(rest)] : [];
+    return rest ? [rest] : [];
+  }
+
+  /** The last complete redraw of an unfinished bar since the previous call, or null. */
+  takeRedraw(): string | null {
+    const redrawn = this.redrawn;
+    this.redrawn = null;
+    return redrawn;
+  }
+
+  /** An unfinished line keeps only what follows its last `\r`: the redraws before are superseded. */
+  private collapsePending(pending: string): string {
+    const cut = pending.lastIndexOf('\r');
+    if (cut === -1) return pending;
+    this.redrawn = latestRedrawIn(pending) ?? this.redrawn;
+    return pending.slice(cut + 1);
   }
 }
 
-function stripCarriageReturn(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
+/** The last complete redraw in an unfinished line (the text between its last two `\r`), or null. */
+export function latestRedrawIn(unfinished: string): string | null {
+  const cut = unfinished.lastIndexOf('\r');
+  if (cut <= 0) return null;
+  const previous = unfinished.slice(unfinished.lastIndexOf('\r', cut - 1) + 1, cut);
+  return previous.trim() === '' ? null : stripAnsi(previous);
+}
+
+/** What a terminal would show of a line redrawn with `\r`: its last non-empty state. */
+function lastRedraw(line: string): string {
+  let text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  if (text.includes('\r')) {
+    const segments = text.split('\r');
+    let last = segments.length - 1;
+    while (last > 0 && segments[last]!.trim() === '') last--;
+    text = segments[last]!;
+  }
+  return stripAnsi(text);
 }

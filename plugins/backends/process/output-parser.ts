@@ -1,16 +1,43 @@
 import type { LogRecord, MetricRecord } from '../../../src/plugins/sdk.js';
+import { kerasEpochHeader, parseKerasStepLine, parseKeyValueLine, parsePythonDict, pythonDictAsJsonMembers, type MetricsFormat } from './output-formats.js';
+import { barPosition } from './progress-bar.js';
 
 const LEVEL_PATTERN = /^\W{0,3}(DEBUG|INFO|WARN(?:ING)?|ERROR|CRITICAL|FATAL)\b/;
 const NON_FINITE = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/g;
 const HAS_NON_FINITE = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/;
 
 /**
+ * Where a run stands as its output says: the epoch and the number of epochs (Keras' `Epoch 3/10`), and
+ * the position of the progress bar drawn last (tqdm's `45/100`, Keras' `10/32`).
+ */
+export interface OutputProgress {
+  epoch: number | null;
+  epochs: number | null;
+  n: number | null;
+  total: number | null;
+}
+
+/**
  * Turns one line a training process printed into a log record and, when it carries numbers, a metric
- * record. Metrics come from JSON objects (`{"epoch": 3, "loss": 0.41}`) or from a recipe's regex with
- * named groups. NaN and ±Infinity, which Python's json module prints bare, are kept as strings.
+ * record. Metrics come from JSON objects (`{"epoch": 3, "loss": 0.41}`), Python dict reprs as Hugging
+ * Face's Trainer prints them, Keras' epoch lines, `name=value` lines (opt-in) or a recipe's regex with
+ * named groups; `format` (a recipe's `metrics_format`) forces one, `auto` recognises each line's.
+ * NaN and ±Infinity, which Python prints bare, are kept as strings.
  */
 export class OutputParser {
   private readonly metricsRegex: RegExp | null;
+  private readonly json: boolean;
+  private readonly hf: boolean;
+  private readonly keras: boolean;
+  private readonly kv: boolean;
+  /** The Keras epoch in progress: its summary line is that epoch's metrics. */
+  private kerasEpoch: number | null = null;
+  private readonly position: OutputProgress = { epoch: null, epochs: null, n: null, total: null };
+  private progressChanged = false;
+  /** The line metricFromText just read was a framework's metric line (Keras' epoch results), kept out of the log like JSON lines. */
+  private metricOnlyLine = false;
+  /** That line's metric as JSON members, ready to store without serializing the record again. */
+  private metricMembers: string | null = null;
 
   /**
    * @param logMetricLines also copy JSON metric lines into the log (off by default: they are already
@@ -19,8 +46,85 @@ export class OutputParser {
   constructor(
     metricsRegex?: string,
     private readonly logMetricLines = false,
+    format: MetricsFormat = 'auto',
   ) {
-    this.metricsRegex = metricsRegex ? new RegExp(metricsRegex) : null;
+    this.metricsRegex = metricsRegex && (format === 'auto' || format === 'regex') ? new RegExp(metricsRegex) : null;
+    this.json = format === 'auto' || format === 'json';
+    this.hf = format === 'auto' || format === 'hf';
+    this.keras = format === 'auto' || format === 'keras';
+    this.kv = format === 'kv';
+  }
+
+  /** What the output said about progress since the last call, or null when it said nothing new. */
+  takeProgress(): OutputProgress | null {
+    if (!this.progressChanged) return null;
+    this.progressChanged = false;
+    return { ...this.position };
+  }
+
+  /** A progress bar's redraw (not a line of the log): where it stands. */
+  observeRedraw(text: string): void {
+    if (this.keras) {
+      const step = parseKerasStepLine(text);
+      if (step) return this.moveBar(step.step, step.steps);
+    }
+    const bar = barPosition(text);
+    if (bar) this.moveBar(bar.n, bar.total);
+  }
+
+  private moveBar(n: number, total: number): void {
+    if (this.position.n === n && this.position.total === total) return;
+    this.position.n = n;
+    this.position.total = total;
+    this.progressChanged = true;
+  }
+
+  /** A text line's metric in the formats other than JSON, following Keras' epochs and progress bars as it goes. */
+  private metricFromText(line: string, ts: string): MetricRecord | null {
+    this.metricOnlyLine = false;
+    this.metricMembers = null;
+    if (this.hf && line.charCodeAt(0) === 123 /* { */) {
+      const dict = parsePythonDict(line);
+      if (dict) return hfMetric(dict, ts);
+    }
+    if (this.keras) {
+      const header = kerasEpochHeader(line);
+      if (header) {
+        this.kerasEpoch = header.epoch;
+        this.position.epoch = header.epoch;
+        this.position.epochs = header.epochs;
+        this.position.n = null;
+        this.position.total = null;
+        this.progressChanged = true;
+        return null;
+      }
+      let step = parseKerasStepLine(line, false);
+      if (step) {
+        this.moveBar(step.step, step.steps);
+        if (!step.final) return null;
+        if (step.members) {
+          // stored as printed (see serializeBatch): the record itself is only built for parse()
+          this.metricOnlyLine = true;
+          this.metricMembers = this.kerasEpoch === null ? step.members : `${step.members},"epoch":${this.kerasEpoch}`;
+          return KERAS_MEMBERS_ONLY;
+        }
+        step = parseKerasStepLine(line)!;
+        const metric = toMetric(step.values, ts);
+        if (metric && this.kerasEpoch !== null) metric.epoch = this.kerasEpoch;
+        this.metricOnlyLine = metric !== null;
+        return metric;
+      }
+    }
+    const bar = barPosition(line);
+    if (bar) {
+      this.moveBar(bar.n, bar.total);
+      return null;
+    }
+    if (this.kv) {
+      const pairs = parseKeyValueLine(line);
+      if (pairs) return toMetric(pairs, ts);
+    }
+    return this.metricsRegex ? metricFromRegex(this.metricsRegex, line, ts) : null;
   }
 
   /**
@@ -37,8 +141,9 @@ export class OutputParser {
     let points = 0;
     for (const line of lines) {
       let metric: MetricRecord | null = null;
+      // a machine-format metric line (JSON, a Hugging Face dict): its numbers go to the metrics, not the log
       let fromJson = false;
-      if (line.charCodeAt(0) === 123 /* { */) {
+      if (this.json && line.charCodeAt(0) === 123 /* { */ && line.charCodeAt(1) !== 39 /* a Python dict's ' */) {
         const verdict = plainNumericObject(line);
         if (verdict === true) {
           metricText += metricPrefix + line.slice(1) + '\n';
@@ -51,9 +156,24 @@ export class OutputParser {
         // a checkpoint line always reaches the log, where the agent registers the checkpoint
         fromJson = metric !== null && !(verdict !== false && typeof verdict.checkpoint === 'string');
       }
-      if (!metric && this.metricsRegex) metric = metricFromRegex(this.metricsRegex, line, ts);
+      if (!metric && this.hf && line.charCodeAt(0) === 123 && line.charCodeAt(1) === 39) {
+        const members = pythonDictAsJsonMembers(line);
+        if (members) {
+          metricText += metricPrefix + members + '}\n';
+          points++;
+          if (this.logMetricLines) logText += logPrefix + levelOf(line, stream) + logMiddle + JSON.stringify(line) + '}\n';
+          continue;
+        }
+        const dict = members === null ? null : parsePythonDict(line);
+        metric = dict && hfMetric(dict, ts);
+        fromJson = metric !== null;
+      }
+      if (!metric) {
+        metric = this.metricFromText(line, ts);
+        fromJson = metric !== null && this.metricOnlyLine;
+      }
       if (metric) {
-        metricText += JSON.stringify(metric) + '\n';
+        metricText += this.metricMembers !== null && fromJson ? metricPrefix + this.metricMembers + '}\n' : JSON.stringify(metric) + '\n';
         points++;
       }
       if (!fromJson || this.logMetricLines) logText += logPrefix + levelOf(line, stream) + logMiddle + JSON.stringify(line) + '}\n';
@@ -64,11 +184,15 @@ export class OutputParser {
   parse(line: string, stream: 'stdout' | 'stderr', ts: string): { log: LogRecord; metric: MetricRecord | null } {
     const log: LogRecord = { ts, level: levelOf(line, stream), stream, message: line };
     let metric: MetricRecord | null = null;
-    if (line.charCodeAt(0) === 123 /* { */) metric = metricFromJson(line, ts);
-    if (!metric && this.metricsRegex) metric = metricFromRegex(this.metricsRegex, line, ts);
+    if (this.json && line.charCodeAt(0) === 123 /* { */) metric = metricFromJson(line, ts);
+    if (!metric) metric = this.metricFromText(line, ts);
+    if (metric === KERAS_MEMBERS_ONLY) metric = JSON.parse(`{"ts":${JSON.stringify(ts)},${this.metricMembers}}`) as MetricRecord;
     return { log, metric };
   }
 }
+
+/** metricFromText's answer when the metric is in metricMembers, ready to store. */
+const KERAS_MEMBERS_ONLY: MetricRecord = Object.freeze({ ts: '' });
 
 function levelOf(line: string, stream: 'stdout' | 'stderr'): string {
   const match = LEVEL_PATTERN.exec(line);
@@ -123,6 +247,27 @@ function metricFromRegex(pattern: RegExp, line: string, ts: string): MetricRecor
   const values: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(groups)) if (text !== undefined) values[name] = Number(text);
   return toMetric(values, ts);
+}
+
+/**
+ * Hugging Face's log dicts: `epoch` is fractional mid-epoch, the step is `global_step` where printed,
+ * and the end-of-training summary (`train_runtime`, `train_loss`) is kept like any record.
+ */
+function hfMetric(fields: Record<string, number | string>, ts: string): MetricRecord | null {
+  const metric: MetricRecord = { ts };
+  let values = 0;
+  for (const name in fields) {
+    const value = fields[name]!;
+    if (name === 'epoch') {
+      if (typeof value === 'number' && value >= 0) metric.epoch = value;
+    } else if (name === 'global_step' || name === 'step') {
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0) metric.step = value;
+    } else if (name !== 'ts') {
+      metric[name] = value;
+      values++;
+    }
+  }
+  return values > 0 ? metric : null;
 }
 
 function toMetric(fields: Record<string, unknown>, ts: string): MetricRecord | null {

@@ -4,13 +4,16 @@
  * writes the exit record when it ends. It does not depend on the agent being alive: the agent can be
  * restarted or killed while training goes on.
  *
- * Input: a JSON SupervisorSpec on stdin. SIGTERM: stop the training (SIGTERM to its group, SIGKILL
- * after the grace period).
+ * Input: a JSON SupervisorSpec on stdin. SIGTERM: stop the training (the recipe's stop signal to its
+ * group, SIGKILL after the grace period).
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { RunOutputWriter } from '../../../src/plugins/sdk.js';
 import { LineSplitter } from './line-splitter.js';
+import type { MetricsFormat } from './output-formats.js';
 import { OutputParser } from './output-parser.js';
+import { ProgressFile } from './progress-file.js';
 
 export interface SupervisorSpec {
   argv: string[];
@@ -19,7 +22,12 @@ export interface SupervisorSpec {
   paths: { log: string; metrics: string; exit: string };
   metricsRegex?: string;
   logMetricLines?: boolean;
+  metricsFormat?: MetricsFormat;
+  /** What a stop sends the process group first (SIGTERM by default). */
+  stopSignal?: NodeJS.Signals;
   stopGraceMs: number;
+  /** Where a supervisor started ahead of its run (a spare, whose stderr goes nowhere) writes what goes wrong. */
+  supervisorLog?: string;
 }
 
 // A stop can arrive before the spec is read: remember it instead of dying without an exit record.
@@ -31,15 +39,33 @@ let onStop: () => void = () => {
 };
 process.on('SIGTERM', () => onStop());
 
-async function readSpec(): Promise<SupervisorSpec> {
+/** The spec, or null when stdin closed empty: a spare whose agent went away before handing it a run. */
+async function readSpec(): Promise<SupervisorSpec | null> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return null;
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
 }
 
-function supervise(spec: SupervisorSpec): void {
+function reportFailuresTo(supervisorLog: string): void {
+  const report = (error: unknown) => {
+    try {
+      appendFileSync(supervisorLog, `supervisor: ${(error as Error)?.stack ?? String(error)}\n`);
+    } finally {
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', report);
+  process.on('unhandledRejection', report);
+}
+
+function supervise(spec: SupervisorSpec | null): void {
+  if (spec === null) process.exit(0);
+  if (spec.supervisorLog) reportFailuresTo(spec.supervisorLog);
   const writer = new RunOutputWriter(spec.paths);
-  const parser = new OutputParser(spec.metricsRegex, spec.logMetricLines);
+  const parser = new OutputParser(spec.metricsRegex, spec.logMetricLines, spec.metricsFormat);
+  const progress = new ProgressFile(writer);
+  const stopSignal = spec.stopSignal ?? 'SIGTERM';
   let stopRequested = false;
   let launchError: string | null = null;
   const now = () => new Date().toISOString();
@@ -53,16 +79,20 @@ function supervise(spec: SupervisorSpec): void {
   writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Starting: ${spec.argv.map(quoteForDisplay).join(' ')}` }]);
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 
-  const consume = (stream: 'stdout' | 'stderr', lines: string[]) => {
-    if (lines.length === 0) return;
-    const { logText, metricText } = parser.serializeBatch(lines, stream, now());
-    writer.appendMetricText(metricText);
-    writer.appendLogText(logText);
+  const consume = (stream: 'stdout' | 'stderr', lines: string[], splitter: LineSplitter) => {
+    if (lines.length > 0) {
+      const { logText, metricText } = parser.serializeBatch(lines, stream, now());
+      writer.appendMetricText(metricText);
+      writer.appendLogText(logText);
+    }
+    const redraw = splitter.takeRedraw();
+    if (redraw !== null) parser.observeRedraw(redraw);
+    progress.offer(parser.takeProgress());
   };
   for (const stream of ['stdout', 'stderr'] as const) {
     const splitter = new LineSplitter();
-    child[stream].on('data', (chunk: Buffer) => consume(stream, splitter.push(chunk)));
-    child[stream].on('end', () => consume(stream, splitter.end()));
+    child[stream].on('data', (chunk: Buffer) => consume(stream, splitter.push(chunk), splitter));
+    child[stream].on('end', () => consume(stream, splitter.end(), splitter));
   }
 
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -76,8 +106,8 @@ function supervise(spec: SupervisorSpec): void {
   onStop = () => {
     if (stopRequested) return;
     stopRequested = true;
-    writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Stop requested: SIGTERM, SIGKILL in ${spec.stopGraceMs} ms if still running` }]);
-    signalGroup('SIGTERM');
+    writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Stop requested: ${stopSignal}, SIGKILL in ${spec.stopGraceMs} ms if still running` }]);
+    signalGroup(stopSignal);
     setTimeout(() => signalGroup('SIGKILL'), spec.stopGraceMs).unref();
   };
   process.on('SIGINT', () => {});
@@ -96,6 +126,7 @@ function supervise(spec: SupervisorSpec): void {
     };
     const summary = launchError ?? (signal ? `Process killed by ${signal}` : `Process exited with code ${code}`);
     writer.appendLogs([{ ts: exit.ended_at, level: exit.exit_code === 0 ? 'INFO' : 'ERROR', stream: 'agent', message: summary }]);
+    progress.flush();
     writer.writeExit(exit);
     writer.close();
     process.exit(0);

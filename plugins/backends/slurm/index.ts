@@ -84,7 +84,7 @@ class SlurmBackend implements TrainingBackend {
       const scriptPath = writer.writeRunFile(SCRIPT_FILE, script);
       const jobId = await this.slurm.submit([...args, scriptPath], submitEnvironment(launch.env));
       writer.appendLogs([{ ts: new Date().toISOString(), level: 'INFO', stream: 'agent', message: `Submitted Slurm job ${jobId}: sbatch ${args.join(' ')} ${SCRIPT_FILE}` }]);
-      const state = freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines);
+      const state = { ...freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines), metrics_format: launch.recipe.metrics_format };
       const follower = this.follow(launch.paths, state, writer);
       return { handle: { job_id: jobId }, finished: follower.finished };
     } catch (error) {
@@ -121,7 +121,7 @@ class SlurmBackend implements TrainingBackend {
   }
 
   private follow(paths: RunFilePaths, state: FollowState, writer: RunOutputWriter): JobFollower {
-    const parser = new OutputParser(state.metrics_regex ?? undefined, state.log_metric_lines);
+    const parser = new OutputParser(state.metrics_regex ?? undefined, state.log_metric_lines, state.metrics_format);
     const tailer = new JobOutputTailer({ out: join(paths.dir, OUT_FILE), err: join(paths.dir, ERR_FILE) }, { out: state.out_offset, err: state.err_offset }, parser, writer);
     const follower = new JobFollower(
       this.slurm,

@@ -1,6 +1,7 @@
 import type { ExitRecord, Logger, RunOutputWriter } from '../../../src/plugins/sdk.js';
 import { findJobcompRecord } from './jobcomp-file.js';
 import { exitRecordFor, isTerminal, slurmTime, type JobEnd } from './job-states.js';
+import type { MetricsFormat } from '../process/output-formats.js';
 import type { JobOutputTailer } from './output-tailer.js';
 import type { QueueSource } from './queue-reader.js';
 import type { SlurmClient } from './slurm-client.js';
@@ -13,6 +14,8 @@ export interface FollowState {
   /** How the recipe's output is parsed, for a follower that a restarted agent creates. */
   metrics_regex: string | null;
   log_metric_lines: boolean;
+  /** The recipe's metrics_format (absent in states saved before it existed: auto). */
+  metrics_format?: MetricsFormat;
   /** Bytes of the job's stdout and stderr files already turned into log and metric records. */
   out_offset: number;
   err_offset: number;

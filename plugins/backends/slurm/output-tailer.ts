@@ -1,7 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import type { RunOutputWriter } from '../../../src/plugins/sdk.js';
-import { LineSplitter } from '../process/line-splitter.js';
+import { LineSplitter, latestRedrawIn } from '../process/line-splitter.js';
 import type { OutputParser } from '../process/output-parser.js';
+import { ProgressFile } from '../process/progress-file.js';
 
 /** Lines Slurm itself writes into a job's output (`slurmstepd-node: error: *** JOB 12 ON node CANCELLED AT … ***`). */
 const SLURM_LINE = /^(?:slurmstepd|slurmd|srun|sbatch|salloc)(?:-[^:\s]+)?: /;
@@ -29,6 +30,7 @@ interface TailedFile {
  */
 export class JobOutputTailer {
   private readonly files: TailedFile[];
+  private readonly progress: ProgressFile;
 
   constructor(
     paths: { out: string; err: string },
@@ -36,6 +38,7 @@ export class JobOutputTailer {
     private readonly parser: OutputParser,
     private readonly writer: RunOutputWriter,
   ) {
+    this.progress = new ProgressFile(writer);
     this.files = [
       { stream: 'stdout', path: paths.out, offset: offsets.out, splitter: new LineSplitter() },
       { stream: 'stderr', path: paths.err, offset: offsets.err, splitter: new LineSplitter() },
@@ -75,19 +78,33 @@ export class JobOutputTailer {
         const atEnd = file.offset + bytesRead >= size;
         if (end === 0) {
           if ((final && atEnd) || bytesRead >= MAX_LINE) end = bytesRead; // the last line, or one too long to wait for
-          else break;
+          else {
+            this.peekAtBar(chunk);
+            break;
+          }
         }
         const lines = file.splitter.push(chunk.subarray(0, end));
         if (final && atEnd && end === bytesRead) lines.push(...file.splitter.end());
         this.emit(lines, file.stream);
         file.offset += end;
         consumed = true;
-        if (end < bytesRead && atEnd) break; // an unfinished last line: wait for the rest
+        if (end < bytesRead && atEnd) {
+          this.peekAtBar(chunk.subarray(end));
+          break; // an unfinished last line: wait for the rest
+        }
       }
     } finally {
       await handle.close();
     }
+    this.progress.offer(this.parser.takeProgress());
+    if (final) this.progress.flush();
     return consumed;
+  }
+
+  /** A progress bar still being redrawn (no newline yet, so not consumed): where it stands. */
+  private peekAtBar(unfinished: Buffer): void {
+    const redraw = latestRedrawIn(unfinished.toString('utf8'));
+    if (redraw !== null) this.parser.observeRedraw(redraw);
   }
 
   private emit(lines: string[], stream: 'stdout' | 'stderr'): void {

@@ -1,16 +1,19 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
-import { AppError } from '../../errors.js';
+import { AppError, type WireCode } from '../../errors.js';
 import type { Logger } from '../../plugins/contract.js';
 
-/** Every failure leaves as `{"detail": "..."}` with a 4xx status; a 500 is a bug, logged with its stack. */
+/**
+ * Every failure leaves as `{"detail": "...", "code": "..."}` with a 4xx status (seed 000's `detail`,
+ * plus the wire code clients decide on, src/errors.ts WIRE_CODES); a 500 is a bug, logged with its stack.
+ */
 export function errorHandler(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         ctx.status = 404;
-        ctx.body = { detail: `Not Found: ${ctx.method} ${ctx.path}` };
+        ctx.body = { detail: `Not Found: ${ctx.method} ${ctx.path}`, code: 'not_found' };
       }
     } catch (error) {
       const { status, body } = toResponse(error);
@@ -22,14 +25,20 @@ export function errorHandler(logger: Logger) {
 }
 
 function toResponse(error: unknown): { status: number; body: Record<string, unknown> } {
-  if (error instanceof AppError) return { status: error.httpStatus, body: { detail: error.message } };
-  if (error instanceof ZodError) return { status: 422, body: { detail: describeZodError(error), errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) } };
+  if (error instanceof AppError) return { status: error.httpStatus, body: { detail: error.message, code: error.wireCode } };
+  if (error instanceof ZodError) return { status: 422, body: { detail: describeZodError(error), code: 'validation_failed', errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) } };
   const httpError = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
   const status = httpError.status ?? httpError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, body: { detail: clientErrorMessage(status, httpError) } };
+    return { status, body: { detail: clientErrorMessage(status, httpError), code: wireCodeForStatus(status) } };
   }
-  return { status: 500, body: { detail: 'Internal server error' } };
+  return { status: 500, body: { detail: 'Internal server error', code: 'internal' } };
+}
+
+/** For errors thrown by Koa and its middleware (no AppError): their status says what they are. */
+function wireCodeForStatus(status: number): WireCode {
+  const byStatus: Record<number, WireCode> = { 401: 'unauthenticated', 403: 'scope_insufficient', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'validation_failed', 429: 'rate_limited' };
+  return byStatus[status] ?? 'bad_request';
 }
 
 function clientErrorMessage(status: number, error: { message?: string; type?: string }): string {

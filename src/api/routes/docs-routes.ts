@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
 
 const SWAGGER_FILES: Record<string, string> = {
   'swagger-ui.css': 'text/css',
@@ -21,13 +22,20 @@ SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });
  */
 const REFERENCE_PAGE = PAGE.replace("dom_id: '#ui' }", "dom_id: '#ui', supportedSubmitMethods: [], docExpansion: 'list', defaultModelsExpandDepth: -1 }").replace('<title>trainer API</title>', '<title>trainer API reference</title>');
 
-/** `/openapi.json` and Swagger UI at `/docs`, served from the installed swagger-ui-dist (no CDN). */
+/** The description at `/openapi.json` and `/api/v1/openapi.json` (YAML at `….yaml`), and Swagger UI at `/docs` from the installed swagger-ui-dist (no CDN). */
 export function docsRoutes(getDocument: () => unknown): Router {
   const router = new Router();
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  router.get('/openapi.json', (ctx) => {
-    ctx.body = getDocument();
-  });
+  let yaml: string | undefined;
+  for (const prefix of ['', '/api/v1']) {
+    router.get(`${prefix}/openapi.json`, (ctx) => {
+      ctx.body = getDocument();
+    });
+    router.get(`${prefix}/openapi.yaml`, (ctx) => {
+      ctx.type = 'application/yaml';
+      ctx.body = yaml ??= stringify(getDocument(), { aliasDuplicateObjects: false });
+    });
+  }
   router.get('/docs', (ctx) => {
     ctx.type = 'text/html';
     ctx.body = PAGE;

@@ -8,7 +8,7 @@ import type { ApiServices } from '../services.js';
 
 /** Seed 000's Model Management, paths and bodies verbatim. */
 export function modelRoutes({ models, uploadLimitBytes }: ApiServices): Router {
-  // strict: `/models/` (an empty name) is not the list
+  // strict: `/models/` never reaches the list by accident (paths are normalised before routing, normalise-path.ts)
   const router = new Router({ prefix: '/api/v1', strict: true });
 
   router.get('/models', async (ctx) => {
