@@ -100,7 +100,7 @@ describe('trainer CLI', () => {
       trainer('run', 'start', 'ticker', '--priority', '1000'),
     ]);
     expect(badValue.code).toBe(2);
-    expect(badValue.stderr.trim()).toBe(`Error: parameter 'epochs' must be a number, got "abc"`);
+    expect(badValue.stderr.trim()).toBe(`Error: parameter 'epochs' must be a number (decimal notation), got "abc"`);
     expect(noEquals.code).toBe(2);
     expect(noEquals.stderr).toMatch(/-p "epochs" is not key=value/);
     expect(unknownParam.code).toBe(2);
