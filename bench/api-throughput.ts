@@ -14,6 +14,7 @@ import { requestMetrics } from '../src/api/middleware/request-metrics.js';
 import { requireJsonBodies } from '../src/api/middleware/require-json-bodies.js';
 import { EventBus } from '../src/events/event-bus.js';
 import { ApiKeyService } from '../src/services/api-key-service.js';
+import { DEFAULT_METRIC_EXPOSURE } from '../src/domain/metric-exposure.js';
 import { PrometheusMetrics } from '../src/services/prometheus-metrics.js';
 import { KeyStore } from '../src/store/key-store.js';
 import { BENCH_KEY, BENCH_SCRIPTS, fmt, median, removeDir, runCommand, startBenchAgent, type BenchResult, type Figure } from './harness.js';
@@ -77,8 +78,10 @@ async function middlewareStack(dir: string): Promise<{ stack: [string, Middlewar
   const keys = new ApiKeyService([BENCH_KEY], await KeyStore.open(join(dir, 'keys.json')));
   const prometheus = new PrometheusMetrics({
     runs: { countByState: () => ({}), queue: () => [] } as never,
+    executor: { activity: () => undefined },
     system: { latest: () => null } as never,
     events: new EventBus(),
+    exposure: DEFAULT_METRIC_EXPOSURE,
   });
   return {
     stack: [

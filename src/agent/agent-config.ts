@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
+import { DEFAULT_METRIC_EXPOSURE, type MetricExposurePolicy } from '../domain/metric-exposure.js';
 import type { NotificationRoute } from '../services/notification-dispatcher.js';
 import type { ChatBotsConfig } from '../../bots/host.js';
 import type { AccessPolicy } from '../../bots/core/access.js';
@@ -91,6 +92,17 @@ export const ConfigFileSchema = z
       .strict()
       .optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+    /** Which runs' training metrics /metrics exports, and which of their metrics (bounded cardinality). */
+    prometheus: z
+      .object({
+        metrics_allow: z.array(z.string().min(1)).optional(),
+        metrics_deny: z.array(z.string().min(1)).optional(),
+        max_runs: z.number().int().min(0).max(10_000).optional(),
+        max_metrics_per_run: z.number().int().min(0).max(10_000).optional(),
+        ended_run_seconds: z.number().min(0).max(7 * 86_400).optional(),
+      })
+      .strict()
+      .optional(),
     plugins: z
       .object({
         load: z.array(z.string()).default([]),
@@ -141,6 +153,7 @@ export interface AgentConfig {
   alertRules: unknown[];
   notificationRoutes: NotificationRoute[];
   chat: ChatBotsConfig;
+  metricExposure: MetricExposurePolicy;
 }
 
 /** Flags as given on the command line; absent ones fall through to the environment, then the file. */
@@ -226,7 +239,21 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     outboundAllow: env.TRAINER_OUTBOUND_ALLOW !== undefined ? env.TRAINER_OUTBOUND_ALLOW.split(',').map((entry) => entry.trim()).filter(Boolean) : file.outbound_allow ?? [],
     authFailuresPerMinute: positiveInt('TRAINER_AUTH_FAILURES_PER_MINUTE', env.TRAINER_AUTH_FAILURES_PER_MINUTE, 0, 10_000_000) ?? file.auth_failures_per_minute ?? 60,
     requestTimeoutMs: (positiveInt('TRAINER_REQUEST_TIMEOUT_SECONDS', env.TRAINER_REQUEST_TIMEOUT_SECONDS, 1, 86_400) ?? file.request_timeout_seconds ?? 300) * 1000,
+    metricExposure: metricExposure(file.prometheus ?? {}, env),
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
+  };
+}
+
+/** TRAINER_PROMETHEUS_* override the file's `prometheus` section; lists are comma-separated. */
+function metricExposure(file: NonNullable<z.infer<typeof ConfigFileSchema>['prometheus']>, env: NodeJS.ProcessEnv): MetricExposurePolicy {
+  const list = (name: string, fromFile: string[] | undefined, fallback: string[]) => (env[name] !== undefined ? splitKeys(env[name]) : (fromFile ?? fallback));
+  const endedSeconds = positiveNumber('TRAINER_PROMETHEUS_ENDED_RUN_SECONDS', env.TRAINER_PROMETHEUS_ENDED_RUN_SECONDS, 0, 7 * 86_400) ?? file.ended_run_seconds;
+  return {
+    allow: list('TRAINER_PROMETHEUS_METRICS_ALLOW', file.metrics_allow, DEFAULT_METRIC_EXPOSURE.allow),
+    deny: list('TRAINER_PROMETHEUS_METRICS_DENY', file.metrics_deny, DEFAULT_METRIC_EXPOSURE.deny),
+    maxRuns: positiveInt('TRAINER_PROMETHEUS_MAX_RUNS', env.TRAINER_PROMETHEUS_MAX_RUNS, 0, 10_000) ?? file.max_runs ?? DEFAULT_METRIC_EXPOSURE.maxRuns,
+    maxMetricsPerRun: positiveInt('TRAINER_PROMETHEUS_MAX_METRICS_PER_RUN', env.TRAINER_PROMETHEUS_MAX_METRICS_PER_RUN, 0, 10_000) ?? file.max_metrics_per_run ?? DEFAULT_METRIC_EXPOSURE.maxMetricsPerRun,
+    endedRetentionMs: endedSeconds === undefined ? DEFAULT_METRIC_EXPOSURE.endedRetentionMs : Math.round(endedSeconds * 1000),
   };
 }
 

@@ -128,7 +128,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
-  const prometheus = new PrometheusMetrics({ runs, system, events });
+  const prometheus = new PrometheusMetrics({ runs, executor, system, events, exposure: config.metricExposure });
   const alertingStore = await AlertingStore.open(join(config.dataDir, 'alerting.json'));
   const routeProblems = NotificationDispatcher.validateRoutes(registry, config.notificationRoutes);
   if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { z, type ZodType } from 'zod';
 import { ErrorBody } from './responses.js';
 import { ROUTE_DOCS, type RouteDoc } from './route-docs.js';
+import { openApiPath } from './route-template.js';
 
 /** The routes the routers really serve, as `METHOD /path` keys. */
 export function registeredRoutes(routers: readonly Router[]): string[] {
@@ -130,7 +131,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
   for (const key of registeredRoutes(routers)) {
     const [method, path] = key.split(' ') as [string, string];
     const doc: RouteDoc = ROUTE_DOCS[key] ?? { summary: key, tag: 'other', scope: 'admin' };
-    const openApiPath = path.replace(/:(\w+)/g, '{$1}');
+    const templatePath = openApiPath(path);
     const parameters: unknown[] = [...path.matchAll(/:(\w+)/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (doc.query) {
       const schema = schemaOf(doc.query, 'input', schemas) as { properties?: Record<string, unknown>; required?: string[] };
@@ -148,7 +149,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
     };
     if (doc.upload) operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } }, required: ['file'] } } } };
     if (doc.body) operation.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(doc.body, 'input', schemas) } } };
-    (paths[openApiPath] ??= {})[method.toLowerCase()] = operation;
+    (paths[templatePath] ??= {})[method.toLowerCase()] = operation;
   }
   schemaOf(ErrorBody, 'output', schemas);
   const responses = Object.fromEntries(

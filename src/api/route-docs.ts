@@ -80,7 +80,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'DELETE /api/v1/experiments/:experimentId': { summary: 'Delete an experiment (409 with runs unless ?detach=true)', tag: 'experiments', scope: 'write', query: DeleteExperimentQuery },
   'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments', scope: 'read' },
   'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', scope: 'read', query: LeaderboardQuery },
-  'GET /metrics': { summary: 'Prometheus metrics: runs by state, queue length, GPUs, requests, metric points ingested', tag: 'health', scope: 'read' },
+  'GET /metrics': { summary: 'Prometheus metrics: per-run training metrics, epoch, progress and state; runs by state, queue length, GPUs by holding run, requests, metric points ingested', tag: 'health', scope: 'read' },
   'GET /openapi.json': { summary: 'This document (OpenAPI 3.1, JSON)', tag: 'health', scope: 'public', operationId: 'getOpenApiJson' },
   'GET /docs': { operationId: 'getSwaggerUi', summary: 'Swagger UI', tag: 'health', scope: 'public' },
   'GET /redoc': { summary: 'The API reference, read-only (seed 000; drawn by the bundled Swagger UI)', tag: 'health', scope: 'public' },

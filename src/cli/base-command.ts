@@ -19,7 +19,14 @@ export abstract class BaseCommand extends Command {
   };
 
   protected clientFor(flags: { url: string; 'api-key'?: string }): TrainerClient {
-    return new TrainerClient({ url: flags.url, apiKey: flags['api-key'] });
+    return new TrainerClient({ url: this.checkedUrl(flags.url), apiKey: flags['api-key'] });
+  }
+
+  /** The agent URL, or the command ends saying what is wrong with it (not a fetch TypeError later). */
+  protected checkedUrl(url: string): string {
+    const problem = agentUrlProblem(url);
+    if (problem) this.fail(`--url / TRAINER_URL ${JSON.stringify(url)} ${problem} (example: http://127.0.0.1:8000)`, 2);
+    return url;
   }
 
   /** A transfer's progress bar on stderr: drawn only on a terminal and without --json. */
@@ -67,6 +74,19 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled() && error.exitCode === undefined && typeof error.oclif?.exit === 'number') error.exitCode = error.oclif.exit;
     return super.catch(error);
   }
+}
+
+/** Why a string is not an agent URL (http or https, with a host), or null when it is one. */
+export function agentUrlProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return /^[\w.-]+:\d+/.test(raw) ? 'has no scheme' : 'is not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return /^[\w.-]+:\d+/.test(raw) ? 'has no scheme' : `is not http(s) but ${url.protocol.slice(0, -1)}`;
+  if (!url.hostname) return 'has no host';
+  return null;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -55,3 +55,35 @@ export function renderProgress(label: string, done: number, total: number | null
 function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
 }
+
+/**
+ * One line redrawn in place on a terminal (carriage return, erase to the end of the line), cut to the
+ * terminal's width so that it never wraps; `end()` leaves it on screen and moves to the next line.
+ */
+export interface LiveLine {
+  draw(text: string): void;
+  end(): void;
+}
+
+export function liveLine(output: ProgressOutput): LiveLine {
+  let drawn = false;
+  return {
+    draw(text) {
+      const width = Math.max(10, (output.columns || 80) - 1);
+      output.write(`\r\x1b[K${[...text].slice(0, width).join('')}`);
+      drawn = true;
+    },
+    end() {
+      if (drawn) output.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/** `sess_… running [########........]  45%  epoch 9/20  loss 0.31`: a run's progress in one line. */
+export function runProgressText(id: string, state: string, fraction: number | null, detail: string): string {
+  if (fraction === null) return `${id} ${state}  ${detail}`.trimEnd();
+  const room = 20;
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * room);
+  return `${id} ${state} [${'#'.repeat(filled)}${'.'.repeat(room - filled)}] ${`${Math.floor(fraction * 100)}%`.padStart(4)}  ${detail}`.trimEnd();
+}

@@ -65,7 +65,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
       },
       onResize: render,
     },
-    { mouse: options.mouse ?? true },
+    { mouse: options.mouse ?? true, noColor: 'NO_COLOR' in process.env && process.env.NO_COLOR !== '' },
   );
   const feed = new DashFeed(client, state, scheduleRender, { ...DEFAULT_FEED_OPTIONS, gpuIntervalMs: options.gpuIntervalMs ?? DEFAULT_FEED_OPTIONS.gpuIntervalMs });
 

@@ -14,7 +14,8 @@ export type Mode =
   | { kind: 'log'; follow: boolean; fromBottom: number }
   | { kind: 'filter'; index: number }
   | { kind: 'recipes'; index: number }
-  | { kind: 'params'; recipe: string; text: string; error: string | null }
+  /** `cursor`: where typing goes, 0..text.length; absent means the end */
+  | { kind: 'params'; recipe: string; text: string; error: string | null; cursor?: number }
   | { kind: 'confirm-stop'; runId: string };
 
 export type Effect =
@@ -200,24 +201,42 @@ function pickerKey(mode: { kind: 'filter' | 'recipes'; index: number }, key: Key
   }
 }
 
+/** The start form's line editor: typing and deleting at the cursor, which ←/→/Home/End (and Ctrl-A/E) move. */
 function paramsKey(mode: Extract<Mode, { kind: 'params' }>, key: Key): KeyResult {
-  const edit = (text: string): KeyResult => ({ mode: { ...mode, text, error: null }, effects: [] });
+  const { text } = mode;
+  const cursor = Math.max(0, Math.min(text.length, mode.cursor ?? text.length));
+  const edit = (next: string, at: number): KeyResult => ({ mode: { ...mode, text: next, cursor: at, error: null }, effects: [] });
+  const move = (at: number): KeyResult => ({ mode: { ...mode, cursor: Math.max(0, Math.min(text.length, at)) }, effects: [] });
   switch (key) {
     case 'escape':
       return { mode: { kind: 'recipes', index: 0 }, effects: [{ type: 'load-recipes' }] };
     case 'enter': {
-      const parsed = parseParamText(mode.text);
+      const parsed = parseParamText(text);
       if ('error' in parsed) return { mode: { ...mode, error: parsed.error }, effects: [] };
       return { mode: MAIN, effects: [{ type: 'start', recipe: mode.recipe, params: parsed.params }] };
     }
+    case 'left':
+      return move(cursor - 1);
+    case 'right':
+      return move(cursor + 1);
+    case 'home':
+    case 'C-a':
+      return move(0);
+    case 'end':
+    case 'C-e':
+      return move(text.length);
     case 'backspace':
-      return edit(mode.text.slice(0, -1));
+      return cursor === 0 ? move(0) : edit(text.slice(0, cursor - 1) + text.slice(cursor), cursor - 1);
+    case 'delete':
+      return edit(text.slice(0, cursor) + text.slice(cursor + 1), cursor);
     case 'C-u':
-      return edit('');
-    case 'C-w':
-      return edit(mode.text.replace(/\S+\s*$/, ''));
+      return edit(text.slice(cursor), 0);
+    case 'C-w': {
+      const before = text.slice(0, cursor).replace(/\S+\s*$/, '');
+      return edit(before + text.slice(cursor), before.length);
+    }
     default:
-      return key.length === 1 ? edit(mode.text + key) : { mode, effects: [] };
+      return key.length === 1 ? edit(text.slice(0, cursor) + key + text.slice(cursor), cursor + 1) : { mode, effects: [] };
   }
 }
 

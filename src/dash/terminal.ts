@@ -16,7 +16,7 @@ import { runDetailsView } from './widgets/run-details.js';
 import { fullLogView, runLogView } from './widgets/run-log.js';
 import { runsTableView } from './widgets/runs-table.js';
 import { statusLineView } from './widgets/status-line.js';
-import type { PanelView } from './text.js';
+import { clipTagged, fitLabel, withoutColorTags, type PanelView } from './text.js';
 
 /**
  * The only module that knows blessed (unmaintained since 2016, so it stays behind this one file, with
@@ -44,6 +44,13 @@ const createLineChart = require('blessed-contrib/lib/widget/charts/line.js') as 
 const BORDER = { type: 'line' as const };
 const PANEL_STYLE = { border: { fg: 'cyan' }, label: { fg: 'white', bold: true } };
 const OVERLAY_STYLE = { border: { fg: 'yellow' }, label: { fg: 'yellow', bold: true }, bg: 'black' };
+// NO_COLOR (https://no-color.org): the same boxes, bold and inverse kept, no colour at all
+const PLAIN_PANEL_STYLE = { border: {}, label: { bold: true } };
+const PLAIN_OVERLAY_STYLE = { border: {}, label: { bold: true } };
+const CHART_STYLE = { line: 'yellow', text: 'green', baseline: 'white', border: { fg: 'cyan' }, label: { fg: 'white', bold: true } };
+const PLAIN_CHART_STYLE = { line: 'default', text: 'default', baseline: 'default', border: {}, label: { bold: true } };
+/** Overlays' left and right padding, inside the border. */
+const OVERLAY_PADDING = 1;
 
 export class DashTerminal {
   readonly screen: blessed.Widgets.Screen;
@@ -63,14 +70,17 @@ export class DashTerminal {
   private runIds: string[] = [];
   private layout: DashLayout;
   private destroyed = false;
+  private readonly noColor: boolean;
 
   constructor(
     private readonly events: TerminalEvents,
-    options: { mouse: boolean },
+    options: { mouse: boolean; noColor?: boolean },
   ) {
+    this.noColor = options.noColor ?? false;
     this.screen = blessed.screen({ smartCSR: true, title: 'trainer dash', warnings: false, autoPadding: false, dockBorders: false, fullUnicode: false });
+    const panelStyle = this.noColor ? PLAIN_PANEL_STYLE : PANEL_STYLE;
     const panel = (extra: Record<string, unknown> = {}) => {
-      const box = blessed.box({ border: BORDER, tags: true, wrap: false, style: PANEL_STYLE, ...extra } as blessed.Widgets.BoxOptions);
+      const box = blessed.box({ border: BORDER, tags: true, wrap: false, style: panelStyle, ...extra } as blessed.Widgets.BoxOptions);
       this.screen.append(box);
       return box;
     };
@@ -79,10 +89,10 @@ export class DashTerminal {
     this.gpus = panel();
     this.log = panel({ clickable: options.mouse });
     this.alerts = panel();
-    this.status = blessed.box({ height: 1, tags: true, wrap: false, style: { fg: 'white' } } as blessed.Widgets.BoxOptions);
+    this.status = blessed.box({ height: 1, tags: true, wrap: false, style: this.noColor ? {} : { fg: 'white' } } as blessed.Widgets.BoxOptions);
     this.screen.append(this.status);
-    this.fullLog = panel({ hidden: true, style: { ...PANEL_STYLE, bg: 'black' } });
-    this.overlay = panel({ hidden: true, style: OVERLAY_STYLE, padding: { left: 1, right: 1 } });
+    this.fullLog = panel({ hidden: true, style: this.noColor ? PLAIN_PANEL_STYLE : { ...PANEL_STYLE, bg: 'black' } });
+    this.overlay = panel({ hidden: true, style: this.noColor ? PLAIN_OVERLAY_STYLE : OVERLAY_STYLE, padding: { left: OVERLAY_PADDING, right: OVERLAY_PADDING } });
     this.layout = dashLayout(this.screen.width as number, this.screen.height as number);
 
     this.screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean } | undefined) => {
@@ -132,7 +142,7 @@ export class DashTerminal {
     this.drawChart('metric', layout.metricChart, layout.metricChart ? metricChartView(state) : null);
 
     place(this.status, layout.status);
-    this.status.setContent(statusLineView(state, cols, { alerts: layout.alerts ? null : alertsSummary(state) }));
+    setIfChanged(this.status, null, this.colored(clipTagged(statusLineView(state, cols, { alerts: layout.alerts ? null : alertsSummary(state) }), cols)));
 
     this.renderMode(state, mode, cols, rows);
     this.screen.render();
@@ -149,30 +159,45 @@ export class DashTerminal {
       this.fullLog.setFront();
       return;
     }
-    const width = Math.min(cols - 2, mode.kind === 'confirm-stop' ? 70 : mode.kind === 'filter' ? 36 : 110);
-    const contentWidth = width - 4; // border and padding
-    const listHeight = Math.max(3, rows - 8);
+    const width = Math.max(8, Math.min(cols - 2, mode.kind === 'confirm-stop' ? 70 : mode.kind === 'filter' ? 36 : 110));
+    const contentWidth = width - 2 - 2 * OVERLAY_PADDING;
+    // an overlay never covers the status line, and keeps a row free above it
+    const maxContentHeight = Math.max(1, rows - 4);
+    const listHeight = Math.max(1, Math.min(rows - 8, maxContentHeight));
     let view: PanelView;
-    if (mode.kind === 'help') view = helpView();
+    if (mode.kind === 'help') view = helpView({ width: contentWidth, height: maxContentHeight });
     else if (mode.kind === 'details') view = runDetailsView(state, contentWidth);
     else if (mode.kind === 'confirm-stop') view = confirmStopView(state, mode.runId);
     else if (mode.kind === 'filter') view = filterPickerView(state, mode.index, { width: contentWidth, height: listHeight });
     else if (mode.kind === 'recipes') view = recipePickerView(state, mode.index, { width: contentWidth, height: listHeight });
     else view = paramFormView(state, mode, contentWidth);
-    const height = Math.min(rows - 2, view.lines.length + 2);
+    // too long for the screen: the end is cut, and the last line says so
+    const lines = view.lines.length > maxContentHeight ? [...view.lines.slice(0, maxContentHeight - 1), `… ${view.lines.length - maxContentHeight + 1} more lines: a taller terminal shows them`] : view.lines;
+    const height = lines.length + 2;
     const rect = { left: Math.max(0, Math.floor((cols - width) / 2)), top: Math.max(0, Math.floor((rows - 1 - height) / 2)), width, height };
-    this.fill(this.overlay, rect, view);
+    this.fill(this.overlay, rect, { label: view.label, lines }, 2 * OVERLAY_PADDING);
     this.overlay.setFront();
   }
 
-  private fill(box: Box, rect: Rect | null, view: PanelView | null): void {
+  /**
+   * Places a box and fills it, every line cut to the width inside the border (and padding) and the
+   * label to the border, so that nothing spills past a box however small the terminal.
+   */
+  private fill(box: Box, rect: Rect | null, view: PanelView | null, padding = 0): void {
     if (!rect || !view) {
       box.hide();
       return;
     }
     place(box, rect);
-    setIfChanged(box, view.label, view.lines.join('\n'));
+    const width = Math.max(0, rect.width - 2 - padding);
+    const height = Math.max(0, rect.height - 2);
+    setIfChanged(box, fitLabel(view.label, rect.width), this.colored(view.lines.slice(0, height).map((line) => clipTagged(line, width)).join('\n')));
     box.show();
+  }
+
+  /** Marked-up text as this terminal shows it: without colour tags under NO_COLOR. */
+  private colored(text: string): string {
+    return this.noColor ? withoutColorTags(text) : text;
   }
 
   /**
@@ -201,20 +226,20 @@ export class DashTerminal {
         xLabelPadding: 3,
         xPadding: 5,
         numYLabels: Math.max(2, Math.min(5, Math.floor((rect.height - 4) / 2))),
-        style: { line: 'yellow', text: 'green', baseline: 'white', border: { fg: 'cyan' }, label: { fg: 'white', bold: true } },
+        style: this.noColor ? PLAIN_CHART_STYLE : CHART_STYLE,
       });
       this.screen.append(slot.chart);
-      renderFrameOnlyWhenDrawn(slot.chart);
+      renderFrameOnlyWhenDrawn(slot.chart, this.noColor);
       slot.rect = { ...rect };
       slot.key = '';
     }
     const chart = slot.chart;
-    setIfChanged(chart, view.label, null);
+    setIfChanged(chart, fitLabel(view.label, rect.width), null);
     if (slot.key === view.key) return;
     slot.key = view.key;
     chart.options.minY = view.minY;
     chart.options.maxY = view.maxY;
-    chart.setData(view.series.map((series) => ({ title: series.title, x: series.x, y: series.y, style: { line: series.color } })));
+    chart.setData(view.series.map((series) => ({ title: series.title, x: series.x, y: series.y, style: { line: this.noColor ? 'default' : series.color } })));
   }
 
   private removeChart(which: 'loss' | 'metric'): void {
@@ -236,9 +261,9 @@ export class DashTerminal {
 }
 
 /** blessed parses a box's content again on every setContent, even the same: only what changed is set. */
-function setIfChanged(box: Box, label: string, content: string | null): void {
+function setIfChanged(box: Box, label: string | null, content: string | null): void {
   const last = box as Box & { lastLabel?: string; lastContent?: string };
-  if (last.lastLabel !== label) {
+  if (label !== null && last.lastLabel !== label) {
     box.setLabel(label);
     last.lastLabel = label;
   }
@@ -252,7 +277,7 @@ function setIfChanged(box: Box, label: string, content: string | null): void {
  * blessed-contrib's canvas turns its pixels into text on every screen render (most of the
  * dashboard's CPU with 50 runs reporting): here only after setData drew something new.
  */
-function renderFrameOnlyWhenDrawn(chart: LineChart): void {
+function renderFrameOnlyWhenDrawn(chart: LineChart, noColor: boolean): void {
   const inner = chart as LineChart & { ctx: { _canvas: { frame(): string } }; clearPos(all: boolean): void; _render(): unknown };
   const setData = inner.setData.bind(inner);
   let frame: string | null = null;
@@ -264,6 +289,8 @@ function renderFrameOnlyWhenDrawn(chart: LineChart): void {
     inner.clearPos(true);
     if (frame === null) {
       frame = inner.ctx._canvas.frame();
+      // drawille writes its colours as raw escapes into the text: under NO_COLOR they go
+      if (noColor) frame = frame.replace(/\x1b\[[0-9;]*m/g, '');
       inner.setContent(frame);
     }
     return inner._render();

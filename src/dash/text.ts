@@ -107,3 +107,54 @@ export function listWindow(items: string[], index: number, height: number): stri
   const start = Math.max(0, Math.min(index - Math.floor(height / 2), items.length - height));
   return items.slice(start, start + Math.max(1, height)).map((item, offset) => (start + offset === index ? tag('inverse', item) : escapeTags(item)));
 }
+
+/** A blessed tag in marked-up text: `{bold}`, `{/red-fg}`, `{/}`; `{open}` and `{close}` are braces. */
+const TAG = /\{(\/?)([a-z-]*)\}/y;
+
+/**
+ * Cuts marked-up text to `width` visible characters, the last one an ellipsis when anything was cut,
+ * then closes every tag: nothing a widget writes can run past its box.
+ */
+export function clipTagged(text: string, width: number): string {
+  if (visibleLength(text) <= width) return text;
+  if (width <= 0) return '';
+  let out = '';
+  let shown = 0;
+  for (let index = 0; index < text.length; ) {
+    TAG.lastIndex = index;
+    const match = TAG.exec(text);
+    if (match) {
+      const brace = !match[1] && (match[2] === 'open' || match[2] === 'close');
+      if (brace) {
+        if (shown === width - 1) break;
+        shown++;
+      }
+      out += match[0];
+      index += match[0].length;
+      continue;
+    }
+    if (shown === width - 1) break;
+    out += text[index];
+    shown++;
+    index++;
+  }
+  return `${out}…{/}`;
+}
+
+/** The characters a marked-up line shows. */
+export function visibleLength(text: string): number {
+  return text.replace(/\{(\/?)([a-z-]*)\}/g, (_, slash: string, name: string) => (!slash && (name === 'open' || name === 'close') ? '.' : '')).length;
+}
+
+/** Colour tags (`{red-fg}`, `{/cyan-fg}`, `{blue-bg}`) removed, every other tag kept: for NO_COLOR. */
+export function withoutColorTags(text: string): string {
+  return text.replace(/\{\/?[a-z]+(?:-[a-z]+)*-(?:fg|bg)\}/g, '');
+}
+
+/** A border label cut to fit a box `width` wide (blessed draws it from the second column, padded by spaces). */
+export function fitLabel(label: string, width: number): string {
+  const room = width - 4;
+  if (label.length <= room) return label;
+  if (room <= 2) return '';
+  return `${label.slice(0, room - 2)}… `;
+}

@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { tarNumber } from '../domain/tar-format.js';
 import { decodePng, type DecodedImage } from './png.js';
 
 export interface ArchiveEntry {
@@ -13,25 +14,56 @@ export interface ImageArchiveSummary {
   imageShape: [number, number, number];
 }
 
-/** The regular files of a tar or tar.gz archive (ustar, with GNU long names). */
+/** Header types that describe the next entry rather than being one. */
+const EXTENSION_TYPES = new Set(['x', 'g', 'L', 'K']);
+
+/**
+ * The regular files of a tar or tar.gz archive: ustar (with its name prefix), GNU (long names in `L`
+ * entries, base-256 sizes) and POSIX pax (`path` and `size` in `x` headers; what GNU tar and bsdtar
+ * write for long or non-ASCII names). Global pax headers (`g`) and link entries are skipped.
+ */
 export function readTar(archive: Buffer): ArchiveEntry[] {
   const data = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
   const entries: ArchiveEntry[] = [];
   let longName: string | null = null;
+  let pax: Record<string, string> = {};
   for (let offset = 0; offset + 512 <= data.length; ) {
     const header = data.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) break;
     const text = (start: number, length: number) => header.toString('utf8', start, start + length).replace(/\0.*$/s, '');
-    const size = parseInt(text(124, 12).trim() || '0', 8);
     const type = text(156, 1);
+    // a pax size is the next file's, not that of another extension header
+    const size = pax.size !== undefined && !EXTENSION_TYPES.has(type) ? Number(pax.size) : tarNumber(header.subarray(124, 136));
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`a tar header at byte ${offset} has an invalid size`);
     const body = data.subarray(offset + 512, offset + 512 + size);
-    const name = longName ?? [text(345, 155), text(0, 100)].filter(Boolean).join('/');
-    longName = null;
+    // POSIX ustar splits long names into prefix (345) + name; GNU's header has other fields there
+    const posix = header.toString('latin1', 257, 263) === 'ustar\0';
+    const name = pax.path ?? longName ?? [posix ? text(345, 155) : '', text(0, 100)].filter(Boolean).join('/');
     if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, '');
-    else if (type === '0' || type === '') entries.push({ path: name, data: body });
+    else if (type === 'x') pax = parsePaxRecords(body);
+    else {
+      if (type === '0' || type === '' || type === '7') entries.push({ path: name, data: body });
+      longName = null;
+      pax = {};
+    }
     offset += 512 + Math.ceil(size / 512) * 512;
   }
   return entries;
+}
+
+/** pax extended header records: `<length> <key>=<value>\n`, the length counting the whole record. */
+function parsePaxRecords(body: Buffer): Record<string, string> {
+  const records: Record<string, string> = {};
+  for (let offset = 0; offset < body.length; ) {
+    const space = body.indexOf(0x20, offset);
+    const length = space === -1 ? NaN : Number(body.toString('latin1', offset, space));
+    if (!Number.isInteger(length) || length <= space - offset) break;
+    const record = body.toString('utf8', space + 1, offset + length - 1);
+    const equals = record.indexOf('=');
+    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
+    offset += length;
+  }
+  return records;
 }
 
 /**

@@ -12,10 +12,21 @@ export interface DecodedImage {
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Samples per pixel by PNG colour type: grey, RGB, palette, grey+alpha, RGBA. */
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Adam7's seven passes: first column, first row, column step, row step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+const NOT_INTERLACED = [[0, 0, 1, 1]] as const;
 
 /**
  * A PNG decoder for what image datasets hold: 8- and 16-bit grey, grey+alpha, RGB, RGBA and 1–8-bit
- * palette images, not interlaced. Pure JavaScript over node:zlib, so the pure-JS TF.js engines can
+ * palette images, plain or Adam7-interlaced. Pure JavaScript over node:zlib, so the pure-JS TF.js engines can
  * train on image archives (JPEG needs a real codec and is refused by the caller).
  */
 export function decodePng(data: Buffer): DecodedImage {
@@ -25,6 +36,7 @@ export function decodePng(data: Buffer): DecodedImage {
   let height = 0;
   let bitDepth = 0;
   let colourType = 0;
+  let interlaced = false;
   let palette: Buffer | null = null;
   const compressed: Buffer[] = [];
   while (offset + 8 <= data.length) {
@@ -37,7 +49,8 @@ export function decodePng(data: Buffer): DecodedImage {
       height = body.readUInt32BE(4);
       bitDepth = body[8]!;
       colourType = body[9]!;
-      if (body[12] !== 0) throw new Error('interlaced PNGs are not supported');
+      if (body[12] !== 0 && body[12] !== 1) throw new Error(`unknown PNG interlace method ${body[12]}`);
+      interlaced = body[12] === 1;
     } else if (type === 'PLTE') palette = body;
     else if (type === 'IDAT') compressed.push(body);
     else if (type === 'IEND') break;
@@ -46,25 +59,36 @@ export function decodePng(data: Buffer): DecodedImage {
   if (!samples || width === 0 || height === 0) throw new Error(`unsupported PNG (colour type ${colourType})`);
   if (colourType === 3 && !palette) throw new Error('palette PNG without a palette');
   const bitsPerPixel = samples * bitDepth;
-  const stride = Math.ceil((width * bitsPerPixel) / 8);
-  const raw = unfilter(inflateSync(Buffer.concat(compressed)), stride, height, Math.max(1, bitsPerPixel >> 3));
+  const inflated = inflateSync(Buffer.concat(compressed));
   const channels: 1 | 3 = colourType === 2 || colourType === 6 || colourType === 3 ? 3 : 1;
   const pixels = new Float32Array(width * height * channels);
   const maxValue = (1 << bitDepth) - 1;
-  const sample = (row: number, index: number): number => {
-    if (bitDepth === 16) return raw.readUInt16BE(row * stride + index * 2);
-    if (bitDepth === 8) return raw[row * stride + index]!;
-    const bit = index * bitDepth;
-    return (raw[row * stride + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & maxValue;
-  };
-  for (let row = 0; row < height; row++) {
-    for (let column = 0; column < width; column++) {
-      const target = (row * width + column) * channels;
-      if (colourType === 3) {
-        const entry = sample(row, column) * 3;
-        for (let c = 0; c < 3; c++) pixels[target + c] = palette![entry + c]! / 255;
-      } else {
-        for (let c = 0; c < channels; c++) pixels[target + c] = sample(row, column * samples + c) / maxValue;
+  // each pass is a small image of its own (filtered row by row) whose pixels land on a grid of the whole
+  let consumed = 0;
+  for (const [firstColumn, firstRow, columnStep, rowStep] of interlaced ? ADAM7 : NOT_INTERLACED) {
+    const passWidth = Math.ceil((width - firstColumn) / columnStep);
+    const passHeight = Math.ceil((height - firstRow) / rowStep);
+    if (passWidth <= 0 || passHeight <= 0) continue;
+    const stride = Math.ceil((passWidth * bitsPerPixel) / 8);
+    const size = passHeight * (stride + 1);
+    if (consumed + size > inflated.length) throw new Error('truncated PNG image data');
+    const raw = unfilter(inflated.subarray(consumed, consumed + size), stride, passHeight, Math.max(1, bitsPerPixel >> 3));
+    consumed += size;
+    const sample = (row: number, index: number): number => {
+      if (bitDepth === 16) return raw.readUInt16BE(row * stride + index * 2);
+      if (bitDepth === 8) return raw[row * stride + index]!;
+      const bit = index * bitDepth;
+      return (raw[row * stride + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & maxValue;
+    };
+    for (let row = 0; row < passHeight; row++) {
+      for (let column = 0; column < passWidth; column++) {
+        const target = ((firstRow + row * rowStep) * width + firstColumn + column * columnStep) * channels;
+        if (colourType === 3) {
+          const entry = sample(row, column) * 3;
+          for (let c = 0; c < 3; c++) pixels[target + c] = palette![entry + c]! / 255;
+        } else {
+          for (let c = 0; c < channels; c++) pixels[target + c] = sample(row, column * samples + c) / maxValue;
+        }
       }
     }
   }

@@ -1,3 +1,4 @@
+import { tarNumber } from './tar-format.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /**
@@ -402,10 +403,10 @@ export class TarInspector implements StreamInspector {
     this.zeroBlocks = 0;
     let sum = 0;
     for (let index = 0; index < 512; index++) sum += index >= 148 && index < 156 ? 0x20 : block[index]!;
-    const recorded = parseOctal(block.subarray(148, 156));
+    const recorded = tarNumber(block.subarray(148, 156));
     if (recorded !== sum) throw malformed(this.format, null, `bad header checksum in entry ${this.headers + 1}: not a tar archive, or a corrupt one`);
     this.headers++;
-    const size = parseTarSize(block.subarray(124, 136));
+    const size = tarNumber(block.subarray(124, 136));
     const type = block[156]!;
     // '0' or NUL: file; '7': contiguous file; 'S': GNU sparse file
     if (type === 0x30 || type === 0 || type === 0x37 || type === 0x53) this.files++;
@@ -413,20 +414,6 @@ export class TarInspector implements StreamInspector {
   }
 }
 
-function parseOctal(field: Buffer): number {
-  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
-  return text ? parseInt(text, 8) : 0;
-}
-
-function parseTarSize(field: Buffer): number {
-  if (field[0]! & 0x80) {
-    // base-256 (GNU) for sizes of 8 GiB and more
-    let value = 0;
-    for (let index = 1; index < field.length; index++) value = value * 256 + field[index]!;
-    return value;
-  }
-  return parseOctal(field);
-}
 
 /** Where the central directory of a zip file is, read from its end (zip64 aware). */
 export interface ZipDirectory {

@@ -14,6 +14,15 @@ export interface MetricRecord {
   [name: string]: number | string | undefined;
 }
 
+/** A record's value as a number: the strings NaN/Infinity/-Infinity the files keep for non-finite values included; other strings are not numbers (null). */
+export function metricNumber(value: number | string | undefined): number | null {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return null;
+}
+
 /** Written once, atomically, by whatever supervises the training process when it ends. */
 export interface ExitRecord {
   exit_code: number | null;

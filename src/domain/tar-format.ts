@@ -73,3 +73,14 @@ function header(name: string, prefix: string, size: number, mtimeMs: number, typ
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
+
+/** A number field of a tar header: octal text, or GNU's base-256 (high bit of the first byte set) for 8 GiB and more. */
+export function tarNumber(field: Buffer): number {
+  if (field[0]! & 0x80) {
+    let value = field[0]! & 0x7f;
+    for (let index = 1; index < field.length; index++) value = value * 256 + field[index]!;
+    return value;
+  }
+  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+  return text ? parseInt(text, 8) : 0;
+}

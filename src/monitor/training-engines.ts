@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The TF.js engines, best first; the trainer uses the first one that loads. */
 export const TRAINING_ENGINES = [
@@ -23,6 +24,28 @@ export interface EngineAvailability {
 const require = createRequire(import.meta.url);
 
 /**
+ * Where `trainer engines install` puts the native engines: an npm prefix of their own, so that the
+ * trainer's own install (`npm install`, `npm ci`) neither downloads libtensorflow nor prunes them.
+ * `TRAINER_ENGINES_DIR`, else `engines/` in the trainer's directory.
+ */
+export function enginesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.TRAINER_ENGINES_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../../engines'));
+}
+
+/**
+ * Where an engine's package resolves: the engines directory first, then the trainer's own
+ * node_modules (where `npm install @tensorflow/tfjs-node-gpu` in the trainer's directory puts it).
+ * Throws like require.resolve when it is in neither.
+ */
+export function resolveEnginePackage(specifier: string): string {
+  try {
+    return createRequire(join(enginesDir(), 'package.json')).resolve(specifier);
+  } catch {
+    return require.resolve(specifier);
+  }
+}
+
+/**
  * Which engines this installation has, without loading them (loading libtensorflow costs seconds and
  * hundreds of MB): a package is there, and a native one has its compiled binding.
  */
@@ -36,7 +59,7 @@ export function trainingEngines(): EngineAvailability[] {
 function missingReason(packageName: string, kind: string): string | null {
   let manifest: string;
   try {
-    manifest = require.resolve(`${packageName}/package.json`);
+    manifest = resolveEnginePackage(`${packageName}/package.json`);
   } catch {
     return `${packageName} is not installed`;
   }

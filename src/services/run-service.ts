@@ -307,6 +307,11 @@ export class RunService {
     return { runs: newestFirst.slice(query.offset, query.limit === undefined ? undefined : query.offset + query.limit), total: matching.length };
   }
 
+  /** Every run the agent knows, in no particular order (for scrapes that pick their own). */
+  all(): readonly Run[] {
+    return this.deps.store.runs;
+  }
+
   countByState(): Partial<Record<RunState, number>> {
     const counts: Partial<Record<RunState, number>> = {};
     for (const run of this.deps.store.runs) counts[run.state] = (counts[run.state] ?? 0) + 1;

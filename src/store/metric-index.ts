@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lttbIndices } from '../domain/downsample.js';
-import type { MetricRecord } from '../domain/run-records.js';
+import { metricNumber, type MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
 /** One row per metric record: its position, epoch, step and time (NaN where absent). */
@@ -188,8 +188,8 @@ export class MetricIndex {
       const x = record.step ?? record.epoch ?? position;
       for (const [name, value] of Object.entries(record)) {
         if (name === 'ts' || name === 'epoch' || name === 'step') continue;
-        const number = typeof value === 'number' ? value : value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value === 'NaN' ? NaN : undefined;
-        if (number === undefined) continue;
+        const number = metricNumber(value);
+        if (number === null) continue;
         let column = columns.get(name);
         if (!column) columns.set(name, (column = { p: [], x: [], v: [] }));
         column.p.push(position);

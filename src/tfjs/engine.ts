@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type * as TfModule from '@tensorflow/tfjs';
-import { TRAINING_ENGINES, type TrainingEngineName } from '../monitor/training-engines.js';
+import { TRAINING_ENGINES, resolveEnginePackage, type TrainingEngineName } from '../monitor/training-engines.js';
 import { registerWasmConv2dFilterGradient } from './wasm-conv-gradient.js';
 
 export type Tf = typeof TfModule;
@@ -17,8 +18,8 @@ const require = createRequire(import.meta.url);
 
 /**
  * Loads the best engine that works here, best first: tfjs-node-gpu, tfjs-node, wasm, cpu. The native
- * ones are optional packages whose install often fails (no libtensorflow download): each is tried and
- * skipped with a note. `needsConvGradients`: wasm lacks Conv2DBackpropFilter, which
+ * ones are installed only on request (`trainer engines install`, which downloads libtensorflow): each
+ * is tried and skipped with a note. `needsConvGradients`: wasm lacks Conv2DBackpropFilter, which
  * wasm-conv-gradient.ts supplies; should that fail, a convolutional model takes cpu instead.
  */
 export async function loadEngine(options: { requested: string; needsConvGradients: boolean }): Promise<LoadedEngine> {
@@ -50,9 +51,9 @@ async function load(name: TrainingEngineName): Promise<Tf> {
   switch (name) {
     case 'tfjs-node-gpu':
     case 'tfjs-node': {
-      // a variable specifier: these optional packages may be absent when this file is compiled
-      const specifier: string = name === 'tfjs-node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
-      const tf = (await import(specifier)) as Tf;
+      // installed apart from the trainer (`trainer engines install`): resolved, not a static import
+      const specifier = name === 'tfjs-node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
+      const tf = (await import(pathToFileURL(resolveEnginePackage(specifier)).href)) as Tf;
       await tf.ready();
       return tf;
     }

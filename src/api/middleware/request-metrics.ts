@@ -1,7 +1,11 @@
 import type { Context, Next } from 'koa';
+import { openApiPath } from '../route-template.js';
 import type { PrometheusMetrics } from '../../services/prometheus-metrics.js';
 
-/** Times each request and labels it by route template (never the raw path: ids would explode the series). */
+/**
+ * Times each request and labels it by route template (never the raw path: ids would explode the
+ * series), written as in the OpenAPI document (`/api/v1/training/{sessionId}/status`).
+ */
 export function requestMetrics(metrics: PrometheusMetrics) {
   return async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
@@ -9,7 +13,7 @@ export function requestMetrics(metrics: PrometheusMetrics) {
       await next();
     } finally {
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      metrics.observeRequest(ctx.method, String(route), ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeRequest(ctx.method, openApiPath(String(route)), ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
     }
   };
 }

@@ -28,7 +28,7 @@ Works against a local or a remote agent (--url, --api-key). If the agent goes aw
     }
     // imported here, so that blessed loads only for this command and every other one starts fast
     const { runDashboard } = await import('../../dash/dashboard.js');
-    const code = await runDashboard({ url: flags.url, apiKey: flags['api-key'], filter: flags.filter as (typeof FILTERS)[number], mouse: flags.mouse, gpuIntervalMs: flags['gpu-interval'] });
+    const code = await runDashboard({ url: this.checkedUrl(flags.url), apiKey: flags['api-key'], filter: flags.filter as (typeof FILTERS)[number], mouse: flags.mouse, gpuIntervalMs: flags['gpu-interval'] });
     // open sockets (keep-alive) would hold the process for a few seconds after the screen is gone
     this.exit(code);
   }

@@ -51,7 +51,7 @@ function quote(value: string): string {
   return /[\s"']/.test(value) || value === '' ? `"${value.replace(/"/g, '')}"` : value;
 }
 
-export function paramFormView(state: DashState, form: { recipe: string; text: string; error: string | null }, width: number): PanelView {
+export function paramFormView(state: DashState, form: { recipe: string; text: string; error: string | null; cursor?: number }, width: number): PanelView {
   const recipe = state.recipes?.find((one) => one.name === form.recipe);
   const lines: string[] = [];
   if (recipe?.description) lines.push(escapeTags(fit(recipe.description, width).trimEnd()), '');
@@ -66,12 +66,32 @@ export function paramFormView(state: DashState, form: { recipe: string; text: st
     lines.push('');
   } else lines.push('This recipe takes no parameters.', '');
   lines.push(tag('bold', 'key=value pairs, separated by spaces:'));
-  // the end of the text stays in view when it is longer than the line
-  const room = Math.max(1, width - 3);
-  const shown = form.text.length + 1 > room ? '…' + form.text.slice(form.text.length - room + 2) : form.text;
-  lines.push(`> ${escapeTags(shown)}{inverse} {/inverse}`);
+  lines.push(`> ${editLine(form.text, form.cursor ?? form.text.length, Math.max(3, width - 2))}`);
   lines.push('');
   if (form.error) lines.push(tag('red-fg', fit(form.error, width).trimEnd()));
-  lines.push(tag('gray-fg', 'Enter start · Backspace, Ctrl-U (clear), Ctrl-W (word) edit · Esc back'));
+  lines.push(tag('gray-fg', fit('Enter start · ←/→ Home/End move · Backspace Del, Ctrl-U, Ctrl-W edit · Esc back', width).trimEnd()));
   return { label: ` Start a run of ${form.recipe} `, lines };
+}
+
+/**
+ * The edited text in `room` cells with the cursor drawn inverse: a window of the text that keeps the
+ * cursor in view, … where text is cut off on either side.
+ */
+export function editLine(text: string, cursor: number, room: number): string {
+  const at = Math.max(0, Math.min(text.length, cursor));
+  const padded = text + ' '; // the cursor may sit after the last character
+  let start = 0;
+  if (padded.length > room) start = Math.max(0, Math.min(at - Math.floor(room / 2), padded.length - room));
+  let end = Math.min(padded.length, start + room);
+  const cutLeft = start > 0;
+  const cutRight = end < padded.length;
+  let shown = padded.slice(start, end);
+  let cursorAt = at - start;
+  if (cutLeft) {
+    shown = '…' + shown.slice(1);
+    if (cursorAt === 0) cursorAt = 1;
+  }
+  if (cutRight) shown = shown.slice(0, -1) + '…';
+  end = shown.length;
+  return `${escapeTags(shown.slice(0, cursorAt))}{inverse}${escapeTags(shown[cursorAt] ?? ' ')}{/inverse}${escapeTags(shown.slice(cursorAt + 1, end))}`.replace(/ $/, '');
 }

@@ -59,8 +59,24 @@ export function runsTableView(state: DashState, size: { width: number; height: n
     const line = cells.join(' ') + ' '.repeat(Math.max(0, size.width - plainWidth));
     lines.push(row.id === state.selectedId ? `{inverse}${line}{/inverse}` : line);
   }
-  if (rows.length === 0) lines.push(escapeTags(state.runs.size === 0 ? 'No runs yet. Press s to start one.' : `No ${state.filter} runs (f changes the filter).`));
+  if (rows.length === 0) lines.push(...emptyTableLines(state, size.width));
   return { label: tableLabel(state, rows.length, offset, shown.length), lines, rowIds: shown.map((row) => row.id), offset, columns: columns.map((column) => column.key) };
+}
+
+/**
+ * What an empty table says: with no answer from the agent, why (a refused key, an unreachable agent)
+ * is the screen's main message, not "No runs yet", which would be untrue.
+ */
+function emptyTableLines(state: DashState, width: number): string[] {
+  const { connection } = state;
+  if (state.runs.size === 0 && connection.state === 'down') {
+    const lines = connection.fatal
+      ? [tag('red-fg', `✖ The agent at ${state.agentUrl} refused this dashboard:`), tag('red-fg', `  ${connection.detail}`), '', escapeTags('Give a key it accepts with --api-key or TRAINER_API_KEY, then start trainer dash again.')]
+      : [tag('red-fg', `✖ Cannot reach the agent at ${state.agentUrl}:`), tag('red-fg', `  ${connection.detail}`), '', escapeTags('Retrying by itself; start the agent (trainer agent) or point at it with --url or TRAINER_URL.')];
+    return lines.map((line) => (width > 0 ? line : ''));
+  }
+  if (state.runs.size === 0 && connection.state === 'connecting') return [escapeTags(`Connecting to ${state.agentUrl}…`)];
+  return [escapeTags(state.runs.size === 0 ? 'No runs yet. Press s to start one.' : `No ${state.filter} runs (f changes the filter).`)];
 }
 
 /** The columns that fit, in their display order; the last one stretches (NAME) or is cut. */

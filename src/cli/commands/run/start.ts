@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, sleep } from '../../base-command.js';
 import { formatEpoch, progressLine } from '../../format.js';
+import { liveLine, runProgressText } from '../../progress.js';
 import { isFinalState, type RunStatus, type TrainerClient } from '../../../client/trainer-client.js';
 
 export default class RunStart extends BaseCommand {
@@ -8,7 +9,7 @@ export default class RunStart extends BaseCommand {
 
   static description = `Parameters are given as -p key=value; the agent checks them against the recipe's parameter types (see \`<%= config.bin %> recipes\`).
 
-With --wait the command follows the run, printing a line per epoch, and exits 0 only if the run completes, so that a CI step running it fails with the run. With --wait --json it prints the run's final status as JSON.`;
+With --wait the command follows the run: on a terminal as one progress line redrawn in place, otherwise (piped, CI logs) as a line per epoch; and exits 0 only if the run completes, so that a CI step running it fails with the run. With --wait --json it prints the run's final status as JSON.`;
 
   static examples = [
     '<%= config.bin %> run start demo-mlp -p dataset_name=blobs -p epochs=30 --wait',
@@ -59,11 +60,17 @@ With --wait the command follows the run, printing a line per epoch, and exits 0 
     return this.fail(`run ${id} ${final.state}${why ? `: ${why}` : ''}`, 1);
   }
 
-  /** Polls the run's status until it is final, printing state changes and one line per new epoch. */
+  /**
+   * Polls the run's status until it is final. On a terminal: one line redrawn in place (state, bar,
+   * epoch, metrics). Otherwise: state changes and one line per new epoch, for logs.
+   */
   private async follow(client: TrainerClient, id: string, initialState: string, intervalMs: number): Promise<RunStatus> {
+    const live = process.stdout.isTTY && !this.jsonEnabled() ? liveLine(process.stdout) : null;
     let lastState = initialState;
     let lastEpoch: number | null = null;
+    let detail = '';
     const onInterrupt = () => {
+      live?.end();
       process.stderr.write(`\nStopped watching; ${id} goes on. Stop it with: ${this.config.bin} run stop ${id}\n`);
       process.exit(130);
     };
@@ -71,16 +78,21 @@ With --wait the command follows the run, printing a line per epoch, and exits 0 
     try {
       for (;;) {
         const status = await this.retryWhileUnreachable(() => client.status(id));
-        if (status.state !== lastState && !isFinalState(status.state)) this.log(`${id} ${status.state}`);
+        if (status.state !== lastState && !isFinalState(status.state) && !live) this.log(`${id} ${status.state}`);
         lastState = status.state;
         if (status.current_epoch !== null && status.current_epoch !== lastEpoch) {
           // the metrics may be an epoch ahead of (or behind) the status: show the epoch they are of
           const metrics = await this.retryWhileUnreachable(() => client.latestMetrics(id));
           const epoch: number = typeof metrics.epoch === 'number' ? metrics.epoch : status.current_epoch;
-          if (epoch !== lastEpoch) this.log(progressLine({ ...status, current_epoch: epoch }, metrics));
+          detail = progressLine({ ...status, current_epoch: epoch }, metrics);
+          if (epoch !== lastEpoch && !live) this.log(detail);
           lastEpoch = epoch;
         }
-        if (isFinalState(status.state)) return status;
+        live?.draw(runProgressText(id, status.state, status.total_epochs && lastEpoch !== null ? lastEpoch / status.total_epochs : null, detail));
+        if (isFinalState(status.state)) {
+          live?.end();
+          return status;
+        }
         await sleep(intervalMs);
       }
     } finally {
