@@ -140,7 +140,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     store: await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json')),
     originOf: (runId) => runs.find(runId)?.origin?.platform ?? null,
   });
-  const notifications = new NotificationService(alertingStore, events);
+  const notifications = new NotificationService(alertingStore, events, logger);
   const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
   const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger, outbound });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));

@@ -3,6 +3,7 @@ import type { NotificationPriority, NotificationRecord, NotificationType } from 
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../plugins/contract.js';
 import type { AlertingStore } from '../store/alerting-store.js';
 
 export interface NotificationQuery {
@@ -16,9 +17,11 @@ export class NotificationService {
   constructor(
     private readonly store: AlertingStore,
     private readonly events: EventBus,
+    private readonly logger: Logger,
   ) {
-    const lifecycle = (run: Run, event: string, verb: string, priority: NotificationPriority) =>
-      void this.add('training', priority, `Training session ${run.id} (${run.recipe}) ${verb}`, {
+    // nobody awaits these: a failed write (a full disk, the data dir gone) is logged, not left unhandled
+    const lifecycle = (run: Run, event: string, verb: string, priority: NotificationPriority): void => {
+      this.add('training', priority, `Training session ${run.id} (${run.recipe}) ${verb}`, {
         event,
         severity: priority === 'high' ? 'high' : 'info',
         session_id: run.id,
@@ -30,7 +33,8 @@ export class NotificationService {
         started_at: run.started_at,
         ended_at: run.ended_at,
         error_message: run.error_message,
-      });
+      }).catch((error: Error) => this.logger.error('could not record a notification', { run: run.id, event, error: error.message }));
+    };
     events.on('run.queued', ({ run }) => lifecycle(run, 'training_queued', 'queued', 'low'));
     events.on('run.started', ({ run }) => lifecycle(run, 'training_started', `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`, 'low'));
     events.on('run.finished', ({ run }) => {

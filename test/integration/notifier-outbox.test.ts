@@ -45,10 +45,14 @@ describe('notifier outbox', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
     await killHard(agent);
     apis.outage.down = false;
     agent = await spawnAgentProcess(dataDir, env());
+    // the outbox retries on its backoff (2 s, 4 s, 8 s … with jitter): the more attempts the outage saw —
+    // more on a slow machine — the later the next one. Wait until the last one due, and 30 s more.
+    const due = (await agent.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.map((delivery: { next_attempt_at: string | null }) => Date.parse(delivery.next_attempt_at ?? '') || Date.now());
+    const window = Math.max(Date.now(), ...due) - Date.now() + 30_000;
 
     const delivered = () => apis.slack.filter((call) => call.ts && call.form.text?.includes(id));
-    await waitFor(() => delivered().some((call) => call.form.text.includes('completed')), 'the completion message after the restart');
-    await waitFor(async () => (await agent!.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.length === 0, 'an empty outbox');
+    await waitFor(() => delivered().some((call) => call.form.text.includes('completed')), 'the completion message after the restart', window);
+    await waitFor(async () => (await agent!.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.length === 0, 'an empty outbox', window);
     const [first, ...later] = delivered();
     expect(first!.form.text).toMatch(/queued/);
     expect(first!.form.thread_ts).toBeUndefined();
