@@ -11,7 +11,11 @@ const STANDIN_NVIDIA_SMI = fileURLToPath(new URL('../stand-ins/nvidia-smi', impo
 /** Blocks that install or build the project: CI runs those commands itself. */
 const NOT_EXAMPLES = /^npm (install|run build|test)/m;
 
-/** Every ```bash block of the README, in order, with the line it starts on. */
+/**
+ * Every ```bash block of the README, in order, with the line it starts on. ```bash marks an example
+ * that runs against an agent as written; commands that set up a host (useradd, systemctl, docker) are
+ * fenced ```sh and are not run here (deploy-files.test.ts and packed-install.test.ts check those).
+ */
 export function bashBlocks(readme: string): { line: number; text: string }[] {
   const blocks: { line: number; text: string }[] = [];
   const lines = readme.split('\n');
