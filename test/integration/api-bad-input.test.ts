@@ -37,6 +37,14 @@ describe('bad input', () => {
     await expectClientError(malformedAuthorization, 401);
   });
 
+  it('a method no route implements (PROPFIND, PURGE) is a 405, not the router’s 501 turned into a 500', async () => {
+    for (const method of ['PROPFIND', 'PURGE']) {
+      const response = await request(t.url, method, '/api/v1/training/sessions');
+      await expectClientError(response, 405, /not allowed/i);
+      expect(response.body.code).toBe('method_not_allowed');
+    }
+  });
+
   it('answers bad JSON, wrong content types and huge bodies with 4xx', async () => {
     await expectClientError(await t.api('POST', '/api/v1/training/start', '{"model_architecture": '), 400, /not valid JSON/);
     await expectClientError(await t.api('POST', '/api/v1/training/start', 'null'), 400);

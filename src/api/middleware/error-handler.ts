@@ -29,6 +29,9 @@ function toResponse(error: unknown): { status: number; body: Record<string, unkn
   if (error instanceof ZodError) return { status: 422, body: { detail: describeZodError(error), code: 'validation_failed', errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) } };
   const httpError = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
   const status = httpError.status ?? httpError.statusCode;
+  // @koa/router's allowedMethods answers a method no route implements (PROPFIND, PURGE…) with 501: to a
+  // client it is a method this path does not allow
+  if (status === 501) return { status: 405, body: { detail: `Method not allowed: ${httpError.message ?? 'not implemented'}`, code: 'method_not_allowed' } };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return { status, body: { detail: clientErrorMessage(status, httpError), code: wireCodeForStatus(status) } };
   }
