@@ -1,38 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { privateTmux, requireTmux } from './tmux-server.js';
+import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NVIDIA_SMI = fileURLToPath(new URL('../stand-ins/nvidia-smi', import.meta.url));
-// a tmux server of our own, on a socket of our own, so that the test never touches one the developer uses
-const SOCKET_DIR = mkdtempSync(join(tmpdir(), 'trainer-dash-tmux-'));
-const SOCKET = join(SOCKET_DIR, 'socket');
-const run = promisify(execFile);
-
-/** tmux's environment without vitest's loaders (NODE_OPTIONS), which are not for the dashboard. */
-function tmuxEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  delete env.TMUX;
-  return env;
-}
-
-const tmux = async (...args: string[]) => (await run('tmux', ['-S', SOCKET, ...args], { env: tmuxEnv() })).stdout;
-
-/** tmux from the project's own script (installs Debian's package when missing). */
-function requireTmux(): void {
-  try {
-    execFileSync(join(ROOT, 'scripts/test-deps/ensure-tmux.sh'), { stdio: 'pipe' });
-  } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
-    throw new Error(`The dashboard end-to-end test drives \`trainer dash\` in a real terminal with tmux, which is missing and could not be installed: ${stderr || (error as Error).message}`);
-  }
-}
+const { tmux, dispose: disposeTmux } = privateTmux('trainer-dash-tmux-');
 
 /** The real `trainer dash` in a tmux pane: the shell around it says whether it exited 0 and left the tty as it found it. */
 async function startDash(session: string, url: string, cols: number, rows: number): Promise<void> {
@@ -78,8 +51,7 @@ describe('trainer dash in a terminal', () => {
     ids.queued = await start({ epochs: 100000, interval_ms: 200 });
   });
   afterAll(async () => {
-    await tmux('kill-server').catch(() => {});
-    await removeDir(SOCKET_DIR);
+    await disposeTmux();
     await t?.close();
   });
 

@@ -1,26 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { privateTmux, requireTmux } from './tmux-server.js';
+import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NVIDIA_SMI = fileURLToPath(new URL('../stand-ins/nvidia-smi', import.meta.url));
-const SOCKET_DIR = mkdtempSync(join(tmpdir(), 'trainer-dash-sizes-'));
-const SOCKET = join(SOCKET_DIR, 'socket');
-const run = promisify(execFile);
-
-function tmuxEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  delete env.TMUX;
-  return env;
-}
-const tmux = async (...args: string[]) => (await run('tmux', ['-S', SOCKET, ...args], { env: tmuxEnv() })).stdout;
-
+const { tmux, dispose: disposeTmux } = privateTmux('trainer-dash-sizes-');
 async function startDash(session: string, url: string, cols: number, rows: number, env: Record<string, string> = {}, args = ''): Promise<void> {
   const all = { TRAINER_URL: url, TRAINER_API_KEY: API_KEY, NCURSES_NO_UTF8_ACS: '1', LANG: 'C.UTF-8', ...env };
   await tmux('-u', 'new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), '-c', ROOT, ...Object.entries(all).flatMap(([key, value]) => ['-e', `${key}=${value}`]), 'bash', '--noprofile', '--norc', '-c', `node bin/run.js dash ${args}; sleep 600`);
@@ -83,7 +68,7 @@ function fitsTerminal(text: string, cols: number, rows: number): void {
 describe('trainer dash at 80×24, 120×36 and 200×50', () => {
   let t: TestAgent;
   beforeAll(async () => {
-    execFileSync(join(ROOT, 'scripts/test-deps/ensure-tmux.sh'), { stdio: 'pipe' });
+    requireTmux();
     t = await startTestAgent({ env: { MAX_CONCURRENT_SESSIONS: '1', TRAINER_NVIDIA_SMI: NVIDIA_SMI } });
     const start = async (params: Record<string, number>, name?: string) => (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true, session_name: name })).body.session_id as string;
     const done = await start({ epochs: 3, interval_ms: 10 }, 'a run name long enough to be cut in every column that shows it, whatever the size');
@@ -93,8 +78,7 @@ describe('trainer dash at 80×24, 120×36 and 200×50', () => {
     await start({ epochs: 5, interval_ms: 10 });
   });
   afterAll(async () => {
-    await tmux('kill-server').catch(() => {});
-    removeDir(SOCKET_DIR);
+    await disposeTmux();
     await t?.close();
   });
 
