@@ -37,6 +37,8 @@ export async function startTestAgent(options: { env?: Record<string, string>; da
     api: (method, path, body, headers) => request(url, method, path, body, headers),
     /** Stops what the test left running (training processes outlive an agent by design), then closes. */
     async close() {
+      // queued runs first: stopping a running one frees its slot, and a queued run would start in it
+      await Promise.all(agent.runs.queue().map((run) => agent.runs.cancel(run.id).catch(() => {})));
       const running = agent.runs.list({ state: 'running', limit: 1000, offset: 0 }).runs;
       await Promise.all(running.map((run) => agent.runs.stop(run.id).catch(() => {})));
       await agent.close();
