@@ -57,21 +57,28 @@ interface SseSink extends StreamSink {
 
 const DRAIN_TIMEOUT_MS = 30_000;
 
-/** Backpressure with a limit: a client that reads nothing for 30 s is dropped. */
+/**
+ * Backpressure with a limit: a client that reads nothing for 30 s is dropped. Whichever of drain, close or the
+ * timer comes first removes the others' listeners: a long stream meets backpressure many times, and a listener
+ * left behind per episode would pile up on the response.
+ */
 function waitForDrain(res: Context['res']): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('client gone'));
     const timer = setTimeout(() => {
+      settle(new Error('slow client dropped'));
       res.destroy();
-      reject(new Error('slow client dropped'));
     }, DRAIN_TIMEOUT_MS);
-    res.once('drain', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    res.once('close', () => {
-      clearTimeout(timer);
-      reject(new Error('client gone'));
-    });
+    res.once('drain', onDrain);
+    res.once('close', onClose);
   });
 }
 
