@@ -1,11 +1,26 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, startTestAgent, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+
+/** A spare supervisor started by this process (the agent runs in it): argv `spare`, parent this process. */
+async function spareOfThisProcess(): Promise<number | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === process.pid && (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').includes('spare')) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
 
 const SUPERVISOR = fileURLToPath(new URL('../../dist/plugins/backends/process/supervisor.js', import.meta.url));
 
@@ -20,12 +35,13 @@ describe('warm supervisor', () => {
   });
 
   it('hands a run to the supervisor started ahead, which runs it like any', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the spare starts 1 s after the agent
+    const spare = await waitFor(spareOfThisProcess, 'the spare, started 1 s after the agent');
     const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 30, interval_ms: 50 }, start: true })).body.session_id;
     await waitForState(t.api, id, ['running']);
     const { pid } = t.agent.runs.get(id).handle as { pid: number };
     // started as a spare (argv `spare`), before the run existed
     expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toContain('spare');
+    expect(pid).toBe(spare);
     const done = await waitForState(t.api, id, ['completed', 'failed']);
     expect(done).toMatchObject({ state: 'completed', current_epoch: 30 });
     const history = (await t.api('GET', `/api/v1/training/${id}/history`)).body;
