@@ -12,6 +12,13 @@ export type RouteKey = keyof RouteContracts;
 /** What a route answers with status S: its declared schema's output, or `Fallback` while it declares none. */
 export type Answer<K extends RouteKey, S extends 200 | 201 | 202 = 200, Fallback = unknown> = RouteContracts[K] extends { responses: { [P in S]: infer Schema extends ZodType } } ? z.output<Schema> : Fallback;
 
+/** What a route takes as its JSON body: the input of the schema that validates it. */
+export type RequestOf<K extends RouteKey> = RouteContracts[K] extends { body: infer Schema extends ZodType } ? z.input<Schema> : never;
+export type CreateSessionRequest = RequestOf<'POST /api/v1/training/sessions'>;
+export type SubmitJobRequest = RequestOf<'POST /api/jobs'>;
+/** One metric point a client reports: named values, and the step or epoch they belong to. */
+export type ReportedPoint = Exclude<RequestOf<'POST /api/v1/training/:sessionId/metrics'>, { points: unknown }>;
+
 export type RunState = z.output<typeof Contract.RunState>;
 export type RunStatus = Answer<'GET /api/v1/training/:sessionId/status'>;
 export type SessionSummary = Answer<'GET /api/v1/training/sessions'>[number];

@@ -1,4 +1,4 @@
-import type { AcknowledgedAlert, AlertInfo, AlertRuleInfo, ApiKeyInfo, ArchitecturesInfo, CheckpointInfo, CompletedTracking, CreatedAlertRule, CreatedApiKey, CreatedExperiment, CreatedSchedule, CreatedSession, CreatedStudy, CreatedWebhook, DatasetInfo, DatasetVersionInfo, Deleted, ExperimentInfo, GpuInfo, Leaderboard, LogEntry, LoggedMetrics, MetricPoint, ModelInfo, NotificationInfo, PatchedConfig, ReadNotification, RecipeInfo, RevokedApiKey, RunState, RunStatus, RuntimeConfig, ScheduleInfo, SessionDetail, SessionSummary, SilenceInfo, StopResult, StudyInfo, SubmittedJob, SystemInfo, TaggedModel, UntaggedModel, WebhookInfo, WebhookTest } from './api-types.js';
+import type { CreateSessionRequest, ReportedPoint, SubmitJobRequest, AcknowledgedAlert, AlertInfo, AlertRuleInfo, ApiKeyInfo, ArchitecturesInfo, CheckpointInfo, CompletedTracking, CreatedAlertRule, CreatedApiKey, CreatedExperiment, CreatedSchedule, CreatedSession, CreatedStudy, CreatedWebhook, DatasetInfo, DatasetVersionInfo, Deleted, ExperimentInfo, GpuInfo, Leaderboard, LogEntry, LoggedMetrics, MetricPoint, ModelInfo, NotificationInfo, PatchedConfig, ReadNotification, RecipeInfo, RevokedApiKey, RunState, RunStatus, RuntimeConfig, ScheduleInfo, SessionDetail, SessionSummary, SilenceInfo, StopResult, StudyInfo, SubmittedJob, SystemInfo, TaggedModel, UntaggedModel, WebhookInfo, WebhookTest } from './api-types.js';
 import { ApiError, unreachable } from './api-error.js';
 import { EventStream, type EventStreamOptions } from './event-stream.js';
 import { codeOf, downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
@@ -341,37 +341,6 @@ const seg = (id: string) => encodeURIComponent(id);
 export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const satisfies readonly RunState[];
 export const FINAL_STATES: readonly string[] = ['completed', 'failed', 'stopped', 'cancelled'];
 export const isFinalState = (state: string): boolean => FINAL_STATES.includes(state);
-
-export interface CreateSessionRequest {
-  recipe?: string;
-  params?: Record<string, string | number | boolean>;
-  session_name?: string;
-  tags?: string[];
-  priority?: number;
-  gpus?: number;
-  experiment_id?: string;
-  start?: boolean;
-  /** Seed 002: a run that only records what its client reports (no process); straight to running. */
-  tracking_only?: boolean;
-  total_epochs?: number;
-}
-
-/** One metric point reported by a client: named values, and the step or epoch they belong to. */
-export interface ReportedPoint {
-  metrics: Record<string, number>;
-  epoch?: number;
-  step?: number;
-}
-
-export interface SubmitJobRequest {
-  command: string | string[];
-  name?: string;
-  gpu_count?: number;
-  priority?: number;
-  environment?: Record<string, string>;
-  /** A directory on the agent's machine. */
-  cwd?: string;
-}
 
 export interface SessionPage {
   sessions: SessionSummary[];
