@@ -24,8 +24,8 @@ const ALLOWED = {
   'src/schedule': ['src/services', 'src/domain', 'src/errors.ts', 'src/plugins/contract.ts'],
   'src/api': ['src/services', 'src/domain', 'src/errors.ts', 'src/plugins/contract.ts', 'src/plugins/plugin-registry.ts', 'src/monitor'],
   'bots': ['src/services', 'src/domain', 'src/errors.ts', 'src/plugins/contract.ts'],
-  // the answers' types, with `import type` only (test/integration/client-export.test.ts checks nothing of the agent loads)
-  'src/client': ['src/api/responses.ts'],
+  // the answers' types from the routes' declarations, with `import type` only (checked below; test/integration/client-export.test.ts checks nothing of the agent loads)
+  'src/client': ['src/api/responses.ts', 'src/api/route-docs.ts'],
   'src/cli': ['src/client', 'src/agent/run-agent-process.ts', 'src/dash/dashboard.ts', 'src/errors.ts', 'src/monitor/training-engines.ts'],
   'src/dash': ['src/client'],
   'src/agent': ['*'],
@@ -34,6 +34,9 @@ const ALLOWED = {
   // built-in plugins use the public plugin SDK only, like a third-party package
   plugins: ['src/plugins/sdk.ts'],
 };
+
+/** Layers another may import only with `import type`: the client loads nothing of the agent. */
+const TYPE_ONLY = { 'src/client': ['src/api'] };
 
 const layerOf = (path) => LAYERS.filter((layer) => path === layer || path.startsWith(layer + '/')).sort((a, b) => b.length - a.length)[0];
 
@@ -65,6 +68,7 @@ for (const top of ['src', 'plugins', 'bots']) {
       const allowed = ALLOWED[layer] ?? [];
       const ok = allowed.includes('*') || allowed.some((rule) => target === rule || targetLayer === rule || target.startsWith(rule + '/'));
       if (!ok) violations.push(`${from}: imports ${target} (${layer} may import ${allowed.join(', ') || 'nothing of ours'})`);
+      else if (TYPE_ONLY[layer]?.includes(targetLayer) && !/^(?:import|export) type\s/.test(match[0])) violations.push(`${from}: imports ${target} for its values (${layer} may import ${targetLayer} with \`import type\` only)`);
     }
   }
 }

@@ -3,6 +3,10 @@ import { ApiKey, Checkpoint, Dataset, DatasetVersion, DatasetWithMessage, Comple
 import type { RouteScope } from '../domain/api-key.js';
 import { JobLogsQuery, ListJobsQuery, SubmitJobBody } from './job-schemas.js';
 import { ModelListQuery, TagModelBody, CheckpointListQuery, CheckpointUploadQuery, CompleteSessionBody, DatasetDownloadQuery, DatasetUploadQuery, ModelUploadQuery, AuditQuery, CreateExperimentBody, LeaderboardQuery, PatchConfigBody, UpdateExperimentBody, DeleteExperimentQuery, AcknowledgeBody, AlertsQuery, CreateKeyBody, CreateRuleBody, CreateSessionBody, CreateWebhookBody, NotificationsQuery, NotifierDeliveriesQuery, SilenceBody, HistoryQuery, ListSessionsQuery, LogMetricsBody, DeleteSessionQuery, LogBatchMetricsBody, LogOneMetricBody, LogsQuery, SessionMetricsQuery, StartTrainingBody, CreateScheduleBody, CreateStudyBody } from './schemas.js';
+import { Architectures, Leaderboard, RecipeView } from './contract/catalog.js';
+import { CancelledJob, Job, JobCreated, JobLogs } from './contract/jobs.js';
+import { DeletedSession, LoggedMetric } from './contract/metrics.js';
+import { Gpu, HealthDetail, MonitorResources, OpenApiDocument, SystemInfo } from './contract/system.js';
 
 export interface RouteDoc {
   summary: string;
@@ -37,7 +41,7 @@ export interface RouteDoc {
  * the very objects that validate requests; the OpenAPI document is built from them, and a test
  * checks that every registered route has an entry here.
  */
-export const ROUTE_DOCS: Record<string, RouteDoc> = {
+const DECLARED = {
   'GET /': { summary: 'Service name and version', tag: 'health', scope: 'public' , responses: { 200: ServiceIndex } },
   'GET /health': { summary: 'Liveness check', tag: 'health', scope: 'public' , responses: { 200: Health } },
   'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, exec, admin); the key is returned once', tag: 'keys', scope: 'admin', body: CreateKeyBody, status: 201 , responses: { 201: ApiKey.extend({ key: z.string().describe('The key itself: shown this once') }) } },
@@ -79,14 +83,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'PATCH /api/v1/experiments/:experimentId': { summary: 'Update an experiment', tag: 'experiments', scope: 'write', body: UpdateExperimentBody },
   'DELETE /api/v1/experiments/:experimentId': { summary: 'Delete an experiment (409 with runs unless ?detach=true)', tag: 'experiments', scope: 'write', query: DeleteExperimentQuery },
   'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments', scope: 'read' },
-  'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', scope: 'read', query: LeaderboardQuery },
+  'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', scope: 'read', query: LeaderboardQuery, responses: { 200: Leaderboard } },
   'GET /metrics': { summary: 'Prometheus metrics: per-run training metrics, epoch, progress and state; runs by state, queue length, GPUs by holding run, requests, metric points ingested', tag: 'health', scope: 'read' },
-  'GET /openapi.json': { summary: 'This document (OpenAPI 3.1, JSON)', tag: 'health', scope: 'public', operationId: 'getOpenApiJson' },
+  'GET /openapi.json': { summary: 'This document (OpenAPI 3.1, JSON)', tag: 'health', scope: 'public', operationId: 'getOpenApiJson', responses: { 200: OpenApiDocument } },
   'GET /docs': { operationId: 'getSwaggerUi', summary: 'Swagger UI', tag: 'health', scope: 'public' },
   'GET /redoc': { summary: 'The API reference, read-only (seed 000; drawn by the bundled Swagger UI)', tag: 'health', scope: 'public' },
-  'GET /api/v1/health': { operationId: 'getHealthDetail', summary: 'Health (seed 001): status healthy|degraded, timestamp, uptime_seconds, version, system (cpu, memory, disk percent), components (database, filesystem)', tag: 'health', scope: 'public' },
-  'POST /api/v1/metrics/:sessionId': { summary: "Log one metric into a running session (seed 002's {name, value, step}); id is null (points are not numbered)", tag: 'metrics', scope: 'write', body: LogOneMetricBody },
-  'POST /api/v1/metrics/:sessionId/batch': { summary: "Log several metrics of one step into a running session (seed 002's {metrics, step})", tag: 'metrics', scope: 'write', body: LogBatchMetricsBody },
+  'GET /api/v1/health': { operationId: 'getHealthDetail', summary: 'Health (seed 001): status healthy|degraded, timestamp, uptime_seconds, version, system (cpu, memory, disk percent), components (database, filesystem)', tag: 'health', scope: 'public', responses: { 200: HealthDetail } },
+  'POST /api/v1/metrics/:sessionId': { summary: "Log one metric into a running session (seed 002's {name, value, step}); id is null (points are not numbered)", tag: 'metrics', scope: 'write', body: LogOneMetricBody, responses: { 200: LoggedMetric } },
+  'POST /api/v1/metrics/:sessionId/batch': { summary: "Log several metrics of one step into a running session (seed 002's {metrics, step})", tag: 'metrics', scope: 'write', body: LogBatchMetricsBody, responses: { 200: Message } },
   'GET /docs/:file': { operationId: 'getSwaggerUiAsset', summary: 'Swagger UI assets', tag: 'health', scope: 'public' },
   'POST /api/v1/training/start': { operationId: 'startTraining', summary: "Start a training session (seed 000 body; runs the default recipe unless 'recipe' is given)", tag: 'training', scope: 'write', body: StartTrainingBody , responses: { 200: StartedSession } },
   'GET /api/v1/training/sessions': { operationId: 'listSessions', summary: 'List sessions, newest first: all of them unless limit (1–1000) is given, then a page with a Link rel="next" header while more remain; X-Total-Count always', tag: 'training', scope: 'read', query: ListSessionsQuery , responses: { 200: z.array(SessionSummary) } },
@@ -101,7 +105,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/training/:sessionId/logs': { summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)', tag: 'training', scope: 'read', query: LogsQuery , responses: { 200: z.array(LogLine) } },
   'POST /api/v1/training/sessions': { operationId: 'createSession', summary: 'Create a session (seed 001), started at once with start=true; tracking_only=true makes a run with no process that goes straight to running and takes metrics from the client (seed 002)', tag: 'training', scope: 'write', body: CreateSessionBody, status: 201 , responses: { 201: CreatedSession } },
   'GET /api/v1/training/sessions/:sessionId': { operationId: 'getSession', summary: 'Session detail with progress and latest metrics (seed 001)', tag: 'training', scope: 'read' , responses: { 200: SessionDetail } },
-  'DELETE /api/v1/training/sessions/:sessionId': { summary: 'Delete an ended (or never started) session: its record, log, metrics and output files; 409 while queued or running. Its checkpoints and registered models are kept unless delete_artifacts=true', tag: 'training', scope: 'write', query: DeleteSessionQuery },
+  'DELETE /api/v1/training/sessions/:sessionId': { summary: 'Delete an ended (or never started) session: its record, log, metrics and output files; 409 while queued or running. Its checkpoints and registered models are kept unless delete_artifacts=true', tag: 'training', scope: 'write', query: DeleteSessionQuery, responses: { 200: DeletedSession } },
   'POST /api/v1/training/sessions/:sessionId/start': { summary: 'Start a created session (seed 001)', tag: 'training', scope: 'write' , responses: { 200: SessionStarted } },
   'POST /api/v1/training/sessions/:sessionId/stop': { summary: 'Stop a session (seed 001)', tag: 'training', scope: 'write' , responses: { 200: SessionStopped } },
   'GET /api/v1/training/sessions/:sessionId/metrics': { operationId: 'listSessionMetrics', summary: 'Metric records of a session (seed 001)', tag: 'metrics', scope: 'read', query: SessionMetricsQuery , responses: { 200: SessionMetrics } },
@@ -124,21 +128,26 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/checkpoints/:checkpointId': { summary: 'Describe a checkpoint', tag: 'checkpoints', scope: 'read' , responses: { 200: Checkpoint } },
   'GET /api/v1/checkpoints/:checkpointId/download': { operationId: 'downloadCheckpoint', summary: "Download a checkpoint's file (seed 001)", tag: 'checkpoints', scope: 'read', download: true },
   'DELETE /api/v1/checkpoints/:checkpointId': { summary: 'Delete a checkpoint and its file (seed 001)', tag: 'checkpoints', scope: 'write' , responses: { 200: Message } },
-  'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes', scope: 'read' },
-  'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes', scope: 'read' },
-  'GET /api/v1/architectures': { summary: "The tfjs recipe's model architectures, losses, optimizers and TF.js engines (which are available here, best first)", tag: 'recipes', scope: 'read' },
-  'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000), and the TF.js engines available (training_engines, best first)', tag: 'system', scope: 'read' },
-  'GET /api/v1/monitor/resources': { summary: 'Per-CPU and per-GPU readings (seed 001)', tag: 'system', scope: 'read' },
-  'GET /api/v1/gpus': { summary: 'GPUs with the session that holds each', tag: 'system', scope: 'read' },
+  'GET /api/v1/recipes': { summary: 'List recipes and their parameters', tag: 'recipes', scope: 'read', responses: { 200: z.array(RecipeView) } },
+  'GET /api/v1/recipes/:name': { summary: 'Describe a recipe', tag: 'recipes', scope: 'read', responses: { 200: RecipeView } },
+  'GET /api/v1/architectures': { summary: "The tfjs recipe's model architectures, losses, optimizers and TF.js engines (which are available here, best first)", tag: 'recipes', scope: 'read', responses: { 200: Architectures } },
+  'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000), and the TF.js engines available (training_engines, best first)', tag: 'system', scope: 'read', responses: { 200: SystemInfo } },
+  'GET /api/v1/monitor/resources': { summary: 'Per-CPU and per-GPU readings (seed 001)', tag: 'system', scope: 'read', responses: { 200: MonitorResources } },
+  'GET /api/v1/gpus': { summary: 'GPUs with the session that holds each', tag: 'system', scope: 'read', responses: { 200: z.array(Gpu) } },
   'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', scope: 'read', stream: true },
-  'POST /api/jobs': { summary: "Submit a job (seed 004): command (one string split by shell-word rules, never run by a shell; or an argv array), name, gpu_count, priority, environment, cwd. Needs allow_commands on the agent and a key with the exec scope (403 otherwise); audited", tag: 'jobs', scope: 'exec', body: SubmitJobBody, status: 201 },
-  'GET /api/jobs': { summary: 'Jobs, newest first (seed 004): every run, its state as pending|running|completed|failed|cancelled; X-Total-Count and Link rel="next"', tag: 'jobs', scope: 'read', query: ListJobsQuery },
-  'GET /api/jobs/:jobId': { summary: 'Job details (seed 004)', tag: 'jobs', scope: 'read' },
-  'POST /api/jobs/:jobId/cancel': { summary: 'Cancel a pending job, or stop a running one (seed 004)', tag: 'jobs', scope: 'write' },
-  'GET /api/jobs/:jobId/logs': { summary: "The last lines a job's process printed: stream=stdout|stderr, or both (seed 004)", tag: 'jobs', scope: 'read', query: JobLogsQuery },
+  'POST /api/jobs': { summary: "Submit a job (seed 004): command (one string split by shell-word rules, never run by a shell; or an argv array), name, gpu_count, priority, environment, cwd. Needs allow_commands on the agent and a key with the exec scope (403 otherwise); audited", tag: 'jobs', scope: 'exec', body: SubmitJobBody, status: 201, responses: { 201: JobCreated } },
+  'GET /api/jobs': { summary: 'Jobs, newest first (seed 004): every run, its state as pending|running|completed|failed|cancelled; X-Total-Count and Link rel="next"', tag: 'jobs', scope: 'read', query: ListJobsQuery, responses: { 200: z.array(Job) } },
+  'GET /api/jobs/:jobId': { summary: 'Job details (seed 004)', tag: 'jobs', scope: 'read', responses: { 200: Job } },
+  'POST /api/jobs/:jobId/cancel': { summary: 'Cancel a pending job, or stop a running one (seed 004)', tag: 'jobs', scope: 'write', responses: { 200: CancelledJob } },
+  'GET /api/jobs/:jobId/logs': { summary: "The last lines a job's process printed: stream=stdout|stderr, or both (seed 004)", tag: 'jobs', scope: 'read', query: JobLogsQuery, responses: { 200: JobLogs } },
   'GET /api/jobs/:jobId/stream': { summary: "Server-Sent Events of a job's metrics (seed 004): unnamed data events (EventSource.onmessage), one bare metric object each; resumes from Last-Event-ID; ends with the job (204 on a reconnect after it ended)", tag: 'jobs', scope: 'read', stream: true },
   'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', scope: 'read', stream: true },
   'GET /openapi.yaml': { summary: 'This document (OpenAPI 3.1, YAML)', tag: 'health', scope: 'public', operationId: 'getOpenApiYaml' },
-  'GET /api/v1/openapi.json': { summary: 'This document under the API prefix (JSON)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiJson' },
+  'GET /api/v1/openapi.json': { summary: 'This document under the API prefix (JSON)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiJson', responses: { 200: OpenApiDocument } },
   'GET /api/v1/openapi.yaml': { summary: 'This document under the API prefix (YAML)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiYaml' },
-};
+} satisfies Record<string, RouteDoc>;
+
+export const ROUTE_DOCS: Record<string, RouteDoc> = DECLARED;
+
+/** Each route's declaration with its exact schemas: the TypeScript client's answer types come from it (src/client/api-types.ts, `import type` only). */
+export type RouteContracts = typeof DECLARED;

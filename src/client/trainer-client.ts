@@ -1,20 +1,11 @@
-import type { z } from 'zod';
-import type * as Contract from '../api/responses.js';
+import type { CreateSessionRequest, ReportedPoint, SubmitJobRequest, AcknowledgedAlert, AlertInfo, AlertRuleInfo, ApiKeyInfo, ArchitecturesInfo, CheckpointInfo, CompletedTracking, CreatedAlertRule, CreatedApiKey, CreatedExperiment, CreatedSchedule, CreatedSession, CreatedStudy, CreatedWebhook, DatasetInfo, DatasetVersionInfo, Deleted, ExperimentInfo, GpuInfo, Leaderboard, LogEntry, LoggedMetrics, MetricPoint, ModelInfo, NotificationInfo, PatchedConfig, ReadNotification, RecipeInfo, RevokedApiKey, RunState, RunStatus, RuntimeConfig, ScheduleInfo, SessionDetail, SessionSummary, SilenceInfo, StopResult, StudyInfo, SubmittedJob, SystemInfo, TaggedModel, UntaggedModel, WebhookInfo, WebhookTest } from './api-types.js';
+import { ApiError, unreachable } from './api-error.js';
 import { EventStream, type EventStreamOptions } from './event-stream.js';
 import { codeOf, downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
 
-/** A typed client of the agent's REST API: the only way the CLI and the dashboard talk to an agent. */
-/** A refused or failed request: `code` is the agent's wire code (`run_not_found`, `rate_limited`…), null when there was no answer or none came with it. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-    readonly code: string | null = null,
-  ) {
-    super(detail);
-    this.name = 'ApiError';
-  }
-}
+/** The answers' types, from the routes' declarations (api-types.ts). */
+export type * from './api-types.js';
+export { ApiError } from './api-error.js';
 
 export interface ClientOptions {
   url: string;
@@ -29,6 +20,7 @@ export interface ResponseWithHeaders<T> {
   headers: Headers;
 }
 
+/** A typed client of the agent's REST API: the only way the CLI and the dashboard talk to an agent. */
 export class TrainerClient {
   private readonly base: string;
 
@@ -105,7 +97,7 @@ export class TrainerClient {
   }
 
   /** Reports metric points into a running run (seed 002): one, or a batch of up to 1,000. */
-  async reportMetrics(id: string, points: readonly ReportedPoint[]): Promise<{ session_id: string; accepted: number }> {
+  async reportMetrics(id: string, points: readonly ReportedPoint[]): Promise<LoggedMetrics> {
     return this.post(`/api/v1/training/${seg(id)}/metrics`, points.length === 1 ? points[0] : { points });
   }
 
@@ -154,8 +146,8 @@ export class TrainerClient {
     return this.get<ApiKeyInfo[]>('/api/v1/keys');
   }
 
-  async revokeKey(id: string): Promise<ApiKeyInfo & { message: string }> {
-    return this.delete<ApiKeyInfo & { message: string }>(`/api/v1/keys/${encodeURIComponent(id)}`);
+  async revokeKey(id: string): Promise<RevokedApiKey> {
+    return this.delete<RevokedApiKey>(`/api/v1/keys/${encodeURIComponent(id)}`);
   }
 
   async systemInfo(): Promise<SystemInfo> {
@@ -170,8 +162,8 @@ export class TrainerClient {
     return (await this.get<{ alerts: AlertInfo[] }>('/api/v1/alerts', query)).alerts;
   }
 
-  async acknowledgeAlert(id: string, body: { acknowledged_by?: string; notes?: string }): Promise<AlertInfo> {
-    return this.post<AlertInfo>(`/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, body);
+  async acknowledgeAlert(id: string, body: { acknowledged_by?: string; notes?: string }): Promise<AcknowledgedAlert> {
+    return this.post<AcknowledgedAlert>(`/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, body);
   }
 
   async silence(body: { rule_id?: string; run_id?: string; duration: string; reason?: string }): Promise<SilenceInfo> {
@@ -182,47 +174,47 @@ export class TrainerClient {
     return (await this.get<{ rules: AlertRuleInfo[] }>('/api/v1/alerts/rules')).rules;
   }
 
-  async addRule(body: Record<string, unknown>): Promise<AlertRuleInfo> {
-    return this.post<AlertRuleInfo>('/api/v1/alerts/rules', body);
+  async addRule(body: Record<string, unknown>): Promise<CreatedAlertRule> {
+    return this.post<CreatedAlertRule>('/api/v1/alerts/rules', body);
   }
 
-  async removeRule(id: string): Promise<{ message: string }> {
-    return this.delete<{ message: string }>(`/api/v1/alerts/rules/${encodeURIComponent(id)}`);
+  async removeRule(id: string): Promise<Deleted<'DELETE /api/v1/alerts/rules/:ruleId'>> {
+    return this.delete(`/api/v1/alerts/rules/${encodeURIComponent(id)}`);
   }
 
   async webhooks(): Promise<WebhookInfo[]> {
     return (await this.get<{ webhooks: WebhookInfo[] }>('/api/v1/webhooks')).webhooks;
   }
 
-  async addWebhook(body: { url: string; events: string[]; secret?: string }): Promise<WebhookInfo> {
-    return this.post<WebhookInfo>('/api/v1/webhooks', body);
+  async addWebhook(body: { url: string; events: string[]; secret?: string }): Promise<CreatedWebhook> {
+    return this.post<CreatedWebhook>('/api/v1/webhooks', body);
   }
 
-  async removeWebhook(id: string): Promise<{ message: string }> {
-    return this.delete<{ message: string }>(`/api/v1/webhooks/${encodeURIComponent(id)}`);
+  async removeWebhook(id: string): Promise<Deleted<'DELETE /api/v1/webhooks/:webhookId'>> {
+    return this.delete(`/api/v1/webhooks/${encodeURIComponent(id)}`);
   }
 
   async schedules(): Promise<ScheduleInfo[]> {
     return (await this.get<{ schedules: ScheduleInfo[] }>('/api/v1/schedules')).schedules;
   }
 
-  async addSchedule(body: { recipe: string; cron: string; timezone?: string; overlap?: string; params?: Record<string, unknown>; name?: string; gpus?: number; priority?: number }): Promise<ScheduleInfo> {
-    return this.post<ScheduleInfo>('/api/v1/schedules', body);
+  async addSchedule(body: { recipe: string; cron: string; timezone?: string; overlap?: string; params?: Record<string, unknown>; name?: string; gpus?: number; priority?: number }): Promise<CreatedSchedule> {
+    return this.post<CreatedSchedule>('/api/v1/schedules', body);
   }
 
-  async removeSchedule(id: string): Promise<{ message: string }> {
-    return this.delete<{ message: string }>(`/api/v1/schedules/${encodeURIComponent(id)}`);
+  async removeSchedule(id: string): Promise<Deleted<'DELETE /api/v1/schedules/:scheduleId'>> {
+    return this.delete(`/api/v1/schedules/${encodeURIComponent(id)}`);
   }
 
-  async createStudy(body: Record<string, unknown>): Promise<StudyInfo> {
-    return this.post<StudyInfo>('/api/v1/hpo/studies', body);
+  async createStudy(body: Record<string, unknown>): Promise<CreatedStudy> {
+    return this.post<CreatedStudy>('/api/v1/hpo/studies', body);
   }
 
   async study(id: string): Promise<StudyInfo> {
     return this.get<StudyInfo>(`/api/v1/hpo/studies/${encodeURIComponent(id)}`);
   }
 
-  async testWebhook(id: string): Promise<{ success: boolean; status_code: number | null; response_time_ms: number; error: string | null }> {
+  async testWebhook(id: string): Promise<WebhookTest> {
     return this.post(`/api/v1/webhooks/${encodeURIComponent(id)}/test`);
   }
 
@@ -230,11 +222,11 @@ export class TrainerClient {
     return (await this.get<{ notifications: NotificationInfo[] }>('/api/v1/notifications', query)).notifications;
   }
 
-  async markNotificationRead(id: string): Promise<NotificationInfo> {
-    return this.post<NotificationInfo>(`/api/v1/notifications/${encodeURIComponent(id)}/read`);
+  async markNotificationRead(id: string): Promise<ReadNotification> {
+    return this.post<ReadNotification>(`/api/v1/notifications/${encodeURIComponent(id)}/read`);
   }
 
-  async leaderboard(query: { metric: string; mode?: string; experiment?: string; recipe?: string; limit?: number }): Promise<{ metric: string; mode: string; entries: LeaderboardEntry[] }> {
+  async leaderboard(query: { metric: string; mode?: string; experiment?: string; recipe?: string; limit?: number }): Promise<Leaderboard> {
     return this.get('/api/v1/leaderboard', query);
   }
 
@@ -246,16 +238,16 @@ export class TrainerClient {
     return (await this.get<{ experiments: ExperimentInfo[] }>('/api/v1/experiments')).experiments;
   }
 
-  async createExperiment(body: { name: string; description?: string; tags?: string[] }): Promise<ExperimentInfo> {
-    return this.post<ExperimentInfo>('/api/v1/experiments', body);
+  async createExperiment(body: { name: string; description?: string; tags?: string[] }): Promise<CreatedExperiment> {
+    return this.post<CreatedExperiment>('/api/v1/experiments', body);
   }
 
   async config(): Promise<RuntimeConfig> {
     return this.get<RuntimeConfig>('/api/v1/config');
   }
 
-  async patchConfig(changes: Partial<RuntimeConfig>): Promise<RuntimeConfig> {
-    return (await this.request<RuntimeConfig>('PATCH', '/api/v1/config', { body: changes })).body;
+  async patchConfig(changes: Partial<RuntimeConfig>): Promise<PatchedConfig> {
+    return (await this.request<PatchedConfig>('PATCH', '/api/v1/config', { body: changes })).body;
   }
 
   async recipes(): Promise<RecipeInfo[]> {
@@ -295,16 +287,16 @@ export class TrainerClient {
     return this.get<ModelInfo[]>('/api/v1/models', query);
   }
 
-  async tagModel(name: string, tag: string): Promise<ModelInfo & { message: string }> {
-    return this.post<ModelInfo & { message: string }>(`/api/v1/models/${seg(name)}/tag`, { tag });
+  async tagModel(name: string, tag: string): Promise<TaggedModel> {
+    return this.post<TaggedModel>(`/api/v1/models/${seg(name)}/tag`, { tag });
   }
 
-  async untagModel(name: string, tag: string): Promise<ModelInfo & { message: string }> {
-    return this.delete<ModelInfo & { message: string }>(`/api/v1/models/${seg(name)}/tag/${seg(tag)}`);
+  async untagModel(name: string, tag: string): Promise<UntaggedModel> {
+    return this.delete(`/api/v1/models/${seg(name)}/tag/${seg(tag)}`);
   }
 
-  async removeModel(name: string): Promise<{ message: string }> {
-    return this.delete<{ message: string }>(`/api/v1/models/${seg(name)}`);
+  async removeModel(name: string): Promise<Deleted<'DELETE /api/v1/models/:name'>> {
+    return this.delete(`/api/v1/models/${seg(name)}`);
   }
 
   async datasets(): Promise<DatasetInfo[]> {
@@ -319,16 +311,16 @@ export class TrainerClient {
     return (await this.get<{ versions: DatasetVersionInfo[] }>(`/api/v1/datasets/${seg(name)}/versions`)).versions;
   }
 
-  async removeDataset(name: string): Promise<{ message: string }> {
-    return this.delete<{ message: string }>(`/api/v1/datasets/${seg(name)}`);
+  async removeDataset(name: string): Promise<Deleted<'DELETE /api/v1/datasets/:name'>> {
+    return this.delete(`/api/v1/datasets/${seg(name)}`);
   }
 
   async checkpoints(query: { session_id?: string; limit?: number } = {}): Promise<CheckpointInfo[]> {
     return (await this.get<{ checkpoints: CheckpointInfo[] }>('/api/v1/checkpoints', query)).checkpoints;
   }
 
-  async removeCheckpoint(id: string): Promise<{ message: string }> {
-    return this.delete<{ message: string }>(`/api/v1/checkpoints/${seg(id)}`);
+  async removeCheckpoint(id: string): Promise<Deleted<'DELETE /api/v1/checkpoints/:checkpointId'>> {
+    return this.delete(`/api/v1/checkpoints/${seg(id)}`);
   }
 
   private target(path: string, query: Record<string, string | undefined>) {
@@ -343,78 +335,12 @@ export class TrainerClient {
   }
 }
 
-/** Status 0: no HTTP answer at all (refused, unknown host, timed out), with how to point at an agent. */
-function unreachable(base: string, error: unknown): ApiError {
-  const { name, message, cause } = error as Error & { cause?: { code?: string; message?: string } };
-  const why = name === 'TimeoutError' ? 'no answer in time' : (cause?.code ?? cause?.message ?? message);
-  return new ApiError(0, `Cannot reach the agent at ${base} (${why}). Is 'trainer agent' running there? Point at it with --url or TRAINER_URL.`);
-}
-
 const seg = (id: string) => encodeURIComponent(id);
 
 /** Run states as the agent reports them; a run in a final state never changes again. */
 export const RUN_STATES = ['created', 'queued', 'running', 'completed', 'failed', 'stopped', 'cancelled'] as const satisfies readonly RunState[];
-
-// The answers' types come from the schemas the agent declares and is checked against (src/api/responses.ts);
-// `import type` only: nothing of the agent is loaded with the client.
-export type RunState = z.output<typeof Contract.RunState>;
-export type RunStatus = z.output<typeof Contract.RunStatus>;
-export type SessionSummary = z.output<typeof Contract.SessionSummary>;
-export type SessionDetail = z.output<typeof Contract.SessionDetail>;
-export type CreatedSession = z.output<typeof Contract.CreatedSession>;
-export type CompletedTracking = z.output<typeof Contract.CompletedTracking>;
-export type StopResult = z.output<typeof Contract.StopResult>;
-export type MetricPoint = z.output<typeof Contract.MetricPoint>;
-export type LogEntry = z.output<typeof Contract.LogLine>;
-export type ModelInfo = z.output<typeof Contract.Model>;
-export type CheckpointInfo = z.output<typeof Contract.Checkpoint> & Partial<Pick<z.output<typeof Contract.UploadedCheckpoint>, 'retained' | 'uploaded_at'>>;
-export type DatasetInfo = z.output<typeof Contract.Dataset>;
-export type DatasetVersionInfo = z.output<typeof Contract.DatasetVersion>;
-export type ApiKeyInfo = z.output<typeof Contract.ApiKey>;
-export type CreatedApiKey = ApiKeyInfo & { key: string };
-/** An error answer: seed 000's `detail` and the wire code to decide on. */
-export type ErrorBody = z.output<typeof Contract.ErrorBody>;
 export const FINAL_STATES: readonly string[] = ['completed', 'failed', 'stopped', 'cancelled'];
 export const isFinalState = (state: string): boolean => FINAL_STATES.includes(state);
-
-export interface CreateSessionRequest {
-  recipe?: string;
-  params?: Record<string, string | number | boolean>;
-  session_name?: string;
-  tags?: string[];
-  priority?: number;
-  gpus?: number;
-  experiment_id?: string;
-  start?: boolean;
-  /** Seed 002: a run that only records what its client reports (no process); straight to running. */
-  tracking_only?: boolean;
-  total_epochs?: number;
-}
-
-/** One metric point reported by a client: named values, and the step or epoch they belong to. */
-export interface ReportedPoint {
-  metrics: Record<string, number>;
-  epoch?: number;
-  step?: number;
-}
-
-export interface SubmitJobRequest {
-  command: string | string[];
-  name?: string;
-  gpu_count?: number;
-  priority?: number;
-  environment?: Record<string, string>;
-  /** A directory on the agent's machine. */
-  cwd?: string;
-}
-
-export interface SubmittedJob {
-  id: string;
-  name: string;
-  status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-  gpu_count: number;
-  created_at: string;
-}
 
 export interface SessionPage {
   sessions: SessionSummary[];
@@ -427,170 +353,3 @@ export interface LogPage {
   /** X-Next-Cursor: the byte offset to ask for next. */
   nextCursor: number;
 }
-
-export interface ArchitecturesInfo {
-  recipe: string;
-  architectures: { name: string; description: string; inputs: string }[];
-  losses: string[];
-  optimizers: string[];
-  engines: { name: string; package: string; available: boolean; description: string; reason: string | null }[];
-}
-
-export interface RecipeParam {
-  type: string;
-  description?: string;
-  default?: unknown;
-  min?: number;
-  max?: number;
-  values?: string[];
-  pattern?: string;
-  max_length?: number;
-}
-
-export interface RecipeInfo {
-  name: string;
-  description: string;
-  backend: string;
-  default: boolean;
-  gpus: number;
-  priority: number;
-  params: Record<string, RecipeParam>;
-}
-
-export interface SystemInfo {
-  cpu_usage_percent: number;
-  memory_used_mb: number;
-  memory_total_mb: number;
-  memory_percent: number;
-  disk_free_gb: number;
-  disk_total_gb: number;
-  gpu_available: boolean;
-  gpu_usage_percent: number | null;
-  gpu_memory_used_mb: number | null;
-  gpu_memory_total_mb: number | null;
-  timestamp: string;
-}
-
-export interface GpuInfo {
-  index: number;
-  uuid: string;
-  name: string;
-  utilization: number | null;
-  memory_used_mb: number | null;
-  memory_total_mb: number;
-  memory_percent: number | null;
-  temperature: number | null;
-  power_w: number | null;
-  run_id: string | null;
-}
-
-export interface AlertInfo {
-  alert_id: string;
-  rule_id: string;
-  rule_name: string;
-  key: string;
-  severity: string;
-  message: string;
-  status: string;
-  run_id: string | null;
-  triggered_at: string;
-  acknowledged_by: string | null;
-  resolved_at: string | null;
-}
-
-export interface AlertRuleInfo {
-  rule_id: string;
-  name: string;
-  type: string;
-  params: Record<string, unknown>;
-  severity: string;
-  enabled: boolean;
-  for_seconds: number;
-  repeat_interval_seconds: number;
-  source: string;
-}
-
-export interface SilenceInfo {
-  silence_id: string;
-  rule_id: string | null;
-  run_id: string | null;
-  until: string;
-  reason: string | null;
-}
-
-export interface WebhookInfo {
-  webhook_id: string;
-  url: string;
-  events: string[];
-  created_at: string;
-  signed: boolean;
-}
-
-export interface ScheduleInfo {
-  id: string;
-  name: string | null;
-  recipe: string;
-  params: Record<string, unknown>;
-  cron: string;
-  timezone: string;
-  overlap: 'skip' | 'queue';
-  created_at: string;
-  last_fired_at: string | null;
-  last_run_id: string | null;
-  runs_started: number;
-  fires_skipped: number;
-  last_error: string | null;
-  next_fire_times: string[];
-}
-
-export interface StudyInfo {
-  id: string;
-  name: string;
-  recipe: string;
-  state: 'running' | 'completed' | 'stopped';
-  objective: 'minimize' | 'maximize';
-  metric: string;
-  n_trials: number;
-  parallelism: number;
-  sampler: string;
-  seed: number;
-  trials: { number: number; params: Record<string, unknown>; run_id: string | null; state: string; value: number | null; error: string | null }[];
-  best_value: number | null;
-  best_params: Record<string, unknown> | null;
-  best_trial: number | null;
-  trials_pruned?: number;
-}
-
-export interface NotificationInfo {
-  id: string;
-  type: string;
-  priority: string;
-  message: string;
-  read: boolean;
-  created_at: string;
-}
-
-export interface LeaderboardEntry {
-  rank: number;
-  session_id: string;
-  recipe: string;
-  experiment_id: string | null;
-  value: number;
-  params: Record<string, unknown>;
-  ended_at: string | null;
-}
-
-export interface ExperimentInfo {
-  experiment_id: string;
-  name: string;
-  description: string;
-  tags: string[];
-  created_at: string;
-}
-
-export interface RuntimeConfig {
-  max_concurrent_sessions: number;
-  default_recipe: string;
-  default_params: Record<string, unknown>;
-}
-

@@ -22,11 +22,17 @@ export interface TestAgent {
   close(): Promise<void>;
 }
 
+/** The suite's response check (vitest.config.ts sets TRAINER_VALIDATE_RESPONSES=1): test agents get only the env given here, so it is passed on. */
+function validationEnv(): Record<string, string> {
+  const flag = process.env.TRAINER_VALIDATE_RESPONSES;
+  return flag === undefined ? {} : { TRAINER_VALIDATE_RESPONSES: flag };
+}
+
 /** A real agent in this process, on a loopback port, with its own data dir and the fixture recipes. */
 export async function startTestAgent(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestAgent> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trainer-test-')));
-  const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000', TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...options.env };
+  const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000', TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...validationEnv(), ...options.env };
   const config = resolveAgentConfig({ dataDir }, env);
   const agent = await createAgent(config, createLogger({ level: 'silent' }));
   const url = await agent.listen();

@@ -90,6 +90,26 @@ describe('API description', () => {
     for (const target of refs) expect(doc.components.schemas, target).toHaveProperty(target.split('/').at(-1)!);
   });
 
+  it("gives seed 004's jobs, the machine, catalog and seed 002 answers their schemas", () => {
+    const ref = (path: string, method: string, status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema;
+    expect(ref('/api/jobs', 'post', '201')).toEqual({ $ref: '#/components/schemas/JobCreated' });
+    expect(ref('/api/jobs', 'get')).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Job' } });
+    expect(doc.components.schemas.Job.properties.status.enum).toEqual(['pending', 'running', 'completed', 'failed', 'cancelled']);
+    expect(ref('/api/v1/system/info', 'get')).toEqual({ $ref: '#/components/schemas/SystemInfo' });
+    expect(ref('/api/v1/gpus', 'get')).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Gpu' } });
+    expect(ref('/api/v1/health', 'get')).toEqual({ $ref: '#/components/schemas/HealthDetail' });
+    expect(ref('/api/v1/recipes/{name}', 'get')).toEqual({ $ref: '#/components/schemas/Recipe' });
+    expect(ref('/api/v1/leaderboard', 'get')).toEqual({ $ref: '#/components/schemas/Leaderboard' });
+    expect(ref('/api/v1/metrics/{sessionId}', 'post')).toEqual({ $ref: '#/components/schemas/LoggedMetric' });
+    expect(ref('/api/v1/training/sessions/{sessionId}', 'delete')).toEqual({ $ref: '#/components/schemas/DeletedSession' });
+    expect(ref('/openapi.json', 'get')).toEqual({ $ref: '#/components/schemas/OpenApiDocument' });
+  });
+
+  it("is what every agent the suite starts checks its answers against (the suite's TRAINER_VALIDATE_RESPONSES reaches agents in the test process)", () => {
+    expect(process.env.TRAINER_VALIDATE_RESPONSES).toBe('1');
+    expect(t.agent.config.validateResponses).toBe(true);
+  });
+
   it('is served as JSON and YAML at /openapi.* and /api/v1/openapi.*, the same document', async () => {
     expect(await (await fetch(`${t.url}/api/v1/openapi.json`)).json()).toEqual(doc);
     for (const path of ['/openapi.yaml', '/api/v1/openapi.yaml']) {

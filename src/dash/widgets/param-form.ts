@@ -59,7 +59,7 @@ export function paramFormView(state: DashState, form: { recipe: string; text: st
   if (params.length > 0) {
     lines.push(tag('bold', 'Parameters'));
     for (const [name, param] of params) {
-      const range = param.values ? param.values.join('|') : [param.min !== undefined ? `≥${param.min}` : '', param.max !== undefined ? `≤${param.max}` : ''].filter(Boolean).join(' ');
+      const range = param.type === 'enum' ? param.values.join('|') : param.type !== 'float' && param.type !== 'int' ? '' : [param.min !== undefined ? `≥${param.min}` : '', param.max !== undefined ? `≤${param.max}` : ''].filter(Boolean).join(' ');
       const detail = [param.type, range, param.default !== undefined ? `default ${JSON.stringify(param.default)}` : '', param.description ?? ''].filter(Boolean).join(', ');
       lines.push(escapeTags(fit(`  ${name}: ${detail}`, width).trimEnd()));
     }
