@@ -9,3 +9,9 @@ export type { ExitCause, ExitRecord, LogRecord, MetricRecord } from '../domain/r
 export type { Recipe } from '../domain/recipe.js';
 export { SEVERITIES, type Severity } from '../domain/alerting.js';
 export type { BackendHandle } from '../domain/run.js';
+// reading a training process's output: lines (tqdm redraws included), metrics in every format a recipe names, progress
+export { LineSplitter, latestRedrawIn } from './output/line-splitter.js';
+export { OutputParser, type OutputProgress } from './output/output-parser.js';
+export { parseKerasStepLine, parseKeyValueLine, parsePythonDict, type MetricsFormat, type MetricValue } from './output/output-formats.js';
+export { barPosition, stripAnsi, type BarPosition } from './output/progress-bar.js';
+export { PROGRESS_FILE, ProgressFile } from './output/progress-file.js';

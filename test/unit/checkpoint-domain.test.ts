@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
+import { OutputParser } from '../../dist/src/plugins/output/output-parser.js';
 import { bestCheckpoint, checkpointsToDrop, parseCheckpointLine, type CheckpointRecord } from '../../dist/src/domain/checkpoint.js';
 import { parseDatasetRef } from '../../dist/src/domain/registry.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../dist/plugins/backends/process/line-splitter.js';
-import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
+import { LineSplitter } from '../../dist/src/plugins/output/line-splitter.js';
+import { OutputParser } from '../../dist/src/plugins/output/output-parser.js';
 import { parseGpuReadings } from '../../dist/src/monitor/nvidia-smi.js';
 
 describe('output parser', () => {
