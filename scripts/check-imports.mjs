@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Layer of a repo-relative path: the longest matching prefix. */
-const LAYERS = ['src/domain', 'src/store', 'src/events', 'src/plugins', 'src/services', 'src/api', 'src/cli', 'src/client', 'src/dash', 'src/agent', 'src/monitor', 'src/datasets', 'src/demo', 'src/tfjs', 'src/schedule', 'src/errors.ts', 'src/index.ts', 'plugins', 'bots'];
+const LAYERS = ['src/domain', 'src/store', 'src/events', 'src/plugins', 'src/services', 'src/api', 'src/cli', 'src/client', 'src/dash', 'src/agent', 'src/monitor', 'src/datasets', 'src/demo', 'src/tfjs', 'src/schedule', 'src/logging', 'src/errors.ts', 'src/index.ts', 'plugins', 'bots'];
 
-/** What each layer may import (besides itself and packages). */
+/** Importable from every layer: the structured logger (an interface and its stderr implementation, nothing else). */
+const SHARED = ['src/logging'];
+
+/** What each layer may import (besides itself, packages and SHARED). */
 const ALLOWED = {
   'src/domain': ['src/errors.ts'],
   'src/datasets': ['src/domain/seeded-random.ts', 'src/errors.ts'],
@@ -30,6 +33,7 @@ const ALLOWED = {
   'src/dash': ['src/client'],
   'src/agent': ['*'],
   'src/errors.ts': [],
+  'src/logging': [],
   'src/index.ts': ['*'],
   // built-in plugins use the public plugin SDK only, like a third-party package
   plugins: ['src/plugins/sdk.ts'],
@@ -62,7 +66,7 @@ for (const top of ['src', 'plugins', 'bots']) {
       const target = relative(root, resolve(dirname(file), specifier)).replace(/\.js$/, '.ts');
       const targetLayer = layerOf(target);
       if (!targetLayer || targetLayer === layer) continue;
-      const allowed = ALLOWED[layer] ?? [];
+      const allowed = [...(ALLOWED[layer] ?? []), ...SHARED];
       const ok = allowed.includes('*') || allowed.some((rule) => target === rule || targetLayer === rule || target.startsWith(rule + '/'));
       if (!ok) violations.push(`${from}: imports ${target} (${layer} may import ${allowed.join(', ') || 'nothing of ours'})`);
     }

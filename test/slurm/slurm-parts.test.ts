@@ -17,7 +17,7 @@ import { findJobcompRecord } from '../../dist/plugins/backends/slurm/jobcomp-fil
 import { JobOutputTailer } from '../../dist/plugins/backends/slurm/output-tailer.js';
 import { parseFields, SlurmCommandError } from '../../dist/plugins/backends/slurm/slurm-client.js';
 import { OutputParser } from '../../dist/src/plugins/output/output-parser.js';
-import { createLogger } from '../../dist/src/agent/logger.js';
+import { createLogger } from '../../dist/src/logging/logger.js';
 import { RunOutputWriter } from '../../dist/src/plugins/sdk.js';
 import { startTestAgent, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 import { slurmAgentConfig } from './local-slurm.js';
