@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z
   .object({
@@ -54,12 +54,9 @@ class DiscordNotifier implements Notifier<Target> {
   }
 }
 
-const definition: PluginDefinition<Config, Notifier<Target>> = {
+export default defineNotifier({
   name: 'discord',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Discord: channel messages with embeds (replies thread a run), or an execute webhook.',
   configSchema: ConfigSchema,
   create: (context, config) => new DiscordNotifier(config, context.http),
-};
-export default definition;
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type Logger, type Notifier, type NotifierMessage, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, type Logger, type Notifier, type NotifierMessage } from '../../../src/plugins/sdk.js';
 
 const TargetSchema = z.object({}).strict();
 
@@ -15,12 +15,8 @@ class LogNotifier implements Notifier<z.infer<typeof TargetSchema>> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, Notifier> = {
+export default defineNotifier({
   name: 'log',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: "The agent's log.",
-  configSchema: z.object({}).strict(),
   create: (context) => new LogNotifier(context.logger),
-};
-export default definition;
+});

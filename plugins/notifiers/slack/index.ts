@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z
   .object({
@@ -57,12 +57,9 @@ class SlackNotifier implements Notifier<Target> {
   }
 }
 
-const definition: PluginDefinition<Config, Notifier<Target>> = {
+export default defineNotifier({
   name: 'slack',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Slack: chat.postMessage with Block Kit (threaded per run), or an incoming webhook.',
   configSchema: ConfigSchema,
   create: (context, config) => new SlackNotifier(config, context.http),
-};
-export default definition;
+});

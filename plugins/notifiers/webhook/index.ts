@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, type Notifier, type NotifierMessage, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, outboundFailure, type Notifier, type NotifierMessage, type OutboundHttp } from '../../../src/plugins/sdk.js';
 
 const TargetSchema = z.object({ url: z.string().url().refine((url) => /^https?:\/\//.test(url), 'http or https') }).strict();
 type Target = z.infer<typeof TargetSchema>;
@@ -19,12 +19,8 @@ class WebhookNotifier implements Notifier<Target> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, Notifier<Target>> = {
+export default defineNotifier({
   name: 'webhook',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'The message as JSON to any URL.',
-  configSchema: z.object({}).strict(),
   create: (context) => new WebhookNotifier(context.http),
-};
-export default definition;
+});

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, type OutboundHttp, type PluginDefinition, type Webhook, type WebhookDelivery } from '../../../src/plugins/sdk.js';
+import { defineWebhook, outboundFailure, type OutboundHttp, type Webhook, type WebhookDelivery } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z.object({ timeout_ms: z.number().int().min(100).max(60_000).default(10_000) }).strict();
 type Config = z.infer<typeof ConfigSchema>;
@@ -40,12 +40,9 @@ class HttpJsonWebhook implements Webhook {
   }
 }
 
-const definition: PluginDefinition<Config, Webhook> = {
+export default defineWebhook({
   name: 'http-json',
-  kind: 'webhook',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Signed JSON POST (HMAC-SHA256 over timestamp and body).',
   configSchema: ConfigSchema,
   create: (context, config) => new HttpJsonWebhook(config, context.http),
-};
-export default definition;
+});
