@@ -3,7 +3,7 @@
  * the store's writer for run output, and the record types. Published as `trainer/plugin`.
  */
 export * from './contract.js';
-export { defineAlertRule, defineBackend, defineNotifier, defineWebhook, type PluginSpec } from './define.js';
+export { defineAlertRule, defineBackend, defineNotifier, defineWebhook, httpDeliveryResult, type DeliveryContext, type NotifierSpec, type PluginSpec, type WebhookSpec } from './define.js';
 export { OUTBOUND_BODY_CAP_BYTES, outboundFailure, parseJson, type OutboundHttp, type OutboundResponse } from './outbound-http.js';
 export { RunOutputWriter, type RunOutputPaths } from '../store/run-output-writer.js';
 export type { ExitCause, ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
