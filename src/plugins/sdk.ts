@@ -5,14 +5,8 @@
 export * from './contract.js';
 export { defineAlertRule, defineBackend, defineNotifier, defineWebhook, httpDeliveryResult, type DeliveryContext, type NotifierSpec, type PluginSpec, type WebhookSpec } from './define.js';
 export { OUTBOUND_BODY_CAP_BYTES, outboundFailure, parseJson, type OutboundHttp, type OutboundResponse } from './outbound-http.js';
-export { RunOutputWriter, type RunOutputPaths } from '../store/run-output-writer.js';
 export type { ExitCause, ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 export type { Recipe } from '../domain/recipe.js';
 export { SEVERITIES, type Severity } from '../domain/alerting.js';
 export type { BackendHandle } from '../domain/run.js';
-// reading a training process's output: lines (tqdm redraws included), metrics in every format a recipe names, progress
-export { LineSplitter, latestRedrawIn } from './output/line-splitter.js';
-export { OutputParser, type OutputProgress } from './output/output-parser.js';
-export { parseKerasStepLine, parseKeyValueLine, parsePythonDict, type MetricsFormat, type MetricValue } from './output/output-formats.js';
-export { barPosition, stripAnsi, type BarPosition } from './output/progress-bar.js';
-export { PROGRESS_FILE, ProgressFile } from './output/progress-file.js';
+export * from './run-output.js';

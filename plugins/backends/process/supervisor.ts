@@ -9,7 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { LineSplitter, OutputParser, ProgressFile, RunOutputWriter, type MetricsFormat } from '../../../src/plugins/sdk.js';
+// the SDK's output half only: a cold launch waits for this process's start-up
+import { LineSplitter, OutputParser, ProgressFile, RunOutputWriter, type MetricsFormat } from '../../../src/plugins/run-output.js';
 
 export interface SupervisorSpec {
   argv: string[];
