@@ -1,6 +1,8 @@
 /**
- * The public surface a plugin may import (built-ins and third-party packages alike): the contracts,
- * the store's writer for run output, and the record types. Published as `trainer/plugin`.
+ * The public surface a plugin may import (built-ins and third-party packages alike): the contracts, the
+ * define* helpers, the outbound HTTP client's types, the record types, and the output half (the store's
+ * writer for run output, line splitting and output parsing). Published as `trainer/plugin`; the
+ * contract suite for a plugin's own tests is `trainer/plugin/testing`.
  */
 export * from './contract.js';
 export { defineAlertRule, defineBackend, defineNotifier, defineWebhook, httpDeliveryResult, type DeliveryContext, type NotifierSpec, type PluginSpec, type WebhookSpec } from './define.js';
