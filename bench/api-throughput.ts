@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { createLogger } from '../src/agent/logger.js';
+import { createLogger } from '../src/logging/logger.js';
 import { apiKeyAuth } from '../src/api/middleware/api-key-auth.js';
 import { errorHandler } from '../src/api/middleware/error-handler.js';
 import { rateLimit } from '../src/api/middleware/rate-limit.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../src/agent/logger.js';
+import { createLogger } from '../src/logging/logger.js';
 import { createAgent, resolveAgentConfig, type Agent } from '../src/index.js';
 
 export const BENCH_KEY = 'bench-key';

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LineSplitter } from '../plugins/backends/process/line-splitter.js';
-import { OutputParser } from '../plugins/backends/process/output-parser.js';
+import { LineSplitter } from '../src/plugins/output/line-splitter.js';
+import { OutputParser } from '../src/plugins/output/output-parser.js';
 import type { Run } from '../src/domain/run.js';
 import { foldSummary, MetricIndex, type MetricSummary } from '../src/store/metric-index.js';
 import { RunOutputWriter } from '../src/store/run-output-writer.js';

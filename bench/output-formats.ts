@@ -1,5 +1,5 @@
-import { LineSplitter } from '../plugins/backends/process/line-splitter.js';
-import { OutputParser } from '../plugins/backends/process/output-parser.js';
+import { LineSplitter } from '../src/plugins/output/line-splitter.js';
+import { OutputParser } from '../src/plugins/output/output-parser.js';
 import { fmt, median, type BenchResult } from './harness.js';
 
 const LINES = 200_000;

@@ -1,4 +1,4 @@
-import type { Logger } from '../src/plugins/contract.js';
+import type { Logger } from '../src/logging/logger.js';
 import type { AccessPolicy } from './core/access.js';
 import { ChatRouter, type ChatServices } from './core/router.js';
 import type { ChatEventSource } from './core/run-updates.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../src/plugins/contract.js';
+import type { Logger } from '../../src/logging/logger.js';
 
 /**
  * Runs `attempt` until it succeeds, waiting 1 s, 2 s, 4 s … (at most `maxDelayMs`) between tries and

@@ -6,7 +6,7 @@ import type { AuditService } from '../../src/services/audit-service.js';
 import type { LeaderboardService } from '../../src/services/leaderboard-service.js';
 import type { RecipeCatalog } from '../../src/services/recipe-catalog.js';
 import type { RunService } from '../../src/services/run-service.js';
-import type { Logger } from '../../src/plugins/contract.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { refusal, type AccessPolicy, type ChatActor } from './access.js';
 import { COMMAND_NAMES, USAGE, WRITE_COMMANDS, closestMatches, parseCommand, type ChatCommand, type CommandName } from './parse.js';
 import { errorReply, formatDuration, formatNumber, formatParams, reply, runFields, runLine, stopButton, type ButtonAction, type ChatReply } from './replies.js';

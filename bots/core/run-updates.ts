@@ -1,7 +1,7 @@
 import type { AlertRecord } from '../../src/domain/alerting.js';
 import type { Run } from '../../src/domain/run.js';
 import type { MetricRecord } from '../../src/domain/run-records.js';
-import type { Logger } from '../../src/plugins/contract.js';
+import type { Logger } from '../../src/logging/logger.js';
 import type { RunService } from '../../src/services/run-service.js';
 import { epochText, formatDuration, formatNumber, formatParams, headlineMetric, reply, runFields, stopButton, type ChatReply } from './replies.js';
 

@@ -1,5 +1,5 @@
 import { Client, Events, GatewayIntentBits, MessageFlags, Routes, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
-import type { Logger } from '../../src/plugins/contract.js';
+import type { Logger } from '../../src/logging/logger.js';
 import type { RunService } from '../../src/services/run-service.js';
 import type { ChatActor } from '../core/access.js';
 import { retryWithBackoff } from '../core/backoff.js';

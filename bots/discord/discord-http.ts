@@ -2,7 +2,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Routes, type REST } from 'discord.js';
-import type { Logger } from '../../src/plugins/contract.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { createHardenedServer, guardRequests } from '../../src/services/listener-guard.js';
 import type { ChatActor } from '../core/access.js';
 import type { ChatReply } from '../core/replies.js';

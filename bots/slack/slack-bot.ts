@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as SlackLogger } from '@slack/bolt';
-import type { Logger } from '../../src/plugins/contract.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { createHardenedServer, guardRequests } from '../../src/services/listener-guard.js';
 import type { RunService } from '../../src/services/run-service.js';
 import type { ChatActor } from '../core/access.js';

@@ -8,7 +8,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
 import type { GpuDevice } from '../monitor/nvidia-smi.js';
 import { SystemSampler } from '../monitor/system-sampler.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../plugins/plugin-loader.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import { createOutboundHttp } from '../plugins/outbound-http.js';
@@ -52,7 +52,7 @@ import { tfjsParamsValidator } from '../services/training-plan-check.js';
 import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../logging/logger.js';
 import { startChatBots, type ChatBots } from '../../bots/host.js';
 import { readPackageVersion } from './package-version.js';
 

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { resolveAgentConfig, type ConfigOverrides } from './agent-config.js';
 import { createAgent } from './agent.js';
 import { ensureGeneratedKey } from '../store/generated-key.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../logging/logger.js';
 
 /** `trainer agent`: boot, print where it listens, and close in order on SIGINT/SIGTERM. */
 export async function runAgentProcess(overrides: ConfigOverrides & { generateKey?: boolean }): Promise<void> {

@@ -1,6 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { authFailureLimit } from './middleware/auth-failure-limit.js';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError } from '../errors.js';
 import { guardUpgrades } from '../services/listener-guard.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import { parseCursor, type StreamEvent, type StreamSink } from '../services/run-stream-service.js';
 import { presentedKey } from './key-verifier.js';
 import { metricObject, SLOW_CLIENT_BYTES, toWire } from './routes/stream-routes.js';

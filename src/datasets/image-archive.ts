@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { tarNumber } from '../domain/tar-format.js';
+import { tarNumber } from './tar-format.js';
 import { decodePng, type DecodedImage } from './png.js';
 
 export interface ArchiveEntry {

@@ -5,8 +5,9 @@ import type { Recipe } from '../domain/recipe.js';
 import type { AlertFinding } from '../domain/alerting.js';
 import type { OutboxMessage } from '../domain/notifier-outbox.js';
 import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
+import type { Logger } from '../logging/logger.js';
 
-export type { AlertFinding };
+export type { AlertFinding, Logger };
 
 /** Bumped when a contract below changes incompatibly; the registry refuses plugins built for another. */
 export const PLUGIN_API_VERSION = 1;
@@ -14,13 +15,6 @@ export const PLUGIN_API_VERSION = 1;
 export type PluginKind = 'backend' | 'alert-rule' | 'notifier' | 'webhook';
 export const PLUGIN_KINDS: readonly PluginKind[] = ['backend', 'alert-rule', 'notifier', 'webhook'];
 
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
 
 /** What the agent hands a plugin: nothing that lets it reach the store or other plugins directly. */
 export interface PluginContext {

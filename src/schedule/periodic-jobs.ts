@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { AlertService } from '../services/alert-service.js';
 import type { NotificationDispatcher } from '../services/notification-dispatcher.js';
 import type { WebhookService } from '../services/webhook-service.js';

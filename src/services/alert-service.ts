@@ -4,7 +4,8 @@ import { isSilenced, priorityOfSeverity, type AlertRecord, type AlertRuleRecord,
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
-import type { AlertRule, AlertSnapshot, Logger } from '../plugins/contract.js';
+import type { AlertRule, AlertSnapshot } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { AlertingStore } from '../store/alerting-store.js';
 import type { NotificationService } from './notification-service.js';

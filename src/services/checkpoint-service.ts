@@ -4,7 +4,7 @@ import { extensionOf, sizeMb } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
 import { badRequest, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import { entryInside, type BlobDownload, type BlobStore, type TempBlob } from '../store/blob-store.js';
 import type { RunFiles } from '../store/run-files.js';
 import type { RunPaths } from '../store/run-paths.js';

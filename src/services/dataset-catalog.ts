@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import { BUILTIN_DATASETS, findBuiltinDataset, type BuiltinDataset } from '../datasets/builtin-datasets.js';
-import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../domain/dataset-inspection.js';
+import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../datasets/dataset-inspection.js';
 import { datasetFormatOf, extensionOf, parseDatasetRef, sizeMb, versionFileName, type DatasetRecord, type DatasetVersionRecord } from '../domain/registry.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { BlobDownload, BlobStore } from '../store/blob-store.js';

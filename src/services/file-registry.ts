@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Inspection } from '../domain/dataset-inspection.js';
+import type { Inspection } from '../datasets/dataset-inspection.js';
 import { extensionOf, registryNameProblem, stemOf, versionFileName, type RegistryKind } from '../domain/registry.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { BlobDownload, BlobEntry, BlobStore, TempBlob } from '../store/blob-store.js';

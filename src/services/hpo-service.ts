@@ -5,7 +5,7 @@ import { resolveParams } from '../domain/recipe.js';
 import { isFinal, type Run } from '../domain/run.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { StudyStore } from '../store/study-store.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
 import type { RunService } from './run-service.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => unknown;
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => unknown;

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { MetricIndex } from '../store/metric-index.js';
 
 const THROTTLE_MS = 2000;

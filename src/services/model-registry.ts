@@ -3,7 +3,7 @@ import { extensionOf, isModelFileName, registryNameProblem, sizeMb, type ModelRe
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import { listOutputFiles, type BlobDownload, type BlobStore } from '../store/blob-store.js';
 import type { RunPaths } from '../store/run-paths.js';
 import type { StateStore } from '../store/state-store.js';

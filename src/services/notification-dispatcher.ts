@@ -3,7 +3,8 @@ import type { NotificationRecord } from '../domain/alerting.js';
 import { deliverableNow, threadKeyOf, type NotifierDeliveryRecord, type OutboxMessage } from '../domain/notifier-outbox.js';
 import { nextAttemptAt } from '../domain/webhooks.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger, NotifierMessage } from '../plugins/contract.js';
+import type { NotifierMessage } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
 

@@ -3,7 +3,7 @@ import type { NotificationPriority, NotificationRecord, NotificationType } from 
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { AlertingStore } from '../store/alerting-store.js';
 
 export interface NotificationQuery {

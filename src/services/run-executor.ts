@@ -7,7 +7,8 @@ import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
 import { EXEC_RECIPE, transition, type AdHocCommand, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
+import type { RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RunFiles } from '../store/run-files.js';
 import { RunFollower } from '../store/run-follower.js';

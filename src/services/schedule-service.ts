@@ -4,7 +4,7 @@ import { resolveParams } from '../domain/recipe.js';
 import { isFinal } from '../domain/run.js';
 import type { OverlapPolicy, ScheduleRecord } from '../domain/schedule.js';
 import { invalid, notFound } from '../errors.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import { cronProblems, nextFireTimes } from '../domain/cron-expression.js';
 import type { ScheduleStore } from '../store/schedule-store.js';
 import type { RecipeCatalog } from './recipe-catalog.js';

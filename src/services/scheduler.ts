@@ -2,7 +2,7 @@ import { allocateGpus } from '../domain/gpu-allocation.js';
 import { compareQueueOrder } from '../domain/queue-order.js';
 import type { Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { StateStore } from '../store/state-store.js';
 import type { RunExecutor } from './run-executor.js';
 

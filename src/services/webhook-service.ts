@@ -3,7 +3,7 @@ import { nextAttemptAt, type DeliveryRecord, type WebhookEventName, type Webhook
 import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../plugins/contract.js';
+import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { OutboundHttp } from '../plugins/outbound-http.js';
 import type { WebhookStore } from '../store/webhook-store.js';

@@ -4,7 +4,7 @@ import { constants as fsConstants } from 'node:fs';
 import { copyFile, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { padding, TAR_END, tarArchiveSize, tarHeaderBlocks, type TarFile } from '../domain/tar-format.js';
+import { padding, TAR_END, tarArchiveSize, tarHeaderBlocks, type TarFile } from '../datasets/tar-format.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 export interface BlobEntry {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgent, resolveAgentConfig, type Agent } from '../../dist/src/index.js';
-import { createLogger } from '../../dist/src/agent/logger.js';
+import { createLogger } from '../../dist/src/logging/logger.js';
 
 export const FIXTURE_RECIPES = fileURLToPath(new URL('../fixtures/recipes', import.meta.url));
 export const API_KEY = 'test-key-1';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAR_END, padding, tarHeaderBlocks } from '../../dist/src/domain/tar-format.js';
+import { TAR_END, padding, tarHeaderBlocks } from '../../dist/src/datasets/tar-format.js';
 import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 
 type Kind = 'models' | 'datasets';

@@ -16,8 +16,8 @@ import { exitRecordFor, type JobEnd } from '../../dist/plugins/backends/slurm/jo
 import { findJobcompRecord } from '../../dist/plugins/backends/slurm/jobcomp-file.js';
 import { JobOutputTailer } from '../../dist/plugins/backends/slurm/output-tailer.js';
 import { parseFields, SlurmCommandError } from '../../dist/plugins/backends/slurm/slurm-client.js';
-import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
-import { createLogger } from '../../dist/src/agent/logger.js';
+import { OutputParser } from '../../dist/src/plugins/output/output-parser.js';
+import { createLogger } from '../../dist/src/logging/logger.js';
 import { RunOutputWriter } from '../../dist/src/plugins/sdk.js';
 import { startTestAgent, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 import { slurmAgentConfig } from './local-slurm.js';

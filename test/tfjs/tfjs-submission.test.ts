@@ -2,7 +2,7 @@ import { freemem } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 import { gzipSync } from 'node:zlib';
-import { padding, TAR_END, tarHeaderBlocks } from '../../dist/src/domain/tar-format.js';
+import { padding, TAR_END, tarHeaderBlocks } from '../../dist/src/datasets/tar-format.js';
 import { cli } from '../cli/cli-helpers.js';
 import { barImage, encodePng } from './png-encoder.js';
 import { epochRecords, logText, processesWith, startTfjs } from './tfjs-helpers.js';

@@ -80,7 +80,7 @@ describe('tables', () => {
 describe('PNG images and image archives', async () => {
   const { decodePng } = await import('../../dist/src/datasets/png.js');
   const { loadImageArchive, summarizeImageArchive } = await import('../../dist/src/datasets/image-archive.js');
-  const { tarHeaderBlocks, padding, TAR_END } = await import('../../dist/src/domain/tar-format.js');
+  const { tarHeaderBlocks, padding, TAR_END } = await import('../../dist/src/datasets/tar-format.js');
   const { encodePng, barImage } = await import('./png-encoder.js');
   const { gzipSync } = await import('node:zlib');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
-import { bestCheckpoint, checkpointsToDrop, parseCheckpointLine, type CheckpointRecord } from '../../dist/src/domain/checkpoint.js';
-import { parseDatasetRef } from '../../dist/src/domain/registry.js';
+import { OutputParser } from '../../src/plugins/output/output-parser.js';
+import { bestCheckpoint, checkpointsToDrop, parseCheckpointLine, type CheckpointRecord } from '../../src/domain/checkpoint.js';
+import { parseDatasetRef } from '../../src/domain/registry.js';
 
 const record = (epoch: number, val_loss?: number): CheckpointRecord => ({
   checkpoint_id: `ckpt_${String(epoch).padStart(12, '0')}`,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseKerasStepLine, parseKeyValueLine, parsePythonDict } from '../../dist/plugins/backends/process/output-formats.js';
-import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
-import { LineSplitter } from '../../dist/plugins/backends/process/line-splitter.js';
-import { barPosition, stripAnsi } from '../../dist/plugins/backends/process/progress-bar.js';
+import { parseKerasStepLine, parseKeyValueLine, parsePythonDict } from '../../dist/src/plugins/output/output-formats.js';
+import { OutputParser } from '../../dist/src/plugins/output/output-parser.js';
+import { LineSplitter } from '../../dist/src/plugins/output/line-splitter.js';
+import { barPosition, stripAnsi } from '../../dist/src/plugins/output/progress-bar.js';
 import { RecipeSchema } from '../../dist/src/domain/recipe.js';
 import { parseOutputProgress, progressPatch, runProgress } from '../../dist/src/domain/run-progress.js';
 

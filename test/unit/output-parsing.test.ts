@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../dist/plugins/backends/process/line-splitter.js';
-import { OutputParser } from '../../dist/plugins/backends/process/output-parser.js';
-import { parseGpuReadings } from '../../dist/src/monitor/nvidia-smi.js';
+import { LineSplitter } from '../../src/plugins/output/line-splitter.js';
+import { OutputParser } from '../../src/plugins/output/output-parser.js';
+import { parseGpuReadings } from '../../src/monitor/nvidia-smi.js';
 
 describe('output parser', () => {
   const parser = new OutputParser('step (?<step>\\d+) loss (?<loss>[\\d.]+)');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createLogger } from '../../dist/src/agent/logger.js';
+import { createLogger } from '../../dist/src/logging/logger.js';
 import { loadBuiltinPlugins, loadExternalPlugins } from '../../dist/src/plugins/plugin-loader.js';
 import { PluginRegistry } from '../../dist/src/plugins/plugin-registry.js';
 import { startTestAgent, waitForState } from '../helpers/agent-harness.js';

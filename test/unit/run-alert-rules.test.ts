@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import divergence from '../../dist/plugins/alert-rules/divergence/index.js';
-import plateau from '../../dist/plugins/alert-rules/plateau/index.js';
+import divergence from '../../plugins/alert-rules/divergence/index.js';
+import plateau from '../../plugins/alert-rules/plateau/index.js';
 
 const context = { logger: console as never };
 const snapshot = (recent: Record<string, number>[]) => ({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineAlertRule, type AlertFinding, type AlertRule, type AlertSnapshot } from '../../../src/plugins/sdk.js';
 
 const ParamsSchema = z
   .object({
@@ -36,12 +36,8 @@ class DivergenceRule implements AlertRule<Params> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+export default defineAlertRule({
   name: 'divergence',
-  kind: 'alert-rule',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'A loss rises by X% over its lowest value in a window.',
-  configSchema: z.object({}).strict(),
   create: () => new DivergenceRule(),
-};
-export default definition;
+});

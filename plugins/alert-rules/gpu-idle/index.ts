@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineAlertRule, type AlertFinding, type AlertRule, type AlertSnapshot } from '../../../src/plugins/sdk.js';
 
 /** How long it must stay idle is the rule's `for_seconds`. */
 const ParamsSchema = z.object({ utilization_below: z.number().min(0).max(100) }).strict();
@@ -22,12 +22,8 @@ class GpuIdleRule implements AlertRule<Params> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+export default defineAlertRule({
   name: 'gpu-idle',
-  kind: 'alert-rule',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'A run holds a GPU whose utilization stays under N%.',
-  configSchema: z.object({}).strict(),
   create: () => new GpuIdleRule(),
-};
-export default definition;
+});

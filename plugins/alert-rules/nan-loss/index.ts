@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineAlertRule, type AlertFinding, type AlertRule, type AlertSnapshot } from '../../../src/plugins/sdk.js';
 
 const ParamsSchema = z
   .object({
@@ -26,12 +26,8 @@ class NanLossRule implements AlertRule<Params> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+export default defineAlertRule({
   name: 'nan-loss',
-  kind: 'alert-rule',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'A running run reports NaN or Infinity in a loss.',
-  configSchema: z.object({}).strict(),
   create: () => new NanLossRule(),
-};
-export default definition;
+});

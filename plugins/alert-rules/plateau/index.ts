@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineAlertRule, type AlertFinding, type AlertRule, type AlertSnapshot } from '../../../src/plugins/sdk.js';
 
 const ParamsSchema = z
   .object({
@@ -68,12 +68,8 @@ function sortedByEpoch(records: AlertSnapshot['runs'][number]['recent'], metric:
   return { epochs, values: epochs.map((epoch) => byEpoch.get(epoch)!) };
 }
 
-const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+export default defineAlertRule({
   name: 'plateau',
-  kind: 'alert-rule',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'A metric has not improved for N epochs.',
-  configSchema: z.object({}).strict(),
   create: () => new PlateauRule(),
-};
-export default definition;
+});

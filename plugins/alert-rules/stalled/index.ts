@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineAlertRule, type AlertFinding, type AlertRule, type AlertSnapshot } from '../../../src/plugins/sdk.js';
 
 const ParamsSchema = z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict();
 type Params = z.infer<typeof ParamsSchema>;
@@ -23,12 +23,8 @@ class StalledRule implements AlertRule<Params> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+export default defineAlertRule({
   name: 'stalled',
-  kind: 'alert-rule',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'A running run printed nothing for N minutes.',
-  configSchema: z.object({}).strict(),
   create: () => new StalledRule(),
-};
-export default definition;
+});

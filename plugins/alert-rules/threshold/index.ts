@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type AlertFinding, type AlertRule, type AlertSnapshot, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineAlertRule, type AlertFinding, type AlertRule, type AlertSnapshot } from '../../../src/plugins/sdk.js';
 
 const SYSTEM_METRICS = ['cpu_percent', 'memory_percent', 'disk_percent'] as const;
 const GPU_METRICS = { gpu_utilization: 'utilization', gpu_memory_percent: 'memory_percent', gpu_temperature: 'temperature', gpu_power: 'power_w' } as const;
@@ -45,12 +45,8 @@ class ThresholdRule implements AlertRule<Params> {
   }
 }
 
-const definition: PluginDefinition<Record<string, never>, AlertRule<Params>> = {
+export default defineAlertRule({
   name: 'threshold',
-  kind: 'alert-rule',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'A machine or GPU metric above or below a threshold, with optional hysteresis.',
-  configSchema: z.object({}).strict(),
   create: () => new ThresholdRule(),
-};
-export default definition;
+});

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type ExitRecord, type PluginDefinition, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
+import { defineBackend, type ExitRecord, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
 import { isAlive, isSameProcess, processStartTime } from './process-identity.js';
 import { SpareSupervisors } from './spare-supervisor.js';
 import type { SupervisorSpec } from './supervisor.js';
@@ -107,13 +107,9 @@ async function readExitRecord(paths: RunFilePaths): Promise<ExitRecord> {
   }
 }
 
-const processBackend: PluginDefinition<Config, TrainingBackend> = {
+export default defineBackend({
   name: 'process',
-  kind: 'backend',
-  apiVersion: PLUGIN_API_VERSION,
   description: "Runs a recipe's command as a local process group; training survives agent restarts.",
   configSchema: ConfigSchema,
   create: (_context, config) => new ProcessBackend(config),
-};
-
-export default processBackend;
+});

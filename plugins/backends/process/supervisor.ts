@@ -9,11 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { RunOutputWriter } from '../../../src/plugins/sdk.js';
-import { LineSplitter } from './line-splitter.js';
-import type { MetricsFormat } from './output-formats.js';
-import { OutputParser } from './output-parser.js';
-import { ProgressFile } from './progress-file.js';
+// the SDK's output half only: a cold launch waits for this process's start-up
+import { LineSplitter, OutputParser, ProgressFile, RunOutputWriter, type MetricsFormat } from '../../../src/plugins/run-output.js';
 
 export interface SupervisorSpec {
   argv: string[];

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, RunOutputWriter, type BackendHandle, type ExitRecord, type Logger, type PluginDefinition, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
-import { OutputParser } from '../process/output-parser.js';
+import { OutputParser, RunOutputWriter, defineBackend, type BackendHandle, type ExitRecord, type Logger, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
 import { renderBatchScript, submitEnvironment } from './batch-script.js';
 import { FOLLOW_STATE_FILE, JobFollower, type FollowState } from './job-follower.js';
 import { parseJobOptions, sbatchFlags } from './job-options.js';
@@ -170,13 +169,9 @@ async function readJson<T>(path: string): Promise<T | null> {
   }
 }
 
-const slurmBackend: PluginDefinition<Config, TrainingBackend> = {
+export default defineBackend({
   name: 'slurm',
-  kind: 'backend',
-  apiVersion: PLUGIN_API_VERSION,
   description: "Runs a recipe's command as a Slurm batch job (sbatch); GPUs through GRES; jobs survive agent restarts.",
   configSchema: ConfigSchema,
   create: (context, config) => new SlurmBackend(config, context.logger),
-};
-
-export default slurmBackend;
+});

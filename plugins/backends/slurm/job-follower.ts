@@ -1,7 +1,6 @@
-import type { ExitRecord, Logger, RunOutputWriter } from '../../../src/plugins/sdk.js';
+import type { ExitRecord, Logger, MetricsFormat, RunOutputWriter } from '../../../src/plugins/sdk.js';
 import { findJobcompRecord } from './jobcomp-file.js';
 import { exitRecordFor, isTerminal, slurmTime, type JobEnd } from './job-states.js';
-import type { MetricsFormat } from '../process/output-formats.js';
 import type { JobOutputTailer } from './output-tailer.js';
 import type { QueueSource } from './queue-reader.js';
 import type { SlurmClient } from './slurm-client.js';

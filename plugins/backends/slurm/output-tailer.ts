@@ -1,8 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import type { RunOutputWriter } from '../../../src/plugins/sdk.js';
-import { LineSplitter, latestRedrawIn } from '../process/line-splitter.js';
-import type { OutputParser } from '../process/output-parser.js';
-import { ProgressFile } from '../process/progress-file.js';
+import { LineSplitter, ProgressFile, latestRedrawIn, type OutputParser, type RunOutputWriter } from '../../../src/plugins/sdk.js';
 
 /** Lines Slurm itself writes into a job's output (`slurmstepd-node: error: *** JOB 12 ON node CANCELLED AT … ***`). */
 const SLURM_LINE = /^(?:slurmstepd|slurmd|srun|sbatch|salloc)(?:-[^:\s]+)?: /;

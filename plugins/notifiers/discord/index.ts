@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, httpDeliveryResult, parseJson, type NotifierMessage, type NotifierResult } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z
   .object({
@@ -8,7 +8,6 @@ const ConfigSchema = z
     api_url: z.string().url().default('https://discord.com/api'),
   })
   .strict();
-type Config = z.infer<typeof ConfigSchema>;
 
 /** A channel through the bot (replies thread a run's messages), or an execute-webhook URL. */
 const TargetSchema = z.union([z.object({ channel_id: z.string().regex(/^\d{1,25}$/, 'a Discord snowflake') }).strict(), z.object({ webhook_url: z.string().url() }).strict()]);
@@ -26,40 +25,24 @@ export function discordEmbed(message: NotifierMessage): Record<string, unknown> 
   };
 }
 
-class DiscordNotifier implements Notifier<Target> {
-  readonly targetSchema = TargetSchema;
-  constructor(
-    private readonly config: Config,
-    private readonly http: OutboundHttp,
-  ) {}
-
-  async send(message: NotifierMessage, target: Target): Promise<NotifierResult> {
-    const body: Record<string, unknown> = { embeds: [discordEmbed(message)], allowed_mentions: { parse: [] } };
-    try {
-      if ('webhook_url' in target) {
-        const response = await this.http.post(target.webhook_url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        return { ok: response.ok, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
-      }
-      if (!this.config.bot_token) return { ok: false, detail: 'no bot_token configured for the discord notifier' };
-      if (message.threadRef) body.message_reference = { message_id: message.threadRef, fail_if_not_exists: false };
-      const response = await this.http.post(`${this.config.api_url.replace(/\/+$/, '')}/v10/channels/${target.channel_id}/messages`, {
-        headers: { authorization: `Bot ${this.config.bot_token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const sent = parseJson(response.body) as { id?: string; message?: string };
-      return response.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? sent.id } : { ok: false, status: response.status, detail: sent.message ?? `HTTP ${response.status}` };
-    } catch (error) {
-      return { ok: false, detail: outboundFailure(error) };
-    }
-  }
-}
-
-const definition: PluginDefinition<Config, Notifier<Target>> = {
+export default defineNotifier({
   name: 'discord',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Discord: channel messages with embeds (replies thread a run), or an execute webhook.',
   configSchema: ConfigSchema,
-  create: (context, config) => new DiscordNotifier(config, context.http),
-};
-export default definition;
+  targetSchema: TargetSchema,
+  async send(message, target: Target, { config, http }): Promise<NotifierResult> {
+    const body: Record<string, unknown> = { embeds: [discordEmbed(message)], allowed_mentions: { parse: [] } };
+    if ('webhook_url' in target) {
+      const response = await http.post(target.webhook_url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return httpDeliveryResult(response);
+    }
+    if (!config.bot_token) return { ok: false, detail: 'no bot_token configured for the discord notifier' };
+    if (message.threadRef) body.message_reference = { message_id: message.threadRef, fail_if_not_exists: false };
+    const response = await http.post(`${config.api_url.replace(/\/+$/, '')}/v10/channels/${target.channel_id}/messages`, {
+      headers: { authorization: `Bot ${config.bot_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const sent = parseJson(response.body) as { id?: string; message?: string };
+    return response.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? sent.id } : { ok: false, status: response.status, detail: sent.message ?? `HTTP ${response.status}` };
+  },
+});

@@ -1,26 +1,14 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, type Logger, type Notifier, type NotifierMessage, type PluginDefinition } from '../../../src/plugins/sdk.js';
-
-const TargetSchema = z.object({}).strict();
+import { defineNotifier } from '../../../src/plugins/sdk.js';
 
 /** Writes messages to the agent's own log. */
-class LogNotifier implements Notifier<z.infer<typeof TargetSchema>> {
-  readonly targetSchema = TargetSchema;
-  constructor(private readonly logger: Logger) {}
-
-  async send(message: NotifierMessage) {
-    const log = message.severity === 'critical' || message.severity === 'high' ? this.logger.warn : this.logger.info;
+export default defineNotifier({
+  name: 'log',
+  description: "The agent's log.",
+  targetSchema: z.object({}).strict(),
+  async send(message, _target, { logger }) {
+    const log = message.severity === 'critical' || message.severity === 'high' ? logger.warn : logger.info;
     log(`${message.title}: ${message.summary}`, { event: message.event, run: message.runId ?? undefined });
     return { ok: true };
-  }
-}
-
-const definition: PluginDefinition<Record<string, never>, Notifier> = {
-  name: 'log',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
-  description: "The agent's log.",
-  configSchema: z.object({}).strict(),
-  create: (context) => new LogNotifier(context.logger),
-};
-export default definition;
+  },
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, parseJson, type Notifier, type NotifierMessage, type NotifierResult, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, parseJson, type NotifierMessage, type NotifierResult } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z
   .object({
@@ -8,7 +8,6 @@ const ConfigSchema = z
     api_url: z.string().url().default('https://slack.com/api/'),
   })
   .strict();
-type Config = z.infer<typeof ConfigSchema>;
 
 /** A channel through the bot (chat.postMessage, threaded per run), or an incoming-webhook URL. */
 const TargetSchema = z.union([z.object({ channel: z.string().min(1) }).strict(), z.object({ webhook_url: z.string().url() }).strict()]);
@@ -26,43 +25,27 @@ export function slackBlocks(message: NotifierMessage): unknown[] {
   return blocks;
 }
 
-class SlackNotifier implements Notifier<Target> {
-  readonly targetSchema = TargetSchema;
-  constructor(
-    private readonly config: Config,
-    private readonly http: OutboundHttp,
-  ) {}
-
-  async send(message: NotifierMessage, target: Target): Promise<NotifierResult> {
-    const text = `${message.title}: ${message.summary}`;
-    const blocks = slackBlocks(message);
-    try {
-      if ('webhook_url' in target) {
-        const response = await this.http.post(target.webhook_url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, blocks }) });
-        const body = response.body;
-        return { ok: response.ok && body.trim() === 'ok', status: response.status, detail: response.ok ? undefined : body.slice(0, 200) };
-      }
-      if (!this.config.bot_token) return { ok: false, detail: 'no bot_token configured for the slack notifier' };
-      const form = new URLSearchParams({ channel: target.channel, text, blocks: JSON.stringify(blocks), ...(message.threadRef ? { thread_ts: message.threadRef } : {}) });
-      const response = await this.http.post(new URL('chat.postMessage', this.config.api_url.endsWith('/') ? this.config.api_url : this.config.api_url + '/'), {
-        headers: { authorization: `Bearer ${this.config.bot_token}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
-      const body = parseJson(response.body) as { ok?: boolean; error?: string; ts?: string };
-      // Slack answers errors with HTTP 200 and ok:false
-      return body.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? body.ts } : { ok: false, status: response.status, detail: body.error ?? `HTTP ${response.status}` };
-    } catch (error) {
-      return { ok: false, detail: outboundFailure(error) };
-    }
-  }
-}
-
-const definition: PluginDefinition<Config, Notifier<Target>> = {
+export default defineNotifier({
   name: 'slack',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Slack: chat.postMessage with Block Kit (threaded per run), or an incoming webhook.',
   configSchema: ConfigSchema,
-  create: (context, config) => new SlackNotifier(config, context.http),
-};
-export default definition;
+  targetSchema: TargetSchema,
+  async send(message, target: Target, { config, http }): Promise<NotifierResult> {
+    const text = `${message.title}: ${message.summary}`;
+    const blocks = slackBlocks(message);
+    if ('webhook_url' in target) {
+      const response = await http.post(target.webhook_url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, blocks }) });
+      const body = response.body;
+      return { ok: response.ok && body.trim() === 'ok', status: response.status, detail: response.ok ? undefined : body.slice(0, 200) };
+    }
+    if (!config.bot_token) return { ok: false, detail: 'no bot_token configured for the slack notifier' };
+    const form = new URLSearchParams({ channel: target.channel, text, blocks: JSON.stringify(blocks), ...(message.threadRef ? { thread_ts: message.threadRef } : {}) });
+    const response = await http.post(new URL('chat.postMessage', config.api_url.endsWith('/') ? config.api_url : config.api_url + '/'), {
+      headers: { authorization: `Bearer ${config.bot_token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    const body = parseJson(response.body) as { ok?: boolean; error?: string; ts?: string };
+    // Slack answers errors with HTTP 200 and ok:false
+    return body.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? body.ts } : { ok: false, status: response.status, detail: body.error ?? `HTTP ${response.status}` };
+  },
+});

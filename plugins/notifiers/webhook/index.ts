@@ -1,30 +1,15 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, type Notifier, type NotifierMessage, type OutboundHttp, type PluginDefinition } from '../../../src/plugins/sdk.js';
+import { defineNotifier, httpDeliveryResult } from '../../../src/plugins/sdk.js';
 
 const TargetSchema = z.object({ url: z.string().url().refine((url) => /^https?:\/\//.test(url), 'http or https') }).strict();
 type Target = z.infer<typeof TargetSchema>;
 
 /** The structured message as JSON, POSTed to a URL (for chat tools without a plugin, or scripts). */
-class WebhookNotifier implements Notifier<Target> {
-  readonly targetSchema = TargetSchema;
-  constructor(private readonly http: OutboundHttp) {}
-
-  async send(message: NotifierMessage, target: Target) {
-    try {
-      const response = await this.http.post(target.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
-      return { ok: response.ok, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
-    } catch (error) {
-      return { ok: false, detail: outboundFailure(error) };
-    }
-  }
-}
-
-const definition: PluginDefinition<Record<string, never>, Notifier<Target>> = {
+export default defineNotifier({
   name: 'webhook',
-  kind: 'notifier',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'The message as JSON to any URL.',
-  configSchema: z.object({}).strict(),
-  create: (context) => new WebhookNotifier(context.http),
-};
-export default definition;
+  targetSchema: TargetSchema,
+  async send(message, target: Target, { http }) {
+    return httpDeliveryResult(await http.post(target.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) }));
+  },
+});

@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { PLUGIN_API_VERSION, outboundFailure, type OutboundHttp, type PluginDefinition, type Webhook, type WebhookDelivery } from '../../../src/plugins/sdk.js';
+import { defineWebhook, httpDeliveryResult } from '../../../src/plugins/sdk.js';
 
 const ConfigSchema = z.object({ timeout_ms: z.number().int().min(100).max(60_000).default(10_000) }).strict();
-type Config = z.infer<typeof ConfigSchema>;
 
 /**
  * Signs and POSTs an event as JSON. Headers: `X-Trainer-Event`, `X-Trainer-Event-Id` (idempotency),
@@ -14,13 +13,11 @@ export function signature(secret: string, timestamp: string, body: string): stri
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
-class HttpJsonWebhook implements Webhook {
-  constructor(
-    private readonly config: Config,
-    private readonly http: OutboundHttp,
-  ) {}
-
-  async deliver(delivery: WebhookDelivery) {
+export default defineWebhook({
+  name: 'http-json',
+  description: 'Signed JSON POST (HMAC-SHA256 over timestamp and body).',
+  configSchema: ConfigSchema,
+  async deliver(delivery, { config, http }) {
     const body = JSON.stringify({ event: delivery.event, event_id: delivery.eventId, created_at: delivery.createdAt, data: delivery.payload });
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = {
@@ -31,21 +28,6 @@ class HttpJsonWebhook implements Webhook {
       'x-trainer-timestamp': timestamp,
     };
     if (delivery.secret) headers['x-trainer-signature'] = signature(delivery.secret, timestamp, body);
-    try {
-      const response = await this.http.post(delivery.url, { headers, body, timeoutMs: this.config.timeout_ms });
-      return { ok: response.ok, status: response.status, detail: response.ok ? undefined : `HTTP ${response.status}` };
-    } catch (error) {
-      return { ok: false, detail: outboundFailure(error) };
-    }
-  }
-}
-
-const definition: PluginDefinition<Config, Webhook> = {
-  name: 'http-json',
-  kind: 'webhook',
-  apiVersion: PLUGIN_API_VERSION,
-  description: 'Signed JSON POST (HMAC-SHA256 over timestamp and body).',
-  configSchema: ConfigSchema,
-  create: (context, config) => new HttpJsonWebhook(config, context.http),
-};
-export default definition;
+    return httpDeliveryResult(await http.post(delivery.url, { headers, body, timeoutMs: config.timeout_ms }));
+  },
+});

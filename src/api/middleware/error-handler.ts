@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { AppError, type WireCode } from '../../errors.js';
-import type { Logger } from '../../plugins/contract.js';
+import type { Logger } from '../../logging/logger.js';
 
 /**
  * Every failure leaves as `{"detail": "...", "code": "..."}` with a 4xx status (seed 000's `detail`,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { ZodType } from 'zod';
-import type { Logger } from '../../plugins/contract.js';
+import type { Logger } from '../../logging/logger.js';
 import { ErrorBody } from '../responses.js';
 import type { RouteDoc } from '../route-docs.js';
 

@@ -1,4 +1,4 @@
-import type { LogRecord, MetricRecord } from '../../../src/plugins/sdk.js';
+import type { LogRecord, MetricRecord } from '../../domain/run-records.js';
 import { kerasEpochHeader, parseKerasStepLine, parseKeyValueLine, parsePythonDict, pythonDictAsJsonMembers, type MetricsFormat } from './output-formats.js';
 import { barPosition } from './progress-bar.js';
 

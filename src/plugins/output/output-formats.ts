@@ -3,7 +3,7 @@
  * a line that merely contains a number is never mistaken for a metric.
  */
 
-import type { Recipe } from '../../../src/plugins/sdk.js';
+import type { Recipe } from '../../domain/recipe.js';
 
 /** What a recipe's `metrics_format` may name; `auto` detects each line's format. */
 export type MetricsFormat = Recipe['metrics_format'];

@@ -1,4 +1,4 @@
-import type { RunOutputWriter } from '../../../src/plugins/sdk.js';
+import type { RunOutputWriter } from '../../store/run-output-writer.js';
 import type { OutputProgress } from './output-parser.js';
 
 /** The run file the agent reads a run's progress from (replaced whole, never appended). */
