@@ -78,7 +78,7 @@ async function middlewareStack(dir: string): Promise<{ stack: [string, Middlewar
   const keys = new ApiKeyService([BENCH_KEY], await KeyStore.open(join(dir, 'keys.json')));
   const prometheus = new PrometheusMetrics({
     runs: { countByState: () => ({}), queue: () => [] } as never,
-    executor: { activity: () => undefined },
+    activity: { activity: () => undefined },
     system: { latest: () => null } as never,
     events: new EventBus(),
     exposure: DEFAULT_METRIC_EXPOSURE,

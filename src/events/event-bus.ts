@@ -24,11 +24,20 @@ export interface AgentEvents {
 }
 export type AgentEventName = keyof AgentEvents;
 
-/** In-process, typed publish/subscribe. A listener that throws is reported, never breaks the publisher. */
+/**
+ * In-process, typed publish/subscribe. A listener that throws is reported, never breaks the publisher.
+ * A `scope()` shares the bus but keeps its own subscriptions, so that a component's are all released
+ * at once when it closes.
+ */
 export class EventBus {
-  private readonly emitter = new EventEmitter({ captureRejections: false });
+  private readonly emitter: EventEmitter;
+  private readonly subscriptions = new Set<() => void>();
 
-  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => {}) {
+  constructor(
+    private readonly onListenerError: (event: string, error: unknown) => void = () => {},
+    shared?: EventEmitter,
+  ) {
+    this.emitter = shared ?? new EventEmitter({ captureRejections: false });
     this.emitter.setMaxListeners(0);
   }
 
@@ -42,10 +51,30 @@ export class EventBus {
       }
     };
     this.emitter.on(event, wrapped);
-    return () => this.emitter.off(event, wrapped);
+    const unsubscribe = () => {
+      this.emitter.off(event, wrapped);
+      this.subscriptions.delete(unsubscribe);
+    };
+    this.subscriptions.add(unsubscribe);
+    return unsubscribe;
   }
 
   emit<E extends AgentEventName>(event: E, payload: AgentEvents[E]): void {
     this.emitter.emit(event, payload);
+  }
+
+  /** The same bus, with subscriptions of its own that `release()` ends together. */
+  scope(): EventBus {
+    return new EventBus(this.onListenerError, this.emitter);
+  }
+
+  /** Ends every subscription made through this bus (or scope). */
+  release(): void {
+    for (const unsubscribe of [...this.subscriptions]) unsubscribe();
+  }
+
+  /** Listeners on the whole bus, every scope's included. */
+  listenerCount(): number {
+    return this.emitter.eventNames().reduce((count, event) => count + this.emitter.listenerCount(event), 0);
   }
 }

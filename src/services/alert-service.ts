@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { AlertingStore } from '../store/alerting-store.js';
 import type { NotificationService } from './notification-service.js';
-import type { RunExecutor } from './run-executor.js';
+import type { RunActivity } from './run-activity.js';
 import type { RunService } from './run-service.js';
 
 export interface RuleInput {
@@ -26,7 +26,8 @@ export interface AlertServiceDeps {
   store: AlertingStore;
   registry: PluginRegistry;
   runs: RunService;
-  executor: RunExecutor;
+  /** The read model of runs in progress. */
+  activity: RunActivity;
   system: SystemSampler;
   events: EventBus;
   notifications: NotificationService;
@@ -273,7 +274,7 @@ export class AlertService {
       now: now.toISOString(),
       system: sample && { cpu_percent: sample.cpu.percent, memory_percent: sample.memory.percent, disk_percent: sample.disk.percent, gpus: sample.gpus },
       runs: running.map((run) => {
-        const activity = this.deps.executor.activity(run.id);
+        const activity = this.deps.activity.activity(run.id);
         return { id: run.id, recipe: run.recipe, state: run.state, gpu_ids: run.gpu_ids, started_at: run.started_at, last_output_at: activity?.lastOutputAt ?? run.started_at, latest: activity?.latest ?? null, recent: activity?.recent ?? [] };
       }),
     };

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Run } from '../domain/run.js';
 import type { Experiment } from '../domain/workspace.js';
 import { conflict, notFound } from '../errors.js';
-import type { StateStore } from '../store/state-store.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 import type { WorkspaceStore } from '../store/workspace-store.js';
 
 /** Experiments (seeds 002 and 004): named groups of runs. */
 export class ExperimentService {
   constructor(
     private readonly store: WorkspaceStore,
-    private readonly state: StateStore,
+    private readonly state: RunLifecycle,
   ) {}
 
   async create(input: { name: string; description?: string; tags?: string[] }): Promise<Experiment> {
@@ -44,7 +44,7 @@ export class ExperimentService {
     this.get(id);
     const runs = this.runs(id);
     if (runs.length > 0 && !detach) throw conflict(`Experiment ${id} has ${runs.length} run(s): delete with ?detach=true to keep them without the experiment`);
-    for (const run of runs) await this.state.saveRun({ ...run, experiment_id: null });
+    await this.state.detachFromExperiment(runs.map((run) => run.id));
     this.store.data.experiments = this.store.data.experiments.filter((experiment) => experiment.experiment_id !== id);
     await this.store.save();
     return { detached: runs.length };

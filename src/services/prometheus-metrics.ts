@@ -4,7 +4,7 @@ import { RUN_STATES, type Run } from '../domain/run.js';
 import { metricNumber, type MetricRecord } from '../domain/run-records.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
-import type { RunExecutor } from './run-executor.js';
+import type { RunActivity } from './run-activity.js';
 import type { RunService } from './run-service.js';
 
 /** prom-client's sums of the labelled `nodejs_active_*` gauges: gauges named like counters, which promtool rejects. */
@@ -30,7 +30,7 @@ export class PrometheusMetrics {
   private readonly runsLeftOut: Gauge;
   private readonly exported: (name: string) => boolean;
 
-  constructor(private readonly deps: { runs: RunService; executor: Pick<RunExecutor, 'activity'>; system: SystemSampler; events: EventBus; exposure: MetricExposurePolicy; now?: () => number }) {
+  constructor(private readonly deps: { runs: RunService; activity: Pick<RunActivity, 'activity'>; system: SystemSampler; events: EventBus; exposure: MetricExposurePolicy; now?: () => number }) {
     const { registry } = this;
     // the standard names (process_*, nodejs_*) that stock Node.js dashboards query
     collectDefaultMetrics({ register: registry });
@@ -125,7 +125,7 @@ export class PrometheusMetrics {
     selected.runs.forEach((run, index) => {
       const labels = { run_id: run.id, recipe: run.recipe };
       this.runState.set({ ...labels, state: run.state }, 1);
-      const lastOutputAt = run.state === 'running' ? this.deps.executor.activity(run.id)?.lastOutputAt : undefined;
+      const lastOutputAt = run.state === 'running' ? this.deps.activity.activity(run.id)?.lastOutputAt : undefined;
       if (lastOutputAt) this.runLastOutput.set(labels, Date.parse(lastOutputAt) / 1000);
       const record = latest[index];
       const epoch = typeof record?.epoch === 'number' ? record.epoch : run.current_epoch;

@@ -3,9 +3,7 @@ import { delimiter, join } from 'node:path';
 import { foldLatest } from '../domain/latest-metrics.js';
 import { parseOutputProgress, progressPatch } from '../domain/run-progress.js';
 import { RecipeSchema, renderCommand, totalEpochsOf, type ParamValue, type Recipe } from '../domain/recipe.js';
-import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.js';
-import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
-import { EXEC_RECIPE, transition, type AdHocCommand, type EndReason, type Run } from '../domain/run.js';
+import { EXEC_RECIPE, type AdHocCommand, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
 import type { Logger } from '../logging/logger.js';
@@ -14,11 +12,14 @@ import type { RunFiles } from '../store/run-files.js';
 import { RunFollower } from '../store/run-follower.js';
 import type { RunPaths } from '../store/run-paths.js';
 import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
-import type { StateStore } from '../store/state-store.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
+import type { RunActivity, RunActivitySnapshot } from './run-activity.js';
+import type { RunLifecycle, TrackingOutcome } from './run-lifecycle.js';
+
+export type { TrackingOutcome } from './run-lifecycle.js';
 
 export interface RunExecutorDeps {
-  store: StateStore;
+  lifecycle: RunLifecycle;
   registry: PluginRegistry;
   recipes: RecipeCatalog;
   paths: RunPaths;
@@ -35,12 +36,6 @@ export interface RunExecutorDeps {
   datasetPath?: (name: string, version: string | null) => Promise<string | null>;
   /** The run's newest registered checkpoint (the checkpoint registry), what a retry resumes from first. */
   registeredCheckpoint?: (runId: string) => string | null;
-}
-
-/** How a client ended a tracking-only run. */
-export interface TrackingOutcome {
-  state: 'completed' | 'failed' | 'stopped';
-  message: string | null;
 }
 
 interface ActiveRun {
@@ -67,8 +62,12 @@ function adHocRecipe(command: AdHocCommand, dir: string): Recipe {
   return { ...RecipeSchema.parse({ name: EXEC_RECIPE, backend: 'process', command: ['{run_id}'], log_metric_lines: true, description: 'An ad-hoc command' }), command: command.argv, env: command.env, dir };
 }
 
-/** Starts runs on their backends, follows their output while they run, and records how they ended. */
-export class RunExecutor {
+/**
+ * Backend + follower: starts runs on their backends and follows their output while they run. Every
+ * change to a run's record it asks of the lifecycle; what it follows it offers as the `RunActivity`
+ * read model.
+ */
+export class RunExecutor implements RunActivity {
   private readonly active = new Map<string, ActiveRun>();
   /** Tracking-only runs in progress: ending one resolves what `follow` waits for. */
   private readonly tracked = new Map<string, (outcome: TrackingOutcome) => void>();
@@ -92,15 +91,13 @@ export class RunExecutor {
 
   /** queued → running: renders the command, starts the backend, persists its handle. */
   async launch(queued: Run, gpuIds: number[], slot: number | null = null): Promise<void> {
-    const { store, recipes, events, files } = this.deps;
+    const { lifecycle, recipes, files } = this.deps;
     const filePaths = this.filePaths(queued.id);
     const retry = (queued.attempts?.length ?? 0) > 0;
     // a retry resumes where the last attempt left its checkpoints, and must not read that attempt's exit record
     const resumeFrom = retry ? (this.deps.registeredCheckpoint?.(queued.id) ?? (await files.latestCheckpoint(queued.id).catch(() => null))) : null;
     if (retry) await files.archiveExit(queued.id, queued.attempts!.length);
-    const startedAt = new Date();
-    let run = transition(store.getRun(queued.id) ?? queued, 'running', startedAt, { gpu_ids: gpuIds, handle: null, slot, attempts: withNewAttempt(queued, startedAt, resumeFrom) });
-    await store.saveRun(run);
+    let run = await lifecycle.beginAttempt(queued.id, { gpuIds, slot, resumeFrom, at: new Date() });
     try {
       await mkdir(filePaths.output, { recursive: true });
       const recipe = run.command ? adHocRecipe(run.command, filePaths.output) : recipes.get(run.recipe);
@@ -128,23 +125,17 @@ export class RunExecutor {
         paths: filePaths,
         stopGraceMs: this.graceFor(run),
       });
-      run = { ...store.getRun(run.id)!, handle: started.handle, total_epochs: run.total_epochs ?? totalEpochsOf(recipe, params) };
-      await store.saveRun(run);
+      run = await lifecycle.recordHandle(run.id, started.handle, totalEpochsOf(recipe, params));
       // a retry appends to the run's files: follow from where they end, not from what earlier attempts wrote
       const offsets = retry ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.sizeOf(filePaths.log) } : { metricsOffset: 0, logOffset: 0 };
       this.follow(run, backend, started, offsets, null);
-      events.emit('run.started', { run });
+      lifecycle.announceStarted(run.id);
       // read again: a stop may have come in while the handle was being written, before follow() made the run active
-      if (store.getRun(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.graceFor(run) });
+      if (lifecycle.find(run.id)?.stop_requested) await backend.stop(started.handle, { graceMs: this.graceFor(run) });
     } catch (error) {
       const message = (error as Error).message;
       this.deps.logger.error('run failed to launch', { run: run.id, error: message });
-      const current = store.getRun(run.id)!;
-      const endedAt = new Date();
-      const attempts = withEndedAttempt(current, { ended_at: endedAt.toISOString(), end_reason: 'launch_error', exit_code: null, end_signal: null, error_message: message });
-      const failed = transition(current, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts });
-      await store.saveRun(failed);
-      events.emit('run.finished', { run: failed });
+      await lifecycle.launchFailed(run.id, message);
     }
   }
 
@@ -153,14 +144,10 @@ export class RunExecutor {
    * like any run's (alerts, streams, summaries) until the client ends it with `endTracking`.
    */
   async track(created: Run): Promise<Run> {
-    const { store, events } = this.deps;
-    const now = new Date();
-    // through queued, as every run goes: it just never waits there
-    const run = transition(transition(created, 'queued', now), 'running', now, { gpu_ids: [], handle: null, slot: null });
-    await mkdir(this.filePaths(run.id).output, { recursive: true });
-    await store.saveRun(run);
+    await mkdir(this.filePaths(created.id).output, { recursive: true });
+    const run = await this.deps.lifecycle.beginTracking(created);
     this.followTracked(run, { metricsOffset: 0, logOffset: 0 }, null);
-    events.emit('run.started', { run });
+    this.deps.lifecycle.announceStarted(run.id);
     return run;
   }
 
@@ -175,7 +162,7 @@ export class RunExecutor {
 
   /** After a restart: every run persisted as running is re-found on its backend, or finalized. */
   async reattachAll(): Promise<void> {
-    const running = this.deps.store.runs.filter((run) => run.state === 'running');
+    const running = this.deps.lifecycle.runs.filter((run) => run.state === 'running');
     for (const run of running) {
       const filePaths = this.filePaths(run.id);
       if (run.tracking_only) {
@@ -192,7 +179,7 @@ export class RunExecutor {
         const found = await backend.reattach(run.handle, filePaths);
         const tail = await this.deps.files.tailMetrics(run.id, 50);
         const latest = foldLatest(null, tail.records);
-        if (typeof latest?.epoch === 'number') this.deps.store.patchInMemory(run.id, { current_epoch: latest.epoch });
+        if (typeof latest?.epoch === 'number') this.deps.lifecycle.recordProgress(run.id, { current_epoch: latest.epoch });
         const logOffset = await this.deps.files.sizeOf(filePaths.log);
         this.follow(run, backend, found, { metricsOffset: tail.size, logOffset }, latest);
         this.deps.logger.info('re-attached run', { run: run.id });
@@ -203,6 +190,7 @@ export class RunExecutor {
     }
   }
 
+  /** Delivers a stop request to the run's backend; the lifecycle has recorded it already. */
   async requestStop(run: Run): Promise<void> {
     const active = this.active.get(run.id);
     if (!active || !run.handle || !active.backend) return; // launch in progress: launch() sees stop_requested
@@ -219,7 +207,7 @@ export class RunExecutor {
   }
 
   /** What alert rules need of an active run; undefined when the run is not active. */
-  activity(runId: string): { latest: MetricRecord | null; recent: MetricRecord[]; lastOutputAt: string } | undefined {
+  activity(runId: string): RunActivitySnapshot | undefined {
     const active = this.active.get(runId);
     return active && { latest: active.latest, recent: [...active.recent], lastOutputAt: active.lastOutputAt };
   }
@@ -242,7 +230,7 @@ export class RunExecutor {
   }
 
   private follow(run: Run, backend: TrainingBackend | null, started: Omit<RunningRun, 'finished'> & { finished: Promise<ExitRecord | TrackingOutcome> }, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
-    const { store, events, paths } = this.deps;
+    const { lifecycle, events, paths } = this.deps;
     const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString(), timedOut: false, timeLimit: null } as unknown as ActiveRun;
     const follower = new RunFollower(paths, run.id, {
       onMetrics: (records, range) => {
@@ -251,7 +239,7 @@ export class RunExecutor {
         if (entry.recent.length > RECENT_RECORDS) entry.recent.splice(0, entry.recent.length - RECENT_RECORDS);
         entry.lastOutputAt = new Date().toISOString();
         const epoch = entry.latest?.epoch;
-        if (typeof epoch === 'number') store.patchInMemory(run.id, { current_epoch: epoch });
+        if (typeof epoch === 'number') lifecycle.recordProgress(run.id, { current_epoch: epoch });
         events.emit('run.metrics', { runId: run.id, records, range });
       },
       onLogs: (records, range) => {
@@ -261,8 +249,7 @@ export class RunExecutor {
       },
       onProgress: (raw) => {
         const progress = parseOutputProgress(raw);
-        const current = store.getRun(run.id);
-        if (progress && current) store.patchInMemory(run.id, progressPatch(current, progress));
+        if (progress) lifecycle.recordProgress(run.id, (current) => progressPatch(current, progress));
       },
     }, offsets);
     entry.follower = follower;
@@ -270,11 +257,11 @@ export class RunExecutor {
     entry.done = started.finished.then(async (exit) => {
       if (entry.timeLimit) clearTimeout(entry.timeLimit);
       await follower.close();
-      if (this.closing) return store.getRun(run.id)!;
+      if (this.closing) return lifecycle.find(run.id)!;
       this.active.delete(run.id);
       this.tracked.delete(run.id);
-      if ('state' in exit) return this.finalizeTracked(store.getRun(run.id)!, exit, entry.latest);
-      return this.finalize(store.getRun(run.id)!, exit, null, entry.lastError, entry.latest, entry.timedOut);
+      if ('state' in exit) return lifecycle.endTracking(run.id, exit, entry.latest);
+      return this.finalize(run, exit, null, entry.lastError, entry.latest, entry.timedOut);
     });
     this.active.set(run.id, entry);
     // a tracking-only run has no process to stop
@@ -297,44 +284,16 @@ export class RunExecutor {
     return timer;
   }
 
-  private async finalizeTracked(run: Run, outcome: TrackingOutcome, latest: MetricRecord | null): Promise<Run> {
-    const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = latest ?? { ts: '' };
-    const reason: EndReason = outcome.state === 'completed' ? 'success' : outcome.state === 'stopped' ? 'stopped_by_user' : 'code_error';
-    const finished = transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: latest ? (finalMetrics as Record<string, number | string>) : null });
-    await this.deps.store.saveRun(finished);
-    this.deps.events.emit('run.finished', { run: finished });
-    return finished;
-  }
-
-  private async finalize(given: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
-    const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(given.id, 50)).records);
-    // read again after the await: the run may have changed meanwhile (a stop request, its chat thread)
-    const run = this.deps.store.getRun(given.id) ?? given;
-    const limitS = this.deps.recipes.has(run.recipe) ? this.deps.recipes.get(run.recipe).time_limit_s : undefined;
-    const pastLimit = timedOut || (!run.stop_requested && endedPastTimeLimit(run.started_at, exit, limitS));
-    const verdict = forcedReason
-      ? { state: 'failed' as const, reason: forcedReason, signal: null, message: exit.error }
-      : classifyExit(exit, { stopRequested: run.stop_requested, timedOut: pastLimit, lastError });
-    const { state, reason, message } = verdict;
-    const attempts = withEndedAttempt(run, { ended_at: exit.ended_at, end_reason: reason, exit_code: exit.exit_code, end_signal: verdict.signal, error_message: message });
-    if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) return this.requeue(run, attempts, reason, message);
-    const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
-    const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null, attempts });
-    await this.deps.store.saveRun(finished);
-    this.deps.events.emit('run.finished', { run: finished });
-    return finished;
-  }
-
-  /** The same run goes back to the queue for its next attempt; the scheduler starts it like any queued run. */
-  private async requeue(run: Run, attempts: NonNullable<Run['attempts']>, reason: EndReason, message: string | null): Promise<Run> {
-    const ended = attempts.length;
-    const note = `Attempt ${ended} ended: ${reason}${message ? ` (${message})` : ''}; retrying (attempt ${ended + 1} of at most ${run.retry_policy!.max_retries + 1})`;
-    const queued = requeueForRetry(run, attempts, new Date(), note);
-    await this.deps.store.saveRun(queued);
-    await this.deps.files.appendAgentLog(run.id, 'WARNING', note).catch(() => {});
-    this.deps.logger.info('retrying run', { run: run.id, attempt: ended + 1, reason });
-    this.deps.events.emit('run.queued', { run: queued });
-    return queued;
+  /** Records how the run's process ended (finished, or queued again for a retry). */
+  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
+    const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
+    const timeLimitS = this.deps.recipes.has(run.recipe) ? this.deps.recipes.get(run.recipe).time_limit_s : undefined;
+    const beforeRetry = async (queued: Run) => {
+      await this.deps.files.appendAgentLog(run.id, 'WARNING', queued.error_message ?? 'retrying').catch(() => {});
+      this.deps.logger.info('retrying run', { run: run.id, attempt: (queued.attempts?.length ?? 0) + 1, reason: queued.attempts?.at(-1)?.end_reason });
+    };
+    const next = await this.deps.lifecycle.endAttempt(run.id, { exit, forcedReason, lastError, latest: final, timedOut, timeLimitS, beforeRetry });
+    return next;
   }
 
   /** How long a stopped run may take to exit: its recipe's `stop_grace_s`, else the agent's. */

@@ -4,18 +4,17 @@ import { latestMetrics } from '../domain/latest-metrics.js';
 import { resolveParams, totalEpochsOf, type Recipe } from '../domain/recipe.js';
 import { parseDatasetRef } from '../domain/registry.js';
 import { newRunId } from '../domain/run-id.js';
-import { EXEC_RECIPE, isFinal, newRun, TRACKING_BACKEND, transition, type AdHocCommand, type Run, type RunOrigin, type RunState } from '../domain/run.js';
+import { EXEC_RECIPE, isFinal, newRun, TRACKING_BACKEND, type AdHocCommand, type Run, type RunOrigin, type RunState } from '../domain/run.js';
 import { AppError, conflict, ErrorCode, invalid, notFound } from '../errors.js';
-import type { EventBus } from '../events/event-bus.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import { queryMetrics, type MetricQuery } from './metric-query.js';
 import type { MetricIndex, MetricSummary } from '../store/metric-index.js';
-import type { StateStore } from '../store/state-store.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
 import type { RunExecutor } from './run-executor.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 import type { Scheduler } from './scheduler.js';
 import type { ParamsValidator } from './training-plan-check.js';
 
@@ -66,7 +65,8 @@ export interface ListQuery {
 }
 
 export interface RunServiceDeps {
-  store: StateStore;
+  /** Every change to a run's record goes through it. */
+  lifecycle: RunLifecycle;
   recipes: RecipeCatalog;
   datasets: DatasetCatalog;
   registry: PluginRegistry;
@@ -74,7 +74,6 @@ export interface RunServiceDeps {
   metricIndex: MetricIndex;
   executor: RunExecutor;
   scheduler: Scheduler;
-  events: EventBus;
   gpuInventory: readonly number[];
   /** The default recipe and its default parameters now (they can change at runtime). */
   defaults: () => { recipe: string; params: Record<string, unknown> };
@@ -93,7 +92,7 @@ export class RunService {
   }
 
   async submit(request: SubmitRequest): Promise<Run> {
-    const { store, events } = this.deps;
+    const { lifecycle } = this.deps;
     const defaults = this.deps.defaults();
     const recipe = this.deps.recipes.get(request.recipe ?? defaults.recipe);
     if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
@@ -108,7 +107,7 @@ export class RunService {
       throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
     }
     const now = new Date().toISOString();
-    let run: Run = newRun({
+    const run: Run = newRun({
       id: newRunId(),
       name: request.name ?? null,
       tags: request.tags ?? [],
@@ -117,7 +116,7 @@ export class RunService {
       params,
       gpus,
       priority: request.priority ?? recipe.priority,
-      seq: store.takeSeq(),
+      seq: lifecycle.nextSeq(),
       created_at: now,
       total_epochs: totalEpochsOf(recipe, params),
       experiment_id: request.experimentId ?? null,
@@ -127,25 +126,19 @@ export class RunService {
       ...(request.origin && { origin: request.origin }),
       ...datasets,
     });
-    if (!request.start) {
-      await store.saveRun(run);
-      events.emit('run.created', { run });
-      return run;
-    }
-    run = transition(run, 'queued', new Date());
-    await store.saveRun(run);
-    events.emit('run.queued', { run });
+    if (!request.start) return lifecycle.create(run, false);
+    await lifecycle.create(run, true);
     await this.deps.scheduler.tick();
     return this.get(run.id);
   }
 
   /** Queues an ad-hoc command as a run of the `process` backend: a slot, GPUs, logs and metrics like any run. */
   async submitCommand(request: CommandRequest): Promise<Run> {
-    const { store, events } = this.deps;
+    const { lifecycle } = this.deps;
     if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
     const gpus = request.gpus ?? 0;
     if (!fitsInventory(this.deps.gpuInventory, gpus)) throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
-    let run: Run = newRun({
+    const run: Run = newRun({
       id: newRunId(),
       name: request.name ?? null,
       tags: request.tags ?? [],
@@ -154,16 +147,14 @@ export class RunService {
       params: {},
       gpus,
       priority: request.priority ?? 0,
-      seq: store.takeSeq(),
+      seq: lifecycle.nextSeq(),
       created_at: new Date().toISOString(),
       total_epochs: null,
       experiment_id: request.experimentId ?? null,
       retry_policy: null,
       command: request.command,
     });
-    run = transition(run, 'queued', new Date());
-    await store.saveRun(run);
-    events.emit('run.queued', { run });
+    await lifecycle.create(run, true);
     await this.deps.scheduler.tick();
     return this.get(run.id);
   }
@@ -192,14 +183,13 @@ export class RunService {
       params,
       gpus: 0,
       priority: 0,
-      seq: this.deps.store.takeSeq(),
+      seq: this.deps.lifecycle.nextSeq(),
       created_at: new Date().toISOString(),
       total_epochs: request.totalEpochs ?? null,
       experiment_id: request.experimentId ?? null,
       tracking_only: true,
       ...datasets,
     });
-    this.deps.events.emit('run.created', { run });
     return this.deps.executor.track(run);
   }
 
@@ -213,10 +203,8 @@ export class RunService {
 
   /** Seed 001: start a run that was created without starting. */
   async start(id: string): Promise<Run> {
-    const run = this.get(id);
-    const queued = transition(run, 'queued', new Date());
-    await this.deps.store.saveRun(queued);
-    this.deps.events.emit('run.queued', { run: queued });
+    this.get(id);
+    await this.deps.lifecycle.queue(id);
     await this.deps.scheduler.tick();
     return this.get(id);
   }
@@ -230,24 +218,16 @@ export class RunService {
     if (run.state === 'queued' || run.state === 'created') return this.cancel(id);
     if (run.state !== 'running') throw conflict(`Cannot stop session ${id}: it is already ${run.state}`, 'invalid_state');
     if (run.tracking_only) return this.deps.executor.endTracking(id, { state: 'stopped', message: null });
-    if (!run.stop_requested) {
-      await this.deps.store.saveRun({ ...run, stop_requested: true });
-      await this.deps.executor.requestStop(this.get(id));
-    }
+    const request = await this.deps.lifecycle.requestStop(id);
+    if (request.first) await this.deps.executor.requestStop(request.run);
     const done = this.deps.executor.whenFinished(id);
     if (done) await Promise.race([done, delay(this.deps.stopWaitMs)]);
     return this.get(id);
   }
 
   async cancel(id: string): Promise<Run> {
-    const run = this.get(id);
-    if (run.state !== 'queued' && run.state !== 'created') {
-      throw conflict(`Cannot cancel session ${id}: only queued sessions can be cancelled, and it is ${run.state}`, 'invalid_state');
-    }
-    const cancelled = transition(run, 'cancelled', new Date(), { end_reason: 'cancelled' });
-    await this.deps.store.saveRun(cancelled);
-    this.deps.events.emit('run.cancelled', { run: cancelled });
-    return cancelled;
+    this.get(id);
+    return this.deps.lifecycle.cancel(id);
   }
 
   /**
@@ -258,36 +238,33 @@ export class RunService {
     const run = this.get(id);
     if (run.state === 'queued' || run.state === 'running') throw conflict(`Session ${id} is ${run.state}: stop it before deleting it`);
     await before?.(run);
-    await this.deps.store.deleteRun(id);
+    await this.deps.lifecycle.remove(id);
     await rm(this.deps.files.paths.dir(id), { recursive: true, force: true, maxRetries: 3 });
     return run;
   }
 
   /** Records the chat thread that carries a chat-started run's updates, so that a restarted agent keeps posting there. */
   async setOriginThread(id: string, thread: string): Promise<Run> {
-    const run = this.get(id);
-    if (!run.origin) throw conflict(`Session ${id} was not started from chat`);
-    const updated = { ...run, origin: { ...run.origin, thread } };
-    await this.deps.store.saveRun(updated);
-    return updated;
+    this.get(id);
+    return this.deps.lifecycle.setOriginThread(id, thread);
   }
 
   get(id: string): Run {
-    const run = this.deps.store.getRun(id);
+    const run = this.deps.lifecycle.find(id);
     if (!run) throw notFound(`Session '${id}' not found`, 'run_not_found');
     return run;
   }
 
   /** The run, or null when there is none by that id. */
   find(id: string): Run | null {
-    return this.deps.store.getRun(id) ?? null;
+    return this.deps.lifecycle.find(id) ?? null;
   }
 
   /** The run slots (1..limit) and GPUs: which run holds each, and how many runs each slot has completed. */
   workers(limit: number): { slot: number; session_id: string | null; recipe: string | null; gpu_ids: number[]; completed_runs: number }[] {
     const completed = new Map<number, number>();
     const holders = new Map<number, Run>();
-    for (const run of this.deps.store.runs) {
+    for (const run of this.deps.lifecycle.runs) {
       if (run.slot == null) continue;
       if (run.state === 'completed') completed.set(run.slot, (completed.get(run.slot) ?? 0) + 1);
       if (run.state === 'running') holders.set(run.slot, run);
@@ -302,26 +279,26 @@ export class RunService {
 
   /** Newest first. */
   list(query: ListQuery): { runs: Run[]; total: number } {
-    const matching = this.deps.store.runs.filter((run) => (!query.state || run.state === query.state) && (!query.states || query.states.includes(run.state)));
+    const matching = this.deps.lifecycle.runs.filter((run) => (!query.state || run.state === query.state) && (!query.states || query.states.includes(run.state)));
     const newestFirst = [...matching].sort((a, b) => b.seq - a.seq);
     return { runs: newestFirst.slice(query.offset, query.limit === undefined ? undefined : query.offset + query.limit), total: matching.length };
   }
 
   /** Every run the agent knows, in no particular order (for scrapes that pick their own). */
   all(): readonly Run[] {
-    return this.deps.store.runs;
+    return this.deps.lifecycle.runs;
   }
 
   countByState(): Partial<Record<RunState, number>> {
     const counts: Partial<Record<RunState, number>> = {};
-    for (const run of this.deps.store.runs) counts[run.state] = (counts[run.state] ?? 0) + 1;
+    for (const run of this.deps.lifecycle.runs) counts[run.state] = (counts[run.state] ?? 0) + 1;
     return counts;
   }
 
   /** GPU index → the running run that holds it. */
   gpuHolders(): Map<number, string> {
     const holders = new Map<number, string>();
-    for (const run of this.deps.store.runs) if (run.state === 'running') for (const index of run.gpu_ids) holders.set(index, run.id);
+    for (const run of this.deps.lifecycle.runs) if (run.state === 'running') for (const index of run.gpu_ids) holders.set(index, run.id);
     return holders;
   }
 

@@ -4,7 +4,7 @@ import { isFinal, type Run } from '../domain/run.js';
 import type { AgentEvents, EventBus } from '../events/event-bus.js';
 import type { RunFiles } from '../store/run-files.js';
 import type { RunPaths } from '../store/run-paths.js';
-import type { RunExecutor } from './run-executor.js';
+import type { RunActivity } from './run-activity.js';
 import type { RunService } from './run-service.js';
 
 export type StreamEvent =
@@ -41,7 +41,7 @@ const ALERT_EVENTS = ['alert.triggered', 'alert.acknowledged', 'alert.resolved']
  */
 export class RunStreamService {
   constructor(
-    private readonly deps: { runs: RunService; executor: RunExecutor; files: RunFiles; paths: RunPaths; events: EventBus },
+    private readonly deps: { runs: RunService; activity: RunActivity; files: RunFiles; paths: RunPaths; events: EventBus },
   ) {}
 
   /** Throws 404 for an unknown run. Resolves with a function that ends the subscription. */
@@ -103,7 +103,7 @@ export class RunStreamService {
     for (const batch of buffered.splice(0)) await deliver(batch);
     live = true;
     // a finished run has nothing more to say once its files are replayed
-    if (isFinal(this.deps.runs.get(runId).state) && !this.deps.executor.isActive(runId)) close();
+    if (isFinal(this.deps.runs.get(runId).state) && !this.deps.activity.isActive(runId)) close();
     else {
       const endOnFinish = events.on('run.finished', ({ run: finished }) => {
         if (finished.id === runId) setImmediate(close);
@@ -157,7 +157,7 @@ export class RunStreamService {
   }
 
   private async currentOffsets(runId: string): Promise<StreamCursor> {
-    const followed = this.deps.executor.followedOffsets(runId);
+    const followed = this.deps.activity.followedOffsets(runId);
     if (followed) return { metrics: followed.metricsOffset, log: followed.logOffset };
     const { files, paths } = this.deps;
     return { metrics: await files.sizeOf(paths.metrics(runId)), log: await files.sizeOf(paths.log(runId)) };

@@ -3,11 +3,11 @@ import { compareQueueOrder } from '../domain/queue-order.js';
 import type { Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging/logger.js';
-import type { StateStore } from '../store/state-store.js';
 import type { RunExecutor } from './run-executor.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 
 export interface SchedulerDeps {
-  store: StateStore;
+  lifecycle: RunLifecycle;
   executor: RunExecutor;
   events: EventBus;
   logger: Logger;
@@ -40,7 +40,7 @@ export class Scheduler {
   }
 
   queued(): Run[] {
-    return this.deps.store.runs.filter((run) => run.state === 'queued').sort(compareQueueOrder);
+    return this.deps.lifecycle.runs.filter((run) => run.state === 'queued').sort(compareQueueOrder);
   }
 
   /** Passes never overlap: each sees the state the previous one left. */
@@ -51,10 +51,10 @@ export class Scheduler {
 
   private async dispatch(): Promise<void> {
     for (const candidate of this.queued()) {
-      const run = this.deps.store.getRun(candidate.id);
+      const run = this.deps.lifecycle.find(candidate.id);
       if (run?.state !== 'queued') continue; // cancelled while an earlier launch was awaited
       // tracking-only runs hold no slot and no GPU
-      const running = this.deps.store.runs.filter((other) => other.state === 'running' && !other.tracking_only);
+      const running = this.deps.lifecycle.runs.filter((other) => other.state === 'running' && !other.tracking_only);
       if (running.length >= this.maxConcurrent) return;
       const held = new Set(running.flatMap((other) => other.gpu_ids));
       // a backend with its own resource manager (Slurm) gets the GPU count, not local GPU ids

@@ -25,6 +25,13 @@ interface RegistryCollections {
   datasets: DatasetRecord;
 }
 
+/** An update named a run that is not (or no longer) in the document. */
+export class RunNotFound extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} not found`);
+  }
+}
+
 const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [], checkpoints: [] });
 
 /**
@@ -33,6 +40,8 @@ const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models
  */
 export class StateStore {
   private readonly index = new Map<string, number>();
+  /** Per run, the end of its last queued update: the next one starts after it. */
+  private readonly runLocks = new Map<string, Promise<void>>();
 
   private constructor(private readonly db: Low<StateData>) {
     db.data.runs.forEach((run, position) => this.index.set(run.id, position));
@@ -71,29 +80,78 @@ export class StateStore {
 
   /**
    * Updates fast-changing fields (the current epoch) in memory only; they reach the disk with the
-   * run's next save. After a crash they are recomputed from the run's metrics file.
+   * run's next write. After a crash they are recomputed from the run's metrics file.
    */
   patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar_progress'>): void {
     const position = this.index.get(id);
     if (position !== undefined) this.db.data.runs[position] = { ...this.db.data.runs[position]!, ...patch };
   }
 
-  saveRun(run: Run): Promise<void> {
-    return this.saveRuns([run]);
+  /** Adds a new run (a run id is never reused: adding one that exists is a programming error). */
+  addRun(run: Run): Promise<void> {
+    return this.addRuns([run]);
   }
 
-  /** Adds or replaces many runs in one write (each `saveRun` writes the whole document). */
-  async saveRuns(runs: readonly Run[]): Promise<void> {
+  /** Adds many new runs in one write (each `addRun` writes the whole document). */
+  async addRuns(runs: readonly Run[]): Promise<void> {
+    for (const run of runs) if (this.index.has(run.id)) throw new Error(`run ${run.id} already exists`);
     for (const run of runs) {
-      const position = this.index.get(run.id);
-      if (position === undefined) {
-        this.index.set(run.id, this.db.data.runs.length);
-        this.db.data.runs.push(run);
-      } else {
-        this.db.data.runs[position] = run;
-      }
+      this.index.set(run.id, this.db.data.runs.length);
+      this.db.data.runs.push(run);
     }
     await this.db.write();
+  }
+
+  /**
+   * Read-modify-write of one run, serialised per run: `change` gets the current record (after every
+   * earlier update of this run is on disk) and returns the new one, or the same object for no change;
+   * what it throws is thrown here and nothing is written. `change` is synchronous on purpose: nothing
+   * can come between its read and its write, not even the in-memory progress patches, so no field
+   * written by anyone else can be lost. Resolves once the new document is on disk (atomically: a
+   * `kill -9` leaves the old document or the new one).
+   */
+  updateRun(id: string, change: (run: Run) => Run): Promise<Run> {
+    const previous = this.runLocks.get(id) ?? Promise.resolve();
+    const update = previous.then(async () => {
+      const position = this.index.get(id);
+      if (position === undefined) throw new RunNotFound(id);
+      const current = this.db.data.runs[position]!;
+      const next = change(current);
+      if (next === current) return current;
+      if (next.id !== id) throw new Error(`an update of run ${id} may not change its id`);
+      this.db.data.runs[position] = next;
+      await this.db.write();
+      return next;
+    });
+    const settled = update.then(() => {}, () => {});
+    this.runLocks.set(id, settled);
+    void settled.then(() => {
+      if (this.runLocks.get(id) === settled) this.runLocks.delete(id);
+    });
+    return update;
+  }
+
+  /** Updates many runs in one write (an experiment's runs losing their link); each as `updateRun` would. */
+  async updateRuns(ids: readonly string[], change: (run: Run) => Run): Promise<void> {
+    const locks = ids.map((id) => this.runLocks.get(id) ?? Promise.resolve());
+    const update = Promise.all(locks).then(async () => {
+      for (const id of ids) {
+        const position = this.index.get(id);
+        if (position !== undefined) this.db.data.runs[position] = change(this.db.data.runs[position]!);
+      }
+      await this.db.write();
+    });
+    const settled = update.then(() => {}, () => {});
+    for (const id of ids) this.runLocks.set(id, settled);
+    void settled.then(() => {
+      for (const id of ids) if (this.runLocks.get(id) === settled) this.runLocks.delete(id);
+    });
+    return update;
+  }
+
+  /** Resolves when every update started so far has been written (for a clean close). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.runLocks.values()]);
   }
 
   /** Removes a run from the document (its files are the caller's to remove). */
