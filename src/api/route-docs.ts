@@ -7,6 +7,7 @@ import { AlertList, AlertRule, AlertRuleList, Alert, Notification, NotificationL
 import { Schedule, ScheduleList } from './contract/schedules.js';
 import { Study, StudyList } from './contract/hpo.js';
 import { AuditLog, Experiment, ExperimentList, ExperimentRuns, RuntimeConfig, WorkerList } from './contract/workspace.js';
+import { ALL_RUNS_STREAM_EVENTS, JOB_STREAM_EVENTS, RUN_STREAM_EVENTS, type StreamEvents } from './contract/streams.js';
 
 export interface RouteDoc {
   summary: string;
@@ -30,6 +31,8 @@ export interface RouteDoc {
   operationId?: string;
   /** A Server-Sent Events stream: also takes the key as `?api_key=` (an EventSource cannot send headers). */
   stream?: boolean;
+  /** A stream's events: each event name (`message` for unnamed events) with its data's schema. */
+  events?: StreamEvents;
   /** A multipart/form-data upload with the file in the field `file`. */
   upload?: boolean;
   /** Answers with a file (application/octet-stream), not JSON. */
@@ -134,14 +137,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000), and the TF.js engines available (training_engines, best first)', tag: 'system', scope: 'read' },
   'GET /api/v1/monitor/resources': { summary: 'Per-CPU and per-GPU readings (seed 001)', tag: 'system', scope: 'read' },
   'GET /api/v1/gpus': { summary: 'GPUs with the session that holds each', tag: 'system', scope: 'read' },
-  'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', scope: 'read', stream: true },
+  'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', scope: 'read', stream: true, events: RUN_STREAM_EVENTS },
   'POST /api/jobs': { summary: "Submit a job (seed 004): command (one string split by shell-word rules, never run by a shell; or an argv array), name, gpu_count, priority, environment, cwd. Needs allow_commands on the agent and a key with the exec scope (403 otherwise); audited", tag: 'jobs', scope: 'exec', body: SubmitJobBody, status: 201 },
   'GET /api/jobs': { summary: 'Jobs, newest first (seed 004): every run, its state as pending|running|completed|failed|cancelled; X-Total-Count and Link rel="next"', tag: 'jobs', scope: 'read', query: ListJobsQuery },
   'GET /api/jobs/:jobId': { summary: 'Job details (seed 004)', tag: 'jobs', scope: 'read' },
   'POST /api/jobs/:jobId/cancel': { summary: 'Cancel a pending job, or stop a running one (seed 004)', tag: 'jobs', scope: 'write' },
   'GET /api/jobs/:jobId/logs': { summary: "The last lines a job's process printed: stream=stdout|stderr, or both (seed 004)", tag: 'jobs', scope: 'read', query: JobLogsQuery },
-  'GET /api/jobs/:jobId/stream': { summary: "Server-Sent Events of a job's metrics (seed 004): unnamed data events (EventSource.onmessage), one bare metric object each; resumes from Last-Event-ID; ends with the job (204 on a reconnect after it ended)", tag: 'jobs', scope: 'read', stream: true },
-  'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', scope: 'read', stream: true },
+  'GET /api/jobs/:jobId/stream': { summary: "Server-Sent Events of a job's metrics (seed 004): unnamed data events (EventSource.onmessage), one bare metric object each; resumes from Last-Event-ID; ends with the job (204 on a reconnect after it ended)", tag: 'jobs', scope: 'read', stream: true, events: JOB_STREAM_EVENTS },
+  'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', scope: 'read', stream: true, events: ALL_RUNS_STREAM_EVENTS },
   'GET /openapi.yaml': { summary: 'This document (OpenAPI 3.1, YAML)', tag: 'health', scope: 'public', operationId: 'getOpenApiYaml' },
   'GET /api/v1/openapi.json': { summary: 'This document under the API prefix (JSON)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiJson' },
   'GET /api/v1/openapi.yaml': { summary: 'This document under the API prefix (YAML)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiYaml' },
