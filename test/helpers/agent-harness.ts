@@ -26,7 +26,9 @@ export interface TestAgent {
 export async function startTestAgent(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestAgent> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trainer-test-')));
-  const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000', TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...options.env };
+  const env: NodeJS.ProcessEnv = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000', TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...options.env };
+  // the suite's response validation (vitest.config.ts): this env, not process.env, is the agent's
+  if (process.env.TRAINER_VALIDATE_RESPONSES) env.TRAINER_VALIDATE_RESPONSES ??= process.env.TRAINER_VALIDATE_RESPONSES;
   const config = resolveAgentConfig({ dataDir }, env);
   const agent = await createAgent(config, createLogger({ level: 'silent' }));
   const url = await agent.listen();

@@ -24,6 +24,11 @@ describe('examples in the OpenAPI document', () => {
     return result.success ? [] : result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   };
 
+  it('runs its in-process agents with every answer checked against its schema (TRAINER_VALIDATE_RESPONSES, vitest.config.ts)', () => {
+    expect(process.env.TRAINER_VALIDATE_RESPONSES).toBe('1');
+    expect(t.agent.config.validateResponses).toBe(true);
+  });
+
   it('gives every response that has a schema an example', () => {
     const missing: string[] = [];
     const visit = (where: string, responses: Record<string, any>) => {
