@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { z, type ZodType } from 'zod';
 import { ErrorBody } from './responses.js';
+import { exampleOf } from './openapi-examples.js';
 import { ROUTE_DOCS, type RouteDoc } from './route-docs.js';
 import { openApiPath } from './route-template.js';
 
@@ -96,25 +97,43 @@ function schemaOf(schema: ZodType, io: 'input' | 'output', components: Record<st
 }
 
 const TEXT_MEDIA: Record<string, Record<string, unknown>> = {
-  'GET /metrics': { 'text/plain; version=0.0.4': { schema: { type: 'string', description: 'Prometheus text exposition format' } } },
-  'GET /docs': { 'text/html': { schema: { type: 'string' } } },
-  'GET /redoc': { 'text/html': { schema: { type: 'string' } } },
-  'GET /docs/:file': { 'text/css': { schema: { type: 'string' } }, 'application/javascript': { schema: { type: 'string' } } },
-  'GET /openapi.yaml': { 'application/yaml': { schema: { type: 'string' } } },
-  'GET /api/v1/openapi.yaml': { 'application/yaml': { schema: { type: 'string' } } },
+  'GET /metrics': { 'text/plain; version=0.0.4': { schema: { type: 'string', description: 'Prometheus text exposition format' }, example: '# HELP trainer_runs Runs by state\n# TYPE trainer_runs gauge\ntrainer_runs{state="running"} 1\n' } },
+  'GET /docs': { 'text/html': { schema: { type: 'string' }, example: '<!doctype html><html><head><title>trainer agent API</title></head><body><div id="swagger-ui"></div></body></html>' } },
+  'GET /redoc': { 'text/html': { schema: { type: 'string' }, example: '<!doctype html><html><head><title>trainer agent API</title></head><body><div id="swagger-ui"></div></body></html>' } },
+  'GET /docs/:file': { 'text/css': { schema: { type: 'string' }, example: '.swagger-ui { font-family: sans-serif; }' }, 'application/javascript': { schema: { type: 'string' }, example: 'window.ui = SwaggerUIBundle({ url: "/openapi.json" });' } },
+  'GET /openapi.yaml': { 'application/yaml': { schema: { type: 'string' }, example: 'openapi: 3.1.0\ninfo:\n  title: trainer agent API\n' } },
+  'GET /api/v1/openapi.yaml': { 'application/yaml': { schema: { type: 'string' }, example: 'openapi: 3.1.0\ninfo:\n  title: trainer agent API\n' } },
 };
 
-const SSE_DESCRIPTION = 'Server-Sent Events: `event: status | metrics | log` (and `alert`, `notification` on /sse/events), `id:` the resume cursor (send it back as Last-Event-ID), `data:` one JSON object per event.';
+const SSE_DESCRIPTION =
+  'Server-Sent Events. Each event is `event:` its name (none for unnamed `message` events), `id:` the resume cursor (send it back as Last-Event-ID), `data:` one JSON object; the schema below is one event, with `data` parsed.';
+
+/** A text/event-stream answer: one schema per event name (its data's schema), and the first event as the example. */
+function streamResponse(doc: RouteDoc, components: Record<string, unknown>): Record<string, unknown> {
+  const events = Object.entries(doc.events ?? {}).map(([name, { data, description }]) => {
+    const properties: Record<string, unknown> = name === 'message' ? {} : { event: { const: name } };
+    properties.id = { type: 'string', description: 'The resume cursor (`m<metrics offset>.l<log offset>`), on the last event of each batch of a run stream', examples: ['m2048.l512'] };
+    properties.data = schemaOf(data, 'output', components);
+    return { title: name, description, type: 'object', properties, required: name === 'message' ? ['data'] : ['event', 'data'], additionalProperties: false };
+  });
+  const schema = events.length === 1 ? events[0] : { oneOf: events };
+  return { description: SSE_DESCRIPTION, content: { 'text/event-stream': { schema, example: exampleOf(events[0], components) } } };
+}
 
 /** The success responses of a route, by status. */
 function successResponses(key: string, doc: RouteDoc, components: Record<string, unknown>): Record<string, unknown> {
   if (doc.responses) {
-    return Object.fromEntries(Object.entries(doc.responses).map(([status, schema]) => [status, { description: 'Success', content: { 'application/json': { schema: schemaOf(schema!, 'output', components) } } }]));
+    return Object.fromEntries(
+      Object.entries(doc.responses).map(([status, zodSchema]) => {
+        const schema = schemaOf(zodSchema!, 'output', components);
+        return [status, { description: 'Success', content: { 'application/json': { schema, example: exampleOf(schema, components) } } }];
+      }),
+    );
   }
   const status = String(doc.status ?? 200);
   if (TEXT_MEDIA[key]) return { [status]: { description: 'Success', content: TEXT_MEDIA[key] } };
-  if (doc.stream) return { [status]: { description: SSE_DESCRIPTION, content: { 'text/event-stream': { schema: { type: 'string' } } } } };
-  if (doc.download) return { [status]: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } } };
+  if (doc.stream) return { [status]: streamResponse(doc, components) };
+  if (doc.download) return { [status]: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' }, example: '<bytes>' } } } };
   return { [status]: { description: 'Success', content: { 'application/json': {} } } };
 }
 

@@ -7,6 +7,11 @@ import { Architectures, Leaderboard, RecipeView } from './contract/catalog.js';
 import { CancelledJob, Job, JobCreated, JobLogs } from './contract/jobs.js';
 import { DeletedSession, LoggedMetric } from './contract/metrics.js';
 import { Gpu, HealthDetail, MonitorResources, OpenApiDocument, SystemInfo } from './contract/system.js';
+import { AlertList, AlertRule, AlertRuleList, Alert, Notification, NotificationList, NotifierDeliveryList, Silence, SilenceList, Webhook, WebhookDeliveryList, WebhookList, WebhookTestResult } from './contract/alerting.js';
+import { Schedule, ScheduleList } from './contract/schedules.js';
+import { Study, StudyList } from './contract/hpo.js';
+import { AuditLog, Experiment, ExperimentList, ExperimentRuns, RuntimeConfig, WorkerList } from './contract/workspace.js';
+import { ALL_RUNS_STREAM_EVENTS, JOB_STREAM_EVENTS, RUN_STREAM_EVENTS, type StreamEvents } from './contract/streams.js';
 
 export interface RouteDoc {
   summary: string;
@@ -30,6 +35,8 @@ export interface RouteDoc {
   operationId?: string;
   /** A Server-Sent Events stream: also takes the key as `?api_key=` (an EventSource cannot send headers). */
   stream?: boolean;
+  /** A stream's events: each event name (`message` for unnamed events) with its data's schema. */
+  events?: StreamEvents;
   /** A multipart/form-data upload with the file in the field `file`. */
   upload?: boolean;
   /** Answers with a file (application/octet-stream), not JSON. */
@@ -47,42 +54,42 @@ const DECLARED = {
   'POST /api/v1/keys': { summary: 'Create an API key with a scope (read, write, exec, admin); the key is returned once', tag: 'keys', scope: 'admin', body: CreateKeyBody, status: 201 , responses: { 201: ApiKey.extend({ key: z.string().describe('The key itself: shown this once') }) } },
   'GET /api/v1/keys': { summary: 'List API keys (never the keys themselves)', tag: 'keys', scope: 'admin' , responses: { 200: z.array(ApiKey) } },
   'DELETE /api/v1/keys/:keyId': { operationId: 'revokeKey', summary: 'Revoke an API key', tag: 'keys', scope: 'admin' , responses: { 200: ApiKey.extend({ message: z.string() }) } },
-  'GET /api/v1/alerts': { summary: 'Alerts, newest first (seed 001)', tag: 'alerts', scope: 'read', query: AlertsQuery },
-  'POST /api/v1/alerts/:alertId/acknowledge': { summary: 'Acknowledge an active alert: it stops repeating (seed 001)', tag: 'alerts', scope: 'write', body: AcknowledgeBody },
-  'GET /api/v1/alerts/rules': { summary: 'Alert rules', tag: 'alerts', scope: 'read' },
-  'POST /api/v1/alerts/rules': { summary: "Create an alert rule (seed 001's threshold body, or any rule type with params)", tag: 'alerts', scope: 'write', body: CreateRuleBody, status: 201 },
-  'DELETE /api/v1/alerts/rules/:ruleId': { summary: 'Delete an alert rule made through the API', tag: 'alerts', scope: 'write' },
-  'GET /api/v1/alerts/silences': { summary: 'Silences in force', tag: 'alerts', scope: 'read' },
-  'POST /api/v1/alerts/silences': { summary: 'Mute a rule or a run for a duration', tag: 'alerts', scope: 'write', body: SilenceBody, status: 201 },
-  'DELETE /api/v1/alerts/silences/:silenceId': { summary: 'Lift a silence', tag: 'alerts', scope: 'write' },
-  'GET /api/v1/notifications': { summary: 'The notification inbox, newest first (seed 001)', tag: 'notifications', scope: 'read', query: NotificationsQuery },
-  'POST /api/v1/notifications/:notificationId/read': { summary: 'Mark a notification read', tag: 'notifications', scope: 'write' },
-  'DELETE /api/v1/notifications': { summary: 'Clear all notifications', tag: 'notifications', scope: 'write' },
-  'POST /api/v1/schedules': { summary: 'Create a schedule: recipe, params, cron (5 fields, or 6 with seconds first), timezone (IANA, default UTC), overlap skip|queue; answers with its next fire times', tag: 'schedules', scope: 'write', body: CreateScheduleBody, status: 201 },
-  'GET /api/v1/schedules': { summary: 'Schedules with their next fire times, last fire and last run', tag: 'schedules', scope: 'read' },
-  'GET /api/v1/schedules/:scheduleId': { summary: 'One schedule with its next fire times', tag: 'schedules', scope: 'read' },
-  'DELETE /api/v1/schedules/:scheduleId': { summary: 'Delete a schedule; the runs it started are kept', tag: 'schedules', scope: 'write' },
-  'POST /api/v1/hpo/studies': { summary: 'Create an HPO study (seed 004): recipe, search_space (float with log, int, categorical), objective minimize|maximize of a metric, n_trials, parallelism, sampler random|grid, seed; each trial is a run', tag: 'hpo', scope: 'write', body: CreateStudyBody, status: 201 },
-  'GET /api/v1/hpo/studies': { summary: 'Studies with their state, best value and best params (without the trials)', tag: 'hpo', scope: 'read' },
-  'GET /api/v1/hpo/studies/:studyId': { summary: 'One study: state, best value, best params and every trial with its run', tag: 'hpo', scope: 'read' },
-  'POST /api/v1/hpo/studies/:studyId/stop': { summary: 'Stop a study: no new trials, its running trials are stopped', tag: 'hpo', scope: 'write' },
-  'DELETE /api/v1/hpo/studies/:studyId': { summary: 'Delete a study (stopping it first); its runs are kept', tag: 'hpo', scope: 'write' },
-  'GET /api/v1/notifications/deliveries': { summary: 'Messages to Slack, Discord, webhooks and logs: pending retries and recent history, newest first', tag: 'notifications', scope: 'read', query: NotifierDeliveriesQuery },
-  'POST /api/v1/webhooks': { summary: 'Register a webhook: url, events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved), secret', tag: 'webhooks', scope: 'write', body: CreateWebhookBody, status: 201 },
-  'GET /api/v1/webhooks': { summary: 'Webhooks (secrets are never returned)', tag: 'webhooks', scope: 'read' },
-  'DELETE /api/v1/webhooks/:webhookId': { summary: 'Delete a webhook; its pending deliveries are dropped', tag: 'webhooks', scope: 'write' },
-  'POST /api/v1/webhooks/:webhookId/test': { summary: 'Send a signed test event now: success, status_code, response_time_ms', tag: 'webhooks', scope: 'write' },
-  'GET /api/v1/webhooks/:webhookId/deliveries': { summary: 'Delivery history and pending retries of a webhook', tag: 'webhooks', scope: 'read' },
-  'GET /api/v1/config': { summary: 'Runtime configuration (seed 003): max_concurrent_sessions, default_recipe, default_params', tag: 'config', scope: 'read' },
-  'PATCH /api/v1/config': { summary: 'Change runtime configuration without a restart: validated, persisted, audited, applied at once', tag: 'config', scope: 'write', body: PatchConfigBody },
-  'GET /api/v1/workers': { summary: 'Run slots: which run holds each and how many runs each has completed', tag: 'config', scope: 'read' },
-  'GET /api/v1/audit': { summary: 'The audit log, newest first', tag: 'config', scope: 'read', query: AuditQuery },
-  'POST /api/v1/experiments': { summary: 'Create an experiment', tag: 'experiments', scope: 'write', body: CreateExperimentBody, status: 201 },
-  'GET /api/v1/experiments': { summary: 'List experiments', tag: 'experiments', scope: 'read' },
-  'GET /api/v1/experiments/:experimentId': { summary: 'Get an experiment', tag: 'experiments', scope: 'read' },
-  'PATCH /api/v1/experiments/:experimentId': { summary: 'Update an experiment', tag: 'experiments', scope: 'write', body: UpdateExperimentBody },
-  'DELETE /api/v1/experiments/:experimentId': { summary: 'Delete an experiment (409 with runs unless ?detach=true)', tag: 'experiments', scope: 'write', query: DeleteExperimentQuery },
-  'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments', scope: 'read' },
+  'GET /api/v1/alerts': { summary: 'Alerts, newest first (seed 001)', tag: 'alerts', scope: 'read', query: AlertsQuery, responses: { 200: AlertList } },
+  'POST /api/v1/alerts/:alertId/acknowledge': { summary: 'Acknowledge an active alert: it stops repeating (seed 001)', tag: 'alerts', scope: 'write', body: AcknowledgeBody, responses: { 200: Alert } },
+  'GET /api/v1/alerts/rules': { summary: 'Alert rules', tag: 'alerts', scope: 'read', responses: { 200: AlertRuleList } },
+  'POST /api/v1/alerts/rules': { summary: "Create an alert rule (seed 001's threshold body, or any rule type with params)", tag: 'alerts', scope: 'write', body: CreateRuleBody, status: 201, responses: { 201: AlertRule } },
+  'DELETE /api/v1/alerts/rules/:ruleId': { summary: 'Delete an alert rule made through the API', tag: 'alerts', scope: 'write', responses: { 200: Message } },
+  'GET /api/v1/alerts/silences': { summary: 'Silences in force', tag: 'alerts', scope: 'read', responses: { 200: SilenceList } },
+  'POST /api/v1/alerts/silences': { summary: 'Mute a rule or a run for a duration', tag: 'alerts', scope: 'write', body: SilenceBody, status: 201, responses: { 201: Silence } },
+  'DELETE /api/v1/alerts/silences/:silenceId': { summary: 'Lift a silence', tag: 'alerts', scope: 'write', responses: { 200: Message } },
+  'GET /api/v1/notifications': { summary: 'The notification inbox, newest first (seed 001)', tag: 'notifications', scope: 'read', query: NotificationsQuery, responses: { 200: NotificationList } },
+  'POST /api/v1/notifications/:notificationId/read': { summary: 'Mark a notification read', tag: 'notifications', scope: 'write', responses: { 200: Notification } },
+  'DELETE /api/v1/notifications': { summary: 'Clear all notifications', tag: 'notifications', scope: 'write', responses: { 200: Message } },
+  'POST /api/v1/schedules': { summary: 'Create a schedule: recipe, params, cron (5 fields, or 6 with seconds first), timezone (IANA, default UTC), overlap skip|queue; answers with its next fire times', tag: 'schedules', scope: 'write', body: CreateScheduleBody, status: 201, responses: { 201: Schedule } },
+  'GET /api/v1/schedules': { summary: 'Schedules with their next fire times, last fire and last run', tag: 'schedules', scope: 'read', responses: { 200: ScheduleList } },
+  'GET /api/v1/schedules/:scheduleId': { summary: 'One schedule with its next fire times', tag: 'schedules', scope: 'read', responses: { 200: Schedule } },
+  'DELETE /api/v1/schedules/:scheduleId': { summary: 'Delete a schedule; the runs it started are kept', tag: 'schedules', scope: 'write', responses: { 200: Message } },
+  'POST /api/v1/hpo/studies': { summary: 'Create an HPO study (seed 004): recipe, search_space (float with log, int, categorical), objective minimize|maximize of a metric, n_trials, parallelism, sampler random|grid, seed; each trial is a run', tag: 'hpo', scope: 'write', body: CreateStudyBody, status: 201, responses: { 201: Study } },
+  'GET /api/v1/hpo/studies': { summary: 'Studies with their state, best value and best params (without the trials)', tag: 'hpo', scope: 'read', responses: { 200: StudyList } },
+  'GET /api/v1/hpo/studies/:studyId': { summary: 'One study: state, best value, best params and every trial with its run', tag: 'hpo', scope: 'read', responses: { 200: Study } },
+  'POST /api/v1/hpo/studies/:studyId/stop': { summary: 'Stop a study: no new trials, its running trials are stopped', tag: 'hpo', scope: 'write', responses: { 200: Study } },
+  'DELETE /api/v1/hpo/studies/:studyId': { summary: 'Delete a study (stopping it first); its runs are kept', tag: 'hpo', scope: 'write', responses: { 200: Message } },
+  'GET /api/v1/notifications/deliveries': { summary: 'Messages to Slack, Discord, webhooks and logs: pending retries and recent history, newest first', tag: 'notifications', scope: 'read', query: NotifierDeliveriesQuery, responses: { 200: NotifierDeliveryList } },
+  'POST /api/v1/webhooks': { summary: 'Register a webhook: url, events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved), secret', tag: 'webhooks', scope: 'write', body: CreateWebhookBody, status: 201, responses: { 201: Webhook } },
+  'GET /api/v1/webhooks': { summary: 'Webhooks (secrets are never returned)', tag: 'webhooks', scope: 'read', responses: { 200: WebhookList } },
+  'DELETE /api/v1/webhooks/:webhookId': { summary: 'Delete a webhook; its pending deliveries are dropped', tag: 'webhooks', scope: 'write', responses: { 200: Message } },
+  'POST /api/v1/webhooks/:webhookId/test': { summary: 'Send a signed test event now: success, status_code, response_time_ms', tag: 'webhooks', scope: 'write', responses: { 200: WebhookTestResult } },
+  'GET /api/v1/webhooks/:webhookId/deliveries': { summary: 'Delivery history and pending retries of a webhook', tag: 'webhooks', scope: 'read', responses: { 200: WebhookDeliveryList } },
+  'GET /api/v1/config': { summary: 'Runtime configuration (seed 003): max_concurrent_sessions, default_recipe, default_params', tag: 'config', scope: 'read', responses: { 200: RuntimeConfig } },
+  'PATCH /api/v1/config': { summary: 'Change runtime configuration without a restart: validated, persisted, audited, applied at once', tag: 'config', scope: 'write', body: PatchConfigBody, responses: { 200: RuntimeConfig } },
+  'GET /api/v1/workers': { summary: 'Run slots: which run holds each and how many runs each has completed', tag: 'config', scope: 'read', responses: { 200: WorkerList } },
+  'GET /api/v1/audit': { summary: 'The audit log, newest first', tag: 'config', scope: 'read', query: AuditQuery, responses: { 200: AuditLog } },
+  'POST /api/v1/experiments': { summary: 'Create an experiment', tag: 'experiments', scope: 'write', body: CreateExperimentBody, status: 201, responses: { 201: Experiment } },
+  'GET /api/v1/experiments': { summary: 'List experiments', tag: 'experiments', scope: 'read', responses: { 200: ExperimentList } },
+  'GET /api/v1/experiments/:experimentId': { summary: 'Get an experiment', tag: 'experiments', scope: 'read', responses: { 200: Experiment } },
+  'PATCH /api/v1/experiments/:experimentId': { summary: 'Update an experiment', tag: 'experiments', scope: 'write', body: UpdateExperimentBody, responses: { 200: Experiment } },
+  'DELETE /api/v1/experiments/:experimentId': { summary: 'Delete an experiment (409 with runs unless ?detach=true)', tag: 'experiments', scope: 'write', query: DeleteExperimentQuery, responses: { 200: Message } },
+  'GET /api/v1/experiments/:experimentId/runs': { summary: "An experiment's runs", tag: 'experiments', scope: 'read', responses: { 200: ExperimentRuns } },
   'GET /api/v1/leaderboard': { summary: 'Best completed runs by a final metric (format=json|csv)', tag: 'experiments', scope: 'read', query: LeaderboardQuery, responses: { 200: Leaderboard } },
   'GET /metrics': { summary: 'Prometheus metrics: per-run training metrics, epoch, progress and state; runs by state, queue length, GPUs by holding run, requests, metric points ingested', tag: 'health', scope: 'read' },
   'GET /openapi.json': { summary: 'This document (OpenAPI 3.1, JSON)', tag: 'health', scope: 'public', operationId: 'getOpenApiJson', responses: { 200: OpenApiDocument } },
@@ -134,14 +141,14 @@ const DECLARED = {
   'GET /api/v1/system/info': { summary: 'CPU, memory, disk and GPU summary (seed 000), and the TF.js engines available (training_engines, best first)', tag: 'system', scope: 'read', responses: { 200: SystemInfo } },
   'GET /api/v1/monitor/resources': { summary: 'Per-CPU and per-GPU readings (seed 001)', tag: 'system', scope: 'read', responses: { 200: MonitorResources } },
   'GET /api/v1/gpus': { summary: 'GPUs with the session that holds each', tag: 'system', scope: 'read', responses: { 200: z.array(Gpu) } },
-  'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', scope: 'read', stream: true },
+  'GET /api/v1/sse/training/:sessionId': { summary: 'Server-Sent Events of a session: metrics, log, status; resumes from Last-Event-ID', tag: 'streams', scope: 'read', stream: true, events: RUN_STREAM_EVENTS },
   'POST /api/jobs': { summary: "Submit a job (seed 004): command (one string split by shell-word rules, never run by a shell; or an argv array), name, gpu_count, priority, environment, cwd. Needs allow_commands on the agent and a key with the exec scope (403 otherwise); audited", tag: 'jobs', scope: 'exec', body: SubmitJobBody, status: 201, responses: { 201: JobCreated } },
   'GET /api/jobs': { summary: 'Jobs, newest first (seed 004): every run, its state as pending|running|completed|failed|cancelled; X-Total-Count and Link rel="next"', tag: 'jobs', scope: 'read', query: ListJobsQuery, responses: { 200: z.array(Job) } },
   'GET /api/jobs/:jobId': { summary: 'Job details (seed 004)', tag: 'jobs', scope: 'read', responses: { 200: Job } },
   'POST /api/jobs/:jobId/cancel': { summary: 'Cancel a pending job, or stop a running one (seed 004)', tag: 'jobs', scope: 'write', responses: { 200: CancelledJob } },
   'GET /api/jobs/:jobId/logs': { summary: "The last lines a job's process printed: stream=stdout|stderr, or both (seed 004)", tag: 'jobs', scope: 'read', query: JobLogsQuery, responses: { 200: JobLogs } },
-  'GET /api/jobs/:jobId/stream': { summary: "Server-Sent Events of a job's metrics (seed 004): unnamed data events (EventSource.onmessage), one bare metric object each; resumes from Last-Event-ID; ends with the job (204 on a reconnect after it ended)", tag: 'jobs', scope: 'read', stream: true },
-  'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', scope: 'read', stream: true },
+  'GET /api/jobs/:jobId/stream': { summary: "Server-Sent Events of a job's metrics (seed 004): unnamed data events (EventSource.onmessage), one bare metric object each; resumes from Last-Event-ID; ends with the job (204 on a reconnect after it ended)", tag: 'jobs', scope: 'read', stream: true, events: JOB_STREAM_EVENTS },
+  'GET /api/v1/sse/events': { summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)", tag: 'streams', scope: 'read', stream: true, events: ALL_RUNS_STREAM_EVENTS },
   'GET /openapi.yaml': { summary: 'This document (OpenAPI 3.1, YAML)', tag: 'health', scope: 'public', operationId: 'getOpenApiYaml' },
   'GET /api/v1/openapi.json': { summary: 'This document under the API prefix (JSON)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiJson', responses: { 200: OpenApiDocument } },
   'GET /api/v1/openapi.yaml': { summary: 'This document under the API prefix (YAML)', tag: 'health', scope: 'public', operationId: 'getApiOpenApiYaml' },

@@ -1,3 +1,5 @@
+import { checkStreamEvent } from './sse-contract.js';
+
 export interface SseEvent {
   event: string;
   id?: string;
@@ -7,11 +9,19 @@ export interface SseEvent {
 /**
  * Connects and resolves once the server has answered 200 (for the all-events stream, from then on every
  * event is delivered); the events then come from the returned generator until the server ends the stream.
+ * Each event is checked against the name and data schema its route documents (a mismatch throws).
  */
 export async function connectSse(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<AsyncGenerator<SseEvent>> {
   const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal });
   if (response.status !== 200) throw Object.assign(new Error(`SSE status ${response.status}: ${await response.text()}`), { status: response.status });
-  return parseEvents(response.body as unknown as AsyncIterable<Uint8Array>);
+  return checked(url, parseEvents(response.body as unknown as AsyncIterable<Uint8Array>));
+}
+
+async function* checked(url: string, events: AsyncGenerator<SseEvent>): AsyncGenerator<SseEvent> {
+  for await (const event of events) {
+    checkStreamEvent(url, event.event, event.data);
+    yield event;
+  }
 }
 
 /** A minimal EventSource-like reader over fetch, for tests: yields parsed events until the server ends. */
@@ -34,7 +44,8 @@ async function* parseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<Sse
         else if (line.startsWith('id: ')) event.id = line.slice(4);
         else if (line.startsWith('data: ')) event.lines.push(line.slice(6));
       }
-      if (event.event) yield { event: event.event, id: event.id, data: JSON.parse(event.lines.join('\n')) };
+      // unnamed events are `message` events to an EventSource
+      if (event.lines.length > 0) yield { event: event.event ?? 'message', id: event.id, data: JSON.parse(event.lines.join('\n')) };
     }
   }
 }

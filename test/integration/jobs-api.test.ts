@@ -6,6 +6,7 @@ import { EventSource } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { API_KEY, removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { checkStreamEvent } from '../helpers/sse-contract.js';
 
 const STANDIN_NVIDIA_SMI = fileURLToPath(new URL('../stand-ins/nvidia-smi', import.meta.url));
 const node = process.execPath;
@@ -133,12 +134,23 @@ describe('seed 004 job API, with allow_commands on', () => {
     ws.on('message', (data) => wsMessages.push(JSON.parse(String(data))));
     const wsClosed = new Promise((resolve) => ws.on('close', resolve));
 
-    const source = new EventSource(`${t.url}/api/jobs/${id}/stream?api_key=${API_KEY}`);
+    const streamUrl = `${t.url}/api/jobs/${id}/stream?api_key=${API_KEY}`;
+    const source = new EventSource(streamUrl);
     const received: { step: number; loss: number }[] = [];
-    source.onmessage = (event) => received.push(JSON.parse(event.data));
+    const offContract: string[] = [];
+    source.onmessage = (event) => {
+      const data = JSON.parse(event.data);
+      try {
+        checkStreamEvent(streamUrl, event.type, data);
+      } catch (error) {
+        offContract.push((error as Error).message);
+      }
+      received.push(data);
+    };
     // after the job ends the server closes; the reconnect gets 204 and the EventSource closes for good
     await waitFor(() => source.readyState === EventSource.CLOSED, 'the EventSource to close for good');
     source.close();
+    expect(offContract).toEqual([]);
     expect(received.map((metric) => metric.step)).toEqual([1, 2, 3, 4, 5]);
     expect(received[4]).toMatchObject({ step: 5, loss: 0.2, timestamp: expect.any(String) });
     await wsClosed;
