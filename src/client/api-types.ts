@@ -1,7 +1,6 @@
 import type { z, ZodType } from 'zod';
 import type * as Contract from '../api/responses.js';
 import type { RouteContracts } from '../api/route-docs.js';
-import type * as Undeclared from './undeclared-answers.js';
 
 // The answers' types come from each route's declaration (src/api/route-docs.ts), whose schemas the
 // agent is checked against in the suite. `import type` only: nothing of the agent loads with the client.
@@ -9,8 +8,8 @@ import type * as Undeclared from './undeclared-answers.js';
 /** A route as declared: `METHOD /path`. */
 export type RouteKey = keyof RouteContracts;
 
-/** What a route answers with status S: its declared schema's output, or `Fallback` while it declares none. */
-export type Answer<K extends RouteKey, S extends 200 | 201 | 202 = 200, Fallback = unknown> = RouteContracts[K] extends { responses: { [P in S]: infer Schema extends ZodType } } ? z.output<Schema> : Fallback;
+/** What a route answers with status S: its declared schema's output (`never` for a status it does not declare). */
+export type Answer<K extends RouteKey, S extends 200 | 201 | 202 = 200> = RouteContracts[K] extends { responses: { [P in S]: infer Schema extends ZodType } } ? z.output<Schema> : never;
 
 /** What a route takes as its JSON body: the input of the schema that validates it. */
 export type RequestOf<K extends RouteKey> = RouteContracts[K] extends { body: infer Schema extends ZodType } ? z.input<Schema> : never;
@@ -49,24 +48,23 @@ export type Leaderboard = Answer<'GET /api/v1/leaderboard'>;
 export type LeaderboardEntry = Leaderboard['entries'][number];
 export type Message = Answer<'DELETE /api/v1/models/:name'>;
 
-// Routes whose answers are not declared yet: their types come from the declaration as soon as it exists.
-export type AlertInfo = Answer<'GET /api/v1/alerts', 200, { alerts: Undeclared.AlertInfo[] }>['alerts'][number];
-export type AcknowledgedAlert = Answer<'POST /api/v1/alerts/:alertId/acknowledge', 200, Undeclared.AlertInfo>;
-export type AlertRuleInfo = Answer<'GET /api/v1/alerts/rules', 200, { rules: Undeclared.AlertRuleInfo[] }>['rules'][number];
-export type CreatedAlertRule = Answer<'POST /api/v1/alerts/rules', 201, Undeclared.AlertRuleInfo>;
-export type SilenceInfo = Answer<'POST /api/v1/alerts/silences', 201, Undeclared.SilenceInfo>;
-export type WebhookInfo = Answer<'GET /api/v1/webhooks', 200, { webhooks: Undeclared.WebhookInfo[] }>['webhooks'][number];
-export type CreatedWebhook = Answer<'POST /api/v1/webhooks', 201, Undeclared.WebhookInfo>;
-export type WebhookTest = Answer<'POST /api/v1/webhooks/:webhookId/test', 200, Undeclared.WebhookTest>;
-export type ScheduleInfo = Answer<'GET /api/v1/schedules', 200, { schedules: Undeclared.ScheduleInfo[] }>['schedules'][number];
-export type CreatedSchedule = Answer<'POST /api/v1/schedules', 201, Undeclared.ScheduleInfo>;
-export type StudyInfo = Answer<'GET /api/v1/hpo/studies/:studyId', 200, Undeclared.StudyInfo>;
-export type CreatedStudy = Answer<'POST /api/v1/hpo/studies', 201, Undeclared.StudyInfo>;
-export type NotificationInfo = Answer<'GET /api/v1/notifications', 200, { notifications: Undeclared.NotificationInfo[] }>['notifications'][number];
-export type ReadNotification = Answer<'POST /api/v1/notifications/:notificationId/read', 200, Undeclared.NotificationInfo>;
-export type ExperimentInfo = Answer<'GET /api/v1/experiments', 200, { experiments: Undeclared.ExperimentInfo[] }>['experiments'][number];
-export type CreatedExperiment = Answer<'POST /api/v1/experiments', 201, Undeclared.ExperimentInfo>;
-export type RuntimeConfig = Answer<'GET /api/v1/config', 200, Undeclared.RuntimeConfig>;
-export type PatchedConfig = Answer<'PATCH /api/v1/config', 200, Undeclared.RuntimeConfig>;
-export type Deleted<K extends RouteKey> = Answer<K, 200, { message: string }>;
+export type AlertInfo = Answer<'GET /api/v1/alerts', 200>['alerts'][number];
+export type AcknowledgedAlert = Answer<'POST /api/v1/alerts/:alertId/acknowledge', 200>;
+export type AlertRuleInfo = Answer<'GET /api/v1/alerts/rules', 200>['rules'][number];
+export type CreatedAlertRule = Answer<'POST /api/v1/alerts/rules', 201>;
+export type SilenceInfo = Answer<'POST /api/v1/alerts/silences', 201>;
+export type WebhookInfo = Answer<'GET /api/v1/webhooks', 200>['webhooks'][number];
+export type CreatedWebhook = Answer<'POST /api/v1/webhooks', 201>;
+export type WebhookTest = Answer<'POST /api/v1/webhooks/:webhookId/test', 200>;
+export type ScheduleInfo = Answer<'GET /api/v1/schedules', 200>['schedules'][number];
+export type CreatedSchedule = Answer<'POST /api/v1/schedules', 201>;
+export type StudyInfo = Answer<'GET /api/v1/hpo/studies/:studyId', 200>;
+export type CreatedStudy = Answer<'POST /api/v1/hpo/studies', 201>;
+export type NotificationInfo = Answer<'GET /api/v1/notifications', 200>['notifications'][number];
+export type ReadNotification = Answer<'POST /api/v1/notifications/:notificationId/read', 200>;
+export type ExperimentInfo = Answer<'GET /api/v1/experiments', 200>['experiments'][number];
+export type CreatedExperiment = Answer<'POST /api/v1/experiments', 201>;
+export type RuntimeConfig = Answer<'GET /api/v1/config', 200>;
+export type PatchedConfig = Answer<'PATCH /api/v1/config', 200>;
+export type Deleted<K extends RouteKey> = Answer<K>;
 export type UntaggedModel = Answer<'DELETE /api/v1/models/:name/tag/:tag'>;
