@@ -12,7 +12,9 @@ import { appendFileSync } from 'node:fs';
 import { RunOutputWriter } from '../../../src/plugins/sdk.js';
 import { LineSplitter } from './line-splitter.js';
 import type { MetricsFormat } from './output-formats.js';
+import { GROUP_FILE, type GroupRecord } from './orphaned-group.js';
 import { OutputParser } from './output-parser.js';
+import { processStartTimeSync } from './process-identity.js';
 import { ProgressFile } from './progress-file.js';
 
 export interface SupervisorSpec {
@@ -78,6 +80,7 @@ function supervise(spec: SupervisorSpec | null): void {
   }
   writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Starting: ${spec.argv.map(quoteForDisplay).join(' ')}` }]);
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid !== undefined) recordGroup(writer, { pgid: child.pid, start_time: processStartTimeSync(child.pid), stop_signal: stopSignal, grace_ms: spec.stopGraceMs });
 
   const consume = (stream: 'stdout' | 'stderr', lines: string[], splitter: LineSplitter) => {
     if (lines.length > 0) {
@@ -131,6 +134,18 @@ function supervise(spec: SupervisorSpec | null): void {
     writer.close();
     process.exit(0);
   });
+}
+
+/**
+ * The training's process group, written before any output is read: a supervisor killed outright
+ * (`kill -9`, the OOM killer) cannot take its group with it, so the agent ends the group from this record.
+ */
+function recordGroup(writer: RunOutputWriter, record: GroupRecord): void {
+  try {
+    writer.writeRunFile(GROUP_FILE, JSON.stringify(record));
+  } catch {
+    // a safety net only (a full disk must not end the run): without it, only the supervisor can end the group
+  }
 }
 
 function quoteForDisplay(argument: string): string {
