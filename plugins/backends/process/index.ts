@@ -40,6 +40,7 @@ class ProcessBackend implements TrainingBackend {
       metricsRegex: launch.recipe.metrics_regex,
       logMetricLines: launch.recipe.log_metric_lines,
       metricsFormat: launch.recipe.metrics_format,
+      rawOutput: launch.recipe.raw_output,
       stopSignal: launch.recipe.stop_signal,
       stopGraceMs: launch.stopGraceMs,
     };

@@ -25,6 +25,8 @@ export interface SupervisorSpec {
   metricsRegex?: string;
   logMetricLines?: boolean;
   metricsFormat?: MetricsFormat;
+  /** Also keep the output byte for byte (colours, bar redraws) in RAW_OUTPUT_FILE, up to RAW_OUTPUT_MAX_BYTES. */
+  rawOutput?: boolean;
   /** What a stop sends the process group first (SIGTERM by default). */
   stopSignal?: NodeJS.Signals;
   stopGraceMs: number;
@@ -92,9 +94,13 @@ function supervise(spec: SupervisorSpec | null): void {
     if (redraw !== null) parser.observeRedraw(redraw);
     progress.offer(parser.takeProgress());
   };
+  const keepRaw = spec.rawOutput ? rawOutputKeeper(writer) : null;
   for (const stream of ['stdout', 'stderr'] as const) {
     const splitter = new LineSplitter();
-    child[stream].on('data', (chunk: Buffer) => consume(stream, splitter.push(chunk), splitter));
+    child[stream].on('data', (chunk: Buffer) => {
+      keepRaw?.(chunk);
+      consume(stream, splitter.push(chunk), splitter);
+    });
     child[stream].on('end', () => consume(stream, splitter.end(), splitter));
   }
 
@@ -134,6 +140,29 @@ function supervise(spec: SupervisorSpec | null): void {
     writer.close();
     process.exit(0);
   });
+}
+
+const RAW_OUTPUT_FILE = 'raw-output.log';
+const RAW_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Appends each chunk of output as printed, both streams as they arrive, until the cap; then says it stopped. */
+function rawOutputKeeper(writer: RunOutputWriter): (chunk: Buffer) => void {
+  let written = 0;
+  let open = true;
+  return (chunk) => {
+    if (!open) return;
+    try {
+      const room = RAW_OUTPUT_MAX_BYTES - written;
+      writer.appendRunFile(RAW_OUTPUT_FILE, chunk.length <= room ? chunk : chunk.subarray(0, room));
+      written += Math.min(chunk.length, room);
+      if (written >= RAW_OUTPUT_MAX_BYTES) {
+        open = false;
+        writer.appendRunFile(RAW_OUTPUT_FILE, Buffer.from(`\n[trainer: raw output stops here, at its ${RAW_OUTPUT_MAX_BYTES} byte cap; the run's log goes on]\n`));
+      }
+    } catch {
+      open = false; // a full disk ends the raw copy, never the run
+    }
+  };
 }
 
 /**
