@@ -31,6 +31,14 @@ export function formatTime(iso: string | null | undefined): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
+/** 0..1 → `45% [#########-----------]`; `-` when unknown. */
+export function formatProgress(progress: number | null | undefined, width = 20): string {
+  if (progress === null || progress === undefined || !Number.isFinite(progress)) return '-';
+  const ratio = Math.min(1, Math.max(0, progress));
+  const filled = Math.floor(ratio * width);
+  return `${Math.floor(ratio * 100)}% [${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
 export function formatEpoch(current: number | null, total: number | null): string {
   if (current === null && total === null) return '-';
   return total === null ? String(current ?? 0) : `${current ?? 0}/${total}`;

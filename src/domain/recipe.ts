@@ -44,6 +44,12 @@ export const RecipeSchema = z
     metrics_format: z.enum(METRICS_FORMATS).default('auto'),
     /** Also copy JSON metric lines into the run's log (they always go to its metrics). */
     log_metric_lines: z.boolean().default(false),
+    /**
+     * Also keep what the script printed byte for byte — ANSI colours, `\r` progress-bar redraws — in
+     * `raw-output.log` in the run's directory (the log itself stores lines without colours, bars collapsed).
+     * Up to 64 MiB per run; process backend (a Slurm job's own output files are raw already).
+     */
+    raw_output: z.boolean().default(false),
     /** The signal a stop sends the run's process group first (SIGINT for scripts that save on KeyboardInterrupt). */
     stop_signal: z.enum(STOP_SIGNALS).default('SIGTERM'),
     /** How long a stopped run may take to save and exit before SIGKILL (the agent's `stop_grace_ms` by default). */

@@ -16,6 +16,7 @@ export interface RunOutputPaths {
 export class RunOutputWriter {
   private readonly logFd: number;
   private readonly metricsFd: number;
+  private readonly appendFds = new Map<string, number>();
 
   constructor(private readonly paths: RunOutputPaths) {
     mkdirSync(dirname(paths.log), { recursive: true });
@@ -51,17 +52,33 @@ export class RunOutputWriter {
    * rename): a Slurm batch script, a follower's resume state. `name` is a bare file name. Returns its path.
    */
   writeRunFile(name: string, content: string, mode = 0o644): string {
-    if (!/^[\w][\w.-]*$/.test(name) || basename(name) !== name) throw new Error(`not a plain file name: ${JSON.stringify(name)}`);
-    const path = join(dirname(this.paths.log), name);
+    const path = this.runFilePath(name);
     const temporary = `${path}.tmp`;
     writeFileSync(temporary, content, { mode });
     renameSync(temporary, path);
     return path;
   }
 
+  /** Appends bytes as they are to a file of the backend's own in the run's directory (a raw copy of the output). */
+  appendRunFile(name: string, data: Buffer): void {
+    let fd = this.appendFds.get(name);
+    if (fd === undefined) {
+      fd = openSync(this.runFilePath(name), 'a', 0o644);
+      this.appendFds.set(name, fd);
+    }
+    writeSync(fd, data);
+  }
+
   close(): void {
     closeSync(this.logFd);
     closeSync(this.metricsFd);
+    for (const fd of this.appendFds.values()) closeSync(fd);
+    this.appendFds.clear();
+  }
+
+  private runFilePath(name: string): string {
+    if (!/^[\w][\w.-]*$/.test(name) || basename(name) !== name) throw new Error(`not a plain file name: ${JSON.stringify(name)}`);
+    return join(dirname(this.paths.log), name);
   }
 }
 

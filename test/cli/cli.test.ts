@@ -41,12 +41,25 @@ describe('trainer CLI', () => {
     const [status, metrics, history] = await Promise.all([trainer('run', 'status', id!), trainer('run', 'metrics', id!), trainer('run', 'metrics', id!, '--history')]);
     expect(status.stdout).toMatch(/^state:\s+completed$/m);
     expect(status.stdout).toMatch(/^epoch:\s+3\/3$/m);
+    expect(status.stdout).toMatch(/^progress:\s+100% \[#{20}\]$/m);
     expect(status.stdout).toMatch(/^exit code:\s+0$/m);
     expect(status.stdout).toMatch(/^started:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/m);
     expect(metrics.stdout).toMatch(/^epoch:\s+3$/m);
     expect(metrics.stdout).toMatch(/^loss:\s+0.3333$/m);
     expect(lines(history.stdout)[0]).toMatch(/^epoch\s+loss\s+accuracy\s+timestamp$/);
     expect(lines(history.stdout).slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['1', '2', '3']);
+  });
+
+  it('run status shows the progress of a run with no epochs, from the progress bar it draws', async () => {
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'progress-bar', params: { n: 45 }, start: true })).body.session_id as string;
+    try {
+      await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/status`)).body.progress === 0.45, 'the bar at 45/100');
+      const status = await trainer('run', 'status', id);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^progress:\s+45% \[#########-----------\]$/m);
+    } finally {
+      await t.api('POST', `/api/v1/training/${id}/stop`);
+    }
   });
 
   it('run start --wait of a failing run exits non-zero with the run’s error', async () => {

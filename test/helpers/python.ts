@@ -22,6 +22,17 @@ export function torchPython(): PythonOrReason {
   }
 }
 
+/** Debian's Python with pip, setuptools and wheel (the project's script installs them when missing), to `pip install sdk/python` offline. */
+export function pipPython(): PythonOrReason {
+  try {
+    const python = execFileSync(`${ROOT}/scripts/test-deps/ensure-pip.sh`, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000 }).toString().trim();
+    return { python, skip: false };
+  } catch (error) {
+    const why = String((error as { stderr?: Buffer }).stderr ?? '').trim() || (error as Error).message;
+    return missing(`pip is not available: ${why}`);
+  }
+}
+
 /** Any Python >= 3.8 (trainer_client needs nothing else): the first python3 on PATH. */
 export function plainPython(): PythonOrReason {
   try {

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
@@ -49,6 +52,18 @@ describe('process backend', () => {
       [3, 0.6, 0.8],
     ]);
     expect(await logMessages(t, id)).toContain('plain line');
+  });
+
+  it('stores log lines without colours and with bars collapsed; raw_output keeps the output as printed beside them', async () => {
+    const raw = (await create(t, 'colours')).body.session_id;
+    const plain = (await create(t, 'colours-plain')).body.session_id;
+    for (const id of [raw, plain]) await waitForState(t.api, id, ['completed']);
+    for (const id of [raw, plain]) expect(await logMessages(t, id)).toEqual(expect.arrayContaining(['INFO starting', '3/3 [###]', 'done']));
+    const printed = await readFile(join(t.dataDir, 'runs', raw, 'raw-output.log'), 'utf8');
+    expect(printed).toContain('\u001b[32mINFO\u001b[0m starting\n');
+    expect(printed).toContain('\r0/3 [\u001b[34m\u001b[0m]\r1/3 [\u001b[34m#\u001b[0m]');
+    expect(printed).toContain('\u001b[1;31mdone\u001b[0m\n');
+    expect(existsSync(join(t.dataDir, 'runs', plain, 'raw-output.log'))).toBe(false); // only when asked
   });
 
   it('stop escalates to SIGKILL when the process ignores SIGTERM', async () => {

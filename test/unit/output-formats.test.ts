@@ -95,6 +95,42 @@ describe('Keras output', () => {
   });
 });
 
+describe('the single-scan fast paths agree with the general parsers', () => {
+  it('Trainer dicts: the record and the JSON members come from one scan, odd ones from the general parser', () => {
+    const cases: [string, Record<string, unknown> | null, string | null][] = [
+      ["{'loss': 0.02, 'global_step': 12, 'epoch': 0.25}", { loss: 0.02, global_step: 12, epoch: 0.25 }, '"loss":0.02,"step":12,"epoch":0.25'],
+      ["{'loss':0.02}", null, null], // no space after the colon: not as Trainer prints, and the general parser takes it
+      ["{'loss': +1, 'acc': .5}", { loss: 1, acc: 0.5 }, null], // Python, not JSON: the general parser
+      ["{'odd key': 0.5}", { 'odd key': 0.5 }, null],
+      ["{'epoch': 1.0, 'ts': 3}", { epoch: 1, ts: 3 }, null], // no metric in it
+    ];
+    for (const [line, record, members] of cases) {
+      if (record) expect(parsePythonDict(line), line).toEqual(record);
+      const metrics = metricsOf(new OutputParser(undefined, false, 'hf'), [line]);
+      if (members) expect(metrics, line).toEqual([{ ts, ...JSON.parse(`{${members}}`) }]);
+    }
+    expect(parsePythonDict("{'loss':0.02}")).toEqual({ loss: 0.02 });
+  });
+
+  it('Keras lines: each shape the scan takes, and each it hands on', () => {
+    const v2 = '32/32 [==============================] - 1s 10ms/step - loss: 0.3531 - accuracy: 0.9000 - val_loss: 0.2000';
+    expect(parseKerasStepLine(v2)).toEqual({ step: 32, steps: 32, values: { loss: 0.3531, accuracy: 0.9, val_loss: 0.2 }, final: true, members: '"loss":0.3531,"accuracy":0.9000,"val_loss":0.2000' });
+    expect(parseKerasStepLine('32/32 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: 0.35')).toEqual({ step: 32, steps: 32, values: { loss: 0.35 }, final: true, members: '"loss":0.35' });
+    expect(parseKerasStepLine('10/32 [=====>....] - ETA: 1s - loss: 0.9')).toMatchObject({ step: 10, final: false, members: '"loss":0.9' });
+    expect(parseKerasStepLine('32/32 [====] - ETA: 0s - loss: 0.9')).toMatchObject({ step: 32, final: false }); // an ETA left: not over yet
+    expect(parseKerasStepLine('  8/8 [====] - 0s - loss: 0.25')).toMatchObject({ step: 8, values: { loss: 0.25 }, final: true }); // leading blanks
+    expect(parseKerasStepLine('8/8 [====] - 0s - loss: nan')).toEqual({ step: 8, steps: 8, values: { loss: 'NaN' }, final: true, members: null });
+    expect(parseKerasStepLine('8/8 [====] - 0s - loss: .5')).toEqual({ step: 8, steps: 8, values: { loss: 0.5 }, final: true, members: null });
+    expect(parseKerasStepLine('8/8 [====] - 0s - epoch: 2 - loss: 0.5')).toMatchObject({ values: { epoch: 2, loss: 0.5 }, members: null });
+    expect(parseKerasStepLine('8/8 [====] - 0s - loss: 0.5 - 2 files left')).toBeNull();
+    expect(parseKerasStepLine('8/8 [====] - 0s - 1loss: 0.5')).toBeNull();
+    // not as Keras prints them: the general parser reads them alike
+    expect(parseKerasStepLine('8/8 [====] 0s - loss: 0.5')).toMatchObject({ values: { loss: 0.5 }, members: '"loss":0.5' });
+    expect(parseKerasStepLine('8/8 [====] - 0s - loss: 0.5 ')).toMatchObject({ values: { loss: 0.5 }, members: '"loss":0.5' });
+    expect(parseKerasStepLine('8/8 [====] - 0s - loss: 0.5', false)).toMatchObject({ values: {}, members: '"loss":0.5' });
+  });
+});
+
 describe('key=value lines (opt-in)', () => {
   it('parses lines made only of numeric pairs when the recipe asks for kv', () => {
     const parser = new OutputParser(undefined, false, 'kv');

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { defineBackend, type ExitRecord, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
+import { endOrphanedGroup, GROUP_FILE } from './orphaned-group.js';
 import { isAlive, isSameProcess, processStartTime } from './process-identity.js';
 import { SpareSupervisors } from './spare-supervisor.js';
 import type { SupervisorSpec } from './supervisor.js';
@@ -38,6 +40,7 @@ class ProcessBackend implements TrainingBackend {
       metricsRegex: launch.recipe.metrics_regex,
       logMetricLines: launch.recipe.log_metric_lines,
       metricsFormat: launch.recipe.metrics_format,
+      rawOutput: launch.recipe.raw_output,
       stopSignal: launch.recipe.stop_signal,
       stopGraceMs: launch.stopGraceMs,
     };
@@ -52,7 +55,7 @@ class ProcessBackend implements TrainingBackend {
     supervisor.stdin!.end(JSON.stringify(spec));
     supervisor.unref();
     const finished = new Promise<ExitRecord>((resolve) => {
-      supervisor.once('exit', () => resolve(readExitRecord(launch.paths)));
+      supervisor.once('exit', () => resolve(howItEnded(launch.paths)));
     });
     return { handle: { pid, start_time: await processStartTime(pid) }, finished };
   }
@@ -69,7 +72,7 @@ class ProcessBackend implements TrainingBackend {
   async reattach(handle: Record<string, unknown>, paths: RunFilePaths): Promise<RunningRun> {
     const parsed = HandleSchema.safeParse(handle);
     const alive = parsed.success && (await isSameProcess(parsed.data.pid, parsed.data.start_time));
-    const finished = alive ? this.waitForEnd(parsed.data, paths) : readExitRecord(paths);
+    const finished = alive ? this.waitForEnd(parsed.data, paths) : howItEnded(paths);
     return { handle, finished };
   }
 
@@ -79,7 +82,7 @@ class ProcessBackend implements TrainingBackend {
         if (isAlive(handle.pid)) return;
         clearInterval(timer);
         this.pollers.delete(timer);
-        resolve(readExitRecord(paths));
+        resolve(howItEnded(paths));
       }, this.config.reattach_poll_ms);
       this.pollers.add(timer);
     });
@@ -93,15 +96,24 @@ class ProcessBackend implements TrainingBackend {
   }
 }
 
-async function readExitRecord(paths: RunFilePaths): Promise<ExitRecord> {
+function groupRecordPath(paths: RunFilePaths): string {
+  return join(paths.dir, GROUP_FILE);
+}
+
+/**
+ * The exit the supervisor recorded; without one, the supervisor died: what is left of the training's
+ * process group is ended first, so that the run (and its GPUs) is released only once nothing of it runs.
+ */
+async function howItEnded(paths: RunFilePaths): Promise<ExitRecord> {
   try {
     return JSON.parse(await readFile(paths.exit, 'utf8')) as ExitRecord;
   } catch {
+    const ended = await endOrphanedGroup(groupRecordPath(paths));
     return {
       exit_code: null,
       signal: null,
       stop_requested: false,
-      error: `The run's supervisor ended without recording an exit status (see ${paths.supervisorLog})`,
+      error: `The run's supervisor ended without recording an exit status${ended ? `; ${ended}` : ''} (see ${paths.supervisorLog})`,
       ended_at: new Date().toISOString(),
     };
   }

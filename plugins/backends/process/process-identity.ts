@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -6,13 +7,28 @@ import { readFile } from 'node:fs/promises';
  */
 export async function processStartTime(pid: number): Promise<string | null> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) is in parentheses and may contain spaces: split after the last ')'
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return startTimeIn(await readFile(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
+}
+
+export function processStartTimeSync(pid: number): string | null {
+  try {
+    return startTimeIn(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function startTimeIn(stat: string): string | null {
+  // the command name (field 2) is in parentheses and may contain spaces: split after the last ')'
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+}
+
+/** Whether any process of the group is left. */
+export function groupIsAlive(pgid: number): boolean {
+  return isAlive(-pgid);
 }
 
 export function isAlive(pid: number): boolean {

@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 // the SDK's output half only: a cold launch waits for this process's start-up
 import { LineSplitter, OutputParser, ProgressFile, RunOutputWriter, type MetricsFormat } from '../../../src/plugins/run-output.js';
+import { GROUP_FILE, type GroupRecord } from './orphaned-group.js';
+import { processStartTimeSync } from './process-identity.js';
 
 export interface SupervisorSpec {
   argv: string[];
@@ -20,6 +22,8 @@ export interface SupervisorSpec {
   metricsRegex?: string;
   logMetricLines?: boolean;
   metricsFormat?: MetricsFormat;
+  /** Also keep the output byte for byte (colours, bar redraws) in RAW_OUTPUT_FILE, up to RAW_OUTPUT_MAX_BYTES. */
+  rawOutput?: boolean;
   /** What a stop sends the process group first (SIGTERM by default). */
   stopSignal?: NodeJS.Signals;
   stopGraceMs: number;
@@ -75,6 +79,7 @@ function supervise(spec: SupervisorSpec | null): void {
   }
   writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Starting: ${spec.argv.map(quoteForDisplay).join(' ')}` }]);
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid !== undefined) recordGroup(writer, { pgid: child.pid, start_time: processStartTimeSync(child.pid), stop_signal: stopSignal, grace_ms: spec.stopGraceMs });
 
   const consume = (stream: 'stdout' | 'stderr', lines: string[], splitter: LineSplitter) => {
     if (lines.length > 0) {
@@ -86,9 +91,13 @@ function supervise(spec: SupervisorSpec | null): void {
     if (redraw !== null) parser.observeRedraw(redraw);
     progress.offer(parser.takeProgress());
   };
+  const keepRaw = spec.rawOutput ? rawOutputKeeper(writer) : null;
   for (const stream of ['stdout', 'stderr'] as const) {
     const splitter = new LineSplitter();
-    child[stream].on('data', (chunk: Buffer) => consume(stream, splitter.push(chunk), splitter));
+    child[stream].on('data', (chunk: Buffer) => {
+      keepRaw?.(chunk);
+      consume(stream, splitter.push(chunk), splitter);
+    });
     child[stream].on('end', () => consume(stream, splitter.end(), splitter));
   }
 
@@ -128,6 +137,41 @@ function supervise(spec: SupervisorSpec | null): void {
     writer.close();
     process.exit(0);
   });
+}
+
+const RAW_OUTPUT_FILE = 'raw-output.log';
+const RAW_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Appends each chunk of output as printed, both streams as they arrive, until the cap; then says it stopped. */
+function rawOutputKeeper(writer: RunOutputWriter): (chunk: Buffer) => void {
+  let written = 0;
+  let open = true;
+  return (chunk) => {
+    if (!open) return;
+    try {
+      const room = RAW_OUTPUT_MAX_BYTES - written;
+      writer.appendRunFile(RAW_OUTPUT_FILE, chunk.length <= room ? chunk : chunk.subarray(0, room));
+      written += Math.min(chunk.length, room);
+      if (written >= RAW_OUTPUT_MAX_BYTES) {
+        open = false;
+        writer.appendRunFile(RAW_OUTPUT_FILE, Buffer.from(`\n[trainer: raw output stops here, at its ${RAW_OUTPUT_MAX_BYTES} byte cap; the run's log goes on]\n`));
+      }
+    } catch {
+      open = false; // a full disk ends the raw copy, never the run
+    }
+  };
+}
+
+/**
+ * The training's process group, written before any output is read: a supervisor killed outright
+ * (`kill -9`, the OOM killer) cannot take its group with it, so the agent ends the group from this record.
+ */
+function recordGroup(writer: RunOutputWriter, record: GroupRecord): void {
+  try {
+    writer.writeRunFile(GROUP_FILE, JSON.stringify(record));
+  } catch {
+    // a safety net only (a full disk must not end the run): without it, only the supervisor can end the group
+  }
 }
 
 function quoteForDisplay(argument: string): string {

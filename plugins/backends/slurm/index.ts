@@ -83,7 +83,7 @@ class SlurmBackend implements TrainingBackend {
       const scriptPath = writer.writeRunFile(SCRIPT_FILE, script);
       const jobId = await this.slurm.submit([...args, scriptPath], submitEnvironment(launch.env));
       writer.appendLogs([{ ts: new Date().toISOString(), level: 'INFO', stream: 'agent', message: `Submitted Slurm job ${jobId}: sbatch ${args.join(' ')} ${SCRIPT_FILE}` }]);
-      const state = { ...freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines), metrics_format: launch.recipe.metrics_format };
+      const state = { ...freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines), metrics_format: launch.recipe.metrics_format, stop_signal: launch.recipe.stop_signal };
       const follower = this.follow(launch.paths, state, writer);
       return { handle: { job_id: jobId }, finished: follower.finished };
     } catch (error) {

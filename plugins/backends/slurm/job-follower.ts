@@ -15,6 +15,8 @@ export interface FollowState {
   log_metric_lines: boolean;
   /** The recipe's metrics_format (absent in states saved before it existed: auto). */
   metrics_format?: MetricsFormat;
+  /** The recipe's stop_signal, sent first on a stop (absent in states saved before it existed: SIGTERM). */
+  stop_signal?: NodeJS.Signals;
   /** Bytes of the job's stdout and stderr files already turned into log and metric records. */
   out_offset: number;
   err_offset: number;
@@ -80,7 +82,7 @@ export class JobFollower {
     this.loopDone = this.loop();
   }
 
-  /** SIGTERM to the job now (a pending job is simply cancelled), `scancel` once `graceMs` has passed. */
+  /** The recipe's stop signal to the job now (a pending job is simply cancelled), `scancel` once `graceMs` has passed. */
   async requestStop(graceMs: number): Promise<void> {
     if (this.state.stop_requested_at !== null || this.ended) return;
     this.state.stop_requested_at = new Date().toISOString();
@@ -92,8 +94,10 @@ export class JobFollower {
       this.note('INFO', `Stop requested while Slurm job ${this.jobId} is ${queued.state}: scancel`);
       await this.cancel();
     } else {
-      this.note('INFO', `Stop requested: SIGTERM to Slurm job ${this.jobId} (scancel --signal=TERM), scancel in ${graceMs} ms if still running`);
-      await this.slurm.signal(this.jobId, 'TERM').catch((error: Error) => this.logger.warn('scancel --signal=TERM failed', { job: this.jobId, error: error.message }));
+      const signal = this.state.stop_signal ?? 'SIGTERM';
+      const name = signal.replace(/^SIG/, '');
+      this.note('INFO', `Stop requested: ${signal} to Slurm job ${this.jobId} (scancel --full --signal=${name}), scancel in ${graceMs} ms if still running`);
+      await this.slurm.signal(this.jobId, name).catch((error: Error) => this.logger.warn(`scancel --signal=${name} failed`, { job: this.jobId, error: error.message }));
     }
     this.nextProbeAt = 0;
     this.wake?.();

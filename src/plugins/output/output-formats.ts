@@ -49,46 +49,21 @@ function plainNumber(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-/**
- * parsePythonDict's fast path for what Trainer prints (quoted keys without escapes, plain numbers):
- * a single scan; undefined hands the line to the general parser.
- */
-function fastPythonDict(text: string): Record<string, MetricValue> | null | undefined {
-  const values: Record<string, MetricValue> = {};
-  let i = 1;
-  const end = text.length - 1; // the closing }
-  for (;;) {
-    while (text.charCodeAt(i) === 32) i++;
-    if (text.charCodeAt(i) !== 39 /* ' */) return undefined;
-    const keyEnd = text.indexOf("'", i + 1);
-    if (keyEnd === -1) return null;
-    const key = text.slice(i + 1, keyEnd);
-    if (key.includes('\\')) return undefined;
-    i = keyEnd + 1;
-    if (text.charCodeAt(i) !== 58 /* : */ || text.charCodeAt(i + 1) !== 32) return undefined;
-    i += 2;
-    let valueEnd = text.indexOf(',', i);
-    if (valueEnd === -1 || valueEnd > end) valueEnd = end;
-    const value = plainNumber(text.slice(i, valueEnd));
-    if (value === undefined) return undefined;
-    values[key] = value;
-    if (valueEnd === end) return values;
-    i = valueEnd + 1;
-  }
-}
-
 const PLAIN_KEY = /^[A-Za-z_][\w.\/-]{0,127}$/;
 
 /**
- * The hot path for Trainer's log lines: the dict's members as JSON text (`"loss":0.02,"epoch":1.0`), the
- * numbers copied as printed (Python's float repr is valid JSON), `global_step` as `step`. Undefined when
- * the line needs the general parser (strings, nan, escapes, odd keys); null when it has no metric.
+ * One scan of a dict as Trainer prints it (quoted plain keys without escapes, plain numbers), for both
+ * of its readers: the values as a record (`parsePythonDict`) or the members as JSON text (the batch hot
+ * path). Undefined hands the line to the general parser (strings, nan, escapes, odd keys).
  */
-export function pythonDictAsJsonMembers(text: string): string | null | undefined {
+function scanTrainerDict(text: string, asJson: false): Record<string, MetricValue> | undefined;
+function scanTrainerDict(text: string, asJson: true): string | null | undefined;
+function scanTrainerDict(text: string, asJson: boolean): Record<string, MetricValue> | string | null | undefined {
+  const record: Record<string, MetricValue> = {};
   let members = '';
   let values = 0;
   let i = 1;
-  const end = text.length - 1;
+  const end = text.length - 1; // the closing }
   if (text.charCodeAt(end) !== 125 /* } */) return undefined;
   for (;;) {
     while (text.charCodeAt(i) === 32) i++;
@@ -104,18 +79,31 @@ export function pythonDictAsJsonMembers(text: string): string | null | undefined
     if (valueEnd === -1 || valueEnd > end) valueEnd = end;
     const literal = text.slice(i, valueEnd);
     const value = plainNumber(literal);
+    // `+1` and `.5` are Python but not JSON
     if (value === undefined || literal.charCodeAt(0) === 43 /* + */ || literal.charCodeAt(0) === 46 /* . */) return undefined;
-    if (key === 'global_step' || key === 'step') {
-      key = 'step';
-      if (!Number.isInteger(value) || value < 0) key = '';
-    } else if (key === 'epoch') {
-      if (value < 0) key = '';
-    } else if (key === 'ts') key = '';
-    else values++;
-    if (key !== '') members += (members === '' ? '"' : ',"') + key + '":' + (key === 'step' ? String(value) : literal);
-    if (valueEnd === end) return values > 0 ? members : null;
+    if (!asJson) record[key] = value;
+    else {
+      if (key === 'global_step' || key === 'step') {
+        key = 'step';
+        if (!Number.isInteger(value) || value < 0) key = '';
+      } else if (key === 'epoch') {
+        if (value < 0) key = '';
+      } else if (key === 'ts') key = '';
+      else values++;
+      if (key !== '') members += (members === '' ? '"' : ',"') + key + '":' + (key === 'step' ? String(value) : literal);
+    }
+    if (valueEnd === end) return asJson ? (values > 0 ? members : null) : record;
     i = valueEnd + 1;
   }
+}
+
+/**
+ * The hot path for Trainer's log lines: the dict's members as JSON text (`"loss":0.02,"epoch":1.0`), the
+ * numbers copied as printed (Python's float repr is valid JSON), `global_step` as `step`. Undefined when
+ * the line needs the general parser (strings, nan, escapes, odd keys); null when it has no metric.
+ */
+export function pythonDictAsJsonMembers(text: string): string | null | undefined {
+  return scanTrainerDict(text, true);
 }
 
 const DICT_ENTRY = /\s*'((?:[^'\\]|\\.)*)'\s*:\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^,{}\[\]'"]+?)\s*(,|})/y;
@@ -130,7 +118,7 @@ const WRAPPED_NUMBER = /^(?:np\.|numpy\.)?(?:float|int)(?:16|32|64)\((.+)\)$|^te
 export function parsePythonDict(line: string): Record<string, MetricValue> | null {
   const text = line.trim();
   if (text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(1) !== 39 /* ' */ || !text.endsWith('}')) return null;
-  const fast = fastPythonDict(text);
+  const fast = scanTrainerDict(text, false);
   if (fast !== undefined) return fast;
   const values: Record<string, MetricValue> = {};
   DICT_ENTRY.lastIndex = 1;
@@ -149,6 +137,8 @@ export function parsePythonDict(line: string): Record<string, MetricValue> | nul
 
 /** Keras' `Epoch 3/10` header. */
 export function kerasEpochHeader(line: string): { epoch: number; epochs: number } | null {
+  const first = line.charCodeAt(0);
+  if (first !== 69 /* E */ && first !== 32 && first !== 9) return null;
   const match = /^\s*Epoch (\d+)\/(\d+)\s*$/.exec(line);
   return match ? { epoch: Number(match[1]), epochs: Number(match[2]) } : null;
 }
@@ -175,6 +165,8 @@ export interface KerasStepLine {
  * `32/32 - 1s - loss: 0.35`), or null when the line is not one as a whole.
  */
 export function parseKerasStepLine(line: string, withValues = true): KerasStepLine | null {
+  const fast = scanKerasStepLine(line, withValues);
+  if (fast !== undefined) return fast;
   const steps = KERAS_STEPS.exec(line);
   if (!steps) return null;
   let rest = line.slice(steps[0].length);
@@ -206,6 +198,85 @@ export function parseKerasStepLine(line: string, withValues = true): KerasStepLi
   const step = Number(steps[1]);
   const total = Number(steps[2]);
   return { step, steps: total, values, final: step === total && !eta, members: members === '' ? null : members };
+}
+
+/**
+ * parseKerasStepLine's single scan for the lines as Keras prints them (no leading blank, plain numbers,
+ * `name: value` and timing segments); undefined hands anything else to the general parser, which decides.
+ */
+function scanKerasStepLine(line: string, withValues: boolean): KerasStepLine | undefined {
+  let i = 0;
+  let step = 0;
+  let c = line.charCodeAt(0);
+  if (!(c >= 48 && c <= 57)) return undefined;
+  while (c >= 48 && c <= 57) {
+    step = step * 10 + (c - 48);
+    c = line.charCodeAt(++i);
+  }
+  if (c !== 47 /* / */) return undefined;
+  c = line.charCodeAt(++i);
+  if (!(c >= 48 && c <= 57)) return undefined;
+  let steps = 0;
+  while (c >= 48 && c <= 57) {
+    steps = steps * 10 + (c - 48);
+    c = line.charCodeAt(++i);
+  }
+  if (c !== 32 || i > 30) return undefined;
+  c = line.charCodeAt(i + 1);
+  if (c === 91 /* [ */) {
+    const close = line.indexOf(']', i + 2);
+    if (close === -1) return undefined;
+    i = close + 1;
+    if (line.startsWith(' - ', i)) i += 3;
+    else if (line.startsWith('- ', i)) i += 2;
+    else return undefined;
+  } else if (c === 0x2501 || c === 0x2500 || c === 0x2578 || c === 0x257a) {
+    i++;
+    while ((c = line.charCodeAt(i)) === 0x2501 || c === 0x2500 || c === 0x2578 || c === 0x257a) i++;
+    while (line.charCodeAt(i) === 32) i++;
+    if (line.startsWith('- ', i)) i += 2;
+  } else if (line.startsWith(' - ', i)) i += 3;
+  else return undefined;
+  const values: Record<string, MetricValue> = {};
+  let members = '';
+  let eta = false;
+  const length = line.length;
+  for (;;) {
+    let end = line.indexOf(' - ', i);
+    if (end === -1) end = length;
+    const colon = line.indexOf(': ', i);
+    if (colon !== -1 && colon < end && !(colon === i + 3 && line.startsWith('ETA', i))) {
+      if (!isKerasName(line, i, colon)) return undefined;
+      const literal = line.slice(colon + 2, end);
+      const value = plainNumber(literal);
+      const lead = literal.charCodeAt(0);
+      if (value === undefined || lead === 43 /* + */ || lead === 46 /* . */) return undefined;
+      const name = line.slice(i, colon);
+      if (name === 'epoch' || name === 'step' || name === 'ts') return undefined;
+      if (withValues) values[name] = value;
+      members += (members === '' ? '"' : ',"') + name + '":' + literal;
+    } else {
+      const segment = line.slice(i, end);
+      if (!KERAS_TIMING.test(segment)) return undefined;
+      if (segment.startsWith('ETA')) eta = true;
+    }
+    if (end === length) break;
+    i = end + 3;
+  }
+  return { step, steps, values, final: step === steps && !eta, members: members === '' ? null : members };
+}
+
+/** KERAS_NAME over line[start, end) without slicing: a letter or `_`, then word characters, `.`, `/`, `-`. */
+function isKerasName(line: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (letter) continue;
+    if (i === start) return false;
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 47 || c === 45)) return false;
+  }
+  return true;
 }
 
 const KV_PAIR = /([A-Za-z_][\w.\/-]*)\s*(?:=|: )\s*([^\s,;|]+)/y;

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { formatEpoch, formatFields, formatTime } from '../../format.js';
+import { formatEpoch, formatFields, formatProgress, formatTime } from '../../format.js';
 import type { RunStatus as RunStatusView } from '../../../client/trainer-client.js';
 
 export default class RunStatus extends BaseCommand {
@@ -21,6 +21,8 @@ export default class RunStatus extends BaseCommand {
         ['recipe', status.recipe],
         ['state', status.state],
         ['epoch', formatEpoch(status.current_epoch, status.total_epochs)],
+        // from the epochs, else from the progress bar the run draws (tqdm, Keras)
+        ...(status.progress !== null && status.progress !== undefined ? [['progress', formatProgress(status.progress)] as [string, string]] : []),
         ['queued', formatTime(status.queued_at)],
         ['started', formatTime(status.start_time)],
         ['ended', formatTime(status.end_time)],
