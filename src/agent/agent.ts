@@ -98,7 +98,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const modelBlobs = new BlobStore(config.modelsDir);
   const checkpointBlobs = new BlobStore(config.checkpointsDir);
   await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
-  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs);
+  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs, config.contentLimits);
   const system = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
   await system.start();
   const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
@@ -124,7 +124,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
     defaults: () => ({ recipe: runtimeConfig.get().default_recipe, params: runtimeConfig.get().default_params }),
     experimentExists: (id) => experiments.exists(id),
     stopWaitMs: config.stopGraceMs + 5000,
-    validators: { tfjs: tfjsParamsValidator(datasets) },
+    validators: { tfjs: tfjsParamsValidator(datasets, { limits: config.contentLimits, timeoutMs: config.contentCheckTimeoutMs }) },
   });
 
   const streams = new RunStreamService({ runs, executor, files, paths, events });
