@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 export interface HealthSample {
   /** Wall time of one GET /health, ms. */
   wallMs: number;
-  /** CPU time the main thread (the agent's event loop, in this process) used meanwhile, ms. */
+  /** CPU time the main thread (the agent's event loop, in this process) used meanwhile, ms: on a loaded machine, many short turns of others' work add up here. */
   loopCpuMs: number;
 }
 
@@ -17,13 +17,22 @@ function mainThreadCpuMs(): number {
 }
 
 /**
- * Times /health one request after another until stopped, for an agent running in this process. Wall
- * time includes waiting for a CPU on a loaded machine; the main thread's CPU time during a request
- * does not, and is what a blocking parse or serialisation on the event loop shows up as.
+ * Times /health one request after another until stopped, for an agent running in this process, and
+ * measures the longest stretch of work the event loop did without coming round to its timers (the
+ * main thread's CPU time between two firings of a 5 ms ticker). Wall times include waiting for a CPU on
+ * a loaded machine; the loop's longest stretch does not, and is what a blocking parse or serialisation
+ * shows up as: however busy the machine, a /health waits for at most that stretch of this process's work.
  */
 export function watchHealth(url: string) {
   const samples: HealthSample[] = [];
   let running = true;
+  let longestLoopStretchMs = 0;
+  let lastCpu = mainThreadCpuMs();
+  const ticker = setInterval(() => {
+    const now = mainThreadCpuMs();
+    longestLoopStretchMs = Math.max(longestLoopStretchMs, now - lastCpu);
+    lastCpu = now;
+  }, 5);
   const done = (async () => {
     while (running) {
       const cpuBefore = mainThreadCpuMs();
@@ -38,10 +47,11 @@ export function watchHealth(url: string) {
   })();
   return {
     samples,
-    async stop(): Promise<HealthSample[]> {
+    async stop(): Promise<{ samples: HealthSample[]; longestLoopStretchMs: number; maxWallMs: number }> {
       running = false;
       await done;
-      return samples;
+      clearInterval(ticker);
+      return { samples, longestLoopStretchMs, maxWallMs: Math.max(...samples.map((sample) => sample.wallMs)) };
     },
   };
 }

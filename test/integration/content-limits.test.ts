@@ -68,14 +68,14 @@ describe('compressed bombs and oversized images', () => {
     expect(uploaded.status).toBe(200);
     expect(uploaded.body.note).toMatch(/Not inspected: it inflates to more than 64 MiB \(limit max_inflated_mb/);
     const refused = await start('bomb');
-    const samples = await health.stop();
+    const { samples, longestLoopStretchMs, maxWallMs } = await health.stop();
     expect(refused.status).toBe(413);
     expect(refused.body.detail).toMatch(/dataset 'bomb': the archive inflates to more than 64 MiB \(limit max_inflated_mb, TRAINER_MAX_INFLATED_MB\)/);
     expect(samples.length).toBeGreaterThan(5);
-    // the loop never spent 200 ms on anything while a /health waited (before: 16 s inflating on the loop);
-    // wall time is held to the same bar where the machine is not overloaded
-    expect(Math.max(...samples.map((sample) => sample.loopCpuMs))).toBeLessThanOrEqual(200);
-    if (machineIsQuiet()) expect(Math.max(...samples.map((sample) => sample.wallMs))).toBeLessThanOrEqual(200);
+    // the loop never worked 200 ms without coming round (before the fix: seconds); /health's wall time is held
+    // to the same bar where the machine is not overloaded (at load 20 on 2 cores, waiting for a CPU dominates)
+    expect(longestLoopStretchMs).toBeLessThanOrEqual(200);
+    if (machineIsQuiet()) expect(maxWallMs).toBeLessThanOrEqual(200);
     expect((await t.api('GET', '/api/v1/training/sessions?limit=100')).body).toEqual([]);
   }, 300_000);
 
