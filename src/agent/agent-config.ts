@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
+import { DEFAULT_CONTENT_LIMITS, type ContentLimits } from '../datasets/content-limits.js';
 import { DEFAULT_METRIC_EXPOSURE, type MetricExposurePolicy } from '../domain/metric-exposure.js';
 import type { NotificationRoute } from '../services/notification-dispatcher.js';
 import type { ChatBotsConfig } from '../../bots/host.js';
@@ -52,6 +53,11 @@ export const ConfigFileSchema = z
     /** Private destinations (CIDRs, addresses, host names) webhooks and notifiers may reach; all others private are refused. */
     outbound_allow: z.array(z.string()).optional(),
     auth_failures_per_minute: z.number().int().min(0).max(10_000_000).optional(),
+    /** Parsing uploaded content (README "Security"): what an archive may inflate to, its entries, an image's side, and how long one check may take. */
+    max_inflated_mb: z.number().positive().max(1024 * 1024).optional(),
+    max_archive_entries: z.number().int().min(1).max(100_000_000).optional(),
+    max_image_side: z.number().int().min(1).max(1_000_000).optional(),
+    content_check_timeout_seconds: z.number().positive().max(3600).optional(),
     /** The longest a client may take to send one whole request (headers and body), in seconds. */
     request_timeout_seconds: z.number().int().min(1).max(86_400).optional(),
     alert_eval_seconds: z.number().int().min(1).max(3600).optional(),
@@ -149,6 +155,8 @@ export interface AgentConfig {
   authFailuresPerMinute: number;
   outboundAllow: string[];
   requestTimeoutMs: number;
+  contentLimits: ContentLimits;
+  contentCheckTimeoutMs: number;
   alertEvalSeconds: number;
   alertRules: unknown[];
   notificationRoutes: NotificationRoute[];
@@ -239,6 +247,12 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     outboundAllow: env.TRAINER_OUTBOUND_ALLOW !== undefined ? env.TRAINER_OUTBOUND_ALLOW.split(',').map((entry) => entry.trim()).filter(Boolean) : file.outbound_allow ?? [],
     authFailuresPerMinute: positiveInt('TRAINER_AUTH_FAILURES_PER_MINUTE', env.TRAINER_AUTH_FAILURES_PER_MINUTE, 0, 10_000_000) ?? file.auth_failures_per_minute ?? 60,
     requestTimeoutMs: (positiveInt('TRAINER_REQUEST_TIMEOUT_SECONDS', env.TRAINER_REQUEST_TIMEOUT_SECONDS, 1, 86_400) ?? file.request_timeout_seconds ?? 300) * 1000,
+    contentLimits: {
+      maxInflatedBytes: Math.floor((positiveNumber('TRAINER_MAX_INFLATED_MB', env.TRAINER_MAX_INFLATED_MB, 0.001, 1024 * 1024) ?? file.max_inflated_mb ?? DEFAULT_CONTENT_LIMITS.maxInflatedBytes / 1048576) * 1048576),
+      maxEntries: positiveInt('TRAINER_MAX_ARCHIVE_ENTRIES', env.TRAINER_MAX_ARCHIVE_ENTRIES, 1, 100_000_000) ?? file.max_archive_entries ?? DEFAULT_CONTENT_LIMITS.maxEntries,
+      maxImageSide: positiveInt('TRAINER_MAX_IMAGE_SIDE', env.TRAINER_MAX_IMAGE_SIDE, 1, 1_000_000) ?? file.max_image_side ?? DEFAULT_CONTENT_LIMITS.maxImageSide,
+    },
+    contentCheckTimeoutMs: Math.round((positiveNumber('TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS', env.TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS, 0.001, 3600) ?? file.content_check_timeout_seconds ?? 30) * 1000),
     metricExposure: metricExposure(file.prometheus ?? {}, env),
     sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
   };

@@ -116,7 +116,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const modelBlobs = new BlobStore(config.modelsDir);
   const checkpointBlobs = new BlobStore(config.checkpointsDir);
   await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
-  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs);
+  const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs, config.contentLimits);
   const system = await parts.start('system sampler', async () => {
     const sampler = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
     await sampler.start();
@@ -153,7 +153,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
     defaults: () => ({ recipe: runtimeConfig.get().default_recipe, params: runtimeConfig.get().default_params }),
     experimentExists: (id) => experiments.exists(id),
     stopWaitMs: config.stopGraceMs + 5000,
-    validators: { tfjs: tfjsParamsValidator(datasets) },
+    validators: { tfjs: tfjsParamsValidator(datasets, { limits: config.contentLimits, timeoutMs: config.contentCheckTimeoutMs }) },
   });
 
   const streams = new RunStreamService({ runs, activity: executor, files, paths, events });

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { tarNumber } from './tar-format.js';
+import { ContentLimitError, NO_CONTENT_LIMITS, inflatedLimitError, isOutputTooLarge, type ContentLimits } from './content-limits.js';
 import { decodePng, type DecodedImage } from './png.js';
 
 export interface ArchiveEntry {
@@ -22,14 +23,16 @@ const EXTENSION_TYPES = new Set(['x', 'g', 'L', 'K']);
  * entries, base-256 sizes) and POSIX pax (`path` and `size` in `x` headers; what GNU tar and bsdtar
  * write for long or non-ASCII names). Global pax headers (`g`) and link entries are skipped.
  */
-export function readTar(archive: Buffer): ArchiveEntry[] {
-  const data = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
+export function readTar(archive: Buffer, limits: ContentLimits = NO_CONTENT_LIMITS): ArchiveEntry[] {
+  const data = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipWithin(archive, limits) : archive;
   const entries: ArchiveEntry[] = [];
+  let headers = 0;
   let longName: string | null = null;
   let pax: Record<string, string> = {};
   for (let offset = 0; offset + 512 <= data.length; ) {
     const header = data.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) break;
+    if (++headers > limits.maxEntries) throw new ContentLimitError('max_archive_entries', `the archive holds more than ${limits.maxEntries} entries (limit max_archive_entries, TRAINER_MAX_ARCHIVE_ENTRIES)`);
     const text = (start: number, length: number) => header.toString('utf8', start, start + length).replace(/\0.*$/s, '');
     const type = text(156, 1);
     // a pax size is the next file's, not that of another extension header
@@ -49,6 +52,17 @@ export function readTar(archive: Buffer): ArchiveEntry[] {
     offset += 512 + Math.ceil(size / 512) * 512;
   }
   return entries;
+}
+
+function gunzipWithin(archive: Buffer, limits: ContentLimits): Buffer {
+  if (limits.maxInflatedBytes === Infinity) return gunzipSync(archive);
+  try {
+    // zlib stops as soon as the output passes the limit: a bomb costs at most the limit
+    return gunzipSync(archive, { maxOutputLength: limits.maxInflatedBytes });
+  } catch (error) {
+    if (isOutputTooLarge(error)) throw inflatedLimitError('the archive', limits);
+    throw error;
+  }
 }
 
 /** pax extended header records: `<length> <key>=<value>\n`, the length counting the whole record. */
@@ -81,9 +95,9 @@ export function imageEntries(entries: readonly ArchiveEntry[]): { entry: Archive
   return withClass;
 }
 
-export function summarizeImageArchive(archive: Buffer): ImageArchiveSummary {
-  const images = imageEntries(readTar(archive));
-  const first = decodePng(images[0]!.entry.data);
+export function summarizeImageArchive(archive: Buffer, limits: ContentLimits = NO_CONTENT_LIMITS): ImageArchiveSummary {
+  const images = imageEntries(readTar(archive, limits));
+  const first = decodePng(images[0]!.entry.data, limits);
   return { classNames: [...new Set(images.map((image) => image.className))].sort(), imageCount: images.length, imageShape: [first.height, first.width, first.channels] };
 }
 

@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { ContentLimitError, NO_CONTENT_LIMITS, inflatedLimitError, isOutputTooLarge, type ContentLimits } from './content-limits.js';
 
 export interface DecodedImage {
   width: number;
@@ -29,7 +30,7 @@ const NOT_INTERLACED = [[0, 0, 1, 1]] as const;
  * palette images, plain or Adam7-interlaced. Pure JavaScript over node:zlib, so the pure-JS TF.js engines can
  * train on image archives (JPEG needs a real codec and is refused by the caller).
  */
-export function decodePng(data: Buffer): DecodedImage {
+export function decodePng(data: Buffer, limits: ContentLimits = NO_CONTENT_LIMITS): DecodedImage {
   if (data.length < 8 || !data.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG file');
   let offset = 8;
   let width = 0;
@@ -58,8 +59,11 @@ export function decodePng(data: Buffer): DecodedImage {
   const samples = SAMPLES[colourType];
   if (!samples || width === 0 || height === 0) throw new Error(`unsupported PNG (colour type ${colourType})`);
   if (colourType === 3 && !palette) throw new Error('palette PNG without a palette');
+  if (width > limits.maxImageSide || height > limits.maxImageSide) {
+    throw new ContentLimitError('max_image_side', `a ${width} × ${height} image is larger than ${limits.maxImageSide} pixels a side (limit max_image_side, TRAINER_MAX_IMAGE_SIDE)`);
+  }
   const bitsPerPixel = samples * bitDepth;
-  const inflated = inflateSync(Buffer.concat(compressed));
+  const inflated = inflateWithin(Buffer.concat(compressed), limits);
   const channels: 1 | 3 = colourType === 2 || colourType === 6 || colourType === 3 ? 3 : 1;
   const pixels = new Float32Array(width * height * channels);
   const maxValue = (1 << bitDepth) - 1;
@@ -93,6 +97,16 @@ export function decodePng(data: Buffer): DecodedImage {
     }
   }
   return { width, height, channels, pixels };
+}
+
+function inflateWithin(compressed: Buffer, limits: ContentLimits): Buffer {
+  if (limits.maxInflatedBytes === Infinity) return inflateSync(compressed);
+  try {
+    return inflateSync(compressed, { maxOutputLength: limits.maxInflatedBytes });
+  } catch (error) {
+    if (isOutputTooLarge(error)) throw inflatedLimitError("a PNG's image data", limits);
+    throw error;
+  }
 }
 
 /** Undoes PNG's per-row filters (none, sub, up, average, Paeth). */

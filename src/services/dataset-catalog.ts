@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
+import { DEFAULT_CONTENT_LIMITS, inflatedLimitError, type ContentLimits } from '../datasets/content-limits.js';
 import { BUILTIN_DATASETS, findBuiltinDataset, type BuiltinDataset } from '../datasets/builtin-datasets.js';
 import { CsvInspector, JsonInspector, TarInspector, inspectZip, malformed, type Inspection, type StreamInspector } from '../datasets/dataset-inspection.js';
 import { datasetFormatOf, extensionOf, parseDatasetRef, sizeMb, versionFileName, type DatasetRecord, type DatasetVersionRecord } from '../domain/registry.js';
@@ -67,6 +68,7 @@ export class DatasetCatalog {
     private readonly store: StateStore,
     /** Where earlier versions' files go (a hidden directory inside the datasets directory). */
     private readonly archive: BlobStore,
+    limits: ContentLimits = DEFAULT_CONTENT_LIMITS,
   ) {
     this.files = new FileRegistry<DatasetRecord>({
           versioning: { archive, previousVersions: (record) => record.previous_versions ?? [] },
@@ -75,7 +77,7 @@ export class DatasetCatalog {
           store,
           blobs,
           isBuiltin: (name) => findBuiltinDataset(name) !== undefined,
-          inspectorFor: (filename) => inspectorFor(filename),
+          inspectorFor: (filename) => inspectorFor(filename, limits),
           buildRecord: (uploaded, fields, previous) => {
             const inspection = uploaded.inspection;
             const format = datasetFormatOf(uploaded.file);
@@ -258,7 +260,7 @@ function withoutHistory(record: DatasetRecord): DatasetVersionRecord {
 }
 
 /** The inspector for an uploaded file, chosen by its extension; null when the format is stored as is. */
-export function inspectorFor(filename: string | null): UploadInspector | null {
+export function inspectorFor(filename: string | null, limits: ContentLimits = DEFAULT_CONTENT_LIMITS): UploadInspector | null {
   const extension = extensionOf(filename);
   const streaming = (inspector: StreamInspector): UploadInspector => ({ push: (chunk) => inspector.push(chunk), finish: () => inspector.finish() });
   switch (extension) {
@@ -275,7 +277,7 @@ export function inspectorFor(filename: string | null): UploadInspector | null {
       return streaming(new TarInspector());
     case '.tar.gz':
     case '.tgz':
-      return gzippedTar();
+      return gzippedTar(limits);
     case '.zip':
       return { push: () => {}, finish: (read, size) => inspectZip(read, size) };
     default:
@@ -283,13 +285,25 @@ export function inspectorFor(filename: string | null): UploadInspector | null {
   }
 }
 
-/** A .tar.gz is inflated as it streams in and its tar headers walked: only the counters are kept. */
-function gzippedTar(): UploadInspector {
+/**
+ * A .tar.gz is inflated as it streams in and its tar headers walked: only the counters are kept.
+ * Inflating stops at `max_inflated_mb`: the file is stored, its entries are not counted, and the note
+ * says why (a training check refuses it with 413).
+ */
+function gzippedTar(limits: ContentLimits): UploadInspector {
   const tar = new TarInspector('tar.gz archive');
   const gunzip = createGunzip();
   let failure: Error | null = null;
+  let inflated = 0;
+  let overLimit = false;
   gunzip.on('data', (chunk: Buffer) => {
-    if (failure) return;
+    if (failure || overLimit) return;
+    inflated += chunk.length;
+    if (inflated > limits.maxInflatedBytes) {
+      overLimit = true;
+      gunzip.destroy();
+      return;
+    }
     try {
       tar.push(chunk);
     } catch (error) {
@@ -302,17 +316,22 @@ function gzippedTar(): UploadInspector {
   return {
     push: (chunk) =>
       new Promise<void>((resolve, reject) => {
+        if (overLimit) return resolve();
         if (failure || gunzip.destroyed) return reject(failure ?? malformed('tar.gz archive', null, 'not valid gzip data'));
         // zlib does not call back a write that its own error interrupted: 'close' settles it then
-        const onClose = () => reject(failure ?? malformed('tar.gz archive', null, 'not valid gzip data'));
+        const onClose = () => (overLimit ? resolve() : reject(failure ?? malformed('tar.gz archive', null, 'not valid gzip data')));
         gunzip.once('close', onClose);
         gunzip.write(chunk, (error) => {
           gunzip.off('close', onClose);
-          if (failure || error) reject(failure ?? error);
+          if (overLimit) resolve();
+          else if (failure || error) reject(failure ?? error);
           else resolve();
         });
       }),
     finish: async (): Promise<Inspection> => {
+      if (overLimit) {
+        return { row_count: null, column_count: null, columns: null, file_count: null, note: `Not inspected: ${inflatedLimitError('it', limits).message}.` };
+      }
       if (!failure) {
         gunzip.end();
         await Promise.race([once(gunzip, 'end'), once(gunzip, 'close')]).catch(() => {});

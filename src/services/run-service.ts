@@ -9,7 +9,7 @@ import { AppError, conflict, ErrorCode, invalid, notFound } from '../errors.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { LogPage, RunFiles } from '../store/run-files.js';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
-import { queryMetrics, type MetricQuery } from './metric-query.js';
+import { StreamingMetricQuery, type MetricQuery } from './metric-query.js';
 import type { MetricIndex, MetricSummary } from '../store/metric-index.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 import type { RecipeCatalog } from './recipe-catalog.js';
@@ -319,11 +319,16 @@ export class RunService {
     return latestMetrics((await this.deps.files.tailMetrics(id, 50)).records);
   }
 
-  /** One metric comes from the columnar index (no JSON parsing); the whole history from the file. */
+  /**
+   * One metric comes from the columnar index (no JSON parsing); every metric from the file, scanned a
+   * chunk at a time and sampled as it goes (memory bounded by the points asked for, not the run's size).
+   */
   async metricHistory(id: string, query: MetricQuery = {}): Promise<MetricRecord[]> {
     this.get(id);
     if (query.metricName) return this.deps.metricIndex.query(id, query.metricName, query);
-    return queryMetrics(await this.deps.files.readMetrics(id), query);
+    const sample = new StreamingMetricQuery(query);
+    await this.deps.files.scanMetrics(id, (record) => sample.add(record));
+    return sample.result();
   }
 
   /** Seed 002: per metric its current, min, max, mean and count, kept up to date at ingestion. */

@@ -1,17 +1,18 @@
 import { freemem } from 'node:os';
 import { basename } from 'node:path';
 import { findBuiltinDataset } from '../datasets/builtin-datasets.js';
-import { summarizeImageArchive } from '../datasets/image-archive.js';
-import { distinctLabels, labelColumnOf, parseTable, type TableFormat } from '../datasets/tabular.js';
+import { ContentLimitError, DEFAULT_CONTENT_LIMITS } from '../datasets/content-limits.js';
+import { labelColumnOf, type TableFormat } from '../datasets/tabular.js';
 import { trainingPlanProblems, type DatasetShape } from '../domain/training-plan.js';
-import { AppError, invalid } from '../errors.js';
+import { AppError, ErrorCode, invalid } from '../errors.js';
+import { checkContentOffLoop, type ContentCheckOptions } from './content-check.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 
 /** Checks a run's parameters as a whole before it is accepted; throws a coded error (422) with the reasons. */
 export type ParamsValidator = (params: Record<string, unknown>) => Promise<void>;
 
 const TABLE_FORMATS: Record<string, TableFormat> = { csv: 'csv', tsv: 'tsv', json: 'json', jsonl: 'jsonl' };
-/** Tables up to this size are read at submission to count their label classes (parsing blocks the agent's loop: ~0.15 s per MiB on a busy 2-core machine); bigger ones are checked by the trainer when it starts. */
+/** Files up to this size are read at submission (in a worker thread) to count their label classes; bigger ones are checked by the trainer when it starts. */
 const MAX_INSPECTED_BYTES = 2 * 1024 * 1024;
 /** Parsed rows and tensors cost this many times the file's bytes (the trainer uses the same estimate). */
 const MEMORY_PER_FILE_BYTE = 16;
@@ -21,15 +22,15 @@ const MEMORY_PER_FILE_BYTE = 16;
  * architecture and loss make sense for its input shape and class count (mse on a 10-class label,
  * bce with 3 classes, a cnn on feature vectors are refused here rather than failing later).
  */
-export function tfjsParamsValidator(datasets: DatasetCatalog): ParamsValidator {
+export function tfjsParamsValidator(datasets: DatasetCatalog, check: ContentCheckOptions = { limits: DEFAULT_CONTENT_LIMITS, timeoutMs: 30_000 }): ParamsValidator {
   return async (params) => {
-    const shape = await datasetShape(datasets, String(params.dataset_name), typeof params.label_column === 'string' ? params.label_column : '', Number(params.samples ?? 0));
+    const shape = await datasetShape(datasets, check, String(params.dataset_name), typeof params.label_column === 'string' ? params.label_column : '', Number(params.samples ?? 0));
     const problems = trainingPlanProblems({ architecture: String(params.model_architecture), loss: String(params.loss_function), optimizer: String(params.optimizer), dataset: shape });
     if (problems.length > 0) throw invalid(problems.join('; '));
   };
 }
 
-async function datasetShape(datasets: DatasetCatalog, name: string, labelColumn: string, samples: number): Promise<DatasetShape> {
+async function datasetShape(datasets: DatasetCatalog, check: ContentCheckOptions, name: string, labelColumn: string, samples: number): Promise<DatasetShape> {
   const builtin = findBuiltinDataset(name);
   if (builtin) {
     refuseIfTooBig((samples || builtin.samples) * builtin.features * 8 * 3, name);
@@ -57,23 +58,15 @@ async function datasetShape(datasets: DatasetCatalog, name: string, labelColumn:
   const download = await datasets.openDownload(name);
   const chunks: Buffer[] = [];
   for await (const chunk of download.stream) chunks.push(chunk as Buffer);
-  if (imageArchive) {
-    try {
-      const summary = summarizeImageArchive(Buffer.concat(chunks));
-      const features = summary.imageShape.reduce((product, value) => product * value, 1);
-      refuseIfTooBig(summary.imageCount * features * 8 * 3, name);
-      return { name, classes: summary.classNames.length, features, imageShape: summary.imageShape };
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw invalid(`dataset '${name}': ${(error as Error).message}`);
-    }
-  }
-  refuseIfTooBig(info.size_bytes * MEMORY_PER_FILE_BYTE, name);
+  if (!imageArchive) refuseIfTooBig(info.size_bytes * MEMORY_PER_FILE_BYTE, name);
+  const bytes = new Uint8Array(Buffer.concat(chunks));
   try {
-    const table = parseTable(Buffer.concat(chunks).toString('utf8'), format!);
-    const label = labelColumnOf(table, labelColumn || undefined);
-    return { name, classes: distinctLabels(table, label).length, features: table.columns.length - 1, imageShape: null };
+    const summary = await checkContentOffLoop(imageArchive ? { kind: 'image-archive', bytes } : { kind: 'table', bytes, format: format!, labelColumn }, check);
+    if (imageArchive) refuseIfTooBig(summary.imageCount * summary.features * 8 * 3, name);
+    return { name, classes: summary.classes, features: summary.features, imageShape: summary.imageShape };
   } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (error instanceof ContentLimitError) throw new AppError(ErrorCode.PayloadTooLarge, `dataset '${name}': ${error.message}`);
     throw invalid(`dataset '${name}': ${(error as Error).message}`);
   }
 }

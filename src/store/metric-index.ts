@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { lttbIndices } from '../domain/downsample.js';
 import { metricNumber, type MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
 /** One row per metric record: its position, epoch, step and time (NaN where absent). */
 const ROW_FLOATS = 4;
-const CHUNK = 4 * 1024 * 1024;
+/** Indexed per turn of the event loop: about 10,000 lines, a few milliseconds of parsing. */
+const CHUNK = 1024 * 1024;
+/** Above this many points, columns are read whole rather than cell by cell. */
+const READ_WHOLE_ABOVE = 4096;
+/** Records built per turn of the event loop. */
+const BUILD_SLICE = 2000;
 
 /**
  * A metric is three column files of float64: `.p` record positions, `.x` the chart's x (step ??
@@ -19,6 +25,8 @@ export interface SeriesQuery {
   startEpoch?: number;
   endEpoch?: number;
   maxPoints?: number;
+  /** Only the last this many (after the epoch filter). */
+  last?: number;
 }
 
 interface IndexMeta {
@@ -92,6 +100,9 @@ export class MetricIndex {
         }
         kept = selected;
       }
+      if (query.last !== undefined && (kept ? kept.length : count) > query.last) {
+        kept = kept ? Array.from(kept).slice(-query.last) : Array.from({ length: query.last }, (_, k) => count - query.last! + k);
+      }
       const keptCount = kept ? kept.length : count;
       let chosen: number[];
       if (query.maxPoints !== undefined && keptCount > query.maxPoints) {
@@ -108,17 +119,27 @@ export class MetricIndex {
       } else {
         chosen = kept ? Array.from(kept) : Array.from({ length: count }, (_, i) => i);
       }
+      // many points: two whole reads beat tens of thousands of 8-byte positioned reads
+      const whole = chosen.length > READ_WHOLE_ABOVE;
+      positions ??= whole ? await column('p') : null;
       const chosenPositions = positions ? chosen.map((i) => positions![i]!) : (await readAt(join(this.dir(runId), `${file}.p`), chosen, 1)).map((cell) => cell[0] ?? -1);
-      const rows = await readAt(rowsPath, chosenPositions, ROW_FLOATS);
-      return chosen.map((i, n) => {
-        const [, epoch = NaN, step = NaN, time = NaN] = rows[n]!;
+      const allRows = whole ? await readFloats(rowsPath) : null;
+      const cells = allRows ? null : await readAt(rowsPath, chosenPositions, ROW_FLOATS);
+      const cell = (n: number, k: number): number => (allRows ? (allRows[chosenPositions[n]! * ROW_FLOATS + k] ?? NaN) : (cells![n]![k] ?? NaN));
+      const records: MetricRecord[] = [];
+      for (let n = 0; n < chosen.length; n++) {
+        if (n > 0 && n % BUILD_SLICE === 0) await yieldToLoop();
+        const epoch = cell(n, 1);
+        const step = cell(n, 2);
+        const time = cell(n, 3);
         const record: MetricRecord = { ts: Number.isNaN(time) ? '' : new Date(time).toISOString() };
         if (!Number.isNaN(epoch)) record.epoch = epoch;
         if (!Number.isNaN(step)) record.step = step;
-        const value = values[i]!;
+        const value = values[chosen[n]!]!;
         record[metricName] = Number.isFinite(value) ? value : String(value);
-        return record;
-      });
+        records.push(record);
+      }
+      return records;
     });
   }
 
@@ -160,6 +181,7 @@ export class MetricIndex {
         await this.indexLines(dir, meta, buffer.toString('utf8', 0, lastNewline));
         meta.offset += lastNewline + 1;
         changed = true;
+        await yieldToLoop();
         if (bytesRead < buffer.length) break;
       }
       if (changed) {

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { parseJsonLines } from './jsonl.js';
 import { readTail } from './tail-read.js';
 import type { RunPaths } from './run-paths.js';
@@ -136,6 +137,33 @@ export class RunFiles {
     return parseJsonLines<MetricRecord>(await readIfExists(this.paths.metrics(runId)));
   }
 
+  /**
+   * Every metric record in order, handed to `visit` a chunk at a time with a turn of the event loop
+   * between chunks: a history of a million points is read without holding the loop or the whole file.
+   */
+  async scanMetrics(runId: string, visit: (record: MetricRecord) => void): Promise<void> {
+    const handle = await openIfExists(this.paths.metrics(runId));
+    if (!handle) return;
+    try {
+      let carry: Buffer = Buffer.alloc(0);
+      for (let position = 0; ; ) {
+        const chunk = Buffer.allocUnsafe(SCAN_CHUNK);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        // split on bytes, not text: a chunk may end inside a multi-byte character
+        const bytes = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        const lastNewline = bytes.lastIndexOf(10);
+        carry = Buffer.from(bytes.subarray(lastNewline + 1));
+        if (lastNewline >= 0) for (const record of parseJsonLines<MetricRecord>(bytes.toString('utf8', 0, lastNewline + 1))) visit(record);
+        await yieldToLoop();
+      }
+      // a last line without its newline is a write in progress (or torn): not a record yet
+    } finally {
+      await handle.close();
+    }
+  }
+
   /** The metric records in the last `bytes` of the file: enough to know where a run stands after a restart. */
   async tailMetrics(runId: string, lines: number): Promise<{ records: MetricRecord[]; size: number }> {
     const { text, size } = await readTail(this.paths.metrics(runId), lines);
@@ -160,6 +188,9 @@ export class RunFiles {
     }
   }
 }
+
+/** Read per turn of the event loop when scanning a metrics file: about 10,000 lines. */
+const SCAN_CHUNK = 1024 * 1024;
 
 async function readIfExists(path: string): Promise<string> {
   try {

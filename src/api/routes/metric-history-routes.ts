@@ -1,4 +1,6 @@
 import Router from '@koa/router';
+import type { MetricRecord } from '../../domain/run-records.js';
+import { jsonStream, setJsonBody, STREAM_THRESHOLD, type JsonPiece } from '../json-stream.js';
 import { parse } from '../parse.js';
 import { HistoryQuery, LogBatchMetricsBody, LogOneMetricBody, MetricNameSchema } from '../schemas.js';
 import type { ApiServices } from '../services.js';
@@ -13,13 +15,18 @@ export function metricHistoryRoutes({ runs }: ApiServices): Router {
     const query = parse(HistoryQuery, ctx.query);
     const metricName = parse(MetricNameSchema, query.metric_name ?? 'loss');
     const records = await runs.metricHistory(ctx.params.sessionId!, { metricName, startEpoch: query.start_epoch, endEpoch: query.end_epoch, maxPoints: query.max_points });
-    ctx.body = {
-      metric_name: metricName,
-      values: records.map((record) => record[metricName]),
-      epochs: records.map((record) => record.epoch ?? null),
-      steps: records.map((record) => record.step ?? null),
-      timestamps: records.map((record) => record.ts),
-    };
+    if (records.length < STREAM_THRESHOLD) {
+      ctx.body = {
+        metric_name: metricName,
+        values: records.map((record) => record[metricName]),
+        epochs: records.map((record) => record.epoch ?? null),
+        steps: records.map((record) => record.step ?? null),
+        timestamps: records.map((record) => record.ts),
+      };
+      return;
+    }
+    const column = (map: (record: MetricRecord) => unknown): JsonPiece => ({ items: records, map });
+    setJsonBody(ctx, jsonStream([`{"metric_name":${JSON.stringify(metricName)},"values":[`, column((record) => record[metricName]), '],"epochs":[', column((record) => record.epoch ?? null), '],"steps":[', column((record) => record.step ?? null), '],"timestamps":[', column((record) => record.ts), ']}']));
   });
   router.post('/:sessionId', async (ctx) => {
     const id = ctx.params.sessionId!;

@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import { basename, extname } from 'node:path';
+import type { MetricRecord } from '../../domain/run-records.js';
+import { jsonStream, setJsonBody, STREAM_THRESHOLD } from '../json-stream.js';
 import { parse } from '../parse.js';
 import { metricPointView, sessionDetailView } from '../run-views.js';
 import { CreateSessionBody, DeleteSessionQuery, SessionMetricsQuery } from '../schemas.js';
@@ -56,12 +58,13 @@ export function sessionRoutes({ runs, checkpoints, models }: ApiServices): Route
   router.get('/:sessionId/metrics', async (ctx) => {
     const id = ctx.params.sessionId!;
     const query = parse(SessionMetricsQuery, ctx.query);
-    const records = await runs.metricHistory(id, { metricName: query.metric_name });
-    const metrics = records.slice(-query.limit).map((record) => {
+    const records = await runs.metricHistory(id, { metricName: query.metric_name, last: query.limit });
+    const view = (record: MetricRecord) => {
       const { session_id: _id, ...point } = metricPointView(id, record);
       return query.metric_name ? { epoch: point.epoch, timestamp: point.timestamp, [query.metric_name]: record[query.metric_name] } : point;
-    });
-    ctx.body = { session_id: id, metrics };
+    };
+    if (records.length < STREAM_THRESHOLD) ctx.body = { session_id: id, metrics: records.map(view) };
+    else setJsonBody(ctx, jsonStream([`{"session_id":${JSON.stringify(id)},"metrics":[`, { items: records, map: view }, ']}']));
   });
 
   return router;

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { invalid } from '../../errors.js';
 import { architectureRefusal } from '../../services/architecture-check.js';
+import { jsonArrayBody, setJsonBody } from '../json-stream.js';
 import { parse } from '../parse.js';
 import { setPageHeaders } from '../page-headers.js';
 import { metricPointView, sessionView, statusView } from '../run-views.js';
@@ -66,7 +67,7 @@ export function trainingRoutes({ runs, recipes }: ApiServices): Router {
     const id = ctx.params.sessionId!;
     const query = parse(HistoryQuery, ctx.query);
     const records = await runs.metricHistory(id, { metricName: query.metric_name, startEpoch: query.start_epoch, endEpoch: query.end_epoch, maxPoints: query.max_points });
-    ctx.body = records.map((record) => metricPointView(id, record));
+    setJsonBody(ctx, jsonArrayBody(records, (record) => metricPointView(id, record)));
   });
 
   router.get('/:sessionId/metrics/summary', async (ctx) => {
