@@ -110,7 +110,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = new ModelRegistry({ store, blobs: modelBlobs, paths, events, logger });
   const checkpoints = new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events, logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast });
-  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version), registeredCheckpoint: (runId) => checkpoints.latestPath(runId) });
+  const executor = new RunExecutor({ store, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, runLogCapBytes: config.runLogCapBytes, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version), registeredCheckpoint: (runId) => checkpoints.latestPath(runId) });
   const scheduler = new Scheduler({ store, executor, events, logger, gpuInventory, maxConcurrent: config.maxConcurrent });
   const metricIndex = new MetricIndex(paths);
   const metricIndexer = new MetricIndexer(metricIndex, events, logger);
@@ -162,7 +162,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
-  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, dataDir: config.dataDir, diskFreeMinBytes: config.diskFreeMinBytes, plugins: registry, gpus, system, version };
   const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger, validateResponses: config.validateResponses });
   let server: Server | null = null;

@@ -7,6 +7,7 @@ import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
 import { EXEC_RECIPE, transition, type AdHocCommand, type EndReason, type Run } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Logger, RunFilePaths, RunningRun, TrainingBackend } from '../plugins/contract.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { RunFiles } from '../store/run-files.js';
@@ -25,6 +26,8 @@ export interface RunExecutorDeps {
   events: EventBus;
   logger: Logger;
   stopGraceMs: number;
+  /** The cap on each run's log (run_log_cap_mb), handed to its backend. */
+  runLogCapBytes?: number;
   trainerHome: string;
   /** The environment training processes inherit (the agent's own, by default). */
   baseEnv: NodeJS.ProcessEnv;
@@ -126,6 +129,7 @@ export class RunExecutor {
         gpus: run.gpus,
         paths: filePaths,
         stopGraceMs: this.graceFor(run),
+        ...(this.deps.runLogCapBytes !== undefined && { logCapBytes: this.deps.runLogCapBytes }),
       });
       run = { ...store.getRun(run.id)!, handle: started.handle, total_epochs: run.total_epochs ?? totalEpochsOf(recipe, params) };
       await store.saveRun(run);
@@ -300,7 +304,7 @@ export class RunExecutor {
     const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = latest ?? { ts: '' };
     const reason: EndReason = outcome.state === 'completed' ? 'success' : outcome.state === 'stopped' ? 'stopped_by_user' : 'code_error';
     const finished = transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: latest ? (finalMetrics as Record<string, number | string>) : null });
-    await this.deps.store.saveRun(finished);
+    await this.saveEnded(finished);
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
   }
@@ -319,9 +323,22 @@ export class RunExecutor {
     if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) return this.requeue(run, attempts, reason, message);
     const { ts: _ts, epoch: _epoch, step: _step, ...finalMetrics } = final ?? { ts: '' };
     const finished = transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: final ? (finalMetrics as Record<string, number | string>) : null, attempts });
-    await this.deps.store.saveRun(finished);
+    await this.saveEnded(finished);
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
+  }
+
+  /**
+   * Saves a run whose process ended. Nobody waits on it but the agent itself: on a full disk the new
+   * state is kept in memory and the store writes it once space returns (never an unhandled rejection).
+   */
+  private async saveEnded(run: Run): Promise<void> {
+    try {
+      await this.deps.store.saveRun(run);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === ErrorCode.InsufficientStorage)) throw error;
+      this.deps.logger.warn('a run ended while the disk is full: its state is saved once space returns', { run: run.id, state: run.state });
+    }
   }
 
   /** The same run goes back to the queue for its next attempt; the scheduler starts it like any queued run. */
@@ -329,7 +346,7 @@ export class RunExecutor {
     const ended = attempts.length;
     const note = `Attempt ${ended} ended: ${reason}${message ? ` (${message})` : ''}; retrying (attempt ${ended + 1} of at most ${run.retry_policy!.max_retries + 1})`;
     const queued = requeueForRetry(run, attempts, new Date(), note);
-    await this.deps.store.saveRun(queued);
+    await this.saveEnded(queued);
     await this.deps.files.appendAgentLog(run.id, 'WARNING', note).catch(() => {});
     this.deps.logger.info('retrying run', { run: run.id, attempt: ended + 1, reason });
     this.deps.events.emit('run.queued', { run: queued });

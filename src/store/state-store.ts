@@ -5,7 +5,7 @@ import { JSONFile } from 'lowdb/node';
 import type { CheckpointRecord } from '../domain/checkpoint.js';
 import type { DatasetRecord, ModelRecord } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, diskFull, isDiskFull } from '../errors.js';
 
 /** Control-plane state. Metrics and logs never go here: they are append-only files per run. */
 export interface StateData {
@@ -25,6 +25,9 @@ interface RegistryCollections {
   datasets: DatasetRecord;
 }
 
+/** How often a document that could not be written for want of space is tried again. */
+const DISK_FULL_RETRY_MS = 2000;
+
 const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [], checkpoints: [] });
 
 /**
@@ -33,6 +36,7 @@ const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models
  */
 export class StateStore {
   private readonly index = new Map<string, number>();
+  private retry: NodeJS.Timeout | null = null;
 
   private constructor(private readonly db: Low<StateData>) {
     db.data.runs.forEach((run, position) => this.index.set(run.id, position));
@@ -93,7 +97,7 @@ export class StateStore {
         this.db.data.runs[position] = run;
       }
     }
-    await this.db.write();
+    await this.persist();
   }
 
   /** Removes a run from the document (its files are the caller's to remove). */
@@ -102,7 +106,7 @@ export class StateStore {
     this.db.data.runs = this.db.data.runs.filter((run) => run.id !== id);
     this.index.clear();
     this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
-    await this.db.write();
+    await this.persist();
     return true;
   }
 
@@ -120,7 +124,7 @@ export class StateStore {
     const position = records.findIndex((existing) => existing.name === record.name);
     if (position === -1) records.push(record);
     else records[position] = record;
-    await this.db.write();
+    await this.persist();
   }
 
   /** Adds or replaces several records of one registry in one write (a tag moving between models). */
@@ -131,7 +135,7 @@ export class StateStore {
       if (position === -1) records.push(record);
       else records[position] = record;
     }
-    await this.db.write();
+    await this.persist();
   }
 
   async deleteRegistryRecord(kind: keyof RegistryCollections, name: string): Promise<boolean> {
@@ -139,7 +143,7 @@ export class StateStore {
     const position = records.findIndex((existing) => existing.name === name);
     if (position === -1) return false;
     records.splice(position, 1);
-    await this.db.write();
+    await this.persist();
     return true;
   }
 
@@ -156,7 +160,7 @@ export class StateStore {
     const position = records.findIndex((existing) => existing.checkpoint_id === record.checkpoint_id);
     if (position === -1) records.push(record);
     else records[position] = record;
-    await this.db.write();
+    await this.persist();
   }
 
   /** Removes the records of these checkpoints in one write; returns how many there were. */
@@ -165,7 +169,27 @@ export class StateStore {
     const before = this.db.data.checkpoints.length;
     this.db.data.checkpoints = this.db.data.checkpoints.filter((record) => !gone.has(record.checkpoint_id));
     const removed = before - this.db.data.checkpoints.length;
-    if (removed > 0) await this.db.write();
+    if (removed > 0) await this.persist();
     return removed;
+  }
+
+  /**
+   * Writes the document. On a full disk the change stays in memory (the agent goes on with it) and is
+   * written by the next write that succeeds, or by a retry every few seconds; the caller hears 507.
+   */
+  private async persist(): Promise<void> {
+    try {
+      await this.db.write();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.retry ??= setInterval(() => void this.persist().catch(() => {}), DISK_FULL_RETRY_MS).unref();
+      const full = diskFull('save the agent state', error);
+      full.message += ' The change is kept in memory and saved once space returns.';
+      throw full;
+    }
+    if (this.retry) {
+      clearInterval(this.retry);
+      this.retry = null;
+    }
   }
 }

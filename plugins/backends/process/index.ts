@@ -40,6 +40,7 @@ class ProcessBackend implements TrainingBackend {
       metricsFormat: launch.recipe.metrics_format,
       stopSignal: launch.recipe.stop_signal,
       stopGraceMs: launch.stopGraceMs,
+      ...(launch.logCapBytes !== undefined && { logCapBytes: launch.logCapBytes }),
     };
     const { supervisor, warm } = this.spares.take(launch.paths.supervisorLog, launch.runId);
     const pid = supervisor.pid;

@@ -2,9 +2,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { stripAnsi } from './progress-bar.js';
 
 const MAX_LINE = 64 * 1024;
+/** Ends each piece of a line cut at MAX_LINE but the last, and starts each piece after the first: nothing of the line is lost, and a reader sees where it was cut. */
+export const LINE_CUT_MARKER = ' […line continues]';
+export const LINE_CONTINUED_MARKER = '[…continued] ';
 
 /**
- * Splits a byte stream into lines; a line longer than 64 KiB is cut, never buffered without bound.
+ * Splits a byte stream into lines; a line longer than 64 KiB becomes several lines of at most 64 KiB,
+ * marked where they were cut (never buffered without bound, never a byte lost).
  * Progress bars (tqdm, Keras, pip) redraw one line with `\r`: only its last state becomes a line, and
  * the state drawn most recently, while the bar is still going, is `latestRedraw`. ANSI escape codes
  * (colours, cursor moves) are removed.
@@ -13,22 +17,37 @@ export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
   private redrawn: string | null = null;
+  /** The pending text continues a line already cut. */
+  private continued = false;
 
   push(chunk: Buffer): string[] {
     const text = this.pending + this.decoder.write(chunk);
     const lines = text.split('\n');
     this.pending = this.collapsePending(lines.pop() ?? '');
-    if (this.pending.length > MAX_LINE) {
-      lines.push(this.pending.slice(0, MAX_LINE));
-      this.pending = '';
+    const out = lines.map(lastRedraw);
+    if (this.continued && lines.length > 0) {
+      out[0] = LINE_CONTINUED_MARKER + out[0];
+      this.continued = false;
     }
-    return lines.map(lastRedraw);
+    while (this.pending.length > MAX_LINE) {
+      let cut = MAX_LINE;
+      // never between the two halves of a surrogate pair
+      const code = this.pending.charCodeAt(cut - 1);
+      if (code >= 0xd800 && code <= 0xdbff) cut--;
+      out.push((this.continued ? LINE_CONTINUED_MARKER : '') + stripAnsi(this.pending.slice(0, cut)) + LINE_CUT_MARKER);
+      this.pending = this.pending.slice(cut);
+      this.continued = true;
+    }
+    return out;
   }
 
   end(): string[] {
     const rest = lastRedraw(this.pending + this.decoder.end());
     this.pending = '';
-    return rest ? [rest] : [];
+    const continued = this.continued;
+    this.continued = false;
+    if (!rest) return continued ? [LINE_CONTINUED_MARKER.trimEnd()] : [];
+    return [continued ? LINE_CONTINUED_MARKER + rest : rest];
   }
 
   /** The last complete redraw of an unfinished bar since the previous call, or null. */
