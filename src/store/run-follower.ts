@@ -133,7 +133,7 @@ export class RunFollower {
       const { size, ino } = await handle.stat();
       const want = Math.min(READ_CHUNK, size - position);
       if (want <= 0) {
-        if (kind === 'log' && (await this.switchedToRotatedLog(path, ino))) continue;
+        if (kind === 'log' && (await this.switchedToRotatedLog(path, ino))) return this.drain(kind);
         return;
       }
       const buffer = Buffer.allocUnsafe(want);

@@ -24,19 +24,13 @@ export class LineSplitter {
     const text = this.pending + this.decoder.write(chunk);
     const lines = text.split('\n');
     this.pending = this.collapsePending(lines.pop() ?? '');
-    const out = lines.map(lastRedraw);
-    if (this.continued && lines.length > 0) {
-      out[0] = LINE_CONTINUED_MARKER + out[0];
-      this.continued = false;
-    }
-    while (this.pending.length > MAX_LINE) {
-      let cut = MAX_LINE;
-      // never between the two halves of a surrogate pair
-      const code = this.pending.charCodeAt(cut - 1);
-      if (code >= 0xd800 && code <= 0xdbff) cut--;
-      out.push((this.continued ? LINE_CONTINUED_MARKER : '') + stripAnsi(this.pending.slice(0, cut)) + LINE_CUT_MARKER);
-      this.pending = this.pending.slice(cut);
-      this.continued = true;
+    const out: string[] = [];
+    for (const line of lines) this.cut(lastRedraw(line), true, out);
+    // an unfinished line: its whole pieces go now, the rest waits for more
+    if (this.pending.length > MAX_LINE) {
+      const keep = this.pending.length % MAX_LINE || MAX_LINE;
+      this.cut(stripAnsi(this.pending.slice(0, this.pending.length - keep)), false, out);
+      this.pending = this.pending.slice(this.pending.length - keep);
     }
     return out;
   }
@@ -44,10 +38,24 @@ export class LineSplitter {
   end(): string[] {
     const rest = lastRedraw(this.pending + this.decoder.end());
     this.pending = '';
-    const continued = this.continued;
-    this.continued = false;
-    if (!rest) return continued ? [LINE_CONTINUED_MARKER.trimEnd()] : [];
-    return [continued ? LINE_CONTINUED_MARKER + rest : rest];
+    const out: string[] = [];
+    if (rest || this.continued) this.cut(rest, true, out);
+    return out;
+  }
+
+  /** `text` as pieces of at most MAX_LINE, marked where cut; `finished`: the line ends with it. */
+  private cut(text: string, finished: boolean, out: string[]): void {
+    let start = 0;
+    do {
+      let end = Math.min(text.length, start + MAX_LINE);
+      // never between the two halves of a surrogate pair
+      const code = text.charCodeAt(end - 1);
+      if (end < text.length && code >= 0xd800 && code <= 0xdbff) end--;
+      const last = finished && end === text.length;
+      out.push((this.continued ? LINE_CONTINUED_MARKER : '') + text.slice(start, end) + (last ? '' : LINE_CUT_MARKER));
+      this.continued = !last;
+      start = end;
+    } while (start < text.length);
   }
 
   /** The last complete redraw of an unfinished bar since the previous call, or null. */
