@@ -88,24 +88,32 @@ export class StateStore {
 
   /** Adds or replaces many runs in one write (each `saveRun` writes the whole document). */
   async saveRuns(runs: readonly Run[]): Promise<void> {
+    const added = new Set<string>();
     for (const run of runs) {
       const position = this.index.get(run.id);
       if (position === undefined) {
         this.index.set(run.id, this.db.data.runs.length);
         this.db.data.runs.push(run);
+        added.add(run.id);
       } else {
         this.db.data.runs[position] = run;
       }
     }
-    await this.persist();
+    // a run that could not be saved was never created (the client hears 507 and may retry); a change to
+    // an existing one is a fact (its process ended) and stays
+    await this.persist(added.size === 0 ? undefined : () => this.removeRuns(added));
+  }
+
+  private removeRuns(ids: ReadonlySet<string>): void {
+    this.db.data.runs = this.db.data.runs.filter((run) => !ids.has(run.id));
+    this.index.clear();
+    this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
   }
 
   /** Removes a run from the document (its files are the caller's to remove). */
   async deleteRun(id: string): Promise<boolean> {
     if (!this.index.has(id)) return false;
-    this.db.data.runs = this.db.data.runs.filter((run) => run.id !== id);
-    this.index.clear();
-    this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
+    this.removeRuns(new Set([id]));
     await this.persist();
     return true;
   }
@@ -174,17 +182,19 @@ export class StateStore {
   }
 
   /**
-   * Writes the document. On a full disk the change stays in memory (the agent goes on with it) and is
-   * written by the next write that succeeds, or by a retry every few seconds; the caller hears 507.
+   * Writes the document. On a full disk the caller hears 507 and the change is undone by `undo` when
+   * given (a record that was to be created); otherwise it stays in memory (the agent goes on with it)
+   * and is written by the next write that succeeds, or by a retry every few seconds.
    */
-  private async persist(): Promise<void> {
+  private async persist(undo?: () => void): Promise<void> {
     try {
       await this.db.write();
     } catch (error) {
       if (!isDiskFull(error)) throw error;
       this.retry ??= setInterval(() => void this.persist().catch(() => {}), DISK_FULL_RETRY_MS).unref();
       const full = diskFull('save the agent state', error);
-      full.message += ' The change is kept in memory and saved once space returns.';
+      undo?.();
+      full.message += undo ? ' Nothing was saved.' : ' The change is kept in memory and saved once space returns.';
       throw full;
     }
     if (this.retry) {
