@@ -85,6 +85,11 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     expect(upload.status).toBe(507);
     expect(await upload.json()).toMatchObject({ code: 'insufficient_storage' });
 
+    // metrics logged over the API: refused whole, no part of the batch left in the file (checked at the end)
+    const points = Array.from({ length: 1000 }, (_, index) => ({ metrics: { api_logged: index } }));
+    const logged = await t.api('POST', `/api/v1/training/${id}/metrics`, { points });
+    expect(logged.status).toBe(507);
+
     const runs = (await t.api('GET', '/api/v1/training/sessions')).body.length;
     const refused = await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1 }, start: true });
     expect(refused.status).toBe(507);
