@@ -116,6 +116,8 @@ export class RunFollower {
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    // a poke from the watcher may have started meanwhile: its handles are closed only after it
+    await this.reading?.catch(() => {});
     for (const kind of ['metrics', 'log'] as const) {
       await this.handles[kind]?.close().catch(() => {});
       this.handles[kind] = null;

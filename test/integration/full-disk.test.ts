@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -122,5 +123,43 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     expect(epochs.at(-1)).toBeGreaterThanOrEqual(lastPrinted);
     for (const line of (await readFile(join(t.dataDir, 'runs', id, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean)) JSON.parse(line);
     expect((await t.api('POST', '/api/v1/keys', { name: 'ci', scope: 'read' })).status).toBe(201);
+  });
+
+  it('a run found ended while the disk is full is finalized in memory, written once space returns; the agent starts and answers', async () => {
+    const dataDir = join(disk.dir, 'restarted');
+    const epochFile = join(scratch, 'epoch-restarted');
+    const first = await startTestAgent({ dataDir });
+    const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'disk-ticker', params: { interval_ms: 50, epoch_file: epochFile }, start: true })).body.session_id;
+    await waitFor(() => readEpoch(epochFile) >= 2, 'the run to train');
+    const supervisor = (first.agent.runs.get(id) as { handle: { pid: number } }).handle.pid;
+    await first.agent.close(); // runs outlive their agent: it is gone, the run is not
+    // then the run dies with no one to record how (its supervisor and training killed)
+    process.kill(supervisor, 'SIGKILL');
+    // (the training usually dies of the broken pipe on its own)
+    const left = execFileSync('sh', ['-c', `pgrep -f '${epochFile}' || true`]).toString().trim();
+    for (const pid of left ? left.split('\n') : []) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+
+    fill(filler);
+    const second = await startTestAgent({ dataDir });
+    try {
+      // re-found dead at start-up: finalized, though its state cannot be written now
+      const status = await waitForState(second.api, id, ['failed']);
+      expect(status.end_reason).toBe('lost');
+      expect((await second.api('GET', '/health')).body.status).toBe('degraded');
+      rmSync(filler);
+      await waitFor(async () => {
+        const state = JSON.parse(await readFile(join(dataDir, 'db.json'), 'utf8'));
+        return state.runs.find((run: { id: string }) => run.id === id)?.state === 'failed';
+      }, 'the ended run to be written once space returns', 30_000);
+    } finally {
+      rmSync(filler, { force: true });
+      await second.close();
+    }
   });
 });
