@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendJsonLines } from '../../dist/src/store/jsonl.js';
 import { StateStore } from '../../dist/src/store/state-store.js';
 import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 import { mountSmallTmpfs } from '../helpers/small-tmpfs.js';
@@ -161,5 +162,20 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
       rmSync(filler, { force: true });
       await second.close();
     }
+  });
+
+  it("the agent's JSONL appends land whole or not at all: a write cut short by the disk is cut back", async () => {
+    const path = join(disk.dir, 'appended.jsonl');
+    writeFileSync(path, '{"first":1}\n'); // its page has room left: the next write gets part-way, then ENOSPC
+    fill(filler);
+    try {
+      const batch = Array.from({ length: 2000 }, (_, index) => JSON.stringify({ index, padding: 'x'.repeat(20) }) + '\n').join('');
+      await expect(appendJsonLines(path, batch)).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(statSync(path).size).toBe('{"first":1}\n'.length);
+    } finally {
+      rmSync(filler, { force: true });
+    }
+    await appendJsonLines(path, '{"second":2}\n');
+    expect(readFileSync(path, 'utf8')).toBe('{"first":1}\n{"second":2}\n');
   });
 });
