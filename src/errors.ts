@@ -13,6 +13,7 @@ export const ErrorCode = {
   TooManyRequests: 'TOO_MANY_REQUESTS',
   Validation: 'VALIDATION',
   Unavailable: 'UNAVAILABLE',
+  InsufficientStorage: 'INSUFFICIENT_STORAGE',
   Config: 'CONFIG',
   Plugin: 'PLUGIN',
   Internal: 'INTERNAL',
@@ -30,6 +31,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   TOO_MANY_REQUESTS: 429,
   VALIDATION: 422,
   UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
   CONFIG: 500,
   PLUGIN: 500,
   INTERNAL: 500,
@@ -46,6 +48,7 @@ const exitCodeByCode: Record<ErrorCode, number> = {
   TOO_MANY_REQUESTS: 7,
   VALIDATION: 2,
   UNAVAILABLE: 6,
+  INSUFFICIENT_STORAGE: 8,
   CONFIG: 78,
   PLUGIN: 70,
   INTERNAL: 70,
@@ -70,6 +73,7 @@ export const WIRE_CODES = {
   invalid_state: ErrorCode.Conflict,
   rate_limited: ErrorCode.TooManyRequests,
   unavailable: ErrorCode.Unavailable,
+  insufficient_storage: ErrorCode.InsufficientStorage,
   internal: ErrorCode.Internal,
 } as const satisfies Record<string, ErrorCode>;
 export type WireCode = keyof typeof WIRE_CODES;
@@ -85,6 +89,7 @@ const wireCodeByCode: Record<ErrorCode, WireCode> = {
   TOO_MANY_REQUESTS: 'rate_limited',
   VALIDATION: 'validation_failed',
   UNAVAILABLE: 'unavailable',
+  INSUFFICIENT_STORAGE: 'insufficient_storage',
   CONFIG: 'internal',
   PLUGIN: 'internal',
   INTERNAL: 'internal',
@@ -119,6 +124,18 @@ export const conflict = (message: string, wireCode?: 'invalid_state') => new App
 export const invalid = (message: string, details?: unknown) => new AppError(ErrorCode.Validation, message, details);
 export const badRequest = (message: string) => new AppError(ErrorCode.BadRequest, message);
 
+/** ENOSPC (no space left) or EDQUOT (quota exceeded): the disk, not the request, is at fault. */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** A write refused because the disk is full (HTTP 507, `insufficient_storage`). */
+export function diskFull(what: string, error?: unknown): AppError {
+  const reason = (error as NodeJS.ErrnoException | undefined)?.code === 'EDQUOT' ? 'the disk quota is exceeded (EDQUOT)' : 'the disk is full (ENOSPC)';
+  return new AppError(ErrorCode.InsufficientStorage, `Cannot ${what}: ${reason}. Free space on the agent's data disk and retry.`);
+}
+
 export function httpStatusOf(code: ErrorCode): number {
   return httpStatusByCode[code];
 }
@@ -137,6 +154,7 @@ export const EXIT_CODES: readonly { exit: number; meaning: string; codes: readon
   { exit: 5, meaning: 'it exists but its state does not allow that (already stopped, name taken, file exists)', codes: ['conflict', 'invalid_state'] },
   { exit: 6, meaning: 'the agent did not answer, or is unavailable', codes: ['unavailable'] },
   { exit: 7, meaning: "over the key's rate limit: retry later", codes: ['rate_limited'] },
+  { exit: 8, meaning: "the agent's disk is full: free space there and retry", codes: ['insufficient_storage'] },
   { exit: 70, meaning: 'an internal error in the agent or a plugin', codes: ['internal'] },
   { exit: 78, meaning: 'configuration error (agent config, recipe, plugin)', codes: [] },
   { exit: 130, meaning: 'interrupted (Ctrl-C)', codes: [] },

@@ -44,6 +44,8 @@ export const ConfigFileSchema = z
     body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
     /** The largest model or dataset upload, in MiB. */
     upload_limit_mb: z.number().positive().max(1024 * 1024).optional(),
+    disk_free_min_mb: z.number().min(0).max(1024 * 1024 * 1024).optional(),
+    run_log_cap_mb: z.number().positive().max(1024 * 1024).optional(),
     /** Checkpoint retention per run, unless its recipe says otherwise: the best K and the last K are kept. */
     checkpoint_keep_best: z.number().int().min(0).max(10_000).optional(),
     checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
@@ -143,6 +145,10 @@ export interface AgentConfig {
   bodyLimitKb: number;
   /** Model and dataset uploads above this many bytes are refused with a 413. */
   uploadLimitBytes: number;
+  /** /health is `degraded` when the data dir's disk has less free (disk_free_min_mb, or 5 % of the disk where that is less). */
+  diskFreeMinBytes: number;
+  /** A run's log.jsonl is rotated beyond this (run_log_cap_mb): the newest half kept, what was dropped said in the log. */
+  runLogCapBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   plugins: { load: string[]; config: Record<string, unknown> };
   /** Where relative paths in the config file are resolved from. */
@@ -233,6 +239,8 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     allowedCwd: env.TRAINER_ALLOWED_CWD !== undefined ? env.TRAINER_ALLOWED_CWD.split(delimiter).filter(Boolean).map((dir) => resolve(cwd, dir)) : (file.allowed_cwd ?? []).map((dir) => fromFile(dir)!),
     stopGraceMs: Math.round((positiveInt('TRAINER_STOP_GRACE_SECONDS', env.TRAINER_STOP_GRACE_SECONDS, 0, 3600) ?? file.stop_grace_seconds ?? 10) * 1000),
     bodyLimitKb: file.body_limit_kb ?? 1024,
+    diskFreeMinBytes: Math.floor((positiveNumber('TRAINER_DISK_FREE_MIN_MB', env.TRAINER_DISK_FREE_MIN_MB, 0, 1024 * 1024 * 1024) ?? file.disk_free_min_mb ?? 1024) * 1024 * 1024),
+    runLogCapBytes: Math.floor((positiveNumber('TRAINER_RUN_LOG_CAP_MB', env.TRAINER_RUN_LOG_CAP_MB, 0.01, 1024 * 1024) ?? file.run_log_cap_mb ?? 256) * 1024 * 1024),
     uploadLimitBytes: Math.floor((positiveNumber('TRAINER_UPLOAD_LIMIT_MB', env.TRAINER_UPLOAD_LIMIT_MB, 0.001, 1024 * 1024) ?? file.upload_limit_mb ?? 2048) * 1024 * 1024),
     logLevel: overrides.logLevel ?? (env.TRAINER_LOG_LEVEL as AgentConfig['logLevel'] | undefined) ?? file.log_level ?? 'info',
     plugins: { load: file.plugins?.load ?? [], config: { ...chatPluginConfigFromEnv(env), ...(file.plugins?.config ?? {}) } },

@@ -134,11 +134,11 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   };
   const paths = new RunPaths(config.runsDir);
   const files = new RunFiles(paths);
-  const lifecycle = new RunLifecycle({ store, events });
+  const lifecycle = new RunLifecycle({ store, events, logger });
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
   const models = await parts.start('model registry', () => new ModelRegistry({ store, blobs: modelBlobs, paths, events: subscriber('model registry'), logger }), (registryOfModels) => registryOfModels.close());
   const checkpoints = await parts.start('checkpoints', () => new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events: subscriber('checkpoints'), logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast }), (service) => service.close());
-  const executor = await parts.start('run executor', () => new RunExecutor({ lifecycle, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version), registeredCheckpoint: (runId) => checkpoints.latestPath(runId) }), (started) => started.close());
+  const executor = await parts.start('run executor', () => new RunExecutor({ lifecycle, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, runLogCapBytes: config.runLogCapBytes, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version), registeredCheckpoint: (runId) => checkpoints.latestPath(runId) }), (started) => started.close());
   // its close waits for a launch in progress
   const scheduler = await parts.start('scheduler', () => new Scheduler({ lifecycle, executor, events: subscriber('scheduler'), logger, gpuInventory, maxConcurrent: config.maxConcurrent }), (started) => started.tick());
   const metricIndex = new MetricIndex(paths);
@@ -198,7 +198,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
-  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
+  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, dataDir: config.dataDir, diskFreeMinBytes: config.diskFreeMinBytes, plugins: registry, gpus, system, version };
   const chat = await parts.start('chat bots', () => startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events: subscriber('chat bots'), logger }), (bots) => bots.close());
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger, validateResponses: config.validateResponses });
 

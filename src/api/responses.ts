@@ -227,5 +227,22 @@ export const ApiKey = z
   .strictObject({ id: z.string(), name: z.string(), scope: z.enum(KEY_SCOPES), prefix: z.string(), created_at: time, revoked_at: nullableTime })
   .meta({ id: 'ApiKey' });
 
-export const Health = z.strictObject({ status: z.string(), service: z.string(), version: z.string() }).meta({ id: 'Health' });
+export const DiskSpace = z
+  .strictObject({
+    path: z.string().describe("The agent's data directory"),
+    free_bytes: z.number().int().min(0).describe('Space left for the agent (statfs: blocks available to unprivileged users)'),
+    total_bytes: z.number().int().min(0),
+    free_percent: z.number().min(0).max(100),
+    min_free_bytes: z.number().int().min(0).describe('Under this the agent reports `degraded`: disk_free_min_mb, or 5 % of the disk where that is less'),
+  })
+  .meta({ id: 'DiskSpace' });
+
+export const Health = z
+  .strictObject({
+    status: z.enum(['healthy', 'degraded']).describe('`degraded` when the data disk is nearly full (writes may answer 507) or cannot be read'),
+    service: z.string(),
+    version: z.string(),
+    disk: DiskSpace.nullable().describe("The data directory's disk; null when it cannot be read"),
+  })
+  .meta({ id: 'Health' });
 export const ServiceIndex = z.strictObject({ service: z.string(), version: z.string(), health: z.string(), api: z.string(), docs: z.string() }).meta({ id: 'ServiceIndex' });

@@ -44,6 +44,9 @@ export interface ApiServices {
   checkpoints: CheckpointService;
   /** The largest model or dataset upload accepted, in bytes (upload_limit_mb). */
   uploadLimitBytes: number;
+  /** The agent's data directory, whose disk /health reports, and the free space under which it says `degraded`. */
+  dataDir: string;
+  diskFreeMinBytes: number;
   plugins: PluginRegistry;
   gpus: readonly GpuDevice[];
   system: SystemSampler;

@@ -55,6 +55,8 @@ export interface RunLaunch {
   gpus: number;
   paths: RunFilePaths;
   stopGraceMs: number;
+  /** The most the run's log may take on disk (run_log_cap_mb): pass it to the RunOutputWriter. */
+  logCapBytes?: number;
 }
 
 /** A started (or re-found) run: the handle to persist, and a promise of how it ended. */

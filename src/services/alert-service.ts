@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { stepRule, type AlertAction } from '../domain/alert-lifecycle.js';
 import { isSilenced, priorityOfSeverity, type AlertRecord, type AlertRuleRecord, type AlertStatus, type Severity, type SilenceRecord } from '../domain/alerting.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { AppError, ErrorCode, conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
 import type { AlertRule, AlertSnapshot } from '../plugins/contract.js';
@@ -78,7 +78,11 @@ export class AlertService {
     const fromApi = this.deps.store.data.rules.filter((rule) => rule.source === 'api');
     const fromConfig = inputs.map((input) => this.validated(input, 'config'));
     this.deps.store.data.rules = [...fromConfig, ...fromApi];
-    await this.deps.store.save();
+    // at start-up on a full disk: the rules apply from memory, and are written once space returns
+    await this.deps.store.save().catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === ErrorCode.InsufficientStorage)) throw error;
+      this.deps.logger.warn('the alert rules of the config file cannot be saved: the disk is full', { error: error.message });
+    });
   }
 
   async createRule(input: RuleInput): Promise<AlertRuleRecord> {

@@ -27,6 +27,8 @@ export interface RunExecutorDeps {
   events: EventBus;
   logger: Logger;
   stopGraceMs: number;
+  /** The cap on each run's log (run_log_cap_mb), handed to its backend. */
+  runLogCapBytes?: number;
   trainerHome: string;
   /** The environment training processes inherit (the agent's own, by default). */
   baseEnv: NodeJS.ProcessEnv;
@@ -124,6 +126,7 @@ export class RunExecutor implements RunActivity {
         gpus: run.gpus,
         paths: filePaths,
         stopGraceMs: this.graceFor(run),
+        ...(this.deps.runLogCapBytes !== undefined && { logCapBytes: this.deps.runLogCapBytes }),
       });
       run = await lifecycle.recordHandle(run.id, started.handle, totalEpochsOf(recipe, params));
       // a retry appends to the run's files: follow from where they end, not from what earlier attempts wrote

@@ -2,8 +2,9 @@ import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
 import { transition, type BackendHandle, type EndReason, type Run } from '../domain/run.js';
 import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
-import { conflict } from '../errors.js';
+import { AppError, ErrorCode, conflict } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logging/logger.js';
 import type { StateStore } from '../store/state-store.js';
 
 /** How the client of a tracking-only run ended it. */
@@ -38,7 +39,23 @@ type ProgressFields = Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar
  * earlier. It announces each transition on the event bus once the record is on disk.
  */
 export class RunLifecycle {
-  constructor(private readonly deps: { store: StateStore; events: EventBus }) {}
+  constructor(private readonly deps: { store: StateStore; events: EventBus; logger?: Logger }) {}
+
+  /**
+   * An update that records a fact (the backend started the run, its process ended): nobody can be told
+   * no, so on a full disk the new record is kept in memory, written by the store once space returns,
+   * and announced as usual (never an unhandled rejection, never a run that holds its slot forever).
+   */
+  private async recordFact(id: string, change: (run: Run) => Run): Promise<Run> {
+    try {
+      return await this.deps.store.updateRun(id, change);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === ErrorCode.InsufficientStorage)) throw error;
+      const kept = this.deps.store.getRun(id)!;
+      this.deps.logger?.warn('a run changed while the disk is full: its record is saved once space returns', { run: id, state: kept.state });
+      return kept;
+    }
+  }
 
   find(id: string): Run | undefined {
     return this.deps.store.getRun(id);
@@ -117,7 +134,7 @@ export class RunLifecycle {
 
   /** The backend started the run: its handle (what a restarted agent re-attaches by). */
   recordHandle(id: string, handle: BackendHandle, totalEpochs: number | null): Promise<Run> {
-    return this.deps.store.updateRun(id, (run) => ({ ...run, handle, total_epochs: run.total_epochs ?? totalEpochs }));
+    return this.recordFact(id, (run) => ({ ...run, handle, total_epochs: run.total_epochs ?? totalEpochs }));
   }
 
   /** Announces a started run (once the executor follows it, so that listeners find its activity). */
@@ -128,7 +145,7 @@ export class RunLifecycle {
 
   /** running → failed: the backend could not start it. */
   async launchFailed(id: string, message: string): Promise<Run> {
-    const failed = await this.deps.store.updateRun(id, (run) => {
+    const failed = await this.recordFact(id, (run) => {
       const endedAt = new Date();
       const attempts = withEndedAttempt(run, { ended_at: endedAt.toISOString(), end_reason: 'launch_error', exit_code: null, end_signal: null, error_message: message });
       return transition(run, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts });
@@ -149,7 +166,7 @@ export class RunLifecycle {
   /** running → completed, failed or stopped, as the client of a tracking-only run said. */
   async endTracking(id: string, outcome: TrackingOutcome, latest: MetricRecord | null): Promise<Run> {
     const reason: EndReason = outcome.state === 'completed' ? 'success' : outcome.state === 'stopped' ? 'stopped_by_user' : 'code_error';
-    const finished = await this.deps.store.updateRun(id, (run) => transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: finalMetrics(latest) }));
+    const finished = await this.recordFact(id, (run) => transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: finalMetrics(latest) }));
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
   }
@@ -161,7 +178,7 @@ export class RunLifecycle {
    */
   async endAttempt(id: string, end: AttemptEnd): Promise<Run> {
     const { exit } = end;
-    const next = await this.deps.store.updateRun(id, (run) => {
+    const next = await this.recordFact(id, (run) => {
       const pastLimit = end.timedOut === true || (!run.stop_requested && endedPastTimeLimit(run.started_at, exit, end.timeLimitS));
       const verdict = end.forcedReason
         ? { state: 'failed' as const, reason: end.forcedReason, signal: null, message: exit.error }

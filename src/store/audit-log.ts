@@ -1,7 +1,7 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEntry } from '../domain/workspace.js';
-import { parseJsonLines } from './jsonl.js';
+import { appendJsonLines, parseJsonLines } from './jsonl.js';
 import { readTailText } from './tail-read.js';
 
 /** An append-only JSONL file: entries are never rewritten. */
@@ -10,7 +10,7 @@ export class AuditLog {
 
   async append(entry: AuditEntry): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, JSON.stringify(entry) + '\n');
+    await appendJsonLines(this.path, JSON.stringify(entry) + '\n');
   }
 
   /** The last `limit` entries, newest first. */

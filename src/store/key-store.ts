@@ -33,9 +33,15 @@ export class KeyStore {
     return this.db.data.keys;
   }
 
+  /** Adds a key; when it cannot be written (a full disk: 507), it was never added. */
   async add(record: ApiKeyRecord): Promise<void> {
     this.db.data.keys.push(record);
-    await this.db.write();
+    try {
+      await this.db.write();
+    } catch (error) {
+      this.db.data.keys = this.db.data.keys.filter((key) => key !== record);
+      throw error;
+    }
   }
 
   async revoke(id: string, at: string): Promise<ApiKeyRecord | undefined> {

@@ -1,7 +1,7 @@
-import { appendFile, mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { parseJsonLines } from './jsonl.js';
+import { appendJsonLines, parseJsonLines } from './jsonl.js';
 import { readTail } from './tail-read.js';
 import type { RunPaths } from './run-paths.js';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
@@ -92,14 +92,14 @@ export class RunFiles {
   /** Metric points reported over the API; one append, so a batch lands whole next to the process's own lines. */
   async appendMetrics(runId: string, records: readonly MetricRecord[]): Promise<void> {
     await mkdir(this.paths.dir(runId), { recursive: true });
-    await appendFile(this.paths.metrics(runId), records.map((record) => JSON.stringify(record) + '\n').join(''));
+    await appendJsonLines(this.paths.metrics(runId), records.map((record) => JSON.stringify(record) + '\n').join(''));
   }
 
   /** A line from the agent itself in the run's log (a retry, say). */
   async appendAgentLog(runId: string, level: string, message: string): Promise<void> {
     const record: LogRecord = { ts: new Date().toISOString(), level, stream: 'agent', message };
     await mkdir(this.paths.dir(runId), { recursive: true });
-    await appendFile(this.paths.log(runId), JSON.stringify(record) + '\n');
+    await appendJsonLines(this.paths.log(runId), JSON.stringify(record) + '\n');
   }
 
   /** Before a retry: the previous attempt's exit record moves to `exit.attempt-<n>.json`, so that only the new attempt's is read. */

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
 import type { RunPaths } from './run-paths.js';
 
@@ -43,6 +43,8 @@ export class RunFollower {
   private again = false;
   private closed = false;
   private progressText: string | null = null;
+  /** The log was rotated (run_log_cap_mb): the old file is read to its end once more, then the new one from 0. */
+  private logRotated = false;
 
   constructor(
     private readonly paths: RunPaths,
@@ -114,6 +116,8 @@ export class RunFollower {
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    // a poke from the watcher may have started meanwhile: its handles are closed only after it
+    await this.reading?.catch(() => {});
     for (const kind of ['metrics', 'log'] as const) {
       await this.handles[kind]?.close().catch(() => {});
       this.handles[kind] = null;
@@ -128,9 +132,12 @@ export class RunFollower {
     for (;;) {
       const position = this.emitted[kind] + this.pending[kind].length;
       // read only what was appended: a poke per printed line must not cost a megabyte buffer
-      const { size } = await handle.stat();
+      const { size, ino } = await handle.stat();
       const want = Math.min(READ_CHUNK, size - position);
-      if (want <= 0) return;
+      if (want <= 0) {
+        if (kind === 'log' && (await this.switchedToRotatedLog(path, ino))) return this.drain(kind);
+        return;
+      }
       const buffer = Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(buffer, 0, want, position);
       if (bytesRead === 0) return;
@@ -144,6 +151,26 @@ export class RunFollower {
       }
       if (bytesRead < buffer.length) return;
     }
+  }
+
+  /**
+   * At the end of the log: when log.jsonl is now another file (the writer moved the old one to
+   * log.1.jsonl), reads the old one to its end once more (it may have grown since its size was taken),
+   * then follows the new one from its start. True when the caller should read again.
+   */
+  private async switchedToRotatedLog(path: string, ino: number): Promise<boolean> {
+    if (this.logRotated) {
+      this.logRotated = false;
+      await this.handles.log?.close().catch(() => {});
+      this.handles.log = await open(path, 'r').catch(() => null);
+      this.emitted.log = 0;
+      this.pending.log = Buffer.alloc(0);
+      return this.handles.log !== null;
+    }
+    const current = await stat(path).catch(() => null);
+    if (!current || current.ino === ino) return false;
+    this.logRotated = true;
+    return true;
   }
 
   private emit(kind: Kind, text: string, range: FileRange): void {

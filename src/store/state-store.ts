@@ -5,7 +5,7 @@ import { JSONFile } from 'lowdb/node';
 import type { CheckpointRecord } from '../domain/checkpoint.js';
 import type { DatasetRecord, ModelRecord } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, diskFull, isDiskFull } from '../errors.js';
 
 /** Control-plane state. Metrics and logs never go here: they are append-only files per run. */
 export interface StateData {
@@ -32,6 +32,9 @@ export class RunNotFound extends Error {
   }
 }
 
+/** How often a document that could not be written for want of space is tried again. */
+const DISK_FULL_RETRY_MS = 2000;
+
 const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [], checkpoints: [] });
 
 /**
@@ -42,6 +45,7 @@ export class StateStore {
   private readonly index = new Map<string, number>();
   /** Per run, the end of its last queued update: the next one starts after it. */
   private readonly runLocks = new Map<string, Promise<void>>();
+  private retry: NodeJS.Timeout | null = null;
 
   private constructor(private readonly db: Low<StateData>) {
     db.data.runs.forEach((run, position) => this.index.set(run.id, position));
@@ -99,7 +103,14 @@ export class StateStore {
       this.index.set(run.id, this.db.data.runs.length);
       this.db.data.runs.push(run);
     }
-    await this.db.write();
+    // a run that could not be saved was never created (the client hears 507 and may retry)
+    await this.persist(() => this.removeRuns(new Set(runs.map((run) => run.id))));
+  }
+
+  private removeRuns(ids: ReadonlySet<string>): void {
+    this.db.data.runs = this.db.data.runs.filter((run) => !ids.has(run.id));
+    this.index.clear();
+    this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
   }
 
   /**
@@ -120,7 +131,8 @@ export class StateStore {
       if (next === current) return current;
       if (next.id !== id) throw new Error(`an update of run ${id} may not change its id`);
       this.db.data.runs[position] = next;
-      await this.db.write();
+      // on a full disk the change is a fact (its process ended): kept in memory, written once space returns
+      await this.persist();
       return next;
     });
     const settled = update.then(() => {}, () => {});
@@ -139,7 +151,7 @@ export class StateStore {
         const position = this.index.get(id);
         if (position !== undefined) this.db.data.runs[position] = change(this.db.data.runs[position]!);
       }
-      await this.db.write();
+      await this.persist();
     });
     const settled = update.then(() => {}, () => {});
     for (const id of ids) this.runLocks.set(id, settled);
@@ -157,10 +169,8 @@ export class StateStore {
   /** Removes a run from the document (its files are the caller's to remove). */
   async deleteRun(id: string): Promise<boolean> {
     if (!this.index.has(id)) return false;
-    this.db.data.runs = this.db.data.runs.filter((run) => run.id !== id);
-    this.index.clear();
-    this.db.data.runs.forEach((run, position) => this.index.set(run.id, position));
-    await this.db.write();
+    this.removeRuns(new Set([id]));
+    await this.persist();
     return true;
   }
 
@@ -178,7 +188,7 @@ export class StateStore {
     const position = records.findIndex((existing) => existing.name === record.name);
     if (position === -1) records.push(record);
     else records[position] = record;
-    await this.db.write();
+    await this.persist();
   }
 
   /** Adds or replaces several records of one registry in one write (a tag moving between models). */
@@ -189,7 +199,7 @@ export class StateStore {
       if (position === -1) records.push(record);
       else records[position] = record;
     }
-    await this.db.write();
+    await this.persist();
   }
 
   async deleteRegistryRecord(kind: keyof RegistryCollections, name: string): Promise<boolean> {
@@ -197,7 +207,7 @@ export class StateStore {
     const position = records.findIndex((existing) => existing.name === name);
     if (position === -1) return false;
     records.splice(position, 1);
-    await this.db.write();
+    await this.persist();
     return true;
   }
 
@@ -214,7 +224,7 @@ export class StateStore {
     const position = records.findIndex((existing) => existing.checkpoint_id === record.checkpoint_id);
     if (position === -1) records.push(record);
     else records[position] = record;
-    await this.db.write();
+    await this.persist();
   }
 
   /** Removes the records of these checkpoints in one write; returns how many there were. */
@@ -223,7 +233,29 @@ export class StateStore {
     const before = this.db.data.checkpoints.length;
     this.db.data.checkpoints = this.db.data.checkpoints.filter((record) => !gone.has(record.checkpoint_id));
     const removed = before - this.db.data.checkpoints.length;
-    if (removed > 0) await this.db.write();
+    if (removed > 0) await this.persist();
     return removed;
+  }
+
+  /**
+   * Writes the document. On a full disk the caller hears 507 and the change is undone by `undo` when
+   * given (a record that was to be created); otherwise it stays in memory (the agent goes on with it)
+   * and is written by the next write that succeeds, or by a retry every few seconds.
+   */
+  private async persist(undo?: () => void): Promise<void> {
+    try {
+      await this.db.write();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.retry ??= setInterval(() => void this.persist().catch(() => {}), DISK_FULL_RETRY_MS).unref();
+      const full = diskFull('save the agent state', error);
+      undo?.();
+      full.message += undo ? ' Nothing was saved.' : ' The change is kept in memory and saved once space returns.';
+      throw full;
+    }
+    if (this.retry) {
+      clearInterval(this.retry);
+      this.retry = null;
+    }
   }
 }

@@ -74,6 +74,7 @@ describe('seed 001/002 leftovers', () => {
       version: expect.any(String),
       system: { cpu_percent: expect.any(Number), memory_percent: expect.any(Number), disk_percent: expect.any(Number) },
       components: { database: 'healthy', filesystem: 'healthy' },
+      disk: { path: t.dataDir, free_bytes: expect.any(Number), total_bytes: expect.any(Number), free_percent: expect.any(Number), min_free_bytes: expect.any(Number) },
     });
     const redoc = await fetch(`${t.url}/redoc`);
     expect(redoc.status).toBe(200);

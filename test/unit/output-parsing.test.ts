@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/plugins/output/line-splitter.js';
+import { LINE_CONTINUED_MARKER, LINE_CUT_MARKER, LineSplitter } from '../../src/plugins/output/line-splitter.js';
 import { OutputParser } from '../../src/plugins/output/output-parser.js';
 import { parseGpuReadings } from '../../src/monitor/nvidia-smi.js';
 
@@ -41,11 +41,18 @@ describe('line splitter', () => {
     expect(splitter.end()).toEqual(['c']);
   });
 
-  it('cuts a line that never ends instead of buffering it without bound', () => {
+  it('cuts a line that never ends instead of buffering it without bound, marked where cut, losing nothing', () => {
     const splitter = new LineSplitter();
     const lines = splitter.push(Buffer.alloc(100 * 1024, 'x'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toHaveLength(64 * 1024);
+    expect(lines).toEqual(['x'.repeat(64 * 1024) + LINE_CUT_MARKER]);
+    expect(splitter.push(Buffer.from('yz\nnext\n'))).toEqual([LINE_CONTINUED_MARKER + 'x'.repeat(36 * 1024) + 'yz', 'next']);
+  });
+
+  it('a complete line over 64 KiB in one chunk is cut into marked pieces too', () => {
+    const splitter = new LineSplitter();
+    const line = 'a'.repeat(64 * 1024) + 'b'.repeat(64 * 1024) + 'c';
+    expect(splitter.push(Buffer.from(line + '\n'))).toEqual(['a'.repeat(64 * 1024) + LINE_CUT_MARKER, LINE_CONTINUED_MARKER + 'b'.repeat(64 * 1024) + LINE_CUT_MARKER, LINE_CONTINUED_MARKER + 'c']);
+    expect(splitter.end()).toEqual([]);
   });
 });
 

@@ -43,6 +43,7 @@ class ProcessBackend implements TrainingBackend {
       rawOutput: launch.recipe.raw_output,
       stopSignal: launch.recipe.stop_signal,
       stopGraceMs: launch.stopGraceMs,
+      ...(launch.logCapBytes !== undefined && { logCapBytes: launch.logCapBytes }),
     };
     const { supervisor, warm } = this.spares.take(launch.paths.supervisorLog, launch.runId);
     const pid = supervisor.pid;

@@ -27,6 +27,8 @@ export interface SupervisorSpec {
   /** What a stop sends the process group first (SIGTERM by default). */
   stopSignal?: NodeJS.Signals;
   stopGraceMs: number;
+  /** The cap on the run's log.jsonl (run_log_cap_mb), rotated beyond it; unlimited when absent. */
+  logCapBytes?: number;
   /** Where a supervisor started ahead of its run (a spare, whose stderr goes nowhere) writes what goes wrong. */
   supervisorLog?: string;
 }
@@ -63,7 +65,7 @@ function reportFailuresTo(supervisorLog: string): void {
 function supervise(spec: SupervisorSpec | null): void {
   if (spec === null) process.exit(0);
   if (spec.supervisorLog) reportFailuresTo(spec.supervisorLog);
-  const writer = new RunOutputWriter(spec.paths);
+  const writer = new RunOutputWriter(spec.paths, { logCapBytes: spec.logCapBytes });
   const parser = new OutputParser(spec.metricsRegex, spec.logMetricLines, spec.metricsFormat);
   const progress = new ProgressFile(writer);
   const stopSignal = spec.stopSignal ?? 'SIGTERM';
@@ -73,9 +75,8 @@ function supervise(spec: SupervisorSpec | null): void {
 
   if (stoppedBeforeStart) {
     writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: 'Stopped before the process started' }]);
-    writer.writeExit({ exit_code: null, signal: null, stop_requested: true, error: null, ended_at: now() });
-    writer.close();
-    process.exit(0);
+    void writer.finish({ exit_code: null, signal: null, stop_requested: true, error: null, ended_at: now() }).then(() => process.exit(0));
+    return;
   }
   writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Starting: ${spec.argv.map(quoteForDisplay).join(' ')}` }]);
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,9 +134,11 @@ function supervise(spec: SupervisorSpec | null): void {
     const summary = launchError ?? (signal ? `Process killed by ${signal}` : `Process exited with code ${code}`);
     writer.appendLogs([{ ts: exit.ended_at, level: exit.exit_code === 0 ? 'INFO' : 'ERROR', stream: 'agent', message: summary }]);
     progress.flush();
-    writer.writeExit(exit);
-    writer.close();
-    process.exit(0);
+    // on a full disk: waits (the training has ended) until its output and exit record are written
+    void writer.finish(exit).then(() => {
+      writer.close();
+      process.exit(0);
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
-import { AppError, type WireCode } from '../../errors.js';
+import { AppError, diskFull, isDiskFull, type WireCode } from '../../errors.js';
 import type { Logger } from '../../logging/logger.js';
 
 /**
@@ -17,7 +17,8 @@ export function errorHandler(logger: Logger) {
       }
     } catch (error) {
       const { status, body } = toResponse(error);
-      if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, error: (error as Error)?.stack ?? String(error) });
+      if (status === 507) logger.warn('request refused: disk full', { method: ctx.method, path: ctx.path, error: (error as Error)?.message });
+      else if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, error: (error as Error)?.stack ?? String(error) });
       ctx.status = status;
       ctx.body = body;
     }
@@ -25,6 +26,8 @@ export function errorHandler(logger: Logger) {
 }
 
 function toResponse(error: unknown): { status: number; body: Record<string, unknown> } {
+  // any write path (uploads, registries, stores) that runs out of space: the disk's fault, not the request's
+  if (isDiskFull(error)) error = diskFull('save the request', error);
   if (error instanceof AppError) return { status: error.httpStatus, body: { detail: error.message, code: error.wireCode } };
   if (error instanceof ZodError) return { status: 422, body: { detail: describeZodError(error), code: 'validation_failed', errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) } };
   const httpError = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };

@@ -2,9 +2,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { stripAnsi } from './progress-bar.js';
 
 const MAX_LINE = 64 * 1024;
+/** Ends each piece of a line cut at MAX_LINE but the last, and starts each piece after the first: nothing of the line is lost, and a reader sees where it was cut. */
+export const LINE_CUT_MARKER = ' […line continues]';
+export const LINE_CONTINUED_MARKER = '[…continued] ';
 
 /**
- * Splits a byte stream into lines; a line longer than 64 KiB is cut, never buffered without bound.
+ * Splits a byte stream into lines; a line longer than 64 KiB becomes several lines of at most 64 KiB,
+ * marked where they were cut (never buffered without bound, never a byte lost).
  * Progress bars (tqdm, Keras, pip) redraw one line with `\r`: only its last state becomes a line, and
  * the state drawn most recently, while the bar is still going, is `latestRedraw`. ANSI escape codes
  * (colours, cursor moves) are removed.
@@ -13,22 +17,45 @@ export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
   private redrawn: string | null = null;
+  /** The pending text continues a line already cut. */
+  private continued = false;
 
   push(chunk: Buffer): string[] {
     const text = this.pending + this.decoder.write(chunk);
     const lines = text.split('\n');
     this.pending = this.collapsePending(lines.pop() ?? '');
+    const out: string[] = [];
+    for (const line of lines) this.cut(lastRedraw(line), true, out);
+    // an unfinished line: its whole pieces go now, the rest waits for more
     if (this.pending.length > MAX_LINE) {
-      lines.push(this.pending.slice(0, MAX_LINE));
-      this.pending = '';
+      const keep = this.pending.length % MAX_LINE || MAX_LINE;
+      this.cut(stripAnsi(this.pending.slice(0, this.pending.length - keep)), false, out);
+      this.pending = this.pending.slice(this.pending.length - keep);
     }
-    return lines.map(lastRedraw);
+    return out;
   }
 
   end(): string[] {
     const rest = lastRedraw(this.pending + this.decoder.end());
     this.pending = '';
-    return rest ? [rest] : [];
+    const out: string[] = [];
+    if (rest || this.continued) this.cut(rest, true, out);
+    return out;
+  }
+
+  /** `text` as pieces of at most MAX_LINE, marked where cut; `finished`: the line ends with it. */
+  private cut(text: string, finished: boolean, out: string[]): void {
+    let start = 0;
+    do {
+      let end = Math.min(text.length, start + MAX_LINE);
+      // never between the two halves of a surrogate pair
+      const code = text.charCodeAt(end - 1);
+      if (end < text.length && code >= 0xd800 && code <= 0xdbff) end--;
+      const last = finished && end === text.length;
+      out.push((this.continued ? LINE_CONTINUED_MARKER : '') + text.slice(start, end) + (last ? '' : LINE_CUT_MARKER));
+      this.continued = !last;
+      start = end;
+    } while (start < text.length);
   }
 
   /** The last complete redraw of an unfinished bar since the previous call, or null. */
