@@ -25,6 +25,7 @@ import { ApiKeyService } from '../services/api-key-service.js';
 import { AlertService } from '../services/alert-service.js';
 import { NotificationService } from '../services/notification-service.js';
 import { NotificationDispatcher } from '../services/notification-dispatcher.js';
+import { OutboundPipeline } from '../services/outbound-pipeline.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
@@ -53,7 +54,7 @@ import { RunPaths } from '../store/run-paths.js';
 import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
 import { createLogger } from './logger.js';
-import { startChatBots, type ChatBots } from '../../bots/host.js';
+import { chatThreadRoutes, startChatBots, type ChatBots } from '../../bots/host.js';
 import { readPackageVersion } from './package-version.js';
 
 export interface Agent {
@@ -134,15 +135,17 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);
   const dispatcher = new NotificationDispatcher({
     registry,
-    events,
     logger,
     routes: config.notificationRoutes,
+    chatThreads: chatThreadRoutes(config.chat),
     store: await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json')),
-    originOf: (runId) => runs.find(runId)?.origin?.platform ?? null,
+    originOf: (runId) => runs.find(runId)?.origin ?? null,
   });
-  const notifications = new NotificationService(alertingStore, events, logger);
-  const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, notifications, logger });
-  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, events, logger, outbound });
+  const notifications = new NotificationService(alertingStore, events);
+  const webhooks = new WebhookService({ store: await WebhookStore.open(join(config.dataDir, 'webhooks.json')), registry, logger, outbound });
+  // subscribed before re-attaching: the end of a run that ended while the agent was down goes out too
+  const outboundEvents = new OutboundPipeline({ events, inbox: notifications, webhooks, notifiers: dispatcher, findRun: (id) => runs.find(id), logger });
+  const alerts = new AlertService({ store: alertingStore, registry, runs, executor, system, events, outbound: outboundEvents, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   const stopWatchingAlerts = alerts.watch();
 
@@ -163,7 +166,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
   const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, plugins: registry, gpus, system, version };
-  const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events, logger });
+  const chat = await startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, outbox: dispatcher, logger });
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger, validateResponses: config.validateResponses });
   let server: Server | null = null;
   let closeWebSockets = () => {};
@@ -200,6 +203,7 @@ export async function createAgent(config: AgentConfig, logger: Logger = createLo
       await studies.close();
       stopWatchingAlerts();
       metricIndexer.close();
+      await outboundEvents.close();
       webhooks.close();
       await dispatcher.drain();
       dispatcher.close();
