@@ -25,17 +25,26 @@ export function chatTransport(platform: 'slack' | 'discord', poster: ChatPoster,
     const run = message.runId ? runs.find(message.runId) : null;
     const origin = target.origin && run?.origin?.platform === platform ? run.origin : null;
     const thread = message.threadRef ?? origin?.thread ?? null;
-    const ref = await poster.post(target.channel, thread, chatReplyOf(message, run));
+    const ref = await poster.post(target.channel, thread, chatReplyOf(message, origin ? run : null, run));
     if (!thread && origin && run) await runs.setOriginThread(run.id, ref);
     return { ok: true, threadRef: thread ?? ref };
   };
 }
 
-/** The chat rendering of an outbound message: the run as it stands now adds what a person reads first. */
-export function chatReplyOf(message: OutboxMessage, run: Run | null): ChatReply {
+/**
+ * The chat rendering of an outbound message. In the conversation a run was started from, the run as
+ * it stands now (`startedHere`) gives the short lines a person asked for; elsewhere (the bot's default
+ * channel) a run's message says what it is about in full, with its fields.
+ */
+export function chatReplyOf(message: OutboxMessage, startedHere: Run | null, runNow: Run | null): ChatReply {
+  const run = startedHere;
   const field = (name: string) => message.fields.find((candidate) => candidate.name === name)?.value;
-  const buttons = buttonsOf(message, run);
+  const buttons = buttonsOf(message, runNow);
   const runId = message.runId ?? '';
+  if (!run && message.event.startsWith('training_')) {
+    const tone = message.event === 'training_completed' ? 'success' : message.severity === 'info' ? 'info' : message.event === 'training_failed' ? 'error' : 'warning';
+    return reply(message.title, message.summary, { ephemeral: false, tone, fields: message.fields, buttons });
+  }
   switch (message.event) {
     case 'training_queued': {
       const origin = run?.origin;

@@ -66,13 +66,15 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
   // run updates and alerts come from the agent's outbox, which keeps them while Discord is away
   const attach = () => deps.outbox.attachChat('discord', chatTransport('discord', poster, deps.runs));
   if (config.mode === 'http') return startHttpMode(config, client, attach, deps.router, logger);
-  let detach = () => {};
-  client.on(Events.ShardResume, () => deps.outbox.retryNow('chat:discord'));
+  // posting needs REST only: messages go out while the gateway is still connecting or away
+  client.rest.setToken(config.token);
+  const detach = attach();
+  // back on the gateway: what waited for Discord goes now rather than after its backoff
+  for (const back of [Events.ShardResume, Events.ShardReady] as const) client.on(back, () => deps.outbox.retryNow('chat:discord'));
   const started = retryWithBackoff(
     'discord login',
     async () => {
       await client.login(config.token);
-      if (!stopped) detach = attach();
       logger.info('discord bot started', { mode: 'gateway', user: client.user?.tag });
     },
     logger,

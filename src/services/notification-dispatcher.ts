@@ -167,8 +167,9 @@ export class NotificationDispatcher {
   private async attempt(delivery: NotifierDeliveryRecord): Promise<void> {
     if (this.closed || this.inFlight.has(delivery.delivery_id)) return;
     const transport = this.transports.get(delivery.notifier);
-    // a chat bot not connected yet (or any more): its messages wait for it, without spending tries
-    if (delivery.notifier.startsWith('chat:') && !transport) return;
+    const chatConfigured = this.deps.chatThreads.some((chat) => chatNotifier(chat.platform) === delivery.notifier);
+    // a configured chat bot not connected yet (or any more): its messages wait for it, without spending tries
+    if (chatConfigured && !transport) return;
     this.inFlight.add(delivery.delivery_id);
     const { threads } = this.deps.store.data;
     let delivered = false;
@@ -176,10 +177,10 @@ export class NotificationDispatcher {
       const started = performance.now();
       const threadRef = delivery.thread_key ? (threads[delivery.thread_key] ?? null) : null;
       const failed = (detail: string): NotifierResult => ({ ok: false, detail });
-      const send = transport ?? (this.deps.registry.has('notifier', delivery.notifier) ? (message: NotifierMessage, target: never) => this.deps.registry.get('notifier', delivery.notifier).send(message, target) : null);
+      const send = transport ?? (this.deps.registry.has('notifier', delivery.notifier) ? (message: NotifierMessage, target: never) => this.deps.registry.get('notifier', delivery.notifier).send(forPlugins(message), target) : null);
       const result: NotifierResult = send
         ? await send({ ...delivery.message, threadRef }, delivery.target as never).catch((error: Error) => failed(error.message))
-        : failed(`notifier '${delivery.notifier}' is not installed any more`);
+        : failed(`notifier '${delivery.notifier}' is not ${delivery.notifier.startsWith('chat:') ? 'configured' : 'installed'} any more`);
       const at = new Date();
       delivery.attempts.push({ at: at.toISOString(), status_code: result.status ?? null, error: result.ok ? null : (result.detail ?? 'failed'), duration_ms: Math.round(performance.now() - started) });
       if (result.ok) {
@@ -200,4 +201,10 @@ export class NotificationDispatcher {
     // the next message of the thread waited for this one
     if (delivered && delivery.thread_key) await this.retryDue();
   }
+}
+
+/** A plugin gets the contract's message: the outbox's own keys and the chat bots' buttons stay inside. */
+function forPlugins(message: NotifierMessage): NotifierMessage {
+  const { key: _key, threadOnly: _threadOnly, ...rest } = message;
+  return { ...rest, actions: message.actions.map(({ label, command }) => ({ label, command })) };
 }

@@ -82,6 +82,18 @@ describe('outbound pipeline', () => {
     notifiers.close();
   });
 
+  it("fails, rather than keeps forever, the waiting messages of a chat bot that is no longer configured", async () => {
+    const dir = await tempDir();
+    const logger = createLogger({ level: 'error', write: () => {} });
+    const store = await NotifierOutboxStore.open(join(dir, 'notifier-outbox.json'));
+    const at = new Date().toISOString();
+    store.data.deliveries.push({ delivery_id: 'ndelivery_1', notification_id: null, notifier: 'chat:discord', target: { channel: 'C1' }, message: { event: 'training_started', severity: 'info', title: 't', summary: 's', fields: [], actions: [], runId: 'sess_1' }, thread_key: null, status: 'pending', attempts: [], next_attempt_at: at, created_at: at, delivered_at: null });
+    const notifiers = new NotificationDispatcher({ registry: new PluginRegistry(logger), logger, routes: [], chatThreads: [{ platform: 'slack', defaultChannel: null }], store, originOf: () => null });
+    await notifiers.retryDue();
+    expect(store.data.deliveries[0]!.attempts.map((attempt: any) => attempt.error)).toEqual(["notifier 'chat:discord' is not configured any more"]);
+    notifiers.close();
+  });
+
   it('logs an event it could not write to the inbox instead of leaving the rejection unhandled', async () => {
     const dir = await tempDir();
     const logged: string[] = [];
