@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Routes, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, REST, Routes, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { Logger } from '../../src/plugins/contract.js';
 import type { RunService } from '../../src/services/run-service.js';
 import type { ChatActor } from '../core/access.js';
@@ -56,10 +56,12 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
   client.on(Events.ShardReady, () => logger.info('discord gateway ready'));
   client.on(Events.Error, (error) => logger.error('discord client error', { error: error.message }));
 
+  // its own REST client: a failed gateway login destroys the client's, token included, until the next try
+  const rest = new REST({ api: config.apiUrl, hashSweepInterval: 0, handlerSweepInterval: 0 }).setToken(config.token);
   const poster: ChatPoster = {
     async post(channel, thread, message) {
       const body = { ...discordMessage(message), ...(thread && { message_reference: { message_id: thread, fail_if_not_exists: false } }) };
-      const sent = (await client.rest.post(Routes.channelMessages(channel), { body })) as { id: string };
+      const sent = (await rest.post(Routes.channelMessages(channel), { body })) as { id: string };
       return sent.id;
     },
   };
@@ -67,7 +69,6 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
   const attach = () => deps.outbox.attachChat('discord', chatTransport('discord', poster, deps.runs));
   if (config.mode === 'http') return startHttpMode(config, client, attach, deps.router, logger);
   // posting needs REST only: messages go out while the gateway is still connecting or away
-  client.rest.setToken(config.token);
   const detach = attach();
   // back on the gateway: what waited for Discord goes now rather than after its backoff
   for (const back of [Events.ShardResume, Events.ShardReady] as const) client.on(back, () => deps.outbox.retryNow('chat:discord'));
