@@ -1,7 +1,8 @@
 import type { Logger } from '../src/logging/logger.js';
 import type { AccessPolicy } from './core/access.js';
 import { ChatRouter, type ChatServices } from './core/router.js';
-import type { ChatEventSource } from './core/run-updates.js';
+import type { ChatThreadRoute } from '../src/services/notification-dispatcher.js';
+import type { ChatOutbox } from './core/thread-target.js';
 import { startDiscordBot, type DiscordBot, type DiscordBotConfig } from './discord/discord-bot.js';
 import { startSlackBot, type SlackBot, type SlackBotConfig } from './slack/slack-bot.js';
 
@@ -19,12 +20,23 @@ export interface ChatBots {
 }
 
 /**
+ * The bots configured, as targets of the notifier outbox: a run started from a platform is told about
+ * in its own thread there, everything else in the bot's default channel (if it has one).
+ */
+export function chatThreadRoutes(config: Pick<ChatBotsConfig, 'slack' | 'discord'>): ChatThreadRoute[] {
+  return [
+    ...(config.slack ? [{ platform: 'slack' as const, defaultChannel: config.slack.channel }] : []),
+    ...(config.discord ? [{ platform: 'discord' as const, defaultChannel: config.discord.channel }] : []),
+  ];
+}
+
+/**
  * Starts the bots whose tokens are configured. A platform that is down or refuses the tokens is
  * retried in the background and never stops the agent or the other bot.
  */
-export async function startChatBots(config: ChatBotsConfig, deps: { services: ChatServices; events: ChatEventSource; logger: Logger }): Promise<ChatBots> {
+export async function startChatBots(config: ChatBotsConfig, deps: { services: ChatServices; outbox: ChatOutbox; logger: Logger }): Promise<ChatBots> {
   const router = new ChatRouter(deps.services, config.policies, deps.logger);
-  const botDeps = { router, runs: deps.services.runs, events: deps.events, logger: deps.logger };
+  const botDeps = { router, runs: deps.services.runs, outbox: deps.outbox, logger: deps.logger };
   let slack: SlackBot | null = null;
   if (config.slack) {
     try {

@@ -1,11 +1,11 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Routes, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, REST, Routes, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { Logger } from '../../src/logging/logger.js';
 import type { RunService } from '../../src/services/run-service.js';
 import type { ChatActor } from '../core/access.js';
 import { retryWithBackoff } from '../core/backoff.js';
 import type { ChatReply } from '../core/replies.js';
 import type { ChatRouter } from '../core/router.js';
-import { RunUpdates, type ChatEventSource, type ChatPoster } from '../core/run-updates.js';
+import { chatTransport, type ChatOutbox, type ChatPoster } from '../core/thread-target.js';
 import { commandText, trainCommandDefinition } from './commands.js';
 import { startDiscordHttpInteractions } from './discord-http.js';
 import { discordMessage, parseCustomId } from './render.js';
@@ -36,7 +36,7 @@ export interface DiscordBot {
 }
 
 /** `/train` on Discord through the gateway; logging in is retried with backoff and never throws. */
-export async function startDiscordBot(config: DiscordBotConfig, deps: { router: ChatRouter; runs: RunService; events: ChatEventSource; logger: Logger }): Promise<DiscordBot> {
+export async function startDiscordBot(config: DiscordBotConfig, deps: { router: ChatRouter; runs: RunService; outbox: ChatOutbox; logger: Logger }): Promise<DiscordBot> {
   const logger = deps.logger.child({ bot: 'discord' });
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.apiUrl } });
   let stopped = false;
@@ -56,15 +56,22 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
   client.on(Events.ShardReady, () => logger.info('discord gateway ready'));
   client.on(Events.Error, (error) => logger.error('discord client error', { error: error.message }));
 
+  // its own REST client: a failed gateway login destroys the client's, token included, until the next try
+  const rest = new REST({ api: config.apiUrl, hashSweepInterval: 0, handlerSweepInterval: 0 }).setToken(config.token);
   const poster: ChatPoster = {
     async post(channel, thread, message) {
       const body = { ...discordMessage(message), ...(thread && { message_reference: { message_id: thread, fail_if_not_exists: false } }) };
-      const sent = (await client.rest.post(Routes.channelMessages(channel), { body })) as { id: string };
+      const sent = (await rest.post(Routes.channelMessages(channel), { body })) as { id: string };
       return sent.id;
     },
   };
-  const updates = new RunUpdates({ platform: 'discord', poster, runs: deps.runs, events: deps.events, defaultChannel: config.channel, logger });
-  if (config.mode === 'http') return startHttpMode(config, client, updates, deps.router, logger);
+  // run updates and alerts come from the agent's outbox, which keeps them while Discord is away
+  const attach = () => deps.outbox.attachChat('discord', chatTransport('discord', poster, deps.runs));
+  if (config.mode === 'http') return startHttpMode(config, client, attach, deps.router, logger);
+  // posting needs REST only: messages go out while the gateway is still connecting or away
+  const detach = attach();
+  // back on the gateway: what waited for Discord goes now rather than after its backoff
+  for (const back of [Events.ShardResume, Events.ShardReady] as const) client.on(back, () => deps.outbox.retryNow('chat:discord'));
   const started = retryWithBackoff(
     'discord login',
     async () => {
@@ -80,7 +87,7 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
     httpUrl: null,
     async close() {
       stopped = true;
-      await updates.close();
+      detach();
       await client.destroy();
       void started;
     },
@@ -88,9 +95,10 @@ export async function startDiscordBot(config: DiscordBotConfig, deps: { router: 
 }
 
 /** No gateway: Discord POSTs interactions to us; REST alone registers `/train` and posts run updates. */
-async function startHttpMode(config: DiscordBotConfig, client: Client, updates: RunUpdates, router: ChatRouter, logger: Logger): Promise<DiscordBot> {
+async function startHttpMode(config: DiscordBotConfig, client: Client, attach: () => () => void, router: ChatRouter, logger: Logger): Promise<DiscordBot> {
   let stopped = false;
   client.rest.setToken(config.token);
+  const detach = attach();
   const endpoint = await startDiscordHttpInteractions({ publicKey: config.publicKey!, host: config.httpHost, port: config.httpPort }, { router, rest: client.rest, logger });
   const registered = retryWithBackoff(
     'discord /train registration',
@@ -107,7 +115,7 @@ async function startHttpMode(config: DiscordBotConfig, client: Client, updates: 
     httpUrl: endpoint.url,
     async close() {
       stopped = true;
-      await updates.close();
+      detach();
       await endpoint.close();
       await client.destroy();
       void registered;

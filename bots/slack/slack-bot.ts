@@ -9,7 +9,7 @@ import type { ChatActor } from '../core/access.js';
 import { retryWithBackoff } from '../core/backoff.js';
 import type { ChatReply } from '../core/replies.js';
 import type { ChatRouter } from '../core/router.js';
-import { RunUpdates, type ChatEventSource, type ChatPoster } from '../core/run-updates.js';
+import { chatTransport, type ChatOutbox, type ChatPoster } from '../core/thread-target.js';
 import { SLACK_ACTION_PATTERN, buttonActionOf, slackMessage } from './render.js';
 
 export interface SlackBotConfig {
@@ -51,12 +51,12 @@ export interface SlackBot {
  * `/train` on Slack through Bolt: Socket Mode (outbound only) or HTTP with signed requests. Starting
  * never throws: an unreachable Slack is retried with backoff in the background.
  */
-export async function startSlackBot(config: SlackBotConfig, deps: { router: ChatRouter; runs: RunService; events: ChatEventSource; logger: Logger }): Promise<SlackBot> {
+export async function startSlackBot(config: SlackBotConfig, deps: { router: ChatRouter; runs: RunService; outbox: ChatOutbox; logger: Logger }): Promise<SlackBot> {
   const logger = deps.logger.child({ bot: 'slack' });
   const clientOptions = () => ({ slackApiUrl: config.apiUrl, retryConfig: { retries: config.apiRetries } });
   let stopped = false;
   let app: App | null = null;
-  let updates: RunUpdates | null = null;
+  let detach = () => {};
   let server: Server | null = null;
   let httpReceiver: HTTPReceiver | null = null;
   const bot: SlackBot = { mode: config.mode, httpUrl: null, close: async () => {} };
@@ -95,7 +95,7 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
     registerHandlers(app, deps.router, logger, config.lookupGroups ? groupLookup(app, logger) : async () => []);
     if (receiver instanceof SocketModeReceiver) {
       await app.start();
-      reconnectWhenDropped(receiver, logger, () => stopped, config.clientPingTimeoutMs);
+      reconnectWhenDropped(receiver, logger, () => stopped, config.clientPingTimeoutMs, () => deps.outbox.retryNow('chat:slack'));
     } else {
       httpReceiver = receiver;
     }
@@ -105,14 +105,15 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
         return String(result.ts);
       },
     };
-    updates = new RunUpdates({ platform: 'slack', poster, runs: deps.runs, events: deps.events, defaultChannel: config.channel, logger });
+    // run updates and alerts come from the agent's outbox, which keeps them while Slack is away
+    if (!stopped) detach = deps.outbox.attachChat('slack', chatTransport('slack', poster, deps.runs));
     logger.info('slack bot started', { mode: config.mode, team: auth.team_id, ...(bot.httpUrl && { url: bot.httpUrl }) });
   };
   const started = retryWithBackoff('slack bot start', boot, logger, () => stopped);
 
   bot.close = async () => {
     stopped = true;
-    await updates?.close();
+    detach();
     await (app as App | null)?.stop().catch(() => {});
     if (server) {
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -175,14 +176,18 @@ function responsePayload(message: ChatReply) {
 }
 
 /** Reconnects a dropped socket with backoff (first retry after `firstDelayMs`), one attempt loop at a time. */
-function reconnectWhenDropped(receiver: SocketModeReceiver, logger: Logger, stopped: () => boolean, firstDelayMs: number): void {
+function reconnectWhenDropped(receiver: SocketModeReceiver, logger: Logger, stopped: () => boolean, firstDelayMs: number, reconnected: () => void): void {
   let reconnecting = false;
   receiver.client.on('disconnected', () => {
     if (stopped() || reconnecting) return;
     reconnecting = true;
     logger.warn('slack socket disconnected; reconnecting');
     void retryWithBackoff('slack socket reconnect', async () => void (await receiver.client.start()), logger, stopped, { firstDelayMs })
-      .then((connected) => connected && logger.info('slack socket reconnected'))
+      .then((connected) => {
+        if (!connected) return;
+        logger.info('slack socket reconnected');
+        reconnected();
+      })
       .finally(() => {
         reconnecting = false;
       });

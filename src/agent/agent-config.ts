@@ -74,7 +74,6 @@ export const ConfigFileSchema = z
             target: z.record(z.string(), z.unknown()).default({}),
             events: z.array(z.string()).optional(),
             min_severity: z.enum(['info', 'low', 'medium', 'high', 'critical']).optional(),
-            unless_started_from: z.enum(['slack', 'discord']).optional(),
           })
           .strict(),
       )
@@ -287,15 +286,12 @@ function chatPluginConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown
   return config;
 }
 
-/** What the notifier still sends to a channel whose bot posts alerts itself, with buttons. */
-const EVENTS_BESIDE_A_BOT = ['training_queued', 'training_started', 'training_completed', 'training_stopped', 'training_failed', 'alert_resolved', 'webhook_test'];
-
 /** SLACK_CHANNEL / DISCORD_CHANNEL: where messages go when nothing else routes them. */
 function chatRoutesFromEnv(env: NodeJS.ProcessEnv, chat: ChatBotsConfig): NotificationRoute[] {
   const routes: NotificationRoute[] = [];
-  // a run started from chat is told about in its own thread by the bot: not a second time here
-  if (env.SLACK_CHANNEL) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL }, ...(chat.slack && { events: EVENTS_BESIDE_A_BOT, unless_started_from: 'slack' }) });
-  if (env.DISCORD_CHANNEL) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL }, ...(chat.discord && { events: EVENTS_BESIDE_A_BOT, unless_started_from: 'discord' }) });
+  // where a bot runs, the channel is the bot's own default channel (a target of the same outbox), not a notifier route
+  if (env.SLACK_CHANNEL && !chat.slack) routes.push({ notifier: 'slack', target: { channel: env.SLACK_CHANNEL } });
+  if (env.DISCORD_CHANNEL && !chat.discord) routes.push({ notifier: 'discord', target: { channel_id: env.DISCORD_CHANNEL } });
   return routes;
 }
 

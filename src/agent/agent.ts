@@ -25,6 +25,7 @@ import { ApiKeyService } from '../services/api-key-service.js';
 import { AlertService } from '../services/alert-service.js';
 import { NotificationService } from '../services/notification-service.js';
 import { NotificationDispatcher } from '../services/notification-dispatcher.js';
+import { OutboundPipeline } from '../services/outbound-pipeline.js';
 import { AlertingStore } from '../store/alerting-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
@@ -54,7 +55,7 @@ import { StateStore } from '../store/state-store.js';
 import { NO_API_KEYS_MESSAGE, TRAINER_HOME, type AgentConfig } from './agent-config.js';
 import { ComponentStack } from './components.js';
 import { createLogger } from '../logging/logger.js';
-import { startChatBots, type ChatBots } from '../../bots/host.js';
+import { chatThreadRoutes, startChatBots, type ChatBots } from '../../bots/host.js';
 import { readPackageVersion } from './package-version.js';
 
 export interface Agent {
@@ -164,19 +165,22 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const outbox = await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json'));
   const dispatcher = await parts.start('notifier dispatcher', () => new NotificationDispatcher({
     registry,
-    events: subscriber('notifier dispatcher'),
     logger,
     routes: config.notificationRoutes,
+    chatThreads: chatThreadRoutes(config.chat),
     store: outbox,
-    originOf: (runId) => runs.find(runId)?.origin?.platform ?? null,
+    originOf: (runId) => runs.find(runId)?.origin ?? null,
   }), async (started) => {
     await started.drain();
     started.close();
   });
-  const notifications = new NotificationService(alertingStore, subscriber('notifications'), logger);
-  const alerts = new AlertService({ store: alertingStore, registry, runs, activity: executor, system, events, notifications, logger });
+  const notifications = new NotificationService(alertingStore, events);
   const webhookStore = await WebhookStore.open(join(config.dataDir, 'webhooks.json'));
-  const webhooks = await parts.start('webhooks', () => new WebhookService({ store: webhookStore, registry, events: subscriber('webhooks'), logger, outbound }), (started) => started.close());
+  const webhooks = await parts.start('webhooks', () => new WebhookService({ store: webhookStore, registry, logger, outbound }), (started) => started.close());
+  // subscribed before re-attaching: the end of a run that ended while the agent was down goes out too;
+  // closed before the outboxes it feeds, after waiting for the events on their way into them
+  const outboundEvents = await parts.start('outbound pipeline', () => new OutboundPipeline({ events: subscriber('outbound pipeline'), inbox: notifications, webhooks, notifiers: dispatcher, findRun: (id) => runs.find(id), logger }), (pipeline) => pipeline.close());
+  const alerts = new AlertService({ store: alertingStore, registry, runs, activity: executor, system, events, outbound: outboundEvents, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   await parts.start('alert watch', () => alerts.watch(), (stopWatching) => stopWatching());
 
@@ -199,7 +203,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
   const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, dataDir: config.dataDir, diskFreeMinBytes: config.diskFreeMinBytes, plugins: registry, gpus, system, version };
-  const chat = await parts.start('chat bots', () => startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, events: subscriber('chat bots'), logger }), (bots) => bots.close());
+  const chat = await parts.start('chat bots', () => startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, outbox: dispatcher, logger }), (bots) => bots.close());
   const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger, validateResponses: config.validateResponses });
 
   const agent: Agent = {

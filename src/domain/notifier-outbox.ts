@@ -1,14 +1,27 @@
+import type { OutboundSeverity } from './alerting.js';
 import type { DeliveryAttempt } from './webhooks.js';
+
+/** Something a person can do about a message: a command to run, and the chat button that does the same. */
+export interface OutboundAction {
+  label: string;
+  command: string;
+  /** The chat bots' button for it (`stop`, `silence`, `ack` and the value they act on). */
+  button?: { action: 'stop' | 'silence' | 'ack'; value: string };
+}
 
 /** A structured message for people (what the plugin contract's NotifierMessage holds besides its thread). */
 export interface OutboxMessage {
   event: string;
-  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  severity: OutboundSeverity;
   title: string;
   summary: string;
   fields: { name: string; value: string }[];
-  actions: { label: string; command: string }[];
+  actions: OutboundAction[];
   runId: string | null;
+  /** Only for the thread of the run's own chat conversation (progress), not for channels and routes. */
+  threadOnly?: boolean;
+  /** The same key is sent to a target once, even when the event is seen again after a restart. */
+  key?: string;
 }
 
 /**
@@ -17,7 +30,8 @@ export interface OutboxMessage {
  */
 export interface NotifierDeliveryRecord {
   delivery_id: string;
-  notification_id: string;
+  /** The inbox notification it tells about; null for messages the inbox does not keep (progress). */
+  notification_id: string | null;
   notifier: string;
   target: Record<string, unknown>;
   message: OutboxMessage;

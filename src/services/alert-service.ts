@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { stepRule, type AlertAction } from '../domain/alert-lifecycle.js';
-import { isSilenced, priorityOfSeverity, type AlertRecord, type AlertRuleRecord, type AlertStatus, type Severity, type SilenceRecord } from '../domain/alerting.js';
+import { isSilenced, type AlertRecord, type AlertRuleRecord, type AlertStatus, type Severity, type SilenceRecord } from '../domain/alerting.js';
 import { AppError, ErrorCode, conflict, invalid, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SystemSampler } from '../monitor/system-sampler.js';
@@ -8,7 +8,7 @@ import type { AlertRule, AlertSnapshot } from '../plugins/contract.js';
 import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { AlertingStore } from '../store/alerting-store.js';
-import type { NotificationService } from './notification-service.js';
+import type { OutboundPipeline } from './outbound-pipeline.js';
 import type { RunActivity } from './run-activity.js';
 import type { RunService } from './run-service.js';
 
@@ -30,7 +30,8 @@ export interface AlertServiceDeps {
   activity: RunActivity;
   system: SystemSampler;
   events: EventBus;
-  notifications: NotificationService;
+  /** Where the alerts people are told about go out (inbox, notifiers, chat). */
+  outbound: Pick<OutboundPipeline, 'alertsTriggered' | 'alertsResolved'>;
   logger: Logger;
 }
 
@@ -247,14 +248,12 @@ export class AlertService {
         alert.last_notified_at = iso;
         alert.notifications_sent++;
       }
-      const headline = loud.length === 1 ? loud[0]!.message : `${loud.length} alerts from rule ${rule.name}: ${loud.map((alert) => alert.message).join('; ')}`;
-      await this.deps.notifications.add('alert', priorityOfSeverity(rule.severity), `[${rule.severity.toUpperCase()}] ${headline}`, { event: 'alert_triggered', severity: rule.severity, rule_id: rule.rule_id, rule_name: rule.name, alert_ids: loud.map((alert) => alert.alert_id), session_id: loud[0]!.run_id });
+      await this.deps.outbound.alertsTriggered(rule, loud);
     }
     // a resolve message goes only to those who were told about the alert, once
     const told = resolved.filter((alert) => alert.notifications_sent > 0 && !this.silenced(alert, now));
     if (told.length > 0) {
-      const headline = told.length === 1 ? `Resolved: ${told[0]!.message}` : `Resolved ${told.length} alerts from rule ${rule.name}`;
-      await this.deps.notifications.add('alert', 'low', headline, { event: 'alert_resolved', severity: 'info', rule_id: rule.rule_id, rule_name: rule.name, alert_ids: told.map((alert) => alert.alert_id), session_id: told[0]!.run_id });
+      await this.deps.outbound.alertsResolved(rule, told);
     }
   }
 

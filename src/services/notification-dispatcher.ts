@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { NotificationRecord } from '../domain/alerting.js';
+import { severityAtLeast, type OutboundSeverity } from '../domain/alerting.js';
 import { deliverableNow, threadKeyOf, type NotifierDeliveryRecord, type OutboxMessage } from '../domain/notifier-outbox.js';
+import type { RunOrigin } from '../domain/run.js';
 import { nextAttemptAt } from '../domain/webhooks.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { NotifierMessage } from '../plugins/contract.js';
+import type { NotifierMessage, NotifierResult } from '../plugins/contract.js';
 import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { NotifierOutboxStore } from '../store/notifier-outbox-store.js';
@@ -15,12 +15,22 @@ export interface NotificationRoute {
   /** Event names (`alert_triggered`, `training_completed`, …); all when absent. */
   events?: string[];
   /** The lowest severity sent (`info` < `low` < `medium` < `high` < `critical`). */
-  min_severity?: NotifierMessage['severity'];
-  /** Leaves out messages about runs started from this chat platform: its bot reports those in the run's thread. */
-  unless_started_from?: 'slack' | 'discord';
+  min_severity?: OutboundSeverity;
 }
 
-const SEVERITY_ORDER: NotifierMessage['severity'][] = ['info', 'low', 'medium', 'high', 'critical'];
+/**
+ * A chat bot as a target: every message about a run started from its platform goes to that run's
+ * conversation (thread); everything else to its default channel, if it has one.
+ */
+export interface ChatThreadRoute {
+  platform: RunOrigin['platform'];
+  defaultChannel: string | null;
+}
+
+/** Sends one message for a chat bot; `target` is `{channel, origin?}` (origin: the run's own conversation). */
+export type ChatTransport = (message: NotifierMessage, target: { channel: string; origin?: boolean }) => Promise<NotifierResult>;
+
+const chatNotifier = (platform: string) => `chat:${platform}`;
 
 /**
  * Sends each notification to the notifiers its routes name, as one structured message, through a
@@ -31,21 +41,41 @@ const SEVERITY_ORDER: NotifierMessage['severity'][] = ['info', 'low', 'medium', 
 export class NotificationDispatcher {
   private readonly inFlight = new Set<string>();
   private readonly working = new Set<Promise<void>>();
+  private readonly transports = new Map<string, ChatTransport>();
   private closed = false;
 
   constructor(
     private readonly deps: {
       registry: PluginRegistry;
-      events: EventBus;
       logger: Logger;
       routes: readonly NotificationRoute[];
+      /** The chat bots configured: known from the start, so that messages for them wait while a bot connects. */
+      chatThreads: readonly ChatThreadRoute[];
       store: NotifierOutboxStore;
-      /** The chat platform a run was started from, if any. */
-      originOf: (runId: string) => string | null;
+      /** Where in chat a run was started, if it was. */
+      originOf: (runId: string) => RunOrigin | null;
       random?: () => number;
     },
-  ) {
-    deps.events.on('notification.created', ({ notification }) => this.track(this.enqueue(notification)));
+  ) {}
+
+  /**
+   * A chat bot that can post now: its messages are sent from here on, the ones that waited first (in
+   * order, at once rather than after their backoff). Answers the function that detaches it.
+   */
+  attachChat(platform: RunOrigin['platform'], transport: ChatTransport): () => void {
+    const name = chatNotifier(platform);
+    this.transports.set(name, transport);
+    this.retryNow(name);
+    return () => {
+      if (this.transports.get(name) === transport) this.transports.delete(name);
+    };
+  }
+
+  /** The platform is reachable again: its pending messages need not wait for their backoff. */
+  retryNow(name: string): void {
+    const now = new Date().toISOString();
+    for (const delivery of this.deps.store.data.deliveries) if (delivery.status === 'pending' && delivery.notifier === name) delivery.next_attempt_at = now;
+    this.track(this.retryDue());
   }
 
   /** Validates every route's notifier and target at start-up: a bad route stops the agent with a clear error. */
@@ -88,27 +118,22 @@ export class NotificationDispatcher {
     this.working.add(tracked);
   }
 
-  private async enqueue(notification: NotificationRecord): Promise<void> {
-    const data = notification.data as { event?: string; severity?: NotifierMessage['severity']; session_id?: string | null };
-    const event = data.event ?? notification.type;
-    const severity = data.severity ?? 'info';
-    const origin = typeof data.session_id === 'string' ? this.deps.originOf(data.session_id) : null;
-    const routes = this.deps.routes.filter(
-      (route) =>
-        (!route.events || route.events.includes(event)) &&
-        SEVERITY_ORDER.indexOf(severity) >= SEVERITY_ORDER.indexOf(route.min_severity ?? 'info') &&
-        (!route.unless_started_from || route.unless_started_from !== origin),
-    );
-    if (routes.length === 0 || this.closed) return;
-    const message = toMessage(notification, event, severity);
+  /**
+   * Stores the message for every target it goes to (routes by event and severity; chat bots by where
+   * the run was started) and starts sending in the background; resolves once it is stored.
+   */
+  async enqueue(message: OutboxMessage, notificationId: string | null): Promise<void> {
+    if (this.closed) return;
+    const targets = this.targetsOf(message).filter(({ notifier, target }) => !message.key || !this.alreadyHas(notifier, target, message.key));
+    if (targets.length === 0) return;
     const createdAt = new Date().toISOString();
-    const deliveries: NotifierDeliveryRecord[] = routes.map((route) => ({
+    const deliveries: NotifierDeliveryRecord[] = targets.map(({ notifier, target }) => ({
       delivery_id: `ndelivery_${randomBytes(6).toString('hex')}`,
-      notification_id: notification.id,
-      notifier: route.notifier,
-      target: route.target,
+      notification_id: notificationId,
+      notifier,
+      target,
       message,
-      thread_key: threadKeyOf(route.notifier, route.target, message.runId),
+      thread_key: threadKeyOf(notifier, target, message.runId),
       status: 'pending',
       attempts: [],
       next_attempt_at: createdAt,
@@ -117,23 +142,46 @@ export class NotificationDispatcher {
     }));
     this.deps.store.data.deliveries.push(...deliveries);
     await this.deps.store.save(); // in the outbox before the first try: a crash now loses nothing
-    await this.retryDue();
+    this.track(this.retryDue());
+  }
+
+  private targetsOf(message: OutboxMessage): { notifier: string; target: Record<string, unknown> }[] {
+    const origin = message.runId ? this.deps.originOf(message.runId) : null;
+    const targets: { notifier: string; target: Record<string, unknown> }[] = [];
+    for (const chat of this.deps.chatThreads) {
+      if (origin?.platform === chat.platform) targets.push({ notifier: chatNotifier(chat.platform), target: { channel: origin.channel, origin: true } });
+      else if (chat.defaultChannel && !message.threadOnly) targets.push({ notifier: chatNotifier(chat.platform), target: { channel: chat.defaultChannel } });
+    }
+    if (message.threadOnly) return targets;
+    for (const route of this.deps.routes) {
+      if ((!route.events || route.events.includes(message.event)) && severityAtLeast(message.severity, route.min_severity ?? 'info')) targets.push({ notifier: route.notifier, target: route.target });
+    }
+    return targets;
+  }
+
+  /** A message with this key went to this target already (an event seen again after a restart). */
+  private alreadyHas(notifier: string, target: Record<string, unknown>, key: string): boolean {
+    const targetText = JSON.stringify(target);
+    return this.deps.store.data.deliveries.some((delivery) => delivery.message.key === key && delivery.notifier === notifier && JSON.stringify(delivery.target) === targetText);
   }
 
   private async attempt(delivery: NotifierDeliveryRecord): Promise<void> {
     if (this.closed || this.inFlight.has(delivery.delivery_id)) return;
+    const transport = this.transports.get(delivery.notifier);
+    const chatConfigured = this.deps.chatThreads.some((chat) => chatNotifier(chat.platform) === delivery.notifier);
+    // a configured chat bot not connected yet (or any more): its messages wait for it, without spending tries
+    if (chatConfigured && !transport) return;
     this.inFlight.add(delivery.delivery_id);
     const { threads } = this.deps.store.data;
     let delivered = false;
     try {
       const started = performance.now();
       const threadRef = delivery.thread_key ? (threads[delivery.thread_key] ?? null) : null;
-      const result = this.deps.registry.has('notifier', delivery.notifier)
-        ? await this.deps.registry
-            .get('notifier', delivery.notifier)
-            .send({ ...delivery.message, threadRef }, delivery.target)
-            .catch((error: Error) => ({ ok: false, status: undefined, detail: error.message, threadRef: undefined }))
-        : { ok: false, status: undefined, detail: `notifier '${delivery.notifier}' is not installed any more`, threadRef: undefined };
+      const failed = (detail: string): NotifierResult => ({ ok: false, detail });
+      const send = transport ?? (this.deps.registry.has('notifier', delivery.notifier) ? (message: NotifierMessage, target: never) => this.deps.registry.get('notifier', delivery.notifier).send(forPlugins(message), target) : null);
+      const result: NotifierResult = send
+        ? await send({ ...delivery.message, threadRef }, delivery.target as never).catch((error: Error) => failed(error.message))
+        : failed(`notifier '${delivery.notifier}' is not ${delivery.notifier.startsWith('chat:') ? 'configured' : 'installed'} any more`);
       const at = new Date();
       delivery.attempts.push({ at: at.toISOString(), status_code: result.status ?? null, error: result.ok ? null : (result.detail ?? 'failed'), duration_ms: Math.round(performance.now() - started) });
       if (result.ok) {
@@ -156,27 +204,8 @@ export class NotificationDispatcher {
   }
 }
 
-function toMessage(notification: NotificationRecord, event: string, severity: NotifierMessage['severity']): OutboxMessage {
-  const data = notification.data as Record<string, unknown>;
-  const runId = typeof data.session_id === 'string' ? data.session_id : null;
-  const fields: { name: string; value: string }[] = [];
-  const add = (name: string, value: unknown) => value !== undefined && value !== null && value !== '' && fields.push({ name, value: Array.isArray(value) ? value.join(', ') : String(value) });
-  add('Run', runId);
-  add('Recipe', data.recipe);
-  add('State', data.state);
-  if (data.total_epochs) add('Epoch', `${data.current_epoch ?? 0}/${data.total_epochs}`);
-  add('GPU', Array.isArray(data.gpu_ids) && data.gpu_ids.length ? data.gpu_ids : undefined);
-  if (typeof data.started_at === 'string' && typeof data.ended_at === 'string') add('Duration', formatDuration(Date.parse(data.ended_at) - Date.parse(data.started_at)));
-  add('Rule', data.rule_name);
-  add('Error', data.error_message);
-  const actions: NotifierMessage['actions'] = [];
-  if (runId && (event === 'training_started' || event === 'alert_triggered')) actions.push({ label: 'Stop the run', command: `trainer run stop ${runId}` });
-  if (event === 'alert_triggered' && Array.isArray(data.alert_ids)) for (const alertId of data.alert_ids.slice(0, 2)) actions.push({ label: 'Acknowledge', command: `trainer alerts ack ${alertId}` });
-  const title = event.startsWith('alert') ? (event === 'alert_resolved' ? 'Alert resolved' : `Alert: ${String(data.rule_name ?? '')}`) : `Run ${runId ?? ''} ${String(data.state ?? '')}`.trim();
-  return { event, severity, title, summary: notification.message, fields, actions, runId };
-}
-
-function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  return minutes < 1 ? `${Math.round(ms / 1000)} s` : minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
+/** A plugin gets the contract's message: the outbox's own keys and the chat bots' buttons stay inside. */
+function forPlugins(message: NotifierMessage): NotifierMessage {
+  const { key: _key, threadOnly: _threadOnly, ...rest } = message;
+  return { ...rest, actions: message.actions.map(({ label, command }) => ({ label, command })) };
 }

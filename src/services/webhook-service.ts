@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { nextAttemptAt, type DeliveryRecord, type WebhookEventName, type WebhookRecord } from '../domain/webhooks.js';
-import type { Run } from '../domain/run.js';
 import { notFound } from '../errors.js';
-import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { OutboundHttp } from '../plugins/outbound-http.js';
@@ -20,21 +18,8 @@ export class WebhookService {
   private closed = false;
 
   constructor(
-    private readonly deps: { store: WebhookStore; registry: PluginRegistry; events: EventBus; logger: Logger; random?: () => number; outbound?: Pick<OutboundHttp, 'check'> },
-  ) {
-    const { events } = deps;
-    const runEvent = (name: WebhookEventName, run: Run) => this.enqueue(name, { session_id: run.id, recipe: run.recipe, state: run.state, params: run.params, gpu_ids: run.gpu_ids, exit_code: run.exit_code, error_message: run.error_message, started_at: run.started_at, ended_at: run.ended_at });
-    events.on('run.queued', ({ run }) => runEvent('training_queued', run));
-    events.on('run.started', ({ run }) => runEvent('training_started', run));
-    events.on('run.cancelled', ({ run }) => runEvent('training_cancelled', run));
-    events.on('run.finished', ({ run }) => runEvent(run.state === 'completed' ? 'training_completed' : run.state === 'stopped' ? 'training_stopped' : 'training_failed', run));
-    events.on('alert.triggered', ({ alert, silenced }) => {
-      if (!silenced) return this.enqueue('alert_triggered', { ...alert });
-    });
-    events.on('alert.resolved', ({ alert, silenced }) => {
-      if (!silenced) return this.enqueue('alert_resolved', { ...alert });
-    });
-  }
+    private readonly deps: { store: WebhookStore; registry: PluginRegistry; logger: Logger; random?: () => number; outbound?: Pick<OutboundHttp, 'check'> },
+  ) {}
 
   async create(input: { url: string; events: WebhookEventName[]; secret?: string }): Promise<WebhookRecord> {
     // at registration (422 with the reason), and again at each delivery where the connection is made
@@ -86,7 +71,8 @@ export class WebhookService {
     this.closed = true;
   }
 
-  private async enqueue(event: WebhookEventName, payload: Record<string, unknown>): Promise<void> {
+  /** Stores the event for each webhook subscribed to it, then sends (the outbound pipeline calls this). */
+  async enqueue(event: WebhookEventName, payload: Record<string, unknown>): Promise<void> {
     const targets = this.deps.store.data.webhooks.filter((webhook) => webhook.events.includes(event));
     if (targets.length === 0) return;
     const eventId = randomUUID();

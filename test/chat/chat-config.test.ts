@@ -30,11 +30,10 @@ describe('chat bot configuration', () => {
     expect(() => resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_MODE: 'websocket' })).toThrow(/SLACK_MODE must be socket or http/);
   });
 
-  it('leaves alerts to the bot on its channel, so the notifier does not send them twice', () => {
-    const routes = resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_CHANNEL: 'C1' }).notificationRoutes;
-    expect(routes).toHaveLength(1);
-    expect(routes[0]!.events).not.toContain('alert_triggered');
-    expect(routes[0]!.events).toContain('training_completed');
-    expect(resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL: 'C1' }).notificationRoutes[0]!.events).toBeUndefined();
+  it("makes a platform's channel the bot's default channel where its bot runs, and a notifier route where it does not", () => {
+    const withBot = resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_CHANNEL: 'C1' });
+    expect(withBot.notificationRoutes).toEqual([]);
+    expect(withBot.chat.slack!.channel).toBe('C1');
+    expect(resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL: 'C1' }).notificationRoutes).toEqual([{ notifier: 'slack', target: { channel: 'C1' } }]);
   });
 });

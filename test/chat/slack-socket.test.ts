@@ -99,6 +99,8 @@ describe('Slack bot (Socket Mode)', () => {
     await waitFor(async () => (await t.api('GET', '/api/v1/alerts/silences')).body.silences?.find((s: any) => s.run_id === id && s.created_by === 'slack:ann'), 'the silence');
     await slack.pressButton(buttons[0], ann).acked;
     await waitForState(t.api, id, ['stopped']);
+    // the stop is audited after the run's state changes: let it land before the next test reads the audit log
+    await waitFor(async () => (await t.api('GET', '/api/v1/audit?limit=5')).body.entries.some((entry: any) => entry.action === 'chat.stop' && entry.actor === 'ann (UANN)'), 'the stop to be audited');
   });
 
   it('refuses a user outside the allow-list, privately, and starts nothing', async () => {

@@ -79,7 +79,7 @@ describe('notification route validation', () => {
     const configFile = join(dir, 'trainer.yaml');
     await writeFile(configFile, 'notification_routes:\n  - notifier: pager\n  - notifier: discord\n    target: { channel_id: "general" }\n');
     await expect(startTestAgent({ env: { TRAINER_CONFIG: configFile } })).rejects.toThrow(/notification_routes\[0\]: unknown notifier 'pager'.*notification_routes\[1\]\.target/);
-    await writeFile(configFile, 'notification_routes:\n  - notifier: log\n    unless_started_from: teams\n');
-    await expect(startTestAgent({ env: { TRAINER_CONFIG: configFile } })).rejects.toThrow(/notification_routes.*unless_started_from/);
+    await writeFile(configFile, 'notification_routes:\n  - notifier: log\n    min_severity: urgent\n');
+    await expect(startTestAgent({ env: { TRAINER_CONFIG: configFile } })).rejects.toThrow(/notification_routes.*min_severity/);
   });
 });

@@ -24,6 +24,7 @@ export async function startSlackPlatform() {
   const acks = new Map<string, (payload: unknown) => void>();
   const sockets = new Set<WebSocket>();
   let available = true;
+  let webApiAvailable = true;
   let connections = 0;
   let refusedOpens = 0;
   let nextTs = 1800000000;
@@ -41,6 +42,7 @@ export async function startSlackPlatform() {
       }
       const method = /^\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
       if (!method) return response.writeHead(404).end();
+      if (!webApiAvailable) return void request.socket.destroy(); // all of Slack unreachable: nothing recorded
       const token = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
       const form = request.headers['content-type']?.includes('json') ? JSON.parse(raw || '{}') : Object.fromEntries(new URLSearchParams(raw));
       const call: SlackApiCall = { method, token, form };
@@ -149,12 +151,15 @@ export async function startSlackPlatform() {
     refresh() {
       for (const socket of sockets) socket.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'stand-in' } }));
     },
-    async down() {
+    /** Slack's sockets go away; with `webApi`, every Web API call fails too (a whole outage). */
+    async down(options: { webApi?: boolean } = {}) {
       available = false;
+      if (options.webApi) webApiAvailable = false;
       await closeSockets();
     },
     up() {
       available = true;
+      webApiAvailable = true;
     },
     async close() {
       available = false;
