@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LINE_CONTINUED_MARKER, LINE_CUT_MARKER } from '../../dist/plugins/backends/process/line-splitter.js';
+import { LINE_CONTINUED_MARKER, LINE_CUT_MARKER } from '../../dist/src/plugins/output/line-splitter.js';
 import { longLine } from '../fixtures/scripts/log-flood.mjs';
 import { startTestAgent, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../dist/src/agent/logger.js';
+import { createLogger } from '../../dist/src/logging/logger.js';
 import { EventBus } from '../../dist/src/events/event-bus.js';
 import { PluginRegistry } from '../../dist/src/plugins/plugin-registry.js';
 import { NotificationDispatcher } from '../../dist/src/services/notification-dispatcher.js';
