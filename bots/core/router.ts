@@ -91,6 +91,8 @@ export class ChatRouter {
       .list()
       .map((recipe) => recipe.name)
       .filter((name) => name.toLowerCase().includes(needle))
+      // what the user is typing the start of comes first (`tick` → ticker before disk-ticker)
+      .sort((a, b) => Number(!a.toLowerCase().startsWith(needle)) - Number(!b.toLowerCase().startsWith(needle)))
       .slice(0, limit);
   }
 

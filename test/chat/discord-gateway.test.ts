@@ -57,7 +57,12 @@ describe('Discord bot (gateway)', () => {
     expect(train.options[0].options[0]).toMatchObject({ name: 'recipe', autocomplete: true, required: true });
 
     const { callbackPath } = discord.autocomplete('start', 'recipe', 'tick', ann);
-    expect(await callback(callbackPath)).toEqual({ type: 8, data: { choices: [{ name: 'ticker', value: 'ticker' }] } });
+    const answer = await callback(callbackPath);
+    expect(answer.type).toBe(8);
+    // every recipe with `tick` in its name, those starting with it first
+    expect(answer.data.choices[0]).toEqual({ name: 'ticker', value: 'ticker' });
+    expect(answer.data.choices.map((choice: { name: string }) => choice.name)).toEqual(expect.arrayContaining(['ticker', 'disk-ticker']));
+    expect(answer.data.choices.every((choice: { name: string; value: string }) => choice.name.includes('tick') && choice.value === choice.name)).toBe(true);
   });
 
   it('starts a run from /train start, then threads its updates through to completion', async () => {

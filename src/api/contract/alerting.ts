@@ -74,15 +74,23 @@ const OutboxMessage = z.strictObject({
   title: z.string(),
   summary: z.string(),
   fields: z.array(z.strictObject({ name: z.string(), value: z.string() })),
-  actions: z.array(z.strictObject({ label: z.string(), command: z.string() })),
+  actions: z.array(
+    z.strictObject({
+      label: z.string(),
+      command: z.string(),
+      button: z.strictObject({ action: z.enum(['stop', 'silence', 'ack']), value: z.string() }).optional().describe("The chat bots' button for it"),
+    }),
+  ),
   runId: z.string().nullable(),
+  threadOnly: z.boolean().optional().describe("Only for the thread of the run's own chat conversation (progress messages)"),
+  key: z.string().optional().describe('The same key is sent to a target once, even when the event is seen again after a restart'),
 });
 
 export const NotifierDelivery = z
   .strictObject({
     delivery_id: z.string(),
-    notification_id: z.string(),
-    notifier: z.string().describe('The notifier plugin (slack, discord, webhook, log, …)'),
+    notification_id: z.string().nullable().describe('The inbox notification it tells about; null for messages the inbox does not keep (progress)'),
+    notifier: z.string().describe('The notifier plugin (slack, discord, webhook, log, …), or chat:slack / chat:discord for a chat bot'),
     target: jsonObject.describe('Where it goes; URLs are shown in full to admin keys only (scheme://host/… otherwise)'),
     message: OutboxMessage,
     thread_key: z.string().nullable().describe("Messages of one run to one target share a thread; null for messages about no run"),

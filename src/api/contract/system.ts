@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DiskSpace } from '../responses.js';
 
 /**
  * What the machine routes answer (system-routes.ts, health-routes.ts, docs-routes.ts): seed 000's
@@ -71,6 +72,7 @@ export const HealthDetail = z
     version: z.string(),
     system: z.strictObject({ cpu_percent: z.number().nullable(), memory_percent: z.number().nullable(), disk_percent: z.number().nullable() }).describe('null before the first reading'),
     components: z.strictObject({ database: componentHealth, filesystem: componentHealth.describe('The data directory writable and its disk not full') }),
+    disk: DiskSpace.nullable().describe("The data directory's disk: free space and the threshold under which `filesystem` is unhealthy; null when it cannot be read"),
   })
   .meta({ id: 'HealthDetail', description: "Seed 001's health" });
 
