@@ -41,7 +41,15 @@ interface LoadResult {
 /** Keep-alive GETs over CONCURRENCY connections from a separate load-generator process, for a bounded time. */
 async function load(url: string, headers: Record<string, string>, expectedStatus = 200): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();
-  const out = await runCommand(process.execPath, [join(BENCH_SCRIPTS, 'http-load.mjs'), url, String(DURATION_MS), String(CONCURRENCY), String(WARMUP_MS), JSON.stringify(headers), String(expectedStatus)]);
+  const out = await runCommand(process.execPath, [
+    join(BENCH_SCRIPTS, 'http-load.mjs'),
+    url,
+    String(DURATION_MS),
+    String(CONCURRENCY),
+    String(WARMUP_MS),
+    JSON.stringify(headers),
+    String(expectedStatus),
+  ]);
   const cpu = process.cpuUsage(cpuBefore);
   const result = JSON.parse(out) as Omit<LoadResult, 'cpuUs'>;
   if (result.errors > 0) throw new Error(`${url}: ${result.errors} failed requests (first: ${result.firstError})`);
@@ -130,7 +138,10 @@ async function measure(depths: number[], rounds: number): Promise<Measured> {
     dispose = layers.dispose;
     const urls = [bench.url];
     for (const depth of depths) {
-      const app = await koaApp(body, layers.stack.slice(0, depth).map(([, layer]) => layer));
+      const app = await koaApp(
+        body,
+        layers.stack.slice(0, depth).map(([, layer]) => layer),
+      );
       apps.push(app);
       urls.push(app.url);
       names.push(depth === 0 ? 'bare' : `  + ${layers.stack[depth - 1]![0]}`);
@@ -173,7 +184,10 @@ export async function apiThroughput(): Promise<BenchResult> {
     figures: [
       { name: `agent, best of ${ROUNDS} rounds of ${DURATION_MS} ms, ${CONCURRENCY} conns`, value: `${fmt(agentBest, 0)} requests/s (rounds: ${rounds(0)})` },
       { name: `bare Koa + @koa/router, same ${bodyBytes}-byte body`, value: `${fmt(bareBest, 0)} requests/s (rounds: ${rounds(1)})` },
-      { name: 'time per request at the best rate: agent / bare', value: `${fmt(1e6 / agentBest, 1)} / ${fmt(1e6 / bareBest, 1)} µs (+${fmt(1e6 / agentBest - 1e6 / bareBest, 1)})` },
+      {
+        name: 'time per request at the best rate: agent / bare',
+        value: `${fmt(1e6 / agentBest, 1)} / ${fmt(1e6 / bareBest, 1)} µs (+${fmt(1e6 / agentBest - 1e6 / bareBest, 1)})`,
+      },
       { name: 'server CPU per request (median): agent / bare', value: `${fmt(agentCpu, 1)} / ${fmt(bareCpu, 1)} µs → ratio ${fmt(bareCpu / agentCpu, 3)}` },
     ],
     ratio: { description: 'agent requests/s ÷ bare Koa requests/s', value: ratio },
@@ -195,7 +209,10 @@ export async function apiLayers(): Promise<BenchResult> {
     const previous = position === 0 ? null : order[position - 1]!;
     const us = 1e6 / best[row]!;
     const delta = previous === null ? '' : ` (${us >= 1e6 / best[previous]! ? '+' : ''}${fmt(us - 1e6 / best[previous]!, 1)})`;
-    figures.push({ name: row === 0 ? '  + 13 routers, the real handler (= the agent)' : names[row]!, value: `${fmt(best[row]!, 0)} requests/s, ${fmt(us, 1)} µs/request${delta}; ${fmt(cpuPer[row]!, 1)} µs CPU` });
+    figures.push({
+      name: row === 0 ? '  + 13 routers, the real handler (= the agent)' : names[row]!,
+      value: `${fmt(best[row]!, 0)} requests/s, ${fmt(us, 1)} µs/request${delta}; ${fmt(cpuPer[row]!, 1)} µs CPU`,
+    });
   });
   const ratio = best[0]! / best[1]!;
   return {
@@ -222,7 +239,10 @@ export async function apiRateLimit(): Promise<BenchResult> {
     const path = `/api/v1/training/${id}/status`;
     await over.api('GET', '/health'); // public: not counted
     await over.api('GET', '/api/v1/training/queue'); // the one request of its minute: from now on 429
-    const targets: [string, number][] = [[within.url + path, 200], [over.url + path, 429]];
+    const targets: [string, number][] = [
+      [within.url + path, 200],
+      [over.url + path, 429],
+    ];
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < targets.length; i++) {
         const which = (i + round) % targets.length;
@@ -241,7 +261,10 @@ export async function apiRateLimit(): Promise<BenchResult> {
   return {
     title: '3c. API rate limit: 429 answers against real answers of GET /api/v1/training/{id}/status',
     figures: [
-      { name: `real answers (limiter on, within the limit), best of ${ROUNDS} rounds, ${CONCURRENCY} conns`, value: `${fmt(realBest, 0)} requests/s (rounds: ${rps[0].map((value) => fmt(value, 0)).join(', ')})` },
+      {
+        name: `real answers (limiter on, within the limit), best of ${ROUNDS} rounds, ${CONCURRENCY} conns`,
+        value: `${fmt(realBest, 0)} requests/s (rounds: ${rps[0].map((value) => fmt(value, 0)).join(', ')})`,
+      },
       { name: '429 answers (a key over its limit)', value: `${fmt(limitedBest, 0)} requests/s (rounds: ${rps[1].map((value) => fmt(value, 0)).join(', ')})` },
       { name: 'server CPU per request (median): real / 429', value: `${fmt(realCpu, 1)} / ${fmt(limitedCpu, 1)} µs` },
     ],

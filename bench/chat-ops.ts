@@ -50,17 +50,36 @@ async function startSlackStandIn() {
       const envelope_id = randomUUID();
       const acked = new Promise<any>((resolve) => acks.set(envelope_id, resolve));
       const started = performance.now();
-      socket!.send(JSON.stringify({ envelope_id, type: 'slash_commands', accepts_response_payload: true, payload: { command: '/train', text, user_id: 'U1', user_name: 'bench', channel_id: 'C1', team_id: 'T1', response_url: `http://127.0.0.1:${port}/respond`, trigger_id: 't' } }));
+      socket!.send(
+        JSON.stringify({
+          envelope_id,
+          type: 'slash_commands',
+          accepts_response_payload: true,
+          payload: {
+            command: '/train',
+            text,
+            user_id: 'U1',
+            user_name: 'bench',
+            channel_id: 'C1',
+            team_id: 'T1',
+            response_url: `http://127.0.0.1:${port}/respond`,
+            trigger_id: 't',
+          },
+        }),
+      );
       const payload = await acked;
       return { payload, ms: performance.now() - started };
     },
     async close() {
       await Promise.all(
-        [...wss.clients].map((client) => new Promise<void>((resolve) => {
-          client.once('close', () => resolve());
-          client.close(1001);
-          setTimeout(() => client.terminate(), 2000).unref();
-        })),
+        [...wss.clients].map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              client.once('close', () => resolve());
+              client.close(1001);
+              setTimeout(() => client.terminate(), 2000).unref();
+            }),
+        ),
       );
       wss.close();
       await new Promise<void>((resolve) => {
@@ -74,7 +93,14 @@ async function startSlackStandIn() {
 /** Slash command received → first reply (the ack) sent, and run event → chat message posted, through real Bolt. */
 export async function chatOps(): Promise<BenchResult> {
   const slack = await startSlackStandIn();
-  const bench = await startBenchAgent({ SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_APP_TOKEN: 'xapp-bench', SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0', SLACK_ALLOWED_USERS: 'U1', MAX_CONCURRENT_SESSIONS: '4' });
+  const bench = await startBenchAgent({
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_APP_TOKEN: 'xapp-bench',
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_API_RETRIES: '0',
+    SLACK_ALLOWED_USERS: 'U1',
+    MAX_CONCURRENT_SESSIONS: '4',
+  });
   try {
     while (!slack.connected()) await new Promise((resolve) => setTimeout(resolve, 20));
     await slack.command('help');
@@ -115,7 +141,9 @@ export async function chatOps(): Promise<BenchResult> {
       // starts alone: they validate, persist and queue a run before answering, reads only look
       ratio: { description: 'slowest start ack (max) ÷ Slack’s 3 s limit', value: slowestStart / ACK_LIMIT_MS },
       target: { description: 'every command answered within 3 s (max < 3000 ms)', met: slowest < ACK_LIMIT_MS },
-      notes: ['ack = envelope sent on the socket → ack with the answer received; ended_at has millisecond resolution and the ordered per-run queue includes the earlier thread messages'],
+      notes: [
+        'ack = envelope sent on the socket → ack with the answer received; ended_at has millisecond resolution and the ordered per-run queue includes the earlier thread messages',
+      ],
     };
   } finally {
     await bench.close();

@@ -84,11 +84,29 @@ export async function dashboard(): Promise<BenchResult> {
     });
     const tickers: string[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const { session_id } = await bench.api('POST', '/api/v1/training/sessions', { recipe: 'stamp-ticker', params: { epochs: 100_000, interval_ms: 1000 }, start: true });
+      const { session_id } = await bench.api('POST', '/api/v1/training/sessions', {
+        recipe: 'stamp-ticker',
+        params: { epochs: 100_000, interval_ms: 1000 },
+        start: true,
+      });
       tickers.push(session_id);
     }
     const env = { TRAINER_URL: bench.url, TRAINER_API_KEY: BENCH_KEY, NCURSES_NO_UTF8_ACS: '1', LANG: 'C.UTF-8' };
-    await terminal.tmux('-u', 'new-session', '-d', '-s', 'dash', '-x', String(COLS), '-y', String(ROWS), '-c', TRAINER_HOME, ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]), `exec ${process.execPath} ${process.env.TRAINER_BENCH_DASH_NODE_OPTIONS ?? ''} bin/run.js dash`);
+    await terminal.tmux(
+      '-u',
+      'new-session',
+      '-d',
+      '-s',
+      'dash',
+      '-x',
+      String(COLS),
+      '-y',
+      String(ROWS),
+      '-c',
+      TRAINER_HOME,
+      ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+      `exec ${process.execPath} ${process.env.TRAINER_BENCH_DASH_NODE_OPTIONS ?? ''} bin/run.js dash`,
+    );
     const pid = Number((await terminal.tmux('display-message', '-p', '-t', 'dash', '#{pane_pid}')).trim());
     await terminal.until(`${RUNS} runs running`, (text) => count(runsHeader(text), 'running') === RUNS && text.includes(`GPUs · ${GPUS}×`), 120_000);
     await sleep(3000); // past the first full draw
@@ -104,7 +122,11 @@ export async function dashboard(): Promise<BenchResult> {
     const stopRun: number[] = [];
     for (let round = 0; round < LATENCY_ROUNDS; round++) {
       const before = runsHeader(await terminal.screen());
-      const { session_id } = await bench.api('POST', '/api/v1/training/sessions', { recipe: 'stamp-ticker', params: { epochs: 100_000, interval_ms: 1000 }, start: true });
+      const { session_id } = await bench.api('POST', '/api/v1/training/sessions', {
+        recipe: 'stamp-ticker',
+        params: { epochs: 100_000, interval_ms: 1000 },
+        start: true,
+      });
       newRun.push(await terminal.until('the new run', (text) => total(runsHeader(text)) === total(before) + 1));
       await bench.api('POST', `/api/v1/training/${session_id}/stop`);
       await terminal.until('the new run ended', (text) => live(runsHeader(text)) === live(before));
@@ -120,7 +142,10 @@ export async function dashboard(): Promise<BenchResult> {
       figures: [
         { name: `dashboard CPU over ${CPU_WINDOW_MS / 1000} s (utime+stime)`, value: `${fmt(cpuFraction * 100, 2)} % of one core (${cpuShare} ticks)` },
         { name: `API reply → new run counted on screen, p50 / max (${LATENCY_ROUNDS})`, value: `${fmt(median(newRun))} / ${fmt(Math.max(...newRun))} ms` },
-        { name: `API reply → stopped run counted on screen, p50 / max (${LATENCY_ROUNDS})`, value: `${fmt(median(stopRun))} / ${fmt(Math.max(...stopRun))} ms` },
+        {
+          name: `API reply → stopped run counted on screen, p50 / max (${LATENCY_ROUNDS})`,
+          value: `${fmt(median(stopRun))} / ${fmt(Math.max(...stopRun))} ms`,
+        },
         { name: 'event → screen, all rounds p99', value: `${fmt(p99)} ms` },
       ],
       ratio: { description: 'dashboard CPU ÷ one core', value: cpuFraction, unit: '%' },
@@ -131,8 +156,10 @@ export async function dashboard(): Promise<BenchResult> {
       ],
     };
   } catch (error) {
-    const runs = bench ? (await bench.api('GET', '/api/v1/training/sessions?limit=100').catch(() => null)) : null;
-    const states = runs ? JSON.stringify((runs.sessions ?? runs.runs ?? runs).map((r: any) => [r.session_id ?? r.id, r.status ?? r.state, r.end_reason, r.error_message])) : '';
+    const runs = bench ? await bench.api('GET', '/api/v1/training/sessions?limit=100').catch(() => null) : null;
+    const states = runs
+      ? JSON.stringify((runs.sessions ?? runs.runs ?? runs).map((r: any) => [r.session_id ?? r.id, r.status ?? r.state, r.end_reason, r.error_message]))
+      : '';
     throw new Error(`${(error as Error).message}\nruns: ${states}`);
   } finally {
     clearInterval(gpuTicker);

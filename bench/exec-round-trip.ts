@@ -44,7 +44,9 @@ export async function execRoundTrip(): Promise<BenchResult> {
       ],
       ratio: { description: 'run exec ÷ running the command directly', value: exec / direct, unit: '×' },
       target: { description: 'agent part (exec − CLI start-up) ≤ 1 s', met: exec - help <= 1000 },
-      notes: ['Whole-process wall times of spawned commands. The run goes through the process backend: a detached supervisor spawns the command, its output and exit reach the CLI over the run\'s SSE stream.'],
+      notes: [
+        "Whole-process wall times of spawned commands. The run goes through the process backend: a detached supervisor spawns the command, its output and exit reach the CLI over the run's SSE stream.",
+      ],
     };
   } finally {
     await bench.close();

@@ -10,7 +10,8 @@ const ROUNDS = 5;
 export async function historyQuery(): Promise<BenchResult> {
   const lines: string[] = [];
   const ts = new Date().toISOString();
-  for (let step = 0; step < POINTS; step++) lines.push(JSON.stringify({ ts, step, loss: Math.exp(-step / 200_000) + ((step * 7919) % 101) / 10_000, accuracy: step / POINTS }));
+  for (let step = 0; step < POINTS; step++)
+    lines.push(JSON.stringify({ ts, step, loss: Math.exp(-step / 200_000) + ((step * 7919) % 101) / 10_000, accuracy: step / POINTS }));
   const text = lines.join('\n') + '\n';
   const bench = await startBenchAgent();
   try {

@@ -79,7 +79,8 @@ export async function leaderboard(): Promise<BenchResult> {
         queryTimes.push(ms);
         top = Array.isArray(body) ? body : body.entries;
       }
-      for (let i = 0; i < QUERIES; i++) filteredTimes.push((await ask('/api/v1/leaderboard?metric=val_loss&mode=min&recipe=resnet50&experiment=exp_bench&limit=100')).ms);
+      for (let i = 0; i < QUERIES; i++)
+        filteredTimes.push((await ask('/api/v1/leaderboard?metric=val_loss&mode=min&recipe=resnet50&experiment=exp_bench&limit=100')).ms);
     } finally {
       await bench.close();
     }
@@ -91,16 +92,30 @@ export async function leaderboard(): Promise<BenchResult> {
       title: `Leaderboard over ${RUNS.toLocaleString('en')} completed runs; metric-summary ingestion overhead`,
       figures: [
         { name: `seeding ${RUNS.toLocaleString('en')} runs through the state store`, value: `${fmt(seedMs, 0)} ms` },
-        { name: `GET /leaderboard?metric=val_accuracy&mode=max (median of ${QUERIES})`, value: `${fmt(queryMs, 2)} ms (p95 ${fmt(percentile(queryTimes, 95), 2)} ms)` },
-        { name: '  filtered by recipe and experiment, limit 100', value: `${fmt(median(filteredTimes), 2)} ms (p95 ${fmt(percentile(filteredTimes, 95), 2)} ms)` },
-        { name: `ingestion of ${LINES.toLocaleString('en')} lines, without summaries (pipeline + index)`, value: `${fmt(summary.pipelineMs + summary.plainIndexMs)} ms (median of ${ROUNDS})` },
+        {
+          name: `GET /leaderboard?metric=val_accuracy&mode=max (median of ${QUERIES})`,
+          value: `${fmt(queryMs, 2)} ms (p95 ${fmt(percentile(queryTimes, 95), 2)} ms)`,
+        },
+        {
+          name: '  filtered by recipe and experiment, limit 100',
+          value: `${fmt(median(filteredTimes), 2)} ms (p95 ${fmt(percentile(filteredTimes, 95), 2)} ms)`,
+        },
+        {
+          name: `ingestion of ${LINES.toLocaleString('en')} lines, without summaries (pipeline + index)`,
+          value: `${fmt(summary.pipelineMs + summary.plainIndexMs)} ms (median of ${ROUNDS})`,
+        },
         { name: '  with summaries folded in, same lines, same round', value: `${fmt(summary.pipelineMs + summary.summaryIndexMs)} ms` },
         { name: '  supervisor pipeline (split, parse, append)', value: `${fmt(summary.pipelineMs)} ms` },
         { name: '  index build without / with summaries', value: `${fmt(summary.plainIndexMs)} / ${fmt(summary.summaryIndexMs)} ms` },
         { name: '  per round: with ÷ without − 1', value: summary.overheads.map((value) => `${value >= 0 ? '+' : ''}${fmt(value * 100, 1)} %`).join(', ') },
         { name: '  folding alone, timed over the same values', value: `${fmt(summary.foldMs)} ms` },
       ],
-      ratio: { description: 'ingestion with summaries ÷ without − 1 (median of rounds)', value: summary.overhead, unit: '%', beside: `leaderboard median ${fmt(queryMs, 1)} ms` },
+      ratio: {
+        description: 'ingestion with summaries ÷ without − 1 (median of rounds)',
+        value: summary.overhead,
+        unit: '%',
+        beside: `leaderboard median ${fmt(queryMs, 1)} ms`,
+      },
       target: { description: 'leaderboard < 50 ms and summaries ≤ 10 % of ingestion', met: queryMs < 50 && summary.overhead <= 0.1 },
       notes: [
         'The leaderboard ranks the final_metrics each run kept when it ended: one pass over the runs in memory, no metric file is read.',
@@ -117,13 +132,25 @@ export async function leaderboard(): Promise<BenchResult> {
  * supervisor's pipeline once, then builds the columnar index of its output twice, with summaries folded
  * in and without (alternating which goes first), each into a fresh index. Folding alone is timed too.
  */
-async function summaryOverhead(dir: string): Promise<{ pipelineMs: number; plainIndexMs: number; summaryIndexMs: number; overhead: number; overheads: number[]; foldMs: number }> {
+async function summaryOverhead(
+  dir: string,
+): Promise<{ pipelineMs: number; plainIndexMs: number; summaryIndexMs: number; overhead: number; overheads: number[]; foldMs: number }> {
   let text = '';
-  for (let i = 0; i < LINES; i++) text += JSON.stringify({ epoch: i, loss: Number((1 / (1 + i / 1000) + (i % 7) / 100).toFixed(6)), accuracy: Number((i / LINES).toFixed(6)), val_loss: Number((1.1 / (1 + i / 1000)).toFixed(6)) }) + '\n';
+  for (let i = 0; i < LINES; i++)
+    text +=
+      JSON.stringify({
+        epoch: i,
+        loss: Number((1 / (1 + i / 1000) + (i % 7) / 100).toFixed(6)),
+        accuracy: Number((i / LINES).toFixed(6)),
+        val_loss: Number((1.1 / (1 + i / 1000)).toFixed(6)),
+      }) + '\n';
   const input = Buffer.from(text);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < input.length; offset += 64 * 1024) chunks.push(input.subarray(offset, offset + 64 * 1024));
-  const values = text.split('\n').filter(Boolean).map((line) => Object.entries(JSON.parse(line) as Record<string, number>).filter(([name]) => name !== 'epoch'));
+  const values = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Object.entries(JSON.parse(line) as Record<string, number>).filter(([name]) => name !== 'epoch'));
 
   const pipelineTimes: number[] = [];
   const plainTimes: number[] = [];
@@ -165,7 +192,8 @@ async function summaryOverhead(dir: string): Promise<{ pipelineMs: number; plain
       await index.refresh(id);
       const ms = performance.now() - begun;
       const summary = await index.summary(id);
-      if (summaries ? summary.loss?.count !== LINES : Object.keys(summary).length > 0) throw new Error(`unexpected summaries (${summaries ? 'on' : 'off'}): ${JSON.stringify(summary.loss)}`);
+      if (summaries ? summary.loss?.count !== LINES : Object.keys(summary).length > 0)
+        throw new Error(`unexpected summaries (${summaries ? 'on' : 'off'}): ${JSON.stringify(summary.loss)}`);
       return ms;
     };
     let plainMs: number;
@@ -192,5 +220,12 @@ async function summaryOverhead(dir: string): Promise<{ pipelineMs: number; plain
     overheads.push((pipelineMs + summaryMs) / (pipelineMs + plainMs) - 1);
     foldTimes.push(foldMs);
   }
-  return { pipelineMs: median(pipelineTimes), plainIndexMs: median(plainTimes), summaryIndexMs: median(summaryTimes), overhead: median(overheads), overheads, foldMs: median(foldTimes) };
+  return {
+    pipelineMs: median(pipelineTimes),
+    plainIndexMs: median(plainTimes),
+    summaryIndexMs: median(summaryTimes),
+    overhead: median(overheads),
+    overheads,
+    foldMs: median(foldTimes),
+  };
 }

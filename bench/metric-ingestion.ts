@@ -79,7 +79,11 @@ function splitAndParse(chunks: readonly Buffer[]): number {
 
 /** Exactly what the supervisor does with each chunk a pipe delivers (supervisor.ts, consume()). */
 function pipeline(chunks: readonly Buffer[], dir: string, name: string): number {
-  const writer = new RunOutputWriter({ log: join(dir, `${name}.log.jsonl`), metrics: join(dir, `${name}.metrics.jsonl`), exit: join(dir, `${name}.exit.json`) });
+  const writer = new RunOutputWriter({
+    log: join(dir, `${name}.log.jsonl`),
+    metrics: join(dir, `${name}.metrics.jsonl`),
+    exit: join(dir, `${name}.exit.json`),
+  });
   const splitter = new LineSplitter();
   const parser = new OutputParser();
   let count = 0;
@@ -103,7 +107,9 @@ function wallTime(command: string, args: string[], input?: string): Promise<{ ms
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ ms: performance.now() - started, out }) : reject(new Error(`${command} ${args[0]} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve({ ms: performance.now() - started, out }) : reject(new Error(`${command} ${args[0]} exited with ${code}`)),
+    );
     child.stdin.end(input ?? '');
   });
 }
@@ -116,7 +122,10 @@ export async function metricIngestion(): Promise<BenchResult> {
   try {
     // headline: lines as the demo recipe prints them (6 decimals)
     const chunks = toChunks(metricLines(LINES, 6));
-    const [bareMs, splitMs, parseMs, pipelineMs] = timed([() => bare(chunks), () => splitOnly(chunks), () => splitAndParse(chunks), (round) => pipeline(chunks, dir, `six-${round}`)], LINES) as [number, number, number, number];
+    const [bareMs, splitMs, parseMs, pipelineMs] = timed(
+      [() => bare(chunks), () => splitOnly(chunks), () => splitAndParse(chunks), (round) => pipeline(chunks, dir, `six-${round}`)],
+      LINES,
+    ) as [number, number, number, number];
     const stored = await countLines(join(dir, 'six-0.metrics.jsonl'));
     if (stored !== LINES) throw new Error(`the pipeline stored ${stored} of ${LINES} points`);
 
@@ -152,13 +161,22 @@ export async function metricIngestion(): Promise<BenchResult> {
     return {
       title: '2. Metric ingestion from a run’s stdout',
       figures: [
-        { name: `supervisor pipeline, ${LINES.toLocaleString('en')} lines, 64 KiB chunks`, value: `${fmt(LINES / pipelineMs / 1000, 2)} M points/s (${fmt(pipelineMs)} ms, median of ${ROUNDS})` },
+        {
+          name: `supervisor pipeline, ${LINES.toLocaleString('en')} lines, 64 KiB chunks`,
+          value: `${fmt(LINES / pipelineMs / 1000, 2)} M points/s (${fmt(pipelineMs)} ms, median of ${ROUNDS})`,
+        },
         { name: 'bare loop: split + JSON.parse each line', value: rate(bareMs) },
         { name: '  pipeline stage 1: LineSplitter', value: rate(splitMs) },
         { name: '  stage 1+2: + OutputParser.serializeBatch', value: rate(parseMs) },
         { name: '  stage 1+2+3: + RunOutputWriter appends (= pipeline)', value: rate(pipelineMs) },
-        { name: 'full-precision doubles: pipeline / bare', value: `${fmt(LINES / fullPipelineMs / 1000, 2)} / ${fmt(LINES / fullBareMs / 1000, 2)} M lines/s (ratio ${fmt(fullBareMs / fullPipelineMs, 3)})` },
-        { name: `end to end: supervisor running cat, ${(E2E_LINES / 1000).toLocaleString('en')}k lines`, value: `${fmt(e2eSupervisor, 0)} ms wall → ${fmt(E2E_LINES / e2eSupervisor / 1000, 2)} M points/s` },
+        {
+          name: 'full-precision doubles: pipeline / bare',
+          value: `${fmt(LINES / fullPipelineMs / 1000, 2)} / ${fmt(LINES / fullBareMs / 1000, 2)} M lines/s (ratio ${fmt(fullBareMs / fullPipelineMs, 3)})`,
+        },
+        {
+          name: `end to end: supervisor running cat, ${(E2E_LINES / 1000).toLocaleString('en')}k lines`,
+          value: `${fmt(e2eSupervisor, 0)} ms wall → ${fmt(E2E_LINES / e2eSupervisor / 1000, 2)} M points/s`,
+        },
         { name: '  same, bare split+parse consumer process', value: `${fmt(e2eBare, 0)} ms wall (ratio ${fmt(e2eBare / e2eSupervisor, 3)})` },
         { name: '  net of one Node start-up (node -e 0)', value: `${fmt(startup, 0)} ms → ratio ${fmt((e2eBare - startup) / (e2eSupervisor - startup), 3)}` },
       ],

@@ -64,7 +64,14 @@ for (const [name, run] of selected) {
   try {
     const result = await run();
     printResult(result);
-    summary.push({ name, seconds: (performance.now() - started) / 1000, ratio: formatRatio(result.ratio), target: result.target?.description ?? '—', verdict: result.target ? (result.target.met ? 'PASS' : 'MISS') : 'info', load: load() });
+    summary.push({
+      name,
+      seconds: (performance.now() - started) / 1000,
+      ratio: formatRatio(result.ratio),
+      target: result.target?.description ?? '—',
+      verdict: result.target ? (result.target.met ? 'PASS' : 'MISS') : 'info',
+      load: load(),
+    });
   } catch (error) {
     // fetch's "fetch failed" says why only in its cause
     const cause = (error as Error).cause;
@@ -75,5 +82,8 @@ for (const [name, run] of selected) {
 }
 
 console.log('\n## Summary');
-for (const row of summary) console.log(`  ${row.name.padEnd(18)} ${row.ratio.padStart(10)}   ${row.target.padEnd(40)} ${row.verdict.padEnd(6)} (${row.seconds.toFixed(1)} s, load ${row.load})`);
+for (const row of summary)
+  console.log(
+    `  ${row.name.padEnd(18)} ${row.ratio.padStart(10)}   ${row.target.padEnd(40)} ${row.verdict.padEnd(6)} (${row.seconds.toFixed(1)} s, load ${row.load})`,
+  );
 console.log(`  total ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s`);

@@ -71,7 +71,12 @@ async function latencyRounds(bench: BenchAgent) {
     const submitted = await logLine(bench, id, /^Submitted Slurm job/);
     const runningLog = await logLine(bench, id, /is RUNNING/);
     const times = submitted.jobId ? await slurmTimes(submitted.jobId) : { submit: NaN, start: NaN };
-    rounds.push({ sbatch: submitted.at - posted, slurmQueue: times.start - times.submit, running: runningLog.at - metric.printedAt, metric: metric.arrivedAt - metric.printedAt });
+    rounds.push({
+      sbatch: submitted.at - posted,
+      slurmQueue: times.start - times.submit,
+      running: runningLog.at - metric.printedAt,
+      metric: metric.arrivedAt - metric.printedAt,
+    });
   }
   return rounds;
 }
@@ -93,7 +98,11 @@ async function manyJobs(bench: BenchAgent, squeueCalls: () => Promise<number>) {
   const started = Date.now();
   for (let index = 0; index < JOBS; index++) {
     const exitCode = index % 10 === 0 ? 3 : 0;
-    const { session_id: id } = await bench.api('POST', '/api/v1/training/sessions', { recipe: 'slurm-stamp', params: { sleep_ms: 1000 + ((index * 37) % 2000), exit_code: exitCode }, start: true });
+    const { session_id: id } = await bench.api('POST', '/api/v1/training/sessions', {
+      recipe: 'slurm-stamp',
+      params: { sleep_ms: 1000 + ((index * 37) % 2000), exit_code: exitCode },
+      start: true,
+    });
     expected.set(id, exitCode);
   }
   await waitForEnd(bench, [...expected.keys()]);
@@ -107,7 +116,8 @@ async function manyJobs(bench: BenchAgent, squeueCalls: () => Promise<number>) {
     const runInfo = bench.agent.runs.get(id);
     if (runInfo.state !== (exitCode === 0 ? 'completed' : 'failed') || runInfo.exit_code !== exitCode) {
       wrong++;
-      if (examples.length < 3) examples.push(`${id}: expected exit ${exitCode}, got ${runInfo.state} (exit ${runInfo.exit_code}, ${runInfo.end_reason}): ${runInfo.error_message}`);
+      if (examples.length < 3)
+        examples.push(`${id}: expected exit ${exitCode}, got ${runInfo.state} (exit ${runInfo.exit_code}, ${runInfo.end_reason}): ${runInfo.error_message}`);
     }
     if (runInfo.current_epoch === 2) withMetrics++;
   }
@@ -126,7 +136,10 @@ export async function slurm(): Promise<BenchResult> {
   await writeFile(wrapper, `#!/bin/sh\necho >> '${counter}'\nexec squeue "$@"\n`);
   await chmod(wrapper, 0o755);
   const configFile = join(work, 'trainer.json');
-  await writeFile(configFile, JSON.stringify({ plugins: { config: { 'backend:slurm': { squeue: wrapper, poll_interval_seconds: POLL_INTERVAL_S, output_poll_ms: OUTPUT_POLL_MS } } } }));
+  await writeFile(
+    configFile,
+    JSON.stringify({ plugins: { config: { 'backend:slurm': { squeue: wrapper, poll_interval_seconds: POLL_INTERVAL_S, output_poll_ms: OUTPUT_POLL_MS } } } }),
+  );
   const bench = await startBenchAgent({ TRAINER_CONFIG: configFile, MAX_CONCURRENT_SESSIONS: String(JOBS + 10) });
   const squeueCalls = async () => (await readFile(counter, 'utf8')).length;
   try {
@@ -138,13 +151,19 @@ export async function slurm(): Promise<BenchResult> {
       figures: [
         { name: `POST → sbatch answered (agent's log), median of ${rounds.length}`, value: `${fmt(median(rounds.map((r) => r.sbatch)), 0)} ms` },
         { name: "Slurm's own SubmitTime → StartTime (1 s resolution), median", value: `${fmt(median(rounds.map((r) => r.slurmQueue)) / 1000, 0)} s` },
-        { name: 'job printed its first metric → on the agent\'s SSE stream, median / max', value: `${fmt(median(rounds.map((r) => r.metric)), 0)} / ${fmt(Math.max(...rounds.map((r) => r.metric)), 0)} ms` },
+        {
+          name: "job printed its first metric → on the agent's SSE stream, median / max",
+          value: `${fmt(median(rounds.map((r) => r.metric)), 0)} / ${fmt(Math.max(...rounds.map((r) => r.metric)), 0)} ms`,
+        },
         { name: 'job printed its first metric → agent logs RUNNING, median', value: `${fmt(median(rounds.map((r) => r.running)), 0)} ms` },
         { name: `${JOBS} jobs (1–3 s each, 1 in 10 exits 3): all ended in`, value: `${fmt(many.seconds, 1)} s` },
-        { name: 'runs whose end differs from their job\'s (state or exit code)', value: `${many.wrong} of ${JOBS}` },
-        { name: 'runs that saw both of their job\'s metrics', value: `${many.withMetrics} of ${JOBS}` },
-        { name: 'squeue calls while following (shared query)', value: `${many.calls} (${fmt(many.calls / many.seconds, 2)}/s; one per job per poll would be ~${fmt(perJobPolling, 0)})` },
-        { name: "agent + benchmark process CPU while following", value: `${fmt(many.cpuPercent, 1)} % of a core` },
+        { name: "runs whose end differs from their job's (state or exit code)", value: `${many.wrong} of ${JOBS}` },
+        { name: "runs that saw both of their job's metrics", value: `${many.withMetrics} of ${JOBS}` },
+        {
+          name: 'squeue calls while following (shared query)',
+          value: `${many.calls} (${fmt(many.calls / many.seconds, 2)}/s; one per job per poll would be ~${fmt(perJobPolling, 0)})`,
+        },
+        { name: 'agent + benchmark process CPU while following', value: `${fmt(many.cpuPercent, 1)} % of a core` },
       ],
       ratio: { description: 'runs ending wrong', value: many.wrong },
       target: { description: `${JOBS} jobs followed without missing a state change`, met: many.wrong === 0 && many.withMetrics === JOBS },

@@ -10,10 +10,14 @@ const EPOCHS = 40;
 /** A metric printed by a run → received by 100 SSE clients; the agent runs as its own process. */
 export async function sseFanOut(): Promise<BenchResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trainer-sse-bench-'));
-  const agent = spawn(process.execPath, [join(TRAINER_HOME, 'bin', 'run.js'), 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error'], {
-    env: { ...process.env, API_KEYS: BENCH_KEY, TRAINER_RECIPE_DIRS: BENCH_RECIPES, TRAINER_RATE_LIMIT_PER_MINUTE: '0', TRAINER_NVIDIA_SMI: '/nonexistent' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const agent = spawn(
+    process.execPath,
+    [join(TRAINER_HOME, 'bin', 'run.js'), 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error'],
+    {
+      env: { ...process.env, API_KEYS: BENCH_KEY, TRAINER_RECIPE_DIRS: BENCH_RECIPES, TRAINER_RATE_LIMIT_PER_MINUTE: '0', TRAINER_NVIDIA_SMI: '/nonexistent' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -25,7 +29,13 @@ export async function sseFanOut(): Promise<BenchResult> {
       agent.once('exit', () => reject(new Error(`agent exited: ${out}`)));
     });
     const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
-    const created = await (await fetch(`${url}/api/v1/training/sessions`, { method: 'POST', headers, body: JSON.stringify({ recipe: 'stamp-ticker', params: { epochs: EPOCHS, interval_ms: 50 } }) })).json();
+    const created = await (
+      await fetch(`${url}/api/v1/training/sessions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ recipe: 'stamp-ticker', params: { epochs: EPOCHS, interval_ms: 50 } }),
+      })
+    ).json();
     const latencies: number[] = [];
     const clients = Array.from({ length: CLIENTS }, async () => {
       const response = await fetch(`${url}/api/v1/sse/training/${created.session_id}`, { headers });

@@ -77,14 +77,20 @@ export async function submitToSpawn(): Promise<BenchResult> {
   return {
     title: '1. Submit → training process running',
     figures: [
-      { name: `through the agent, p50 / p99 (${ROUNDS} submissions, supervisor started ahead)`, value: `${fmt(median(total))} / ${fmt(percentile(total, 99))} ms` },
+      {
+        name: `through the agent, p50 / p99 (${ROUNDS} submissions, supervisor started ahead)`,
+        value: `${fmt(median(total))} / ${fmt(percentile(total, 99))} ms`,
+      },
       { name: 'spawning the same command directly, p50 / p99', value: `${fmt(median(directMs))} / ${fmt(percentile(directMs, 99))} ms` },
       { name: 'added by the agent: p50 / p99 difference', value: `${fmt(added)} / ${fmt(addedP99)} ms` },
       { name: '  POST answered (p50)', value: `+${stage((run) => run.answered)} ms` },
       { name: '  run marked running (p50)', value: `+${stage((run) => run.markedRunning)} ms` },
       { name: '  supervisor handed the run, spawning the command (p50)', value: `+${stage((run) => run.supervisorReady)} ms` },
       { name: '  command running its first line (p50)', value: `+${fmt(median(total))} ms` },
-      { name: 'without the warm supervisor (warm_supervisor: false), p50 / p99', value: `${fmt(median(coldTotal))} / ${fmt(percentile(coldTotal, 99))} ms (added p50 ${fmt(median(coldTotal) - median(directMs))} ms)` },
+      {
+        name: 'without the warm supervisor (warm_supervisor: false), p50 / p99',
+        value: `${fmt(median(coldTotal))} / ${fmt(percentile(coldTotal, 99))} ms (added p50 ${fmt(median(coldTotal) - median(directMs))} ms)`,
+      },
     ],
     ratio: { description: 'agent p50 / direct p50', value: median(total) / median(directMs), unit: '×' },
     target: { description: 'added p50 ≤ 30 ms', met: added <= 30 },

@@ -47,7 +47,11 @@ export async function tfjsTraining(): Promise<BenchResult> {
   try {
     const created = await bench.api('POST', '/api/v1/training/sessions', { recipe: 'tfjs', params: {}, start: false });
     const idle = await statusLatencies(bench, created.session_id);
-    const run = await bench.api('POST', '/api/v1/training/sessions', { recipe: 'tfjs', params: { model_architecture: 'mlp', dataset_name: 'digits', samples: 20000, hidden_units: 512, epochs: 100, batch_size: 64 }, start: true });
+    const run = await bench.api('POST', '/api/v1/training/sessions', {
+      recipe: 'tfjs',
+      params: { model_architecture: 'mlp', dataset_name: 'digits', samples: 20000, hidden_units: 512, epochs: 100, batch_size: 64 },
+      start: true,
+    });
     const id = run.session_id as string;
     // measure once the child trains (the first batch metrics), not while it loads TF.js
     for (let i = 0; i < 600 && !(await bench.api('GET', `/api/v1/training/${id}/history`)).length; i++) await sleep(100);
@@ -77,7 +81,13 @@ async function measure(tf: Tf, workload: Workload, samples: number): Promise<{ s
   const shape = dataset.imageShape ?? [dataset.features];
   const xs = tf.tensor(x.flat(), [samples, ...shape]);
   const ys = tf.oneHot(tf.tensor1d(y, 'int32'), dataset.classes).toFloat();
-  const model = buildModel(tf, workload.architecture, { features: dataset.features, imageShape: dataset.imageShape ?? null, outputUnits: dataset.classes, outputActivation: 'softmax', hidden: workload.hidden });
+  const model = buildModel(tf, workload.architecture, {
+    features: dataset.features,
+    imageShape: dataset.imageShape ?? null,
+    outputUnits: dataset.classes,
+    outputActivation: 'softmax',
+    hidden: workload.hidden,
+  });
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy' });
   const warmX = xs.slice(0, workload.batchSize);
   const warmY = ys.slice(0, workload.batchSize);

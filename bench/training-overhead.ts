@@ -9,11 +9,41 @@ const ROUNDS = 3;
 const EPOCHS = Number(process.env.TRAINER_BENCH_OVERHEAD_EPOCHS ?? 30);
 const CLIENT_POLL_MS = 25;
 /** The body of POST /api/v1/training/start; hidden_units and samples keep their defaults (64, 0). */
-const params = (epochs: number) => ({ model_architecture: 'mlp', dataset_name: 'blobs', learning_rate: 0.01, batch_size: 32, epochs, optimizer: 'adam', loss_function: 'cross_entropy' });
+const params = (epochs: number) => ({
+  model_architecture: 'mlp',
+  dataset_name: 'blobs',
+  learning_rate: 0.01,
+  batch_size: 32,
+  epochs,
+  optimizer: 'adam',
+  loss_function: 'cross_entropy',
+});
 
 /** The command demo-mlp renders for those parameters, run straight from this process with its stdout piped and drained. */
 async function direct(epochs: number, output: string): Promise<number> {
-  const args = [join(TRAINER_HOME, 'dist', 'src', 'demo', 'train-mlp.js'), '--architecture', 'mlp', '--dataset', 'blobs', '--lr', '0.01', '--batch-size', '32', '--epochs', String(epochs), '--optimizer', 'adam', '--loss', 'cross_entropy', '--hidden', '64', '--samples', '0', '--output', output];
+  const args = [
+    join(TRAINER_HOME, 'dist', 'src', 'demo', 'train-mlp.js'),
+    '--architecture',
+    'mlp',
+    '--dataset',
+    'blobs',
+    '--lr',
+    '0.01',
+    '--batch-size',
+    '32',
+    '--epochs',
+    String(epochs),
+    '--optimizer',
+    'adam',
+    '--loss',
+    'cross_entropy',
+    '--hidden',
+    '64',
+    '--samples',
+    '0',
+    '--output',
+    output,
+  ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
@@ -55,7 +85,8 @@ async function viaAgent(bench: BenchAgent, epochs: number): Promise<AgentRound> 
 
 /** demo-mlp's wall time through the agent (start → completed) against the same command run directly. */
 export async function trainingOverhead(): Promise<BenchResult> {
-  if (!Number.isInteger(EPOCHS) || EPOCHS < 1) throw new Error(`TRAINER_BENCH_OVERHEAD_EPOCHS must be a positive integer, got '${process.env.TRAINER_BENCH_OVERHEAD_EPOCHS}'`);
+  if (!Number.isInteger(EPOCHS) || EPOCHS < 1)
+    throw new Error(`TRAINER_BENCH_OVERHEAD_EPOCHS must be a positive integer, got '${process.env.TRAINER_BENCH_OVERHEAD_EPOCHS}'`);
   const output = await mkdtemp(join(tmpdir(), 'trainer-bench-direct-'));
   const bench = await startBenchAgent();
   // the same agent without its supervisor started ahead (warm_supervisor: false), as every run was launched before
@@ -97,12 +128,23 @@ export async function trainingOverhead(): Promise<BenchResult> {
       { name: '  of which launch: started_at → supervisor spawns', value: `${fmt(median(rounds.map((r) => r.run - r.command)))} ms` },
       { name: '  the command itself: "Starting:" → ended_at', value: pct(command) },
       { name: `client wall clock: POST → completed (poll ${CLIENT_POLL_MS} ms)`, value: `${pct(client)} (rounds: ${list(rounds.map((r) => r.client))})` },
-      { name: 'this process’s CPU during a run (agents + client polls)', value: `${fmt(median(rounds.map((r) => r.cpu)), 0)} ms (${fmt((median(rounds.map((r) => r.cpu)) / client) * 100, 1)} % of one core)` },
-      { name: 'without the warm supervisor (a Node start-up per launch): started → ended', value: `${pct(coldRun)} (rounds: ${list(coldRounds.map((r) => r.run))}; launch ${fmt(median(coldRounds.map((r) => r.run - r.command)))} ms)` },
+      {
+        name: 'this process’s CPU during a run (agents + client polls)',
+        value: `${fmt(median(rounds.map((r) => r.cpu)), 0)} ms (${fmt((median(rounds.map((r) => r.cpu)) / client) * 100, 1)} % of one core)`,
+      },
+      {
+        name: 'without the warm supervisor (a Node start-up per launch): started → ended',
+        value: `${pct(coldRun)} (rounds: ${list(coldRounds.map((r) => r.run))}; launch ${fmt(median(coldRounds.map((r) => r.run - r.command)))} ms)`,
+      },
       { name: '  its client wall clock', value: pct(median(coldRounds.map((r) => r.client))) },
       { name: 'spread of the direct rounds ((max − min) ÷ median)', value: `${fmt(spread * 100, 1)} %` },
     ],
-    ratio: { description: "overhead: run's started→ended ÷ direct − 1", value: overhead, unit: '%', beside: `${EPOCHS} epochs; steady state, launch excluded: ${signed(steadyState)}` },
+    ratio: {
+      description: "overhead: run's started→ended ÷ direct − 1",
+      value: overhead,
+      unit: '%',
+      beside: `${EPOCHS} epochs; steady state, launch excluded: ${signed(steadyState)}`,
+    },
     // a PASS must be shown by the measurement: with direct rounds spreading more than the target, the noise decides
     target: { description: 'overhead ≤ 1 %, with the direct rounds spreading ≤ 1 %', met: overhead <= 0.01 && spread <= 0.01 },
     notes: [

@@ -9,7 +9,28 @@ import { fileURLToPath } from 'node:url';
 const root = process.argv[2] ? resolve(process.argv[2]) : resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Layer of a repo-relative path: the longest matching prefix. */
-const LAYERS = ['src/domain', 'src/store', 'src/events', 'src/plugins', 'src/services', 'src/api', 'src/cli', 'src/client', 'src/dash', 'src/agent', 'src/monitor', 'src/datasets', 'src/demo', 'src/tfjs', 'src/schedule', 'src/logging', 'src/errors.ts', 'src/index.ts', 'plugins', 'bots'];
+const LAYERS = [
+  'src/domain',
+  'src/store',
+  'src/events',
+  'src/plugins',
+  'src/services',
+  'src/api',
+  'src/cli',
+  'src/client',
+  'src/dash',
+  'src/agent',
+  'src/monitor',
+  'src/datasets',
+  'src/demo',
+  'src/tfjs',
+  'src/schedule',
+  'src/logging',
+  'src/errors.ts',
+  'src/index.ts',
+  'plugins',
+  'bots',
+];
 
 /**
  * Importable from every layer of src/ and bots/ (not from plugins/, which use the SDK only): coded errors,
@@ -102,7 +123,8 @@ for (const top of ['src', 'plugins', 'bots']) {
       if (rule === undefined) violations.push(`${from}: imports ${target} (${layer} may import ${allowed.join(', ') || 'nothing of ours'})`);
       else {
         used.add(`${layer} ${rule}`);
-        if (TYPE_ONLY[layer]?.includes(targetLayer) && !/^(?:import|export) type\s/.test(match[0])) violations.push(`${from}: imports ${target} for its values (${layer} may import ${targetLayer} with \`import type\` only)`);
+        if (TYPE_ONLY[layer]?.includes(targetLayer) && !/^(?:import|export) type\s/.test(match[0]))
+          violations.push(`${from}: imports ${target} for its values (${layer} may import ${targetLayer} with \`import type\` only)`);
       }
     }
   }

@@ -21,6 +21,8 @@ try {
 if (hasCompiler) {
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
 } else if (!existsSync(join(root, 'dist', 'src', 'index.js'))) {
-  console.error('trainer: dist/ is missing and the dev dependencies (TypeScript) are not installed. Install from the packed package (npm pack ships dist/), or run npm install without --omit=dev to build it.');
+  console.error(
+    'trainer: dist/ is missing and the dev dependencies (TypeScript) are not installed. Install from the packed package (npm pack ships dist/), or run npm install without --omit=dev to build it.',
+  );
   process.exit(1);
 }

@@ -148,7 +148,11 @@ export function exitCodeOf(code: ErrorCode): number {
 export const EXIT_CODES: readonly { exit: number; meaning: string; codes: readonly WireCode[] }[] = [
   { exit: 0, meaning: 'success', codes: [] },
   { exit: 1, meaning: 'the run (or sweep) waited for ended without success', codes: [] },
-  { exit: 2, meaning: 'the request was refused as invalid (bad flags, body, file or size)', codes: ['bad_request', 'method_not_allowed', 'validation_failed', 'payload_too_large', 'unsupported_media_type'] },
+  {
+    exit: 2,
+    meaning: 'the request was refused as invalid (bad flags, body, file or size)',
+    codes: ['bad_request', 'method_not_allowed', 'validation_failed', 'payload_too_large', 'unsupported_media_type'],
+  },
   { exit: 3, meaning: 'no key, an invalid key, or a key whose scope does not allow it', codes: ['unauthenticated', 'scope_insufficient'] },
   { exit: 4, meaning: 'no such run, model, dataset, key…', codes: ['not_found', 'run_not_found'] },
   { exit: 5, meaning: 'it exists but its state does not allow that (already stopped, name taken, file exists)', codes: ['conflict', 'invalid_state'] },

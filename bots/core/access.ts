@@ -29,9 +29,11 @@ export function refusal(policy: AccessPolicy, actor: ChatActor, write: boolean):
   if (!write && !policy.readsNeedAllowList) return null;
   const listed = policy.users.includes(actor.userId) || actor.roles.some((role) => policy.roles.includes(role));
   if (!listed) {
-    if (policy.users.length === 0 && policy.roles.length === 0) return `nobody may change runs from ${actor.platform} yet: an admin must add people to ${actor.platform.toUpperCase()}_ALLOWED_USERS`;
+    if (policy.users.length === 0 && policy.roles.length === 0)
+      return `nobody may change runs from ${actor.platform} yet: an admin must add people to ${actor.platform.toUpperCase()}_ALLOWED_USERS`;
     return `you are not on the ${actor.platform} allow-list for this command: ask an admin to add you`;
   }
-  if (write && policy.channels.length > 0 && !policy.channels.includes(actor.channelId)) return `write commands are accepted only in the allowed channels, not in this one`;
+  if (write && policy.channels.length > 0 && !policy.channels.includes(actor.channelId))
+    return `write commands are accepted only in the allowed channels, not in this one`;
   return null;
 }

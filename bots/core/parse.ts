@@ -78,7 +78,9 @@ export function parseCommand(text: string): ChatCommand {
   const name = first.toLowerCase() as CommandName;
   if (!COMMAND_NAMES.includes(name)) {
     const close = closestMatches(first, COMMAND_NAMES);
-    throw badRequest(`Unknown command '${first}'.${close.length ? ` Did you mean ${close.map((c) => `\`${c}\``).join(' or ')}?` : ''} Type \`/train help\` for the list.`);
+    throw badRequest(
+      `Unknown command '${first}'.${close.length ? ` Did you mean ${close.map((c) => `\`${c}\``).join(' or ')}?` : ''} Type \`/train help\` for the list.`,
+    );
   }
   const needsRun = (what = 'run'): string => {
     if (!rest[0]) throw usageError(name, `Say which ${what}`);

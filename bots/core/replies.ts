@@ -25,7 +25,15 @@ export interface ChatReply {
   buttons: ChatButton[];
 }
 
-export const reply = (title: string, text = '', extra: Partial<ChatReply> = {}): ChatReply => ({ ephemeral: true, tone: 'info', title, text, fields: [], buttons: [], ...extra });
+export const reply = (title: string, text = '', extra: Partial<ChatReply> = {}): ChatReply => ({
+  ephemeral: true,
+  tone: 'info',
+  title,
+  text,
+  fields: [],
+  buttons: [],
+  ...extra,
+});
 export const errorReply = (text: string): ChatReply => reply('Could not do that', text, { tone: 'error' });
 
 export const stopButton = (runId: string): ChatButton => ({ action: 'stop', value: runId, label: 'Stop run', style: 'danger' });
@@ -53,7 +61,9 @@ export function formatNumber(value: number | string): string {
 const HEADLINE_METRICS = ['val_accuracy', 'accuracy', 'val_acc', 'acc', 'val_loss', 'loss'];
 export function headlineMetric(metrics: Record<string, number | string> | null | undefined): [string, number | string] | null {
   if (!metrics) return null;
-  const name = HEADLINE_METRICS.find((candidate) => typeof metrics[candidate] === 'number') ?? Object.keys(metrics).find((key) => typeof metrics[key] === 'number' && key !== 'epoch' && key !== 'step');
+  const name =
+    HEADLINE_METRICS.find((candidate) => typeof metrics[candidate] === 'number') ??
+    Object.keys(metrics).find((key) => typeof metrics[key] === 'number' && key !== 'epoch' && key !== 'step');
   return name ? [name, metrics[name]!] : null;
 }
 
@@ -83,7 +93,8 @@ export function runFields(run: Run): ChatReply['fields'] {
   if (epoch) fields.push({ name: 'Epoch', value: epoch });
   if (run.gpu_ids.length) fields.push({ name: 'GPU', value: run.gpu_ids.join(', ') });
   if (Object.keys(run.params).length) fields.push({ name: 'Params', value: formatParams(run.params) });
-  if (run.started_at) fields.push({ name: 'Running for', value: formatDuration(Date.parse(run.ended_at ?? new Date().toISOString()) - Date.parse(run.started_at)) });
+  if (run.started_at)
+    fields.push({ name: 'Running for', value: formatDuration(Date.parse(run.ended_at ?? new Date().toISOString()) - Date.parse(run.started_at)) });
   if (run.error_message) fields.push({ name: 'Error', value: run.error_message });
   return fields;
 }

@@ -78,7 +78,10 @@ export class ChatRouter {
 
   /** Run ids matching a prefix, for autocomplete: newest first. */
   suggestRuns(prefix: string, limit = 25): Run[] {
-    const needle = prefix.trim().toLowerCase().replace(/^sess_/, '');
+    const needle = prefix
+      .trim()
+      .toLowerCase()
+      .replace(/^sess_/, '');
     return this.services.runs
       .list({ limit: 100_000, offset: 0 })
       .runs.filter((run) => run.id.slice(5).startsWith(needle) || (run.name ?? '').toLowerCase().startsWith(needle))
@@ -87,13 +90,15 @@ export class ChatRouter {
 
   suggestRecipes(prefix: string, limit = 25): string[] {
     const needle = prefix.trim().toLowerCase();
-    return this.services.recipes
-      .list()
-      .map((recipe) => recipe.name)
-      .filter((name) => name.toLowerCase().includes(needle))
-      // what the user is typing the start of comes first (`tick` → ticker before disk-ticker)
-      .sort((a, b) => Number(!a.toLowerCase().startsWith(needle)) - Number(!b.toLowerCase().startsWith(needle)))
-      .slice(0, limit);
+    return (
+      this.services.recipes
+        .list()
+        .map((recipe) => recipe.name)
+        .filter((name) => name.toLowerCase().includes(needle))
+        // what the user is typing the start of comes first (`tick` → ticker before disk-ticker)
+        .sort((a, b) => Number(!a.toLowerCase().startsWith(needle)) - Number(!b.toLowerCase().startsWith(needle)))
+        .slice(0, limit)
+    );
   }
 
   /** A run by full id, `sess_` prefix, bare hex prefix or exact name; ambiguous prefixes list the candidates. */
@@ -105,7 +110,13 @@ export class ChatRouter {
     const bare = needle.replace(/^sess_/, '');
     const matches = all.filter((run) => run.id.slice(5).startsWith(bare));
     if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1) throw badRequest(`'${ref}' matches ${matches.length} runs (${matches.slice(0, 5).map((run) => run.id).join(', ')}${matches.length > 5 ? ', …' : ''}): type more of the id`);
+    if (matches.length > 1)
+      throw badRequest(
+        `'${ref}' matches ${matches.length} runs (${matches
+          .slice(0, 5)
+          .map((run) => run.id)
+          .join(', ')}${matches.length > 5 ? ', …' : ''}): type more of the id`,
+      );
     throw notFound(`No run '${ref}'. Type \`/train list\` to see the runs.`);
   }
 
@@ -127,19 +138,48 @@ export class ChatRouter {
         return done(this.help(command.topic));
       case 'start': {
         if (!recipes.has(command.recipe)) {
-          const close = closestMatches(command.recipe, recipes.list().map((recipe) => recipe.name));
-          throw notFound(`No recipe '${command.recipe}'.${close.length ? ` Did you mean ${close.map((name) => `\`${name}\``).join(', ')}?` : ''} Type \`/train recipes\` for the list.`);
+          const close = closestMatches(
+            command.recipe,
+            recipes.list().map((recipe) => recipe.name),
+          );
+          throw notFound(
+            `No recipe '${command.recipe}'.${close.length ? ` Did you mean ${close.map((name) => `\`${name}\``).join(', ')}?` : ''} Type \`/train recipes\` for the list.`,
+          );
         }
         const origin: RunOrigin = { platform: actor.platform, channel: actor.channelId, thread: place.thread ?? null, user: actor.userId };
-        const run = await runs.submit({ recipe: command.recipe, params: command.params, ...(command.gpus !== undefined && { gpus: command.gpus }), start: true, origin });
+        const run = await runs.submit({
+          recipe: command.recipe,
+          params: command.params,
+          ...(command.gpus !== undefined && { gpus: command.gpus }),
+          start: true,
+          origin,
+        });
         const position = runs.queuePosition(run.id);
-        const where = run.state === 'running' ? `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}` : position ? `queued (position ${position})` : run.state;
-        return done(reply(`Run ${run.id} ${where}`, `\`${run.recipe}\` ${formatParams(run.params)}\nUpdates follow in this channel's thread for the run.`, { tone: 'success', buttons: [stopButton(run.id)] }), run.id);
+        const where =
+          run.state === 'running'
+            ? `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`
+            : position
+              ? `queued (position ${position})`
+              : run.state;
+        return done(
+          reply(`Run ${run.id} ${where}`, `\`${run.recipe}\` ${formatParams(run.params)}\nUpdates follow in this channel's thread for the run.`, {
+            tone: 'success',
+            buttons: [stopButton(run.id)],
+          }),
+          run.id,
+        );
       }
       case 'stop': {
         const run = this.resolveRun(command.run);
         const after = await runs.stop(run.id);
-        return done(reply(`Run ${run.id} ${after.state === 'running' ? 'is stopping' : after.state}`, '', { tone: 'success', ephemeral: false, fields: runFields(after) }), run.id);
+        return done(
+          reply(`Run ${run.id} ${after.state === 'running' ? 'is stopping' : after.state}`, '', {
+            tone: 'success',
+            ephemeral: false,
+            fields: runFields(after),
+          }),
+          run.id,
+        );
       }
       case 'status': {
         if (command.run) {
@@ -152,18 +192,26 @@ export class ChatRouter {
         }
         const counts = runs.countByState();
         const running = runs.list({ state: 'running', limit: LIST_LIMIT, offset: 0 }).runs;
-        const summary = Object.entries(counts).map(([state, count]) => `${state}: ${count}`).join('   ') || 'no runs yet';
+        const summary =
+          Object.entries(counts)
+            .map(([state, count]) => `${state}: ${count}`)
+            .join('   ') || 'no runs yet';
         return done(reply('Trainer status', `${summary}${running.length ? '\n' + running.map(runLine).join('\n') : ''}`));
       }
       case 'list': {
         const { runs: page, total } = runs.list({ ...(command.state && { state: command.state }), limit: LIST_LIMIT, offset: 0 });
         const title = `${total} ${command.state ?? ''} run${total === 1 ? '' : 's'}`.replace(/\s+/g, ' ');
-        return done(reply(title, page.length ? page.map(runLine).join('\n') + (total > page.length ? `\n…and ${total - page.length} more` : '') : 'Nothing to show.'));
+        return done(
+          reply(title, page.length ? page.map(runLine).join('\n') + (total > page.length ? `\n…and ${total - page.length} more` : '') : 'Nothing to show.'),
+        );
       }
       case 'logs': {
         const run = this.resolveRun(command.run);
         const page = await runs.logs(run.id, { limit: command.lines });
-        const text = page.records.map((record) => record.message).join('\n').slice(-2800);
+        const text = page.records
+          .map((record) => record.message)
+          .join('\n')
+          .slice(-2800);
         return done(reply(`Last ${page.records.length} log lines of ${run.id}`, text ? '```\n' + text.replace(/```/g, "'''") + '\n```' : 'No output yet.'));
       }
       case 'metrics': {
@@ -178,18 +226,31 @@ export class ChatRouter {
       }
       case 'queue': {
         const queued = runs.queue();
-        return done(reply(`${queued.length} run${queued.length === 1 ? '' : 's'} queued`, queued.slice(0, LIST_LIMIT).map((run, index) => `${index + 1}. ${runLine(run)}`).join('\n') || 'The queue is empty.'));
+        return done(
+          reply(
+            `${queued.length} run${queued.length === 1 ? '' : 's'} queued`,
+            queued
+              .slice(0, LIST_LIMIT)
+              .map((run, index) => `${index + 1}. ${runLine(run)}`)
+              .join('\n') || 'The queue is empty.',
+          ),
+        );
       }
       case 'gpus': {
         const holders = runs.gpuHolders();
         const gpus = this.services.gpus();
-        const lines = gpus.map((gpu) => `GPU ${gpu.index}  ${gpu.name}  ${Math.round(gpu.memory_total_mb / 1024)} GiB  ${holders.has(gpu.index) ? `busy: \`${holders.get(gpu.index)}\`` : 'free'}`);
+        const lines = gpus.map(
+          (gpu) =>
+            `GPU ${gpu.index}  ${gpu.name}  ${Math.round(gpu.memory_total_mb / 1024)} GiB  ${holders.has(gpu.index) ? `busy: \`${holders.get(gpu.index)}\`` : 'free'}`,
+        );
         return done(reply(`${gpus.length} GPU${gpus.length === 1 ? '' : 's'}`, lines.join('\n') || 'This machine has no GPUs the agent can see.'));
       }
       case 'alerts': {
         const open = alerts.listAlerts({}).filter((alert) => alert.status !== 'resolved');
         const shown = open.slice(0, 5);
-        const buttons = shown.flatMap((alert) => (alert.status === 'active' ? [{ action: 'ack' as const, value: alert.alert_id, label: `Ack ${alert.alert_id.slice(6, 12)}` }] : []));
+        const buttons = shown.flatMap((alert) =>
+          alert.status === 'active' ? [{ action: 'ack' as const, value: alert.alert_id, label: `Ack ${alert.alert_id.slice(6, 12)}` }] : [],
+        );
         const lines = shown.map((alert) => `\`${alert.alert_id}\` [${alert.severity}] ${alert.status}: ${alert.message}`);
         return done(reply(`${open.length} open alert${open.length === 1 ? '' : 's'}`, lines.join('\n') || 'No open alerts.', { buttons }));
       }
@@ -203,18 +264,36 @@ export class ChatRouter {
         const target = this.silenceTarget(command.target);
         const silence = await alerts.silence({ ...target, duration_seconds: command.seconds, created_by, reason: `from ${actor.platform}` });
         const what = target.rule_id ? `rule ${target.rule_id}` : `run ${target.run_id}`;
-        return done(reply(`Alerts for ${what} silenced for ${formatDuration(command.seconds * 1000)}`, `Until ${silence.until} (by ${actor.userName}).`, { tone: 'success', ephemeral: false }), target.rule_id ?? target.run_id ?? null);
+        return done(
+          reply(`Alerts for ${what} silenced for ${formatDuration(command.seconds * 1000)}`, `Until ${silence.until} (by ${actor.userName}).`, {
+            tone: 'success',
+            ephemeral: false,
+          }),
+          target.rule_id ?? target.run_id ?? null,
+        );
       }
       case 'recipes': {
-        const lines = recipes.list().map((recipe) => `\`${recipe.name}\`${recipe.description ? ` — ${recipe.description}` : ''}${Object.keys(recipe.params).length ? `  (${Object.keys(recipe.params).join(', ')})` : ''}`);
+        const lines = recipes
+          .list()
+          .map(
+            (recipe) =>
+              `\`${recipe.name}\`${recipe.description ? ` — ${recipe.description}` : ''}${Object.keys(recipe.params).length ? `  (${Object.keys(recipe.params).join(', ')})` : ''}`,
+          );
         return done(reply(`${lines.length} recipe${lines.length === 1 ? '' : 's'}`, lines.join('\n')));
       }
       case 'top': {
         const metric = command.metric ?? 'val_accuracy';
         const mode = /loss|error|perplexity/i.test(metric) ? 'min' : 'max';
         const entries = leaderboard.query({ metric, mode, limit: 10 });
-        const lines = entries.map((entry) => `${entry.rank}. \`${entry.session_id}\` ${entry.recipe}  ${metric}=${formatNumber(entry.value)}  ${formatParams(entry.params)}`);
-        return done(reply(`Top runs by ${metric} (${mode === 'max' ? 'highest' : 'lowest'} first)`, lines.join('\n') || `No completed run has a final ${metric}. Try \`/train top loss\`.`));
+        const lines = entries.map(
+          (entry) => `${entry.rank}. \`${entry.session_id}\` ${entry.recipe}  ${metric}=${formatNumber(entry.value)}  ${formatParams(entry.params)}`,
+        );
+        return done(
+          reply(
+            `Top runs by ${metric} (${mode === 'max' ? 'highest' : 'lowest'} first)`,
+            lines.join('\n') || `No completed run has a final ${metric}. Try \`/train top loss\`.`,
+          ),
+        );
       }
     }
   }
@@ -249,7 +328,15 @@ export class ChatRouter {
   private async audit(actor: ChatActor, command: ChatCommand, result: 'ok' | 'refused' | 'failed', target: string | null, reason?: string): Promise<void> {
     const { name, ...details } = command;
     await this.services.audit
-      .record({ actor: `${actor.userName} (${actor.userId})`, via: actor.platform, action: `chat.${name}`, target, details: { ...details, channel: actor.channelId }, result, ...(reason && { reason }) })
+      .record({
+        actor: `${actor.userName} (${actor.userId})`,
+        via: actor.platform,
+        action: `chat.${name}`,
+        target,
+        details: { ...details, channel: actor.channelId },
+        result,
+        ...(reason && { reason }),
+      })
       .catch((error: Error) => this.logger.error('audit entry not written', { error: error.message }));
   }
 }

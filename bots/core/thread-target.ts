@@ -2,7 +2,18 @@ import type { OutboxMessage } from '../../src/domain/notifier-outbox.js';
 import type { Run } from '../../src/domain/run.js';
 import type { ChatTransport } from '../../src/services/notification-dispatcher.js';
 import type { RunService } from '../../src/services/run-service.js';
-import { epochText, formatDuration, formatNumber, formatParams, headlineMetric, reply, runFields, stopButton, type ChatButton, type ChatReply } from './replies.js';
+import {
+  epochText,
+  formatDuration,
+  formatNumber,
+  formatParams,
+  headlineMetric,
+  reply,
+  runFields,
+  stopButton,
+  type ChatButton,
+  type ChatReply,
+} from './replies.js';
 
 /** Posts a message in a channel, in a thread when given; answers the new message's reference (Slack ts, Discord id). */
 export interface ChatPoster {
@@ -42,13 +53,15 @@ export function chatReplyOf(message: OutboxMessage, startedHere: Run | null, run
   const buttons = buttonsOf(message, runNow);
   const runId = message.runId ?? '';
   if (!run && message.event.startsWith('training_')) {
-    const tone = message.event === 'training_completed' ? 'success' : message.severity === 'info' ? 'info' : message.event === 'training_failed' ? 'error' : 'warning';
+    const tone =
+      message.event === 'training_completed' ? 'success' : message.severity === 'info' ? 'info' : message.event === 'training_failed' ? 'error' : 'warning';
     return reply(message.title, message.summary, { ephemeral: false, tone, fields: message.fields, buttons });
   }
   switch (message.event) {
     case 'training_queued': {
       const origin = run?.origin;
-      const body = run && origin ? `\`${run.recipe}\` ${formatParams(run.params)}${run.gpus ? `  gpus=${run.gpus}` : ''}\nasked by <@${origin.user}>` : message.summary;
+      const body =
+        run && origin ? `\`${run.recipe}\` ${formatParams(run.params)}${run.gpus ? `  gpus=${run.gpus}` : ''}\nasked by <@${origin.user}>` : message.summary;
       return reply(`Run ${runId} queued`, body, { ephemeral: false, buttons });
     }
     case 'training_started': {
@@ -57,7 +70,9 @@ export function chatReplyOf(message: OutboxMessage, startedHere: Run | null, run
     }
     case 'training_progress': {
       const metrics = message.fields.filter((candidate) => candidate.name !== 'Epoch');
-      return reply(`epoch ${field('Epoch')}${metrics.length ? ' ' + metrics.map(({ name, value }) => `${name} ${value}`).join(', ') : ''}`, '', { ephemeral: false });
+      return reply(`epoch ${field('Epoch')}${metrics.length ? ' ' + metrics.map(({ name, value }) => `${name} ${value}`).join(', ') : ''}`, '', {
+        ephemeral: false,
+      });
     }
     case 'training_completed':
     case 'training_stopped':
@@ -88,7 +103,8 @@ function buttonsOf(message: OutboxMessage, run: Run | null): ChatButton[] {
     if (!button) continue;
     if (button.action === 'stop' && run && (run.state === 'running' || run.state === 'queued')) buttons.push(stopButton(button.value));
     if (button.action === 'silence') buttons.push({ action: 'silence', value: button.value, label: 'Silence 1 h' });
-    if (button.action === 'ack' && !buttons.some((taken) => taken.action === 'ack')) buttons.push({ action: 'ack', value: button.value, label: 'Acknowledge', style: 'primary' });
+    if (button.action === 'ack' && !buttons.some((taken) => taken.action === 'ack'))
+      buttons.push({ action: 'ack', value: button.value, label: 'Acknowledge', style: 'primary' });
   }
   return buttons;
 }
@@ -98,10 +114,18 @@ function finishedMessage(run: Run): ChatReply {
   const headline = headlineMetric(run.final_metrics);
   const epochs = epochText(run);
   if (run.state === 'completed') {
-    return reply(`Run ${run.id} completed${headline ? ` with ${headline[0]} ${formatNumber(headline[1])}` : ''}${took}`, '', { ephemeral: false, tone: 'success', fields: finalMetricFields(run) });
+    return reply(`Run ${run.id} completed${headline ? ` with ${headline[0]} ${formatNumber(headline[1])}` : ''}${took}`, '', {
+      ephemeral: false,
+      tone: 'success',
+      fields: finalMetricFields(run),
+    });
   }
   const what = run.state === 'stopped' ? 'stopped' : 'failed';
-  return reply(`Run ${run.id} ${what}${epochs ? ` at epoch ${epochs}` : ''}${took}`, run.error_message ?? '', { ephemeral: false, tone: run.state === 'stopped' ? 'warning' : 'error', fields: runFields(run).filter((field) => field.name !== 'Error') });
+  return reply(`Run ${run.id} ${what}${epochs ? ` at epoch ${epochs}` : ''}${took}`, run.error_message ?? '', {
+    ephemeral: false,
+    tone: run.state === 'stopped' ? 'warning' : 'error',
+    fields: runFields(run).filter((field) => field.name !== 'Error'),
+  });
 }
 
 function finalMetricFields(run: Run): ChatReply['fields'] {

@@ -4,7 +4,10 @@ import { COMMAND_NAMES } from '../core/parse.js';
 
 /** Discord has no free-text slash command: `/train` is one command with a subcommand per verb. */
 export function trainCommandDefinition() {
-  const runOption = (sub: SlashCommandSubcommandBuilder, required: boolean) => sub.addStringOption((option) => option.setName('run').setDescription('Run id (an unambiguous prefix is enough)').setRequired(required).setAutocomplete(true));
+  const runOption = (sub: SlashCommandSubcommandBuilder, required: boolean) =>
+    sub.addStringOption((option) =>
+      option.setName('run').setDescription('Run id (an unambiguous prefix is enough)').setRequired(required).setAutocomplete(true),
+    );
   return new SlashCommandBuilder()
     .setName('train')
     .setDescription('Start, stop and watch training runs')
@@ -18,13 +21,32 @@ export function trainCommandDefinition() {
     )
     .addSubcommand((sub) => runOption(sub.setName('stop').setDescription('Stop a run (or cancel a queued one)'), true))
     .addSubcommand((sub) => runOption(sub.setName('status').setDescription('The agent, or one run'), false))
-    .addSubcommand((sub) => sub.setName('list').setDescription('Recent runs').addStringOption((option) => option.setName('state').setDescription('Only runs in this state').addChoices(...RUN_STATES.map((state) => ({ name: state, value: state })))))
-    .addSubcommand((sub) => runOption(sub.setName('logs').setDescription('The last log lines of a run'), true).addIntegerOption((option) => option.setName('lines').setDescription('How many (1-50)').setMinValue(1).setMaxValue(50)))
+    .addSubcommand((sub) =>
+      sub
+        .setName('list')
+        .setDescription('Recent runs')
+        .addStringOption((option) =>
+          option
+            .setName('state')
+            .setDescription('Only runs in this state')
+            .addChoices(...RUN_STATES.map((state) => ({ name: state, value: state }))),
+        ),
+    )
+    .addSubcommand((sub) =>
+      runOption(sub.setName('logs').setDescription('The last log lines of a run'), true).addIntegerOption((option) =>
+        option.setName('lines').setDescription('How many (1-50)').setMinValue(1).setMaxValue(50),
+      ),
+    )
     .addSubcommand((sub) => runOption(sub.setName('metrics').setDescription('Metric summary of a run'), true))
     .addSubcommand((sub) => sub.setName('queue').setDescription('Queued runs in start order'))
     .addSubcommand((sub) => sub.setName('gpus').setDescription('GPUs and who holds them'))
     .addSubcommand((sub) => sub.setName('alerts').setDescription('Open alerts'))
-    .addSubcommand((sub) => sub.setName('ack').setDescription('Acknowledge an alert').addStringOption((option) => option.setName('alert').setDescription('Alert id').setRequired(true)))
+    .addSubcommand((sub) =>
+      sub
+        .setName('ack')
+        .setDescription('Acknowledge an alert')
+        .addStringOption((option) => option.setName('alert').setDescription('Alert id').setRequired(true)),
+    )
     .addSubcommand((sub) =>
       sub
         .setName('silence')
@@ -33,8 +55,23 @@ export function trainCommandDefinition() {
         .addStringOption((option) => option.setName('duration').setDescription('30m, 1h, 2d').setRequired(true)),
     )
     .addSubcommand((sub) => sub.setName('recipes').setDescription('Recipes that can be started'))
-    .addSubcommand((sub) => sub.setName('top').setDescription('Leaderboard of completed runs').addStringOption((option) => option.setName('metric').setDescription('Metric to rank by (default val_accuracy)')))
-    .addSubcommand((sub) => sub.setName('help').setDescription('What each command does').addStringOption((option) => option.setName('command').setDescription('One command').addChoices(...COMMAND_NAMES.map((name) => ({ name, value: name })))));
+    .addSubcommand((sub) =>
+      sub
+        .setName('top')
+        .setDescription('Leaderboard of completed runs')
+        .addStringOption((option) => option.setName('metric').setDescription('Metric to rank by (default val_accuracy)')),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('help')
+        .setDescription('What each command does')
+        .addStringOption((option) =>
+          option
+            .setName('command')
+            .setDescription('One command')
+            .addChoices(...COMMAND_NAMES.map((name) => ({ name, value: name }))),
+        ),
+    );
 }
 
 /**

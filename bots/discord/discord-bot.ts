@@ -1,4 +1,15 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, REST, Routes, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  REST,
+  Routes,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+} from 'discord.js';
 import type { Logger } from '../../src/logging/logger.js';
 import type { RunService } from '../../src/services/run-service.js';
 import type { ChatActor } from '../core/access.js';
@@ -36,7 +47,10 @@ export interface DiscordBot {
 }
 
 /** `/train` on Discord through the gateway; logging in is retried with backoff and never throws. */
-export async function startDiscordBot(config: DiscordBotConfig, deps: { router: ChatRouter; runs: RunService; outbox: ChatOutbox; logger: Logger }): Promise<DiscordBot> {
+export async function startDiscordBot(
+  config: DiscordBotConfig,
+  deps: { router: ChatRouter; runs: RunService; outbox: ChatOutbox; logger: Logger },
+): Promise<DiscordBot> {
   const logger = deps.logger.child({ bot: 'discord' });
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.apiUrl } });
   let stopped = false;
@@ -99,7 +113,10 @@ async function startHttpMode(config: DiscordBotConfig, client: Client, attach: (
   let stopped = false;
   client.rest.setToken(config.token);
   const detach = attach();
-  const endpoint = await startDiscordHttpInteractions({ publicKey: config.publicKey!, host: config.httpHost, port: config.httpPort }, { router, rest: client.rest, logger });
+  const endpoint = await startDiscordHttpInteractions(
+    { publicKey: config.publicKey!, host: config.httpHost, port: config.httpPort },
+    { router, rest: client.rest, logger },
+  );
   const registered = retryWithBackoff(
     'discord /train registration',
     async () => {

@@ -49,9 +49,16 @@ export interface DiscordHttpConfig {
  * when the signature is wrong or the timestamp is more than five minutes off. Slow answers are deferred
  * and edited in through the interaction webhook.
  */
-export async function startDiscordHttpInteractions(config: DiscordHttpConfig, deps: { router: ChatRouter; rest: REST; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startDiscordHttpInteractions(
+  config: DiscordHttpConfig,
+  deps: { router: ChatRouter; rest: REST; logger: Logger },
+): Promise<{ url: string; close(): Promise<void> }> {
   const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(config.publicKey, 'hex')]), format: 'der', type: 'spki' });
-  const server: Server = createHardenedServer('discord http', deps.logger, guardRequests('discord http', deps.logger, (request, response) => handle(request, response, key, deps)));
+  const server: Server = createHardenedServer(
+    'discord http',
+    deps.logger,
+    guardRequests('discord http', deps.logger, (request, response) => handle(request, response, key, deps)),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -67,7 +74,12 @@ export async function startDiscordHttpInteractions(config: DiscordHttpConfig, de
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, key: KeyObject, deps: { router: ChatRouter; rest: REST; logger: Logger }): Promise<void> {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  key: KeyObject,
+  deps: { router: ChatRouter; rest: REST; logger: Logger },
+): Promise<void> {
   if (request.method !== 'POST' || request.url !== '/discord/interactions') return void response.writeHead(404).end();
   const body = await readBody(request);
   if (body === null) return void response.writeHead(413).end();
@@ -86,7 +98,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, key: K
   if (interaction.type === InteractionType.Autocomplete) {
     const focused = subcommand?.options?.find((option) => option.focused);
     const value = String(focused?.value ?? '');
-    const choices = focused?.name === 'recipe' ? deps.router.suggestRecipes(value).map((name) => ({ name, value: name })) : focused?.name === 'run' ? deps.router.suggestRuns(value).map((run) => ({ name: `${run.id} ${run.state} ${run.recipe}`.slice(0, 100), value: run.id })) : [];
+    const choices =
+      focused?.name === 'recipe'
+        ? deps.router.suggestRecipes(value).map((name) => ({ name, value: name }))
+        : focused?.name === 'run'
+          ? deps.router.suggestRuns(value).map((run) => ({ name: `${run.id} ${run.state} ${run.recipe}`.slice(0, 100), value: run.id }))
+          : [];
     return json({ type: CallbackType.Autocomplete, data: { choices: choices.slice(0, 25) } });
   }
   let answering: Promise<ChatReply>;

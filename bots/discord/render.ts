@@ -5,15 +5,33 @@ const BUTTON_STYLE = { primary: 1, secondary: 2, danger: 4 } as const;
 export const EPHEMERAL_FLAG = 64;
 
 /** An embed and a row of buttons; custom ids are `train:<action>:<value>`. */
-export function discordMessage(message: ChatReply): { embeds: Record<string, unknown>[]; components: Record<string, unknown>[]; allowed_mentions: { parse: never[] } } {
+export function discordMessage(message: ChatReply): {
+  embeds: Record<string, unknown>[];
+  components: Record<string, unknown>[];
+  allowed_mentions: { parse: never[] };
+} {
   const embed = {
     title: message.title.slice(0, 256),
     ...(message.text && { description: message.text.slice(0, 4096) }),
     color: COLOR[message.tone],
-    ...(message.fields.length > 0 && { fields: message.fields.slice(0, 25).map((field) => ({ name: field.name.slice(0, 256), value: field.value.slice(0, 1024) || '-', inline: field.value.length < 40 })) }),
+    ...(message.fields.length > 0 && {
+      fields: message.fields
+        .slice(0, 25)
+        .map((field) => ({ name: field.name.slice(0, 256), value: field.value.slice(0, 1024) || '-', inline: field.value.length < 40 })),
+    }),
   };
   const components = message.buttons.length
-    ? [{ type: 1, components: message.buttons.slice(0, 5).map((button) => ({ type: 2, style: BUTTON_STYLE[button.style ?? 'secondary'], label: button.label, custom_id: `train:${button.action}:${button.value}`.slice(0, 100) })) }]
+    ? [
+        {
+          type: 1,
+          components: message.buttons.slice(0, 5).map((button) => ({
+            type: 2,
+            style: BUTTON_STYLE[button.style ?? 'secondary'],
+            label: button.label,
+            custom_id: `train:${button.action}:${button.value}`.slice(0, 100),
+          })),
+        },
+      ]
     : [];
   return { embeds: [embed], components, allowed_mentions: { parse: [] } };
 }

@@ -6,13 +6,21 @@ const ACTION_PREFIX = 'train_';
 /** Slack escapes only these three in mrkdwn. */
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** Keeps `<@U123>` mentions, escapes everything else. */
-const escapeKeepingMentions = (text: string) => text.split(/(<@[A-Z0-9]+>)/).map((part, index) => (index % 2 ? part : escape(part))).join('');
+const escapeKeepingMentions = (text: string) =>
+  text
+    .split(/(<@[A-Z0-9]+>)/)
+    .map((part, index) => (index % 2 ? part : escape(part)))
+    .join('');
 
 /** Block Kit: the title and text, the fields, and the buttons. `text` is the notification fallback. */
 export function slackMessage(message: ChatReply): { text: string; blocks: Record<string, unknown>[] } {
   const body = `${EMOJI[message.tone]} *${escape(message.title)}*${message.text ? '\n' + escapeKeepingMentions(message.text) : ''}`;
   const blocks: Record<string, unknown>[] = [{ type: 'section', text: { type: 'mrkdwn', text: body.slice(0, 3000) } }];
-  if (message.fields.length > 0) blocks.push({ type: 'section', fields: message.fields.slice(0, 10).map((field) => ({ type: 'mrkdwn', text: `*${escape(field.name)}*\n${escape(field.value)}`.slice(0, 2000) })) });
+  if (message.fields.length > 0)
+    blocks.push({
+      type: 'section',
+      fields: message.fields.slice(0, 10).map((field) => ({ type: 'mrkdwn', text: `*${escape(field.name)}*\n${escape(field.value)}`.slice(0, 2000) })),
+    });
   if (message.buttons.length > 0) {
     blocks.push({
       type: 'actions',

@@ -51,7 +51,10 @@ export interface SlackBot {
  * `/train` on Slack through Bolt: Socket Mode (outbound only) or HTTP with signed requests. Starting
  * never throws: an unreachable Slack is retried with backoff in the background.
  */
-export async function startSlackBot(config: SlackBotConfig, deps: { router: ChatRouter; runs: RunService; outbox: ChatOutbox; logger: Logger }): Promise<SlackBot> {
+export async function startSlackBot(
+  config: SlackBotConfig,
+  deps: { router: ChatRouter; runs: RunService; outbox: ChatOutbox; logger: Logger },
+): Promise<SlackBot> {
   const logger = deps.logger.child({ bot: 'slack' });
   const clientOptions = () => ({ slackApiUrl: config.apiUrl, retryConfig: { retries: config.apiRetries } });
   let stopped = false;
@@ -67,17 +70,20 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
       server!.once('error', reject);
       server!.listen(config.httpPort, config.httpHost, () => resolve());
     });
-    server.on('request', guardRequests('slack http', logger, (request, response) => {
-      if (!freshTimestamp(request.headers['x-slack-request-timestamp'])) {
-        response.writeHead(401, { 'content-type': 'text/plain' }).end('stale or future request timestamp');
-        return;
-      }
-      if (!httpReceiver) {
-        response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('the trainer Slack bot is still starting');
-        return;
-      }
-      httpReceiver.requestListener(request, response);
-    }));
+    server.on(
+      'request',
+      guardRequests('slack http', logger, (request, response) => {
+        if (!freshTimestamp(request.headers['x-slack-request-timestamp'])) {
+          response.writeHead(401, { 'content-type': 'text/plain' }).end('stale or future request timestamp');
+          return;
+        }
+        if (!httpReceiver) {
+          response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('the trainer Slack bot is still starting');
+          return;
+        }
+        httpReceiver.requestListener(request, response);
+      }),
+    );
     const address = server.address() as AddressInfo;
     bot.httpUrl = `http://${config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost}:${address.port}/slack/events`;
   }
@@ -89,13 +95,38 @@ export async function startSlackBot(config: SlackBotConfig, deps: { router: Chat
     const receiver =
       config.mode === 'socket'
         ? // reconnects are ours: the client's own leave an unhandled rejection when Slack is unreachable, which would end the agent
-          new SocketModeReceiver({ appToken: config.appToken!, clientPingTimeout: config.clientPingTimeoutMs, autoReconnectEnabled: false, logger: slackLogger(logger), installerOptions: { clientOptions: clientOptions() } })
-        : new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: '/slack/events', logger: slackLogger(logger), unhandledRequestTimeoutMillis: 2900 });
-    app = new App({ token: config.botToken, botId: auth.bot_id as string, botUserId: auth.user_id as string, tokenVerificationEnabled: false, receiver, clientOptions: clientOptions(), logger: slackLogger(logger) });
+          new SocketModeReceiver({
+            appToken: config.appToken!,
+            clientPingTimeout: config.clientPingTimeoutMs,
+            autoReconnectEnabled: false,
+            logger: slackLogger(logger),
+            installerOptions: { clientOptions: clientOptions() },
+          })
+        : new HTTPReceiver({
+            signingSecret: config.signingSecret!,
+            endpoints: '/slack/events',
+            logger: slackLogger(logger),
+            unhandledRequestTimeoutMillis: 2900,
+          });
+    app = new App({
+      token: config.botToken,
+      botId: auth.bot_id as string,
+      botUserId: auth.user_id as string,
+      tokenVerificationEnabled: false,
+      receiver,
+      clientOptions: clientOptions(),
+      logger: slackLogger(logger),
+    });
     registerHandlers(app, deps.router, logger, config.lookupGroups ? groupLookup(app, logger) : async () => []);
     if (receiver instanceof SocketModeReceiver) {
       await app.start();
-      reconnectWhenDropped(receiver, logger, () => stopped, config.clientPingTimeoutMs, () => deps.outbox.retryNow('chat:slack'));
+      reconnectWhenDropped(
+        receiver,
+        logger,
+        () => stopped,
+        config.clientPingTimeoutMs,
+        () => deps.outbox.retryNow('chat:slack'),
+      );
     } else {
       httpReceiver = receiver;
     }
@@ -146,7 +177,13 @@ function groupLookup(app: App, logger: Logger): (userId: string) => Promise<stri
 
 function registerHandlers(app: App, router: ChatRouter, logger: Logger, groupsOf: (userId: string) => Promise<string[]>): void {
   app.command('/train', async ({ command, ack, respond }) => {
-    const actor: ChatActor = { platform: 'slack', userId: command.user_id, userName: command.user_name, channelId: command.channel_id, roles: await groupsOf(command.user_id) };
+    const actor: ChatActor = {
+      platform: 'slack',
+      userId: command.user_id,
+      userName: command.user_name,
+      channelId: command.channel_id,
+      roles: await groupsOf(command.user_id),
+    };
     const answering = router.handleText(actor, command.text ?? '', { thread: (command as { thread_ts?: string }).thread_ts ?? null });
     const quick = await Promise.race([answering, delay(ACK_BUDGET_MS).then(() => null)]);
     if (quick) return void (await ack(responsePayload(quick) as never));
@@ -207,7 +244,8 @@ export function slackSignature(signingSecret: string, timestamp: number, body: s
 
 function slackLogger(logger: Logger): SlackLogger {
   let level = LogLevel.INFO;
-  const line = (parts: unknown[]) => parts.map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part))).join(' ');
+  const line = (parts: unknown[]) =>
+    parts.map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part))).join(' ');
   return {
     debug: (...parts) => logger.debug(line(parts)),
     info: (...parts) => logger.debug(line(parts)),

@@ -41,11 +41,28 @@ export const ConfigFileSchema = z
     /** Roots an ad-hoc command's working directory must lie in; empty or absent: anywhere. */
     allowed_cwd: z.array(z.string()).optional(),
     stop_grace_seconds: z.number().min(0).max(3600).optional(),
-    body_limit_kb: z.number().int().min(1).max(1024 * 1024).optional(),
+    body_limit_kb: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024)
+      .optional(),
     /** The largest model or dataset upload, in MiB. */
-    upload_limit_mb: z.number().positive().max(1024 * 1024).optional(),
-    disk_free_min_mb: z.number().min(0).max(1024 * 1024 * 1024).optional(),
-    run_log_cap_mb: z.number().positive().max(1024 * 1024).optional(),
+    upload_limit_mb: z
+      .number()
+      .positive()
+      .max(1024 * 1024)
+      .optional(),
+    disk_free_min_mb: z
+      .number()
+      .min(0)
+      .max(1024 * 1024 * 1024)
+      .optional(),
+    run_log_cap_mb: z
+      .number()
+      .positive()
+      .max(1024 * 1024)
+      .optional(),
     /** Checkpoint retention per run, unless its recipe says otherwise: the best K and the last K are kept. */
     checkpoint_keep_best: z.number().int().min(0).max(10_000).optional(),
     checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
@@ -56,7 +73,11 @@ export const ConfigFileSchema = z
     outbound_allow: z.array(z.string()).optional(),
     auth_failures_per_minute: z.number().int().min(0).max(10_000_000).optional(),
     /** Parsing uploaded content (README "Security"): what an archive may inflate to, its entries, an image's side, and how long one check may take. */
-    max_inflated_mb: z.number().positive().max(1024 * 1024).optional(),
+    max_inflated_mb: z
+      .number()
+      .positive()
+      .max(1024 * 1024)
+      .optional(),
     max_archive_entries: z.number().int().min(1).max(100_000_000).optional(),
     max_image_side: z.number().int().min(1).max(1_000_000).optional(),
     content_check_timeout_seconds: z.number().positive().max(3600).optional(),
@@ -87,14 +108,24 @@ export const ConfigFileSchema = z
           signing_secret: z.string().min(1).optional(),
           mode: z.enum(['socket', 'http']).optional(),
           http_port: z.number().int().min(0).max(65535).optional(),
-        }).strict().optional(),
+        })
+          .strict()
+          .optional(),
         discord: ChatPlatformSchema.extend({
           token: z.string().min(1).optional(),
           mode: z.enum(['gateway', 'http']).optional(),
-          public_key: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the application public key: 64 hex digits').optional(),
-          application_id: z.string().regex(/^\d{1,25}$/, 'a Discord snowflake').optional(),
+          public_key: z
+            .string()
+            .regex(/^[0-9a-fA-F]{64}$/, 'the application public key: 64 hex digits')
+            .optional(),
+          application_id: z
+            .string()
+            .regex(/^\d{1,25}$/, 'a Discord snowflake')
+            .optional(),
           http_port: z.number().int().min(0).max(65535).optional(),
-        }).strict().optional(),
+        })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -106,7 +137,11 @@ export const ConfigFileSchema = z
         metrics_deny: z.array(z.string().min(1)).optional(),
         max_runs: z.number().int().min(0).max(10_000).optional(),
         max_metrics_per_run: z.number().int().min(0).max(10_000).optional(),
-        ended_run_seconds: z.number().min(0).max(7 * 86_400).optional(),
+        ended_run_seconds: z
+          .number()
+          .min(0)
+          .max(7 * 86_400)
+          .optional(),
       })
       .strict()
       .optional(),
@@ -206,7 +241,10 @@ const flag = (name: string, value: string | undefined): boolean | undefined => {
 };
 
 export function splitKeys(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
 }
 
 /** Precedence: flag > environment variable > config file > default. */
@@ -235,12 +273,23 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     defaultRecipe: env.TRAINER_DEFAULT_RECIPE ?? file.default_recipe ?? 'tfjs',
     recipeDirs: [BUILTIN_RECIPES_DIR, ...extraRecipeDirs],
     allowCommands: flag('TRAINER_ALLOW_COMMANDS', env.TRAINER_ALLOW_COMMANDS) ?? file.allow_commands ?? false,
-    allowedCwd: env.TRAINER_ALLOWED_CWD !== undefined ? env.TRAINER_ALLOWED_CWD.split(delimiter).filter(Boolean).map((dir) => resolve(cwd, dir)) : (file.allowed_cwd ?? []).map((dir) => fromFile(dir)!),
+    allowedCwd:
+      env.TRAINER_ALLOWED_CWD !== undefined
+        ? env.TRAINER_ALLOWED_CWD.split(delimiter)
+            .filter(Boolean)
+            .map((dir) => resolve(cwd, dir))
+        : (file.allowed_cwd ?? []).map((dir) => fromFile(dir)!),
     stopGraceMs: Math.round((positiveInt('TRAINER_STOP_GRACE_SECONDS', env.TRAINER_STOP_GRACE_SECONDS, 0, 3600) ?? file.stop_grace_seconds ?? 10) * 1000),
     bodyLimitKb: file.body_limit_kb ?? 1024,
-    diskFreeMinBytes: Math.floor((positiveNumber('TRAINER_DISK_FREE_MIN_MB', env.TRAINER_DISK_FREE_MIN_MB, 0, 1024 * 1024 * 1024) ?? file.disk_free_min_mb ?? 1024) * 1024 * 1024),
-    runLogCapBytes: Math.floor((positiveNumber('TRAINER_RUN_LOG_CAP_MB', env.TRAINER_RUN_LOG_CAP_MB, 0.01, 1024 * 1024) ?? file.run_log_cap_mb ?? 256) * 1024 * 1024),
-    uploadLimitBytes: Math.floor((positiveNumber('TRAINER_UPLOAD_LIMIT_MB', env.TRAINER_UPLOAD_LIMIT_MB, 0.001, 1024 * 1024) ?? file.upload_limit_mb ?? 2048) * 1024 * 1024),
+    diskFreeMinBytes: Math.floor(
+      (positiveNumber('TRAINER_DISK_FREE_MIN_MB', env.TRAINER_DISK_FREE_MIN_MB, 0, 1024 * 1024 * 1024) ?? file.disk_free_min_mb ?? 1024) * 1024 * 1024,
+    ),
+    runLogCapBytes: Math.floor(
+      (positiveNumber('TRAINER_RUN_LOG_CAP_MB', env.TRAINER_RUN_LOG_CAP_MB, 0.01, 1024 * 1024) ?? file.run_log_cap_mb ?? 256) * 1024 * 1024,
+    ),
+    uploadLimitBytes: Math.floor(
+      (positiveNumber('TRAINER_UPLOAD_LIMIT_MB', env.TRAINER_UPLOAD_LIMIT_MB, 0.001, 1024 * 1024) ?? file.upload_limit_mb ?? 2048) * 1024 * 1024,
+    ),
     logLevel: overrides.logLevel ?? (env.TRAINER_LOG_LEVEL as AgentConfig['logLevel'] | undefined) ?? file.log_level ?? 'info',
     plugins: { load: file.plugins?.load ?? [], config: { ...chatPluginConfigFromEnv(env), ...(file.plugins?.config ?? {}) } },
     configDir,
@@ -251,29 +300,54 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
     chat,
     validateResponses: env.TRAINER_VALIDATE_RESPONSES === '1',
     rateLimitPerMinute: positiveInt('TRAINER_RATE_LIMIT_PER_MINUTE', env.TRAINER_RATE_LIMIT_PER_MINUTE, 0, 10_000_000) ?? file.rate_limit_per_minute ?? 1200,
-    outboundAllow: env.TRAINER_OUTBOUND_ALLOW !== undefined ? env.TRAINER_OUTBOUND_ALLOW.split(',').map((entry) => entry.trim()).filter(Boolean) : file.outbound_allow ?? [],
-    authFailuresPerMinute: positiveInt('TRAINER_AUTH_FAILURES_PER_MINUTE', env.TRAINER_AUTH_FAILURES_PER_MINUTE, 0, 10_000_000) ?? file.auth_failures_per_minute ?? 60,
-    requestTimeoutMs: (positiveInt('TRAINER_REQUEST_TIMEOUT_SECONDS', env.TRAINER_REQUEST_TIMEOUT_SECONDS, 1, 86_400) ?? file.request_timeout_seconds ?? 300) * 1000,
+    outboundAllow:
+      env.TRAINER_OUTBOUND_ALLOW !== undefined
+        ? env.TRAINER_OUTBOUND_ALLOW.split(',')
+            .map((entry) => entry.trim())
+            .filter(Boolean)
+        : (file.outbound_allow ?? []),
+    authFailuresPerMinute:
+      positiveInt('TRAINER_AUTH_FAILURES_PER_MINUTE', env.TRAINER_AUTH_FAILURES_PER_MINUTE, 0, 10_000_000) ?? file.auth_failures_per_minute ?? 60,
+    requestTimeoutMs:
+      (positiveInt('TRAINER_REQUEST_TIMEOUT_SECONDS', env.TRAINER_REQUEST_TIMEOUT_SECONDS, 1, 86_400) ?? file.request_timeout_seconds ?? 300) * 1000,
     contentLimits: {
-      maxInflatedBytes: Math.floor((positiveNumber('TRAINER_MAX_INFLATED_MB', env.TRAINER_MAX_INFLATED_MB, 0.001, 1024 * 1024) ?? file.max_inflated_mb ?? DEFAULT_CONTENT_LIMITS.maxInflatedBytes / 1048576) * 1048576),
-      maxEntries: positiveInt('TRAINER_MAX_ARCHIVE_ENTRIES', env.TRAINER_MAX_ARCHIVE_ENTRIES, 1, 100_000_000) ?? file.max_archive_entries ?? DEFAULT_CONTENT_LIMITS.maxEntries,
-      maxImageSide: positiveInt('TRAINER_MAX_IMAGE_SIDE', env.TRAINER_MAX_IMAGE_SIDE, 1, 1_000_000) ?? file.max_image_side ?? DEFAULT_CONTENT_LIMITS.maxImageSide,
+      maxInflatedBytes: Math.floor(
+        (positiveNumber('TRAINER_MAX_INFLATED_MB', env.TRAINER_MAX_INFLATED_MB, 0.001, 1024 * 1024) ??
+          file.max_inflated_mb ??
+          DEFAULT_CONTENT_LIMITS.maxInflatedBytes / 1048576) * 1048576,
+      ),
+      maxEntries:
+        positiveInt('TRAINER_MAX_ARCHIVE_ENTRIES', env.TRAINER_MAX_ARCHIVE_ENTRIES, 1, 100_000_000) ??
+        file.max_archive_entries ??
+        DEFAULT_CONTENT_LIMITS.maxEntries,
+      maxImageSide:
+        positiveInt('TRAINER_MAX_IMAGE_SIDE', env.TRAINER_MAX_IMAGE_SIDE, 1, 1_000_000) ?? file.max_image_side ?? DEFAULT_CONTENT_LIMITS.maxImageSide,
     },
-    contentCheckTimeoutMs: Math.round((positiveNumber('TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS', env.TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS, 0.001, 3600) ?? file.content_check_timeout_seconds ?? 30) * 1000),
+    contentCheckTimeoutMs: Math.round(
+      (positiveNumber('TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS', env.TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS, 0.001, 3600) ??
+        file.content_check_timeout_seconds ??
+        30) * 1000,
+    ),
     metricExposure: metricExposure(file.prometheus ?? {}, env),
-    sampleIntervalMs: Math.round((positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000),
+    sampleIntervalMs: Math.round(
+      (positiveNumber('TRAINER_SAMPLE_INTERVAL_SECONDS', env.TRAINER_SAMPLE_INTERVAL_SECONDS, 0.1, 3600) ?? file.sample_interval_seconds ?? 5) * 1000,
+    ),
   };
 }
 
 /** TRAINER_PROMETHEUS_* override the file's `prometheus` section; lists are comma-separated. */
 function metricExposure(file: NonNullable<z.infer<typeof ConfigFileSchema>['prometheus']>, env: NodeJS.ProcessEnv): MetricExposurePolicy {
   const list = (name: string, fromFile: string[] | undefined, fallback: string[]) => (env[name] !== undefined ? splitKeys(env[name]) : (fromFile ?? fallback));
-  const endedSeconds = positiveNumber('TRAINER_PROMETHEUS_ENDED_RUN_SECONDS', env.TRAINER_PROMETHEUS_ENDED_RUN_SECONDS, 0, 7 * 86_400) ?? file.ended_run_seconds;
+  const endedSeconds =
+    positiveNumber('TRAINER_PROMETHEUS_ENDED_RUN_SECONDS', env.TRAINER_PROMETHEUS_ENDED_RUN_SECONDS, 0, 7 * 86_400) ?? file.ended_run_seconds;
   return {
     allow: list('TRAINER_PROMETHEUS_METRICS_ALLOW', file.metrics_allow, DEFAULT_METRIC_EXPOSURE.allow),
     deny: list('TRAINER_PROMETHEUS_METRICS_DENY', file.metrics_deny, DEFAULT_METRIC_EXPOSURE.deny),
     maxRuns: positiveInt('TRAINER_PROMETHEUS_MAX_RUNS', env.TRAINER_PROMETHEUS_MAX_RUNS, 0, 10_000) ?? file.max_runs ?? DEFAULT_METRIC_EXPOSURE.maxRuns,
-    maxMetricsPerRun: positiveInt('TRAINER_PROMETHEUS_MAX_METRICS_PER_RUN', env.TRAINER_PROMETHEUS_MAX_METRICS_PER_RUN, 0, 10_000) ?? file.max_metrics_per_run ?? DEFAULT_METRIC_EXPOSURE.maxMetricsPerRun,
+    maxMetricsPerRun:
+      positiveInt('TRAINER_PROMETHEUS_MAX_METRICS_PER_RUN', env.TRAINER_PROMETHEUS_MAX_METRICS_PER_RUN, 0, 10_000) ??
+      file.max_metrics_per_run ??
+      DEFAULT_METRIC_EXPOSURE.maxMetricsPerRun,
     endedRetentionMs: endedSeconds === undefined ? DEFAULT_METRIC_EXPOSURE.endedRetentionMs : Math.round(endedSeconds * 1000),
   };
 }
@@ -281,8 +355,10 @@ function metricExposure(file: NonNullable<z.infer<typeof ConfigFileSchema>['prom
 /** Slack's and Discord's own variable names configure their notifiers (the config file can say the same). */
 function chatPluginConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const config: Record<string, unknown> = {};
-  if (env.SLACK_BOT_TOKEN || env.SLACK_API_URL) config['notifier:slack'] = { ...(env.SLACK_BOT_TOKEN && { bot_token: env.SLACK_BOT_TOKEN }), ...(env.SLACK_API_URL && { api_url: env.SLACK_API_URL }) };
-  if (env.DISCORD_TOKEN || env.DISCORD_API_URL) config['notifier:discord'] = { ...(env.DISCORD_TOKEN && { bot_token: env.DISCORD_TOKEN }), ...(env.DISCORD_API_URL && { api_url: env.DISCORD_API_URL }) };
+  if (env.SLACK_BOT_TOKEN || env.SLACK_API_URL)
+    config['notifier:slack'] = { ...(env.SLACK_BOT_TOKEN && { bot_token: env.SLACK_BOT_TOKEN }), ...(env.SLACK_API_URL && { api_url: env.SLACK_API_URL }) };
+  if (env.DISCORD_TOKEN || env.DISCORD_API_URL)
+    config['notifier:discord'] = { ...(env.DISCORD_TOKEN && { bot_token: env.DISCORD_TOKEN }), ...(env.DISCORD_API_URL && { api_url: env.DISCORD_API_URL }) };
   return config;
 }
 
@@ -316,18 +392,26 @@ function chatBotsConfig(file: ChatFile, env: NodeJS.ProcessEnv, host: string): C
   const appToken = env.SLACK_APP_TOKEN ?? slack.app_token;
   const signingSecret = env.SLACK_SIGNING_SECRET ?? slack.signing_secret;
   const mode = (env.SLACK_MODE as 'socket' | 'http' | undefined) ?? slack.mode ?? (appToken ? 'socket' : 'http');
-  if (mode !== 'socket' && mode !== 'http') throw new AppError(ErrorCode.Config, `Configuration error: SLACK_MODE must be socket or http, got '${String(mode)}'`);
+  if (mode !== 'socket' && mode !== 'http')
+    throw new AppError(ErrorCode.Config, `Configuration error: SLACK_MODE must be socket or http, got '${String(mode)}'`);
   const slackReady = Boolean(botToken && (mode === 'socket' ? appToken : signingSecret));
   if (env.SLACK_MODE && botToken && !slackReady) {
-    throw new AppError(ErrorCode.Config, `Configuration error: the Slack bot in ${mode} mode needs ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'}`);
+    throw new AppError(
+      ErrorCode.Config,
+      `Configuration error: the Slack bot in ${mode} mode needs ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'}`,
+    );
   }
   const discordToken = env.DISCORD_TOKEN ?? discord.token;
   const slackPolicy = policy('SLACK', slack, 'ALLOWED_GROUPS');
   const discordMode = (env.DISCORD_MODE as 'gateway' | 'http' | undefined) ?? discord.mode ?? 'gateway';
-  if (discordMode !== 'gateway' && discordMode !== 'http') throw new AppError(ErrorCode.Config, `Configuration error: DISCORD_MODE must be gateway or http, got '${String(discordMode)}'`);
+  if (discordMode !== 'gateway' && discordMode !== 'http')
+    throw new AppError(ErrorCode.Config, `Configuration error: DISCORD_MODE must be gateway or http, got '${String(discordMode)}'`);
   const discordPublicKey = env.DISCORD_PUBLIC_KEY ?? discord.public_key;
   if (discordToken && discordMode === 'http' && !/^[0-9a-fA-F]{64}$/.test(discordPublicKey ?? '')) {
-    throw new AppError(ErrorCode.Config, 'Configuration error: the Discord bot in http mode needs DISCORD_PUBLIC_KEY (the application public key, 64 hex digits)');
+    throw new AppError(
+      ErrorCode.Config,
+      'Configuration error: the Discord bot in http mode needs DISCORD_PUBLIC_KEY (the application public key, 64 hex digits)',
+    );
   }
   return {
     slack: slackReady

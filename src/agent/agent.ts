@@ -96,19 +96,33 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   // the data dir holds keys, secrets and everyone's runs: the agent's user only, created so and kept so
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700);
-  const store = await parts.start('state store', () => StateStore.open(config.databasePath), (opened) => opened.settled());
+  const store = await parts.start(
+    'state store',
+    () => StateStore.open(config.databasePath),
+    (opened) => opened.settled(),
+  );
   const outbound = createOutboundHttp({ allow: config.outboundAllow });
-  const registry = await parts.start('plugins', async () => {
-    const loaded = new PluginRegistry(logger, outbound);
-    await loadBuiltinPlugins(loaded);
-    await loadExternalPlugins(loaded, config.plugins.load, config.configDir);
-    await loaded.instantiateAll(config.plugins.config);
-    return loaded;
-  }, (loaded) => loaded.closeAll());
+  const registry = await parts.start(
+    'plugins',
+    async () => {
+      const loaded = new PluginRegistry(logger, outbound);
+      await loadBuiltinPlugins(loaded);
+      await loadExternalPlugins(loaded, config.plugins.load, config.configDir);
+      await loaded.instantiateAll(config.plugins.config);
+      return loaded;
+    },
+    (loaded) => loaded.closeAll(),
+  );
 
   const recipes = await RecipeCatalog.load(config.recipeDirs);
   if (!recipes.has(config.defaultRecipe)) {
-    throw new AppError(ErrorCode.Config, `Configuration error: the default recipe '${config.defaultRecipe}' does not exist (known: ${recipes.list().map((recipe) => recipe.name).join(', ')})`);
+    throw new AppError(
+      ErrorCode.Config,
+      `Configuration error: the default recipe '${config.defaultRecipe}' does not exist (known: ${recipes
+        .list()
+        .map((recipe) => recipe.name)
+        .join(', ')})`,
+    );
   }
   const datasetBlobs = new BlobStore(config.datasetsDir);
   // earlier dataset versions: hidden inside the datasets directory (never listed as datasets, and on
@@ -118,15 +132,28 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const checkpointBlobs = new BlobStore(config.checkpointsDir);
   await Promise.all([datasetBlobs.init(), modelBlobs.init(), checkpointBlobs.init()]);
   const datasets = new DatasetCatalog(datasetBlobs, store, datasetVersionBlobs, config.contentLimits);
-  const system = await parts.start('system sampler', async () => {
-    const sampler = new SystemSampler({ nvidiaSmi: config.nvidiaSmi, diskPath: config.dataDir, intervalMs: config.sampleIntervalMs, retentionMs: 60 * 60 * 1000 });
-    await sampler.start();
-    return sampler;
-  }, (sampler) => sampler.stop());
+  const system = await parts.start(
+    'system sampler',
+    async () => {
+      const sampler = new SystemSampler({
+        nvidiaSmi: config.nvidiaSmi,
+        diskPath: config.dataDir,
+        intervalMs: config.sampleIntervalMs,
+        retentionMs: 60 * 60 * 1000,
+      });
+      await sampler.start();
+      return sampler;
+    },
+    (sampler) => sampler.stop(),
+  );
   const gpus: GpuDevice[] = system.latest()!.gpus.map(({ index, uuid, name, memory_total_mb }) => ({ index, uuid, name, memory_total_mb }));
   const gpuInventory = gpus.map((gpu) => gpu.index);
 
-  const events = await parts.start('event bus', () => new EventBus((event, error) => logger.error('event listener failed', { event, error: (error as Error)?.message })), (bus) => bus.release());
+  const events = await parts.start(
+    'event bus',
+    () => new EventBus((event, error) => logger.error('event listener failed', { event, error: (error as Error)?.message })),
+    (bus) => bus.release(),
+  );
   /** A scope of the bus for one part: its subscriptions end when that part closes. */
   const subscriber = (name: string) => {
     const scope = events.scope();
@@ -137,20 +164,81 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const files = new RunFiles(paths);
   const lifecycle = new RunLifecycle({ store, events, logger });
   // subscribed to run.finished before re-attaching: a run that ended while the agent was down registers too
-  const models = await parts.start('model registry', () => new ModelRegistry({ store, blobs: modelBlobs, paths, events: subscriber('model registry'), logger }), (registryOfModels) => registryOfModels.close());
-  const checkpoints = await parts.start('checkpoints', () => new CheckpointService({ store, blobs: checkpointBlobs, recipes, paths, files, events: subscriber('checkpoints'), logger, keepBest: config.checkpointKeepBest, keepLast: config.checkpointKeepLast }), (service) => service.close());
-  const executor = await parts.start('run executor', () => new RunExecutor({ lifecycle, registry, recipes, paths, files, events, logger, stopGraceMs: config.stopGraceMs, runLogCapBytes: config.runLogCapBytes, trainerHome: TRAINER_HOME, baseEnv: process.env, datasetsDir: config.datasetsDir, datasetPath: (name, version) => datasets.stablePath(name, version), registeredCheckpoint: (runId) => checkpoints.latestPath(runId) }), (started) => started.close());
+  const models = await parts.start(
+    'model registry',
+    () => new ModelRegistry({ store, blobs: modelBlobs, paths, events: subscriber('model registry'), logger }),
+    (registryOfModels) => registryOfModels.close(),
+  );
+  const checkpoints = await parts.start(
+    'checkpoints',
+    () =>
+      new CheckpointService({
+        store,
+        blobs: checkpointBlobs,
+        recipes,
+        paths,
+        files,
+        events: subscriber('checkpoints'),
+        logger,
+        keepBest: config.checkpointKeepBest,
+        keepLast: config.checkpointKeepLast,
+      }),
+    (service) => service.close(),
+  );
+  const executor = await parts.start(
+    'run executor',
+    () =>
+      new RunExecutor({
+        lifecycle,
+        registry,
+        recipes,
+        paths,
+        files,
+        events,
+        logger,
+        stopGraceMs: config.stopGraceMs,
+        runLogCapBytes: config.runLogCapBytes,
+        trainerHome: TRAINER_HOME,
+        baseEnv: process.env,
+        datasetsDir: config.datasetsDir,
+        datasetPath: (name, version) => datasets.stablePath(name, version),
+        registeredCheckpoint: (runId) => checkpoints.latestPath(runId),
+      }),
+    (started) => started.close(),
+  );
   // its close waits for a launch in progress
-  const scheduler = await parts.start('scheduler', () => new Scheduler({ lifecycle, executor, events: subscriber('scheduler'), logger, gpuInventory, maxConcurrent: config.maxConcurrent }), (started) => started.tick());
+  const scheduler = await parts.start(
+    'scheduler',
+    () => new Scheduler({ lifecycle, executor, events: subscriber('scheduler'), logger, gpuInventory, maxConcurrent: config.maxConcurrent }),
+    (started) => started.tick(),
+  );
   const metricIndex = new MetricIndex(paths);
-  await parts.start('metric indexer', () => new MetricIndexer(metricIndex, subscriber('metric indexer'), logger), (indexer) => indexer.close());
+  await parts.start(
+    'metric indexer',
+    () => new MetricIndexer(metricIndex, subscriber('metric indexer'), logger),
+    (indexer) => indexer.close(),
+  );
   const workspace = await WorkspaceStore.open(join(config.dataDir, 'workspace.json'));
   const audit = new AuditService(new AuditLog(join(config.dataDir, 'audit.jsonl')));
-  const runtimeConfig = new RuntimeConfigService({ store: workspace, scheduler, recipes, audit, boot: { maxConcurrent: config.maxConcurrent, defaultRecipe: config.defaultRecipe } });
+  const runtimeConfig = new RuntimeConfigService({
+    store: workspace,
+    scheduler,
+    recipes,
+    audit,
+    boot: { maxConcurrent: config.maxConcurrent, defaultRecipe: config.defaultRecipe },
+  });
   const experiments = new ExperimentService(workspace, lifecycle);
   const leaderboard = new LeaderboardService(store);
   const runs = new RunService({
-    lifecycle, recipes, datasets, registry, files, metricIndex, executor, scheduler, gpuInventory,
+    lifecycle,
+    recipes,
+    datasets,
+    registry,
+    files,
+    metricIndex,
+    executor,
+    scheduler,
+    gpuInventory,
     defaults: () => ({ recipe: runtimeConfig.get().default_recipe, params: runtimeConfig.get().default_params }),
     experimentExists: (id) => experiments.exists(id),
     stopWaitMs: config.stopGraceMs + 5000,
@@ -163,48 +251,122 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
   const routeProblems = NotificationDispatcher.validateRoutes(registry, config.notificationRoutes);
   if (routeProblems.length > 0) throw new AppError(ErrorCode.Config, `Configuration error: ${routeProblems.join('; ')}`);
   const outbox = await NotifierOutboxStore.open(join(config.dataDir, 'notifier-outbox.json'));
-  const dispatcher = await parts.start('notifier dispatcher', () => new NotificationDispatcher({
-    registry,
-    logger,
-    routes: config.notificationRoutes,
-    chatThreads: chatThreadRoutes(config.chat),
-    store: outbox,
-    originOf: (runId) => runs.find(runId)?.origin ?? null,
-  }), async (started) => {
-    await started.drain();
-    started.close();
-  });
+  const dispatcher = await parts.start(
+    'notifier dispatcher',
+    () =>
+      new NotificationDispatcher({
+        registry,
+        logger,
+        routes: config.notificationRoutes,
+        chatThreads: chatThreadRoutes(config.chat),
+        store: outbox,
+        originOf: (runId) => runs.find(runId)?.origin ?? null,
+      }),
+    async (started) => {
+      await started.drain();
+      started.close();
+    },
+  );
   const notifications = new NotificationService(alertingStore, events);
   const webhookStore = await WebhookStore.open(join(config.dataDir, 'webhooks.json'));
-  const webhooks = await parts.start('webhooks', () => new WebhookService({ store: webhookStore, registry, logger, outbound }), (started) => started.close());
+  const webhooks = await parts.start(
+    'webhooks',
+    () => new WebhookService({ store: webhookStore, registry, logger, outbound }),
+    (started) => started.close(),
+  );
   // subscribed before re-attaching: the end of a run that ended while the agent was down goes out too;
   // closed before the outboxes it feeds, after waiting for the events on their way into them
-  const outboundEvents = await parts.start('outbound pipeline', () => new OutboundPipeline({ events: subscriber('outbound pipeline'), inbox: notifications, webhooks, notifiers: dispatcher, findRun: (id) => runs.find(id), logger }), (pipeline) => pipeline.close());
+  const outboundEvents = await parts.start(
+    'outbound pipeline',
+    () =>
+      new OutboundPipeline({
+        events: subscriber('outbound pipeline'),
+        inbox: notifications,
+        webhooks,
+        notifiers: dispatcher,
+        findRun: (id) => runs.find(id),
+        logger,
+      }),
+    (pipeline) => pipeline.close(),
+  );
   const alerts = new AlertService({ store: alertingStore, registry, runs, activity: executor, system, events, outbound: outboundEvents, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
-  await parts.start('alert watch', () => alerts.watch(), (stopWatching) => stopWatching());
+  await parts.start(
+    'alert watch',
+    () => alerts.watch(),
+    (stopWatching) => stopWatching(),
+  );
 
   const scheduleStore = await openScheduleStore(join(config.dataDir, 'schedules.json'));
-  const schedules = await parts.start('schedules', () => new ScheduleService({ store: scheduleStore, runs, recipes, logger }), (service) => service.close());
+  const schedules = await parts.start(
+    'schedules',
+    () => new ScheduleService({ store: scheduleStore, runs, recipes, logger }),
+    (service) => service.close(),
+  );
   // subscribed to run.finished before re-attaching: a trial that ended while the agent was down is recorded
   const studyStore = await openStudyStore(join(config.dataDir, 'studies.json'));
-  const studies = await parts.start('studies', () => new HpoService({ store: studyStore, runs, recipes, events: subscriber('studies'), logger }), (service) => service.close());
+  const studies = await parts.start(
+    'studies',
+    () => new HpoService({ store: studyStore, runs, recipes, events: subscriber('studies'), logger }),
+    (service) => service.close(),
+  );
 
   const wereRunning = store.runs.filter((run) => run.state === 'running' && !run.tracking_only).map((run) => run.id);
   await executor.reattachAll();
   void checkpoints.catchUp(wereRunning); // in the background: copying large checkpoints must not hold up the start
   await runtimeConfig.applyPersisted();
   await scheduler.tick();
-  await parts.start('periodic jobs', () => startPeriodicJobs({ alerts, webhooks, notifiers: dispatcher, logger, alertEvalSeconds: config.alertEvalSeconds }), (stopPeriodicJobs) => stopPeriodicJobs());
+  await parts.start(
+    'periodic jobs',
+    () => startPeriodicJobs({ alerts, webhooks, notifiers: dispatcher, logger, alertEvalSeconds: config.alertEvalSeconds }),
+    (stopPeriodicJobs) => stopPeriodicJobs(),
+  );
   schedules.start();
   await studies.start();
 
   const version = readPackageVersion();
   const keys = new ApiKeyService(config.apiKeys, await KeyStore.open(join(config.dataDir, 'keys.json')));
   const exec = new ExecService({ runs, audit, policy: { allowCommands: config.allowCommands, allowedCwd: config.allowedCwd } });
-  const apiServices = { runs, exec, streams, prometheus, keys, alerts, notifications, notifiers: dispatcher, webhooks, schedules, studies, config: runtimeConfig, experiments, leaderboard, audit, recipes, datasets, models, checkpoints, uploadLimitBytes: config.uploadLimitBytes, dataDir: config.dataDir, diskFreeMinBytes: config.diskFreeMinBytes, plugins: registry, gpus, system, version };
-  const chat = await parts.start('chat bots', () => startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, outbox: dispatcher, logger }), (bots) => bots.close());
-  const app = createApp(apiServices, { bodyLimitKb: config.bodyLimitKb, rateLimitPerMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger, validateResponses: config.validateResponses });
+  const apiServices = {
+    runs,
+    exec,
+    streams,
+    prometheus,
+    keys,
+    alerts,
+    notifications,
+    notifiers: dispatcher,
+    webhooks,
+    schedules,
+    studies,
+    config: runtimeConfig,
+    experiments,
+    leaderboard,
+    audit,
+    recipes,
+    datasets,
+    models,
+    checkpoints,
+    uploadLimitBytes: config.uploadLimitBytes,
+    dataDir: config.dataDir,
+    diskFreeMinBytes: config.diskFreeMinBytes,
+    plugins: registry,
+    gpus,
+    system,
+    version,
+  };
+  const chat = await parts.start(
+    'chat bots',
+    () => startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, outbox: dispatcher, logger }),
+    (bots) => bots.close(),
+  );
+  const app = createApp(apiServices, {
+    bodyLimitKb: config.bodyLimitKb,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    logger,
+    validateResponses: config.validateResponses,
+  });
 
   const agent: Agent = {
     config,
@@ -239,7 +401,10 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
 function parseConfigRule(rule: unknown, index: number) {
   const parsed = CreateRuleBody.safeParse(rule);
   if (!parsed.success) {
-    throw new AppError(ErrorCode.Config, `Configuration error: alert_rules[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(rule)'}: ${issue.message}`).join('; ')}`);
+    throw new AppError(
+      ErrorCode.Config,
+      `Configuration error: alert_rules[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(rule)'}: ${issue.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -46,7 +46,7 @@ export async function runAgentProcess(overrides: ConfigOverrides & { generateKey
 }
 
 function fail(error: unknown): void {
-  const message = error instanceof AppError ? error.message : (error as Error)?.stack ?? String(error);
+  const message = error instanceof AppError ? error.message : ((error as Error)?.stack ?? String(error));
   process.stderr.write(`${message}\n`);
   process.exitCode = error instanceof AppError ? error.exitCode : 1;
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') process.stderr.write('The port is in use: pick another with --port or API_PORT.\n');

@@ -68,12 +68,38 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
       },
     }),
   ];
-  const apiRouters = [healthRoutes(services), trainingRoutes(services), sessionRoutes(services), catalogRoutes(services), modelRoutes(services), datasetRoutes(services), checkpointRoutes(services), systemRoutes(services), streamRoutes(services), metricHistoryRoutes(services), metricsRoutes(services), keyRoutes(services), alertRoutes(services), notificationRoutes(services), webhookRoutes(services), workspaceRoutes(services), scheduleRoutes(services), hpoRoutes(services), jobRoutes(services)];
+  const apiRouters = [
+    healthRoutes(services),
+    trainingRoutes(services),
+    sessionRoutes(services),
+    catalogRoutes(services),
+    modelRoutes(services),
+    datasetRoutes(services),
+    checkpointRoutes(services),
+    systemRoutes(services),
+    streamRoutes(services),
+    metricHistoryRoutes(services),
+    metricsRoutes(services),
+    keyRoutes(services),
+    alertRoutes(services),
+    notificationRoutes(services),
+    webhookRoutes(services),
+    workspaceRoutes(services),
+    scheduleRoutes(services),
+    hpoRoutes(services),
+    jobRoutes(services),
+  ];
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   // After routing, per the route that matched: the failed-authentication limit (routes that need a key), its scope, then the key's rate limit, then its body
   // (multipart/form-data uploads are streamed by their handlers; every other body is JSON).
-  guardRoutes([...apiRouters, docs], (route, key) => [remember(route, key), ...(route.scope === 'public' ? [] : [failedAuthLimit]), apiKeyAuth(route, verify), limiter, ...(route.upload ? [] : jsonBody)]);
+  guardRoutes([...apiRouters, docs], (route, key) => [
+    remember(route, key),
+    ...(route.scope === 'public' ? [] : [failedAuthLimit]),
+    apiKeyAuth(route, verify),
+    limiter,
+    ...(route.upload ? [] : jsonBody),
+  ]);
   for (const router of [...apiRouters, docs]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -13,7 +13,12 @@ const word = z.string().max(65_536);
  */
 export const SubmitJobBody = z
   .object({
-    name: z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters').optional(),
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
+      .optional(),
     command: z.union([word.min(1), z.array(word).min(1).max(4096)]),
     gpu_count: z.number().int().min(0).max(64).default(0),
     priority: z.number().int().min(-100).max(100).optional(),

@@ -105,14 +105,20 @@ export async function receiveMultipart(ctx: Context, options: MultipartOptions):
 /** What can be refused from the headers alone, before any byte of the body is read: 415, 413. */
 export function checkUploadHeaders(ctx: Context, limitBytes: number, fileField: string): void {
   if (!ctx.is('multipart/form-data')) {
-    throw new AppError(ErrorCode.Unsupported, `Unsupported content type '${ctx.request.type || 'none'}': upload the file as multipart/form-data in the field '${fileField}' (curl -F "${fileField}=@path")`);
+    throw new AppError(
+      ErrorCode.Unsupported,
+      `Unsupported content type '${ctx.request.type || 'none'}': upload the file as multipart/form-data in the field '${fileField}' (curl -F "${fileField}=@path")`,
+    );
   }
   const declared = Number(ctx.get('content-length'));
   if (ctx.get('content-length') !== '' && Number.isFinite(declared) && declared > limitBytes + FRAMING_ALLOWANCE) throw tooLarge(limitBytes);
 }
 
 function tooLarge(limitBytes: number): AppError {
-  return new AppError(ErrorCode.PayloadTooLarge, `The upload is larger than the limit of ${formatMiB(limitBytes)} MiB (upload_limit_mb / TRAINER_UPLOAD_LIMIT_MB)`);
+  return new AppError(
+    ErrorCode.PayloadTooLarge,
+    `The upload is larger than the limit of ${formatMiB(limitBytes)} MiB (upload_limit_mb / TRAINER_UPLOAD_LIMIT_MB)`,
+  );
 }
 
 function formatMiB(bytes: number): string {

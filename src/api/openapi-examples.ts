@@ -78,7 +78,8 @@ export function exampleOf(schema: JsonSchema | boolean | undefined, components: 
   switch (type) {
     case 'object': {
       const object: Record<string, unknown> = {};
-      for (const [property, definition] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>)) object[property] = exampleOf(definition, components, property, depth + 1);
+      for (const [property, definition] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>))
+        object[property] = exampleOf(definition, components, property, depth + 1);
       const extra = schema.additionalProperties;
       // a record, or named values beside fixed fields (a metric record's `loss`)
       if (extra && typeof extra === 'object' && Object.keys(extra).length > 0) {

@@ -39,15 +39,43 @@ export const TAGS: Record<string, string> = {
 };
 
 const ERROR_RESPONSES: Record<number, { description: string; code: string; detail: string }> = {
-  400: { description: 'The request cannot be read (not JSON, a bad multipart body)', code: 'bad_request', detail: 'Request body is not valid JSON: Unexpected token' },
-  401: { description: 'No API key, or not a valid one', code: 'unauthenticated', detail: 'Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>' },
-  403: { description: "The key's scope does not allow this route", code: 'scope_insufficient', detail: "This API key ('ci') has scope 'read'; POST /api/v1/training/start needs 'write'" },
+  400: {
+    description: 'The request cannot be read (not JSON, a bad multipart body)',
+    code: 'bad_request',
+    detail: 'Request body is not valid JSON: Unexpected token',
+  },
+  401: {
+    description: 'No API key, or not a valid one',
+    code: 'unauthenticated',
+    detail: 'Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>',
+  },
+  403: {
+    description: "The key's scope does not allow this route",
+    code: 'scope_insufficient',
+    detail: "This API key ('ci') has scope 'read'; POST /api/v1/training/start needs 'write'",
+  },
   404: { description: 'No such run, model, dataset, …', code: 'not_found', detail: "Session 'sess_0123456789ab' not found" },
-  409: { description: 'It exists, but its state does not allow this (`invalid_state`), or the name is taken (`conflict`)', code: 'invalid_state', detail: 'Cannot stop session sess_0123456789ab: it is already completed' },
+  409: {
+    description: 'It exists, but its state does not allow this (`invalid_state`), or the name is taken (`conflict`)',
+    code: 'invalid_state',
+    detail: 'Cannot stop session sess_0123456789ab: it is already completed',
+  },
   413: { description: 'The body is over the limit', code: 'payload_too_large', detail: 'Request body too large (limit 1024 KiB)' },
-  415: { description: 'The body is not in the media type this route takes', code: 'unsupported_media_type', detail: "Unsupported content type 'text/plain': send JSON with Content-Type: application/json" },
-  422: { description: 'The parameters or the body do not validate; `errors` lists each field', code: 'validation_failed', detail: 'learning_rate: Too big: expected number to be <=1' },
-  429: { description: "Over the key's rate limit; Retry-After says when to retry", code: 'rate_limited', detail: 'Rate limit of 1200 requests per minute exceeded for this API key; retry in 12 s' },
+  415: {
+    description: 'The body is not in the media type this route takes',
+    code: 'unsupported_media_type',
+    detail: "Unsupported content type 'text/plain': send JSON with Content-Type: application/json",
+  },
+  422: {
+    description: 'The parameters or the body do not validate; `errors` lists each field',
+    code: 'validation_failed',
+    detail: 'learning_rate: Too big: expected number to be <=1',
+  },
+  429: {
+    description: "Over the key's rate limit; Retry-After says when to retry",
+    code: 'rate_limited',
+    detail: 'Rate limit of 1200 requests per minute exceeded for this API key; retry in 12 s',
+  },
 };
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -72,10 +100,14 @@ function errorStatuses(method: string, path: string, doc: RouteDoc): number[] {
  */
 export function operationIdOf(method: string, path: string): string {
   const segments = path.split('/').filter((segment) => segment && segment !== 'api' && segment !== 'v1');
-  const words = segments.filter((segment) => !segment.startsWith(':')).flatMap((segment) => segment.split(/[^A-Za-z0-9]+/)).filter(Boolean);
+  const words = segments
+    .filter((segment) => !segment.startsWith(':'))
+    .flatMap((segment) => segment.split(/[^A-Za-z0-9]+/))
+    .filter(Boolean);
   const endsWithParameter = segments.at(-1)?.startsWith(':') ?? false;
   const collection = !path.includes(':') && /s$/.test(words.at(-1) ?? '') && !['status', 'metrics'].includes(words.at(-1)!);
-  const verb = method === 'GET' ? (collection ? 'list' : 'get') : method === 'DELETE' ? 'delete' : method === 'PATCH' ? 'update' : method === 'PUT' ? 'replace' : 'create';
+  const verb =
+    method === 'GET' ? (collection ? 'list' : 'get') : method === 'DELETE' ? 'delete' : method === 'PATCH' ? 'update' : method === 'PUT' ? 'replace' : 'create';
   // POST /…/:id/stop is the action `stop` on the thing before it
   const action = method === 'POST' && segments.length > 1 && segments.at(-2)!.startsWith(':') && !endsWithParameter;
   const parts = action ? [words.at(-1)!, ...words.slice(0, -1)] : [verb, ...words];
@@ -86,7 +118,11 @@ export function operationIdOf(method: string, path: string): string {
 
 /** Converts a zod schema, moving its named parts (`.meta({ id })`) into components. */
 function schemaOf(schema: ZodType, io: 'input' | 'output', components: Record<string, unknown>): Record<string, unknown> {
-  const { $schema: _ignored, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown> & { $defs?: Record<string, unknown> };
+  const {
+    $schema: _ignored,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown> & { $defs?: Record<string, unknown> };
   const relink = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
   for (const [name, definition] of Object.entries($defs ?? {})) components[name] ??= relink(definition);
   const id = z.globalRegistry.get(schema)?.id;
@@ -97,10 +133,28 @@ function schemaOf(schema: ZodType, io: 'input' | 'output', components: Record<st
 }
 
 const TEXT_MEDIA: Record<string, Record<string, unknown>> = {
-  'GET /metrics': { 'text/plain; version=0.0.4': { schema: { type: 'string', description: 'Prometheus text exposition format' }, example: '# HELP trainer_runs Runs by state\n# TYPE trainer_runs gauge\ntrainer_runs{state="running"} 1\n' } },
-  'GET /docs': { 'text/html': { schema: { type: 'string' }, example: '<!doctype html><html><head><title>trainer agent API</title></head><body><div id="swagger-ui"></div></body></html>' } },
-  'GET /redoc': { 'text/html': { schema: { type: 'string' }, example: '<!doctype html><html><head><title>trainer agent API</title></head><body><div id="swagger-ui"></div></body></html>' } },
-  'GET /docs/:file': { 'text/css': { schema: { type: 'string' }, example: '.swagger-ui { font-family: sans-serif; }' }, 'application/javascript': { schema: { type: 'string' }, example: 'window.ui = SwaggerUIBundle({ url: "/openapi.json" });' } },
+  'GET /metrics': {
+    'text/plain; version=0.0.4': {
+      schema: { type: 'string', description: 'Prometheus text exposition format' },
+      example: '# HELP trainer_runs Runs by state\n# TYPE trainer_runs gauge\ntrainer_runs{state="running"} 1\n',
+    },
+  },
+  'GET /docs': {
+    'text/html': {
+      schema: { type: 'string' },
+      example: '<!doctype html><html><head><title>trainer agent API</title></head><body><div id="swagger-ui"></div></body></html>',
+    },
+  },
+  'GET /redoc': {
+    'text/html': {
+      schema: { type: 'string' },
+      example: '<!doctype html><html><head><title>trainer agent API</title></head><body><div id="swagger-ui"></div></body></html>',
+    },
+  },
+  'GET /docs/:file': {
+    'text/css': { schema: { type: 'string' }, example: '.swagger-ui { font-family: sans-serif; }' },
+    'application/javascript': { schema: { type: 'string' }, example: 'window.ui = SwaggerUIBundle({ url: "/openapi.json" });' },
+  },
   'GET /openapi.yaml': { 'application/yaml': { schema: { type: 'string' }, example: 'openapi: 3.1.0\ninfo:\n  title: trainer agent API\n' } },
   'GET /api/v1/openapi.yaml': { 'application/yaml': { schema: { type: 'string' }, example: 'openapi: 3.1.0\ninfo:\n  title: trainer agent API\n' } },
 };
@@ -112,7 +166,11 @@ const SSE_DESCRIPTION =
 function streamResponse(doc: RouteDoc, components: Record<string, unknown>): Record<string, unknown> {
   const events = Object.entries(doc.events ?? {}).map(([name, { data, description }]) => {
     const properties: Record<string, unknown> = name === 'message' ? {} : { event: { const: name } };
-    properties.id = { type: 'string', description: 'The resume cursor (`m<metrics offset>.l<log offset>`), on the last event of each batch of a run stream', examples: ['m2048.l512'] };
+    properties.id = {
+      type: 'string',
+      description: 'The resume cursor (`m<metrics offset>.l<log offset>`), on the last event of each batch of a run stream',
+      examples: ['m2048.l512'],
+    };
     properties.data = schemaOf(data, 'output', components);
     return { title: name, description, type: 'object', properties, required: name === 'message' ? ['data'] : ['event', 'data'], additionalProperties: false };
   });
@@ -133,7 +191,10 @@ function successResponses(key: string, doc: RouteDoc, components: Record<string,
   const status = String(doc.status ?? 200);
   if (TEXT_MEDIA[key]) return { [status]: { description: 'Success', content: TEXT_MEDIA[key] } };
   if (doc.stream) return { [status]: streamResponse(doc, components) };
-  if (doc.download) return { [status]: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' }, example: '<bytes>' } } } };
+  if (doc.download)
+    return {
+      [status]: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' }, example: '<bytes>' } } },
+    };
   return { [status]: { description: 'Success', content: { 'application/json': {} } } };
 }
 
@@ -154,7 +215,8 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
     const parameters: unknown[] = [...path.matchAll(/:(\w+)/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (doc.query) {
       const schema = schemaOf(doc.query, 'input', schemas) as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, property] of Object.entries(schema.properties ?? {})) parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
+      for (const [name, property] of Object.entries(schema.properties ?? {}))
+        parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
     }
     const errors = Object.fromEntries(errorStatuses(method, path, doc).map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
     const operation: Record<string, unknown> = {
@@ -166,7 +228,15 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
       responses: { ...successResponses(key, doc, schemas), ...errors },
       security: doc.scope === 'public' ? [] : securityFor(doc),
     };
-    if (doc.upload) operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } }, required: ['file'] } } } };
+    if (doc.upload)
+      operation.requestBody = {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } }, required: ['file'] },
+          },
+        },
+      };
     if (doc.body) operation.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(doc.body, 'input', schemas) } } };
     (paths[templatePath] ??= {})[method.toLowerCase()] = operation;
   }
@@ -183,7 +253,8 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
       title: 'trainer agent API',
       version,
       license: { name: 'MIT', identifier: 'MIT' },
-      description: "Seed 000's training contract, seed 001's sessions, streams and monitoring. Errors are {\"detail\": \"…\", \"code\": \"…\"}: decide on `code`. Each operation names the key scope it needs.",
+      description:
+        'Seed 000\'s training contract, seed 001\'s sessions, streams and monitoring. Errors are {"detail": "…", "code": "…"}: decide on `code`. Each operation names the key scope it needs.',
     },
     servers: [{ url: 'http://127.0.0.1:8000', description: 'The agent on its default address' }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),

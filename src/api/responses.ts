@@ -14,14 +14,21 @@ const time = z.string().describe('ISO 8601 time (UTC)');
 const nullableTime = time.nullable();
 const metricValue = z.union([z.number(), z.string()]);
 
-export const RunState = z.enum(RUN_STATES).describe('The run\'s state. Named `state` in seed 000\'s status answer and `status` in seed 000\'s start answer and in seed 001\'s views; the same values everywhere.');
+export const RunState = z
+  .enum(RUN_STATES)
+  .describe(
+    "The run's state. Named `state` in seed 000's status answer and `status` in seed 000's start answer and in seed 001's views; the same values everywhere.",
+  );
 export const EndReason = z.enum(END_REASONS).nullable().describe('Why it ended (null while it has not)');
 
 export const ErrorBody = z
   .strictObject({
     detail: z.string().describe("Seed 000's message for people"),
     code: z.enum(Object.keys(WIRE_CODES) as [keyof typeof WIRE_CODES]).describe('What went wrong, for programs: decide on this, not on the status'),
-    errors: z.array(z.strictObject({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string() })).optional().describe('422 only: each field that failed validation'),
+    errors: z
+      .array(z.strictObject({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string() }))
+      .optional()
+      .describe('422 only: each field that failed validation'),
   })
   .meta({ id: 'Error' });
 
@@ -99,20 +106,45 @@ export const MetricPoint = z
 export const MetricSummary = z
   .strictObject({
     session_id: z.string(),
-    metrics: z.record(z.string(), z.strictObject({ current: metricValue, min: z.number().nullable(), max: z.number().nullable(), mean: z.number().nullable(), count: z.number().int(), non_finite: z.number().int() })),
+    metrics: z.record(
+      z.string(),
+      z.strictObject({
+        current: metricValue,
+        min: z.number().nullable(),
+        max: z.number().nullable(),
+        mean: z.number().nullable(),
+        count: z.number().int(),
+        non_finite: z.number().int(),
+      }),
+    ),
   })
   .meta({ id: 'MetricSummary' });
 
 export const LoggedMetrics = z.strictObject({ session_id: z.string(), accepted: z.number().int() }).meta({ id: 'LoggedMetrics' });
 
-export const LogLine = z.strictObject({ session_id: z.string(), timestamp: time, level: z.string(), message: z.string(), stream: z.string().optional() }).meta({ id: 'LogLine' });
+export const LogLine = z
+  .strictObject({ session_id: z.string(), timestamp: time, level: z.string(), message: z.string(), stream: z.string().optional() })
+  .meta({ id: 'LogLine' });
 
 export const CompletedTracking = z
-  .strictObject({ session_id: z.string(), status: RunState, ended_at: nullableTime, error_message: z.string().nullable(), final_metrics: z.record(z.string(), metricValue).nullable() })
+  .strictObject({
+    session_id: z.string(),
+    status: RunState,
+    ended_at: nullableTime,
+    error_message: z.string().nullable(),
+    final_metrics: z.record(z.string(), metricValue).nullable(),
+  })
   .meta({ id: 'CompletedTracking' });
 
 export const CreatedSession = z
-  .strictObject({ session_id: z.string(), status: RunState.describe('Seed 001 names the state `status`'), created_at: time, recipe: z.string(), config: z.record(z.string(), z.unknown()), tracking_only: z.boolean() })
+  .strictObject({
+    session_id: z.string(),
+    status: RunState.describe('Seed 001 names the state `status`'),
+    created_at: time,
+    recipe: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    tracking_only: z.boolean(),
+  })
   .meta({ id: 'CreatedSession' });
 
 export const SessionDetail = z
@@ -140,11 +172,20 @@ export const SessionStarted = z.strictObject({ session_id: z.string(), status: R
 export const SessionStopped = z.strictObject({ session_id: z.string(), status: RunState, stopped_at: nullableTime }).meta({ id: 'SessionStopped' });
 
 export const SessionMetrics = z
-  .strictObject({ session_id: z.string(), metrics: z.array(z.strictObject({ epoch: z.number().nullable(), step: z.number().optional(), timestamp: nullableTime }).catchall(metricValue)) })
+  .strictObject({
+    session_id: z.string(),
+    metrics: z.array(z.strictObject({ epoch: z.number().nullable(), step: z.number().optional(), timestamp: nullableTime }).catchall(metricValue)),
+  })
   .meta({ id: 'SessionMetrics' });
 
 export const MetricSeries = z
-  .strictObject({ metric_name: z.string(), values: z.array(metricValue.nullable()), epochs: z.array(z.number().nullable()), steps: z.array(z.number().nullable()), timestamps: z.array(time) })
+  .strictObject({
+    metric_name: z.string(),
+    values: z.array(metricValue.nullable()),
+    epochs: z.array(z.number().nullable()),
+    steps: z.array(z.number().nullable()),
+    timestamps: z.array(time),
+  })
   .meta({ id: 'MetricSeries', description: "Seed 001's history of one metric, as arrays" });
 
 export const Checkpoint = z
@@ -204,7 +245,10 @@ export const Dataset = z
     version: z.string().nullable().describe('The current version: the SHA-256 of its file (null for built-in and hand-placed datasets)'),
     versions: z.number().int().describe('How many versions it has (seed 004)'),
   })
-  .meta({ id: 'Dataset', description: "Seed 000's dataset (name, size_mb, sample_count, format, dimensions), with seed 003's table introspection and seed 004's versions" });
+  .meta({
+    id: 'Dataset',
+    description: "Seed 000's dataset (name, size_mb, sample_count, format, dimensions), with seed 003's table introspection and seed 004's versions",
+  });
 
 export const DatasetWithMessage = Dataset.extend({ message: z.string() }).meta({ id: 'DatasetWithMessage' });
 
@@ -245,4 +289,6 @@ export const Health = z
     disk: DiskSpace.nullable().describe("The data directory's disk; null when it cannot be read"),
   })
   .meta({ id: 'Health' });
-export const ServiceIndex = z.strictObject({ service: z.string(), version: z.string(), health: z.string(), api: z.string(), docs: z.string() }).meta({ id: 'ServiceIndex' });
+export const ServiceIndex = z
+  .strictObject({ service: z.string(), version: z.string(), health: z.string(), api: z.string(), docs: z.string() })
+  .meta({ id: 'ServiceIndex' });

@@ -8,7 +8,11 @@ import { OVERLAP_POLICIES } from '../domain/schedule.js';
 import { DIRECTIONS, PRUNERS, SAMPLERS } from '../domain/hpo.js';
 import { MODEL_TAG_PATTERN, REGISTRY_NAME_RULE, registryNameProblem } from '../domain/registry.js';
 
-const name = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
+const name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters');
 const priority = z.number().int().min(-100).max(100);
 const gpus = z.number().int().min(0).max(64);
 const tags = z.array(z.string().min(1).max(64)).max(32);
@@ -61,7 +65,10 @@ export const CompleteSessionBody = z
 
 /** Query-string integers: decimal digits only. `0x10`, `1e3`, blanks and unsafe integers are refused, never coerced. */
 export const queryInt = <T extends z.ZodType<number>>(refine: (number: z.ZodNumber) => T) =>
-  z.preprocess((value) => (typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value), refine(z.number({ error: 'must be a decimal integer' }).int()));
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value),
+    refine(z.number({ error: 'must be a decimal integer' }).int()),
+  );
 
 const limit = (max: number, fallback: number) => queryInt((number) => number.min(1).max(max).default(fallback));
 
@@ -74,7 +81,10 @@ export const ListSessionsQuery = z.object({
 
 export const DeleteSessionQuery = z.object({
   /** Also delete the checkpoints and models the run registered (default: keep them). */
-  delete_artifacts: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  delete_artifacts: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export const LogsQuery = z.object({
@@ -101,19 +111,25 @@ export const HistoryQuery = z
     /** Default 10,000, at most 100,000 (README): an 880k-point run is never answered whole. */
     max_points: queryInt((number) => number.min(2).max(100_000).default(HISTORY_DEFAULT_POINTS)),
   })
-  .refine((query) => query.start_epoch === undefined || query.end_epoch === undefined || query.start_epoch <= query.end_epoch, { message: 'start_epoch must not be after end_epoch' });
+  .refine((query) => query.start_epoch === undefined || query.end_epoch === undefined || query.start_epoch <= query.end_epoch, {
+    message: 'start_epoch must not be after end_epoch',
+  });
 
 const metricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
 const MetricPoint = z
   .object({
-    metrics: z.record(MetricNameSchema, metricValue).refine((values) => Object.keys(values).length > 0 && Object.keys(values).length <= 256, 'give 1 to 256 metrics'),
+    metrics: z
+      .record(MetricNameSchema, metricValue)
+      .refine((values) => Object.keys(values).length > 0 && Object.keys(values).length <= 256, 'give 1 to 256 metrics'),
     step: z.number().int().min(0).optional(),
     epoch: z.number().int().min(0).optional(),
   })
   .strict();
 
 /** Seed 002's `POST /metrics/{run_id}`: one metric. */
-export const LogOneMetricBody = z.object({ name: MetricNameSchema, value: metricValue, step: z.number().int().min(0).optional(), epoch: z.number().int().min(0).optional() }).strict();
+export const LogOneMetricBody = z
+  .object({ name: MetricNameSchema, value: metricValue, step: z.number().int().min(0).optional(), epoch: z.number().int().min(0).optional() })
+  .strict();
 
 /** Seed 002's `POST /metrics/{run_id}/batch`: several metrics of one step. */
 export const LogBatchMetricsBody = MetricPoint;
@@ -146,8 +162,16 @@ export const CreateRuleBody = z
     resolve_threshold: z.number().optional(),
     severity: z.enum(SEVERITIES).default('medium'),
     enabled: z.boolean().default(true),
-    for_seconds: z.number().min(0).max(7 * 24 * 3600).default(0),
-    repeat_interval_seconds: z.number().min(1).max(7 * 24 * 3600).default(3600),
+    for_seconds: z
+      .number()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(0),
+    repeat_interval_seconds: z
+      .number()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(3600),
   })
   .strict()
   .transform(({ metric, condition, threshold, resolve_threshold, type, params, ...rest }) => ({
@@ -158,17 +182,23 @@ export const CreateRuleBody = z
 
 export const AlertsQuery = z.object({ status: z.enum(ALERT_STATUSES).optional(), severity: z.enum(SEVERITIES).optional() });
 
-export const AcknowledgeBody = z
-  .object({ acknowledged_by: z.string().min(1).max(256).optional(), notes: z.string().max(4096).optional() })
-  .strict();
+export const AcknowledgeBody = z.object({ acknowledged_by: z.string().min(1).max(256).optional(), notes: z.string().max(4096).optional() }).strict();
 
 /** `duration` as `90s`, `30m`, `1h`, `2d`, or `duration_seconds`. */
 export const SilenceBody = z
   .object({
     rule_id: z.string().min(1).max(64).optional(),
     run_id: z.string().min(1).max(64).optional(),
-    duration: z.string().regex(/^\d{1,6}[smhd]$/, 'a number followed by s, m, h or d').optional(),
-    duration_seconds: z.number().int().min(1).max(90 * 24 * 3600).optional(),
+    duration: z
+      .string()
+      .regex(/^\d{1,6}[smhd]$/, 'a number followed by s, m, h or d')
+      .optional(),
+    duration_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(90 * 24 * 3600)
+      .optional(),
     reason: z.string().max(1024).optional(),
     created_by: z.string().max(256).optional(),
   })
@@ -185,7 +215,10 @@ function parseDuration(text: string): number {
 export const NotificationsQuery = z.object({
   type: z.enum(NOTIFICATION_TYPES).optional(),
   priority: z.enum(NOTIFICATION_PRIORITIES).optional(),
-  unread: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  unread: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
 });
 
 /** Where notifier messages stand: the outbox (pending) and the recent history. */
@@ -223,7 +256,12 @@ export const UpdateExperimentBody = z
   .object({ name: experimentName.optional(), description: z.string().max(4096).optional(), tags: tags.optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
-export const DeleteExperimentQuery = z.object({ detach: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
+export const DeleteExperimentQuery = z.object({
+  detach: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});
 
 export const LeaderboardQuery = z.object({
   metric: MetricNameSchema,
@@ -250,7 +288,10 @@ export const ModelUploadQuery = z.object({ model_name: registryName('model_name'
 export const DatasetUploadQuery = z.object({
   dataset_name: registryName('dataset_name'),
   /** Seed 004: an existing name gets the file as its new version (identified by its SHA-256) instead of a 409. */
-  new_version: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  new_version: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 /** `?version=<sha256 prefix>`: an earlier version's file instead of the current one. */
@@ -293,8 +334,24 @@ const bound = z.number().finite();
 const step = z.number().positive().finite().optional();
 const Dimension = z.discriminatedUnion('type', [
   z.object({ type: z.literal('float'), low: bound, high: bound, log: z.boolean().default(false), step }).strict(),
-  z.object({ type: z.literal('int'), low: z.number().int(), high: z.number().int(), log: z.boolean().default(false), step: z.number().int().positive().optional() }).strict(),
-  z.object({ type: z.literal('categorical'), choices: z.array(z.union([z.number(), z.string().max(4096), z.boolean()])).min(1).max(1000) }).strict(),
+  z
+    .object({
+      type: z.literal('int'),
+      low: z.number().int(),
+      high: z.number().int(),
+      log: z.boolean().default(false),
+      step: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('categorical'),
+      choices: z
+        .array(z.union([z.number(), z.string().max(4096), z.boolean()]))
+        .min(1)
+        .max(1000),
+    })
+    .strict(),
 ]);
 
 /** Seed 004's HPO study, with the recipe whose runs are the trials and the metric the objective reads. */
@@ -309,7 +366,12 @@ export const CreateStudyBody = z
     n_trials: z.number().int().min(1).max(10_000),
     parallelism: z.number().int().min(1).max(256).default(1),
     sampler: z.enum(SAMPLERS).default('random'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     grid_points: z.number().int().min(1).max(1000).optional(),
     pruner: z.enum(PRUNERS).default('none'),
     pruner_warmup_epochs: z.number().int().min(0).max(1_000_000).default(1),

@@ -29,7 +29,8 @@ export function attachWebSockets(server: Server, services: ApiServices, logger: 
     if (!runMatch && url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'Not Found');
     const key = presentedKey(request.headers as Record<string, string>, url.searchParams);
     if (!key || !services.keys.verify(key)) return refuse(socket, 401, key ? 'Invalid API key' : 'Missing API key');
-    if (runMatch && !exists(() => services.runs.get(decodeURIComponent(runMatch[1]!)))) return refuse(socket, 404, `Session '${decodeURIComponent(runMatch[1]!)}' not found`);
+    if (runMatch && !exists(() => services.runs.get(decodeURIComponent(runMatch[1]!))))
+      return refuse(socket, 404, `Session '${decodeURIComponent(runMatch[1]!)}' not found`);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const sink = webSocketSink(ws, jobMatch ? metricsOnly : wrapped);
       if (jobMatch) {
@@ -93,5 +94,7 @@ function exists(lookup: () => unknown): boolean {
 
 function refuse(socket: Duplex, status: number, detail: string): void {
   const body = JSON.stringify({ detail, code: status === 401 ? 'unauthenticated' : 'not_found' });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

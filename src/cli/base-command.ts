@@ -84,7 +84,8 @@ export function agentUrlProblem(raw: string): string | null {
   } catch {
     return /^[\w.-]+:\d+/.test(raw) ? 'has no scheme' : 'is not a URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return /^[\w.-]+:\d+/.test(raw) ? 'has no scheme' : `is not http(s) but ${url.protocol.slice(0, -1)}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return /^[\w.-]+:\d+/.test(raw) ? 'has no scheme' : `is not http(s) but ${url.protocol.slice(0, -1)}`;
   if (!url.hostname) return 'has no host';
   return null;
 }

@@ -24,11 +24,18 @@ export async function installEngine(choice: keyof typeof ENGINE_CHOICES, dir: st
   const spec = `${engine.package}@${version}`;
   await mkdir(dir, { recursive: true });
   const manifest = join(dir, 'package.json');
-  if (!existsSync(manifest)) await writeFile(manifest, `${JSON.stringify({ name: 'trainer-engines', private: true, description: 'Native TF.js engines installed by `trainer engines install`' }, null, 2)}\n`);
+  if (!existsSync(manifest))
+    await writeFile(
+      manifest,
+      `${JSON.stringify({ name: 'trainer-engines', private: true, description: 'Native TF.js engines installed by `trainer engines install`' }, null, 2)}\n`,
+    );
 
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const npm = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--no-audit', '--no-fund', '--save-exact', '--foreground-scripts', spec], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--no-audit', '--no-fund', '--save-exact', '--foreground-scripts', spec], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const collect = (chunk: Buffer) => {
       const text = chunk.toString();
       output.push(text);
@@ -46,18 +53,24 @@ export async function installEngine(choice: keyof typeof ENGINE_CHOICES, dir: st
   return spec;
 }
 
-const NEEDS = 'It needs network access to the npm registry and to storage.googleapis.com (libtensorflow), Linux/macOS x64 (gpu: Linux x64 with CUDA 11.2 and cuDNN 8.1). Training goes on with the wasm and cpu engines.';
+const NEEDS =
+  'It needs network access to the npm registry and to storage.googleapis.com (libtensorflow), Linux/macOS x64 (gpu: Linux x64 with CUDA 11.2 and cuDNN 8.1). Training goes on with the wasm and cpu engines.';
 
 /**
  * What npm's output says went wrong, if it says: an install script's thrown error (`Error: getaddrinfo
  * ENOTFOUND storage.googleapis.com`), else npm's own error code and the line that explains it.
  */
 function npmProblem(output: string): string | null {
-  const lines = output.split('\n').map((line) => line.replace(/^npm (?:ERR!|error)\s*/, '').trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((line) => line.replace(/^npm (?:ERR!|error)\s*/, '').trim())
+    .filter(Boolean);
   const thrown = lines.find((line) => /^[A-Za-z]*Error: /.test(line));
   if (thrown) return thrown.slice(0, 300);
   const code = lines.map((line) => /^code ([A-Z]\S+)$/.exec(line)?.[1]).find(Boolean);
-  const telling = lines.find((line) => /^(request to|network|.*\b(ENOTFOUND|ECONNREFUSED|ECONNRESET|EAI_AGAIN|ETIMEDOUT|certificate|404 Not Found|403 Forbidden))/i.test(line));
+  const telling = lines.find((line) =>
+    /^(request to|network|.*\b(ENOTFOUND|ECONNREFUSED|ECONNRESET|EAI_AGAIN|ETIMEDOUT|certificate|404 Not Found|403 Forbidden))/i.test(line),
+  );
   const said = [code, telling?.slice(0, 300).replace(/\.+$/, '')].filter(Boolean).join(': ');
   return said || null;
 }

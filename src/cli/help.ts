@@ -11,5 +11,7 @@ export default class TrainerHelp extends Help {
 
 /** One line per exit code: the code, its meaning and the agent's wire codes that give it. */
 export function exitCodeTable(): string {
-  return EXIT_CODES.map(({ exit, meaning, codes }) => `${String(exit).padEnd(4)}${meaning}${codes.length > 0 ? `; codes: ${codes.join(', ')}` : ''}`).join('\n');
+  return EXIT_CODES.map(({ exit, meaning, codes }) => `${String(exit).padEnd(4)}${meaning}${codes.length > 0 ? `; codes: ${codes.join(', ')}` : ''}`).join(
+    '\n',
+  );
 }

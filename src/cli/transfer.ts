@@ -4,7 +4,10 @@ import { Flags } from '@oclif/core';
 
 /** The flags every download command takes. */
 export const downloadFlags = {
-  output: Flags.string({ char: 'o', description: 'Where to save it: a file, or a directory to save it in under its own name (default: the current directory)' }),
+  output: Flags.string({
+    char: 'o',
+    description: 'Where to save it: a file, or a directory to save it in under its own name (default: the current directory)',
+  }),
   force: Flags.boolean({ char: 'f', description: 'Replace a file that is already there', default: false }),
 };
 

@@ -9,7 +9,9 @@ import type { RouteContracts } from '../api/route-docs.js';
 export type RouteKey = keyof RouteContracts;
 
 /** What a route answers with status S: its declared schema's output (`never` for a status it does not declare). */
-export type Answer<K extends RouteKey, S extends 200 | 201 | 202 = 200> = RouteContracts[K] extends { responses: { [P in S]: infer Schema extends ZodType } } ? z.output<Schema> : never;
+export type Answer<K extends RouteKey, S extends 200 | 201 | 202 = 200> = RouteContracts[K] extends { responses: { [P in S]: infer Schema extends ZodType } }
+  ? z.output<Schema>
+  : never;
 
 /** What a route takes as its JSON body: the input of the schema that validates it. */
 export type RequestOf<K extends RouteKey> = RouteContracts[K] extends { body: infer Schema extends ZodType } ? z.input<Schema> : never;

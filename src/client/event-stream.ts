@@ -86,7 +86,8 @@ export class EventStream {
       const fatal = outcome.kind === 'failed' && (outcome.status === 401 || outcome.status === 403 || outcome.status === 404);
       // a key that is refused will not be accepted a second later: retry slowly, so the status can say why
       const wait = fatal ? MAX_RETRY_MS * 2 : Math.min(this.retryMs, MAX_RETRY_MS);
-      if (outcome.kind === 'failed') this.options.onState?.({ state: 'down', detail: outcome.detail, status: outcome.status, retryInMs: outcome.status === 404 ? null : wait, fatal });
+      if (outcome.kind === 'failed')
+        this.options.onState?.({ state: 'down', detail: outcome.detail, status: outcome.status, retryInMs: outcome.status === 404 ? null : wait, fatal });
       if (outcome.kind === 'failed' && outcome.status === 404) {
         this.close();
         return;

@@ -22,7 +22,13 @@ export type TransferFailure = (status: number, detail: string, code: string | nu
  * POSTs a file as multipart/form-data (field `file`, plus text fields), streamed from disk: the
  * body is never held in memory, and `onProgress` sees the file's bytes as they are sent.
  */
-export async function uploadFile(target: TransferTarget, filePath: string, fields: Record<string, string>, onProgress: ProgressListener, fail: TransferFailure): Promise<unknown> {
+export async function uploadFile(
+  target: TransferTarget,
+  filePath: string,
+  fields: Record<string, string>,
+  onProgress: ProgressListener,
+  fail: TransferFailure,
+): Promise<unknown> {
   const size = (await stat(filePath)).size;
   const boundary = `----trainer${randomBytes(12).toString('hex')}`;
   const head = Object.entries(fields)
@@ -44,7 +50,12 @@ export async function uploadFile(target: TransferTarget, filePath: string, field
   }
   const init = {
     method: 'POST',
-    headers: { ...authorization(target), accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) },
+    headers: {
+      ...authorization(target),
+      accept: 'application/json',
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(length),
+    },
     body: Readable.toWeb(Readable.from(body())) as ReadableStream<Uint8Array>,
     duplex: 'half',
   } as RequestInit;
@@ -60,7 +71,12 @@ export async function uploadFile(target: TransferTarget, filePath: string, field
  * temp file beside it, renamed when complete, so that an interrupted download never leaves a partial
  * file under the final name.
  */
-export async function downloadFile(target: TransferTarget, choose: (suggestedName: string | null) => string | Promise<string>, onProgress: ProgressListener, fail: TransferFailure): Promise<{ path: string; bytes: number }> {
+export async function downloadFile(
+  target: TransferTarget,
+  choose: (suggestedName: string | null) => string | Promise<string>,
+  onProgress: ProgressListener,
+  fail: TransferFailure,
+): Promise<{ path: string; bytes: number }> {
   const response = await send(target, { method: 'GET', headers: authorization(target) }, fail);
   if (!response.ok) {
     const body = parseJson(await response.text());
@@ -106,7 +122,11 @@ async function send(target: TransferTarget, init: RequestInit, fail: TransferFai
     return await (target.fetch ?? fetch)(target.url, init);
   } catch (error) {
     const { message, cause } = error as Error & { cause?: { code?: string; message?: string } };
-    throw fail(0, `Cannot reach the agent at ${target.url.origin} (${cause?.code ?? cause?.message ?? message}). Is 'trainer agent' running there? Point at it with --url or TRAINER_URL.`, null);
+    throw fail(
+      0,
+      `Cannot reach the agent at ${target.url.origin} (${cause?.code ?? cause?.message ?? message}). Is 'trainer agent' running there? Point at it with --url or TRAINER_URL.`,
+      null,
+    );
   }
 }
 
@@ -123,7 +143,9 @@ function parseJson(text: string): unknown {
 }
 
 function detailOf(body: unknown, response: Response): string {
-  return typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : `${response.status} ${response.statusText}`;
+  return typeof body === 'object' && body !== null && 'detail' in body
+    ? String((body as { detail: unknown }).detail)
+    : `${response.status} ${response.statusText}`;
 }
 
 /** The wire code of an error body (`{"detail", "code"}`), or null. */

@@ -1,4 +1,52 @@
-import type { CreateSessionRequest, ReportedPoint, SubmitJobRequest, AcknowledgedAlert, AlertInfo, AlertRuleInfo, ApiKeyInfo, ArchitecturesInfo, CheckpointInfo, CompletedTracking, CreatedAlertRule, CreatedApiKey, CreatedExperiment, CreatedSchedule, CreatedSession, CreatedStudy, CreatedWebhook, DatasetInfo, DatasetVersionInfo, Deleted, ExperimentInfo, GpuInfo, Leaderboard, LogEntry, LoggedMetrics, MetricPoint, ModelInfo, NotificationInfo, PatchedConfig, ReadNotification, RecipeInfo, RevokedApiKey, RunState, RunStatus, RuntimeConfig, ScheduleInfo, SessionDetail, SessionSummary, SilenceInfo, StopResult, StudyInfo, SubmittedJob, SystemInfo, TaggedModel, UntaggedModel, WebhookInfo, WebhookTest } from './api-types.js';
+import type {
+  CreateSessionRequest,
+  ReportedPoint,
+  SubmitJobRequest,
+  AcknowledgedAlert,
+  AlertInfo,
+  AlertRuleInfo,
+  ApiKeyInfo,
+  ArchitecturesInfo,
+  CheckpointInfo,
+  CompletedTracking,
+  CreatedAlertRule,
+  CreatedApiKey,
+  CreatedExperiment,
+  CreatedSchedule,
+  CreatedSession,
+  CreatedStudy,
+  CreatedWebhook,
+  DatasetInfo,
+  DatasetVersionInfo,
+  Deleted,
+  ExperimentInfo,
+  GpuInfo,
+  Leaderboard,
+  LogEntry,
+  LoggedMetrics,
+  MetricPoint,
+  ModelInfo,
+  NotificationInfo,
+  PatchedConfig,
+  ReadNotification,
+  RecipeInfo,
+  RevokedApiKey,
+  RunState,
+  RunStatus,
+  RuntimeConfig,
+  ScheduleInfo,
+  SessionDetail,
+  SessionSummary,
+  SilenceInfo,
+  StopResult,
+  StudyInfo,
+  SubmittedJob,
+  SystemInfo,
+  TaggedModel,
+  UntaggedModel,
+  WebhookInfo,
+  WebhookTest,
+} from './api-types.js';
 import { ApiError, unreachable } from './api-error.js';
 import { EventStream, type EventStreamOptions } from './event-stream.js';
 import { codeOf, downloadFile, uploadFile, type ProgressListener } from './file-transfer.js';
@@ -28,7 +76,11 @@ export class TrainerClient {
     this.base = options.url.replace(/\/+$/, '');
   }
 
-  async request<T>(method: string, path: string, options: { query?: Record<string, string | number | boolean | undefined>; body?: unknown } = {}): Promise<ResponseWithHeaders<T>> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string | number | boolean | undefined>; body?: unknown } = {},
+  ): Promise<ResponseWithHeaders<T>> {
     const url = new URL(this.base + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -58,7 +110,10 @@ export class TrainerClient {
       // not JSON: keep the text
     }
     if (!response.ok) {
-      const detail = typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : `${response.status} ${response.statusText}`;
+      const detail =
+        typeof body === 'object' && body !== null && 'detail' in body
+          ? String((body as { detail: unknown }).detail)
+          : `${response.status} ${response.statusText}`;
       throw new ApiError(response.status, detail, codeOf(body));
     }
     return { body: body as T, headers: response.headers };
@@ -117,7 +172,9 @@ export class TrainerClient {
 
   /** Without a cursor: the last `limit` lines. With one (a byte offset): up to `limit` lines after it. */
   async logs(id: string, options: { limit?: number; cursor?: number } = {}): Promise<LogPage> {
-    const { body, headers } = await this.request<LogEntry[]>('GET', `/api/v1/training/${seg(id)}/logs`, { query: { limit: options.limit, cursor: options.cursor } });
+    const { body, headers } = await this.request<LogEntry[]>('GET', `/api/v1/training/${seg(id)}/logs`, {
+      query: { limit: options.limit, cursor: options.cursor },
+    });
     const next = Number(headers.get('x-next-cursor'));
     return { entries: body, nextCursor: Number.isFinite(next) ? next : (options.cursor ?? 0) };
   }
@@ -198,7 +255,16 @@ export class TrainerClient {
     return (await this.get<{ schedules: ScheduleInfo[] }>('/api/v1/schedules')).schedules;
   }
 
-  async addSchedule(body: { recipe: string; cron: string; timezone?: string; overlap?: string; params?: Record<string, unknown>; name?: string; gpus?: number; priority?: number }): Promise<CreatedSchedule> {
+  async addSchedule(body: {
+    recipe: string;
+    cron: string;
+    timezone?: string;
+    overlap?: string;
+    params?: Record<string, unknown>;
+    name?: string;
+    gpus?: number;
+    priority?: number;
+  }): Promise<CreatedSchedule> {
     return this.post<CreatedSchedule>('/api/v1/schedules', body);
   }
 
@@ -274,12 +340,22 @@ export class TrainerClient {
   }
 
   /** Uploads a file from disk as multipart field `file` (streamed), with text fields. */
-  async upload<T>(path: string, query: Record<string, string | undefined>, fields: Record<string, string>, filePath: string, onProgress: ProgressListener = () => {}): Promise<T> {
+  async upload<T>(
+    path: string,
+    query: Record<string, string | undefined>,
+    fields: Record<string, string>,
+    filePath: string,
+    onProgress: ProgressListener = () => {},
+  ): Promise<T> {
     return (await uploadFile(this.target(path, query), filePath, fields, onProgress, (status, detail, code) => new ApiError(status, detail, code))) as T;
   }
 
   /** Downloads to the path `choose` picks from the agent's suggested name (streamed, complete or not at all). */
-  download(path: string, choose: (suggestedName: string | null) => string | Promise<string>, onProgress: ProgressListener = () => {}): Promise<{ path: string; bytes: number }> {
+  download(
+    path: string,
+    choose: (suggestedName: string | null) => string | Promise<string>,
+    onProgress: ProgressListener = () => {},
+  ): Promise<{ path: string; bytes: number }> {
     return downloadFile(this.target(path, {}), choose, onProgress, (status, detail, code) => new ApiError(status, detail, code));
   }
 

@@ -1,4 +1,14 @@
-import { isFinalState, type AlertInfo, type GpuInfo, type LogEntry, type NotificationInfo, type RecipeInfo, type RunStatus, type SessionSummary, type SystemInfo } from '../client/trainer-client.js';
+import {
+  isFinalState,
+  type AlertInfo,
+  type GpuInfo,
+  type LogEntry,
+  type NotificationInfo,
+  type RecipeInfo,
+  type RunStatus,
+  type SessionSummary,
+  type SystemInfo,
+} from '../client/trainer-client.js';
 
 /**
  * What the dashboard knows about the agent. The feed (feed.ts) writes it from REST answers and stream
@@ -253,7 +263,9 @@ function pruneFinished(state: DashState): void {
   let finished = 0;
   for (const row of state.runs.values()) if (isFinalState(row.state)) finished++;
   if (finished <= MAX_FINISHED_RUNS) return;
-  const oldest = [...state.runs.values()].filter((row) => isFinalState(row.state) && row.id !== state.selectedId).sort((a, b) => endKey(a).localeCompare(endKey(b)));
+  const oldest = [...state.runs.values()]
+    .filter((row) => isFinalState(row.state) && row.id !== state.selectedId)
+    .sort((a, b) => endKey(a).localeCompare(endKey(b)));
   for (const row of oldest.slice(0, finished - MAX_FINISHED_RUNS)) state.runs.delete(row.id);
 }
 

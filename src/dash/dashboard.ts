@@ -67,7 +67,10 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
     },
     { mouse: options.mouse ?? true, noColor: 'NO_COLOR' in process.env && process.env.NO_COLOR !== '' },
   );
-  const feed = new DashFeed(client, state, scheduleRender, { ...DEFAULT_FEED_OPTIONS, gpuIntervalMs: options.gpuIntervalMs ?? DEFAULT_FEED_OPTIONS.gpuIntervalMs });
+  const feed = new DashFeed(client, state, scheduleRender, {
+    ...DEFAULT_FEED_OPTIONS,
+    gpuIntervalMs: options.gpuIntervalMs ?? DEFAULT_FEED_OPTIONS.gpuIntervalMs,
+  });
 
   function apply(effect: Effect): void {
     switch (effect.type) {

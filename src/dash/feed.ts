@@ -1,5 +1,14 @@
 import type { EventStream, EventStreamState, SseMessage } from '../client/event-stream.js';
-import { ApiError, isFinalState, type AlertInfo, type LogEntry, type MetricPoint, type NotificationInfo, type RunStatus, type TrainerClient } from '../client/trainer-client.js';
+import {
+  ApiError,
+  isFinalState,
+  type AlertInfo,
+  type LogEntry,
+  type MetricPoint,
+  type NotificationInfo,
+  type RunStatus,
+  type TrainerClient,
+} from '../client/trainer-client.js';
 import {
   UNREAD_KEPT,
   appendLog,
@@ -70,7 +79,9 @@ export class DashFeed {
   ) {}
 
   start(): void {
-    this.events = this.client.stream('/api/v1/sse/events', { onMessage: (message) => this.onEvent(message), onState: (state) => this.onConnection(state) }).start();
+    this.events = this.client
+      .stream('/api/v1/sse/events', { onMessage: (message) => this.onEvent(message), onState: (state) => this.onConnection(state) })
+      .start();
     this.timers.push(setInterval(() => void this.pollGpus(), this.options.gpuIntervalMs));
     // the elapsed and ETA columns move with the clock
     this.timers.push(
@@ -123,7 +134,8 @@ export class DashFeed {
       const created = await this.client.createSession({ recipe, params, start: true });
       this.message(`${created.session_id} ${created.status} (${recipe})`);
       // the event stream may have brought the run already; if not, its status comes soon
-      if (!this.state.runs.has(created.session_id)) applyStatus(this.state, await this.client.status(created.session_id), { params: created.config, createdAt: created.created_at });
+      if (!this.state.runs.has(created.session_id))
+        applyStatus(this.state, await this.client.status(created.session_id), { params: created.config, createdAt: created.created_at });
       if (this.state.filter !== 'all' && this.state.filter !== 'active' && this.state.filter !== created.status) this.state.filter = 'all';
       this.select(created.session_id);
     } catch (error) {
@@ -171,7 +183,10 @@ export class DashFeed {
     } else if (stream.state === 'connecting') {
       if (connection.state !== 'down') this.state.connection = { state: 'connecting', since: now, attempt: stream.attempt };
     } else if (stream.state === 'down') {
-      const detail = stream.status === 401 || stream.status === 403 ? `the API key was refused (${stream.status}); give one with --api-key or TRAINER_API_KEY` : stream.detail;
+      const detail =
+        stream.status === 401 || stream.status === 403
+          ? `the API key was refused (${stream.status}); give one with --api-key or TRAINER_API_KEY`
+          : stream.detail;
       this.state.connection = { state: 'down', since: connection.state === 'down' ? connection.since : now, detail, fatal: stream.fatal };
     }
     this.changed();

@@ -62,7 +62,10 @@ export class DashTerminal {
   private readonly overlay: Box;
   private readonly fullLog: Box;
   private readonly chartFrames: { loss: Box; metric: Box };
-  private readonly charts: { loss: { chart: LineChart | null; rect: Rect | null; key: string }; metric: { chart: LineChart | null; rect: Rect | null; key: string } } = {
+  private readonly charts: {
+    loss: { chart: LineChart | null; rect: Rect | null; key: string };
+    metric: { chart: LineChart | null; rect: Rect | null; key: string };
+  } = {
     loss: { chart: null, rect: null, key: '' },
     metric: { chart: null, rect: null, key: '' },
   };
@@ -92,7 +95,11 @@ export class DashTerminal {
     this.status = blessed.box({ height: 1, tags: true, wrap: false, style: this.noColor ? {} : { fg: 'white' } } as blessed.Widgets.BoxOptions);
     this.screen.append(this.status);
     this.fullLog = panel({ hidden: true, style: this.noColor ? PLAIN_PANEL_STYLE : { ...PANEL_STYLE, bg: 'black' } });
-    this.overlay = panel({ hidden: true, style: this.noColor ? PLAIN_OVERLAY_STYLE : OVERLAY_STYLE, padding: { left: OVERLAY_PADDING, right: OVERLAY_PADDING } });
+    this.overlay = panel({
+      hidden: true,
+      style: this.noColor ? PLAIN_OVERLAY_STYLE : OVERLAY_STYLE,
+      padding: { left: OVERLAY_PADDING, right: OVERLAY_PADDING },
+    });
     this.layout = dashLayout(this.screen.width as number, this.screen.height as number);
 
     this.screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean } | undefined) => {
@@ -172,7 +179,10 @@ export class DashTerminal {
     else if (mode.kind === 'recipes') view = recipePickerView(state, mode.index, { width: contentWidth, height: listHeight });
     else view = paramFormView(state, mode, contentWidth);
     // too long for the screen: the end is cut, and the last line says so
-    const lines = view.lines.length > maxContentHeight ? [...view.lines.slice(0, maxContentHeight - 1), `… ${view.lines.length - maxContentHeight + 1} more lines: a taller terminal shows them`] : view.lines;
+    const lines =
+      view.lines.length > maxContentHeight
+        ? [...view.lines.slice(0, maxContentHeight - 1), `… ${view.lines.length - maxContentHeight + 1} more lines: a taller terminal shows them`]
+        : view.lines;
     const height = lines.length + 2;
     const rect = { left: Math.max(0, Math.floor((cols - width) / 2)), top: Math.max(0, Math.floor((rows - 1 - height) / 2)), width, height };
     this.fill(this.overlay, rect, { label: view.label, lines }, 2 * OVERLAY_PADDING);
@@ -191,7 +201,16 @@ export class DashTerminal {
     place(box, rect);
     const width = Math.max(0, rect.width - 2 - padding);
     const height = Math.max(0, rect.height - 2);
-    setIfChanged(box, fitLabel(view.label, rect.width), this.colored(view.lines.slice(0, height).map((line) => clipTagged(line, width)).join('\n')));
+    setIfChanged(
+      box,
+      fitLabel(view.label, rect.width),
+      this.colored(
+        view.lines
+          .slice(0, height)
+          .map((line) => clipTagged(line, width))
+          .join('\n'),
+      ),
+    );
     box.show();
   }
 

@@ -28,7 +28,10 @@ export class ContentLimitError extends Error {
 }
 
 export function inflatedLimitError(what: string, limits: ContentLimits): ContentLimitError {
-  return new ContentLimitError('max_inflated_mb', `${what} inflates to more than ${formatMiB(limits.maxInflatedBytes)} (limit max_inflated_mb, TRAINER_MAX_INFLATED_MB)`);
+  return new ContentLimitError(
+    'max_inflated_mb',
+    `${what} inflates to more than ${formatMiB(limits.maxInflatedBytes)} (limit max_inflated_mb, TRAINER_MAX_INFLATED_MB)`,
+  );
 }
 
 /** zlib's own error when `maxOutputLength` is passed. */

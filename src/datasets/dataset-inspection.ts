@@ -85,7 +85,11 @@ export class CsvInspector implements StreamInspector {
           continue;
         }
         if (byte !== this.delimiter && byte !== LF && byte !== CR) {
-          throw malformed(this.format, this.line, `unexpected character '${String.fromCharCode(byte)}' after a closing quote (a quote inside a quoted field is written "")`);
+          throw malformed(
+            this.format,
+            this.line,
+            `unexpected character '${String.fromCharCode(byte)}' after a closing quote (a quote inside a quoted field is written "")`,
+          );
         }
       }
       if (byte === LF) {
@@ -235,12 +239,24 @@ export class JsonInspector implements StreamInspector {
   finish(): Inspection {
     if (this.inString) throw malformed(this.format, this.line, 'a string is never closed');
     if (this.literal !== null) this.endLiteral();
-    if (this.stack.length > 0) throw malformed(this.format, this.line, `the file ends inside ${this.stack.length} unclosed ${this.stack.at(-1)!.kind === 'array' ? 'array' : 'object'}(s)`);
+    if (this.stack.length > 0)
+      throw malformed(
+        this.format,
+        this.line,
+        `the file ends inside ${this.stack.length} unclosed ${this.stack.at(-1)!.kind === 'array' ? 'array' : 'object'}(s)`,
+      );
     if (!this.lines && !this.sawValue) throw malformed(this.format, this.line, 'the file holds no JSON value');
     if (!this.lines && this.topKind !== 'array') {
-      return { row_count: null, column_count: null, columns: null, file_count: null, note: `The top-level value is ${this.topKind === 'object' ? 'an object' : 'a scalar'}, not an array of records: rows and columns are not known.` };
+      return {
+        row_count: null,
+        column_count: null,
+        columns: null,
+        file_count: null,
+        note: `The top-level value is ${this.topKind === 'object' ? 'an object' : 'a scalar'}, not an array of records: rows and columns are not known.`,
+      };
     }
-    if (this.keys.size > 0 || this.keyCount > 0) return { row_count: this.rows, column_count: this.keyCount, columns: [...this.keys], file_count: null, note: null };
+    if (this.keys.size > 0 || this.keyCount > 0)
+      return { row_count: this.rows, column_count: this.keyCount, columns: [...this.keys], file_count: null, note: null };
     if (this.firstRowLength !== null) return { row_count: this.rows, column_count: this.firstRowLength, columns: null, file_count: null, note: null };
     return { row_count: this.rows, column_count: this.rows === 0 ? 0 : null, columns: this.rows === 0 ? [] : null, file_count: null, note: null };
   }
@@ -301,7 +317,12 @@ export class JsonInspector implements StreamInspector {
 
   private valueStarts(kind: 'array' | 'object' | 'scalar'): void {
     if (this.expect !== 'value' && this.expect !== 'valueOrClose') {
-      const where = this.expect === 'end' ? (this.lines ? 'after the record on this line (one JSON value a line)' : 'after the end of the top-level value') : `where ${this.expect === 'colon' ? "':'" : this.expect === 'commaOrClose' ? "',' or a closing bracket" : 'a key'} was expected`;
+      const where =
+        this.expect === 'end'
+          ? this.lines
+            ? 'after the record on this line (one JSON value a line)'
+            : 'after the end of the top-level value'
+          : `where ${this.expect === 'colon' ? "':'" : this.expect === 'commaOrClose' ? "',' or a closing bracket" : 'a key'} was expected`;
       throw malformed(this.format, this.line, `unexpected value ${where}`);
     }
     const depth = this.stack.length;
@@ -314,7 +335,8 @@ export class JsonInspector implements StreamInspector {
       this.rowIsArray = kind === 'array';
       if (this.rowIsArray && this.rows === 1) this.firstRowLength = 0;
     }
-    if (depth === this.rowDepth + 1 && this.rows === 1 && this.rowIsArray && this.stack.at(-1)?.kind === 'array' && this.firstRowLength !== null) this.firstRowLength++;
+    if (depth === this.rowDepth + 1 && this.rows === 1 && this.rowIsArray && this.stack.at(-1)?.kind === 'array' && this.firstRowLength !== null)
+      this.firstRowLength++;
   }
 
   private valueEnds(): void {
@@ -414,7 +436,6 @@ export class TarInspector implements StreamInspector {
   }
 }
 
-
 /** Where the central directory of a zip file is, read from its end (zip64 aware). */
 export interface ZipDirectory {
   entries: number;
@@ -432,7 +453,11 @@ const CENTRAL_HEADER = 0x02014b50;
  * zip64's), then counts the central directory's entries that are files (names not ending in `/`).
  * Central directories above `maxDirectoryBytes` are not walked: the entry count is given instead.
  */
-export async function inspectZip(read: (position: number, length: number) => Promise<Buffer>, fileSize: number, maxDirectoryBytes = 256 * 1024 * 1024): Promise<Inspection> {
+export async function inspectZip(
+  read: (position: number, length: number) => Promise<Buffer>,
+  fileSize: number,
+  maxDirectoryBytes = 256 * 1024 * 1024,
+): Promise<Inspection> {
   const tailLength = Math.min(fileSize, 22 + 65_535);
   const tail = await read(fileSize - tailLength, tailLength);
   let at = -1;
@@ -444,7 +469,11 @@ export async function inspectZip(read: (position: number, length: number) => Pro
   }
   if (at === -1) throw malformed('zip archive', null, 'no end-of-central-directory record: not a zip file, or a truncated one');
   const directory: ZipDirectory = { entries: tail.readUInt16LE(at + 10), size: tail.readUInt32LE(at + 12), offset: tail.readUInt32LE(at + 16) };
-  if ((directory.entries === 0xffff || directory.offset === 0xffffffff || directory.size === 0xffffffff) && at >= 20 && tail.readUInt32LE(at - 20) === ZIP64_LOCATOR) {
+  if (
+    (directory.entries === 0xffff || directory.offset === 0xffffffff || directory.size === 0xffffffff) &&
+    at >= 20 &&
+    tail.readUInt32LE(at - 20) === ZIP64_LOCATOR
+  ) {
     const recordOffset = Number(tail.readBigUInt64LE(at - 20 + 8));
     const record = await read(recordOffset, 56);
     if (record.length < 56 || record.readUInt32LE(0) !== ZIP64_EOCD) throw malformed('zip archive', null, 'a zip64 locator points at no zip64 record');
@@ -453,7 +482,14 @@ export async function inspectZip(read: (position: number, length: number) => Pro
     directory.offset = Number(record.readBigUInt64LE(48));
   }
   if (directory.offset + directory.size > fileSize) throw malformed('zip archive', null, 'the central directory lies outside the file');
-  if (directory.size > maxDirectoryBytes) return { row_count: null, column_count: null, columns: null, file_count: directory.entries, note: 'Counted entries, directories included: the central directory is too large to walk.' };
+  if (directory.size > maxDirectoryBytes)
+    return {
+      row_count: null,
+      column_count: null,
+      columns: null,
+      file_count: directory.entries,
+      note: 'Counted entries, directories included: the central directory is too large to walk.',
+    };
   let files = 0;
   let seen = 0;
   let carry: Buffer = Buffer.alloc(0);
@@ -474,6 +510,7 @@ export async function inspectZip(read: (position: number, length: number) => Pro
     }
     carry = buffer.subarray(cursor);
   }
-  if (seen !== directory.entries && directory.entries !== 0xffff) throw malformed('zip archive', null, `the central directory lists ${seen} entries, the end record says ${directory.entries}`);
+  if (seen !== directory.entries && directory.entries !== 0xffff)
+    throw malformed('zip archive', null, `the central directory lists ${seen} entries, the end record says ${directory.entries}`);
   return { row_count: null, column_count: null, columns: null, file_count: files, note: null };
 }

@@ -32,7 +32,11 @@ export function readTar(archive: Buffer, limits: ContentLimits = NO_CONTENT_LIMI
   for (let offset = 0; offset + 512 <= data.length; ) {
     const header = data.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) break;
-    if (++headers > limits.maxEntries) throw new ContentLimitError('max_archive_entries', `the archive holds more than ${limits.maxEntries} entries (limit max_archive_entries, TRAINER_MAX_ARCHIVE_ENTRIES)`);
+    if (++headers > limits.maxEntries)
+      throw new ContentLimitError(
+        'max_archive_entries',
+        `the archive holds more than ${limits.maxEntries} entries (limit max_archive_entries, TRAINER_MAX_ARCHIVE_ENTRIES)`,
+      );
     const text = (start: number, length: number) => header.toString('utf8', start, start + length).replace(/\0.*$/s, '');
     const type = text(156, 1);
     // a pax size is the next file's, not that of another extension header
@@ -98,11 +102,18 @@ export function imageEntries(entries: readonly ArchiveEntry[]): { entry: Archive
 export function summarizeImageArchive(archive: Buffer, limits: ContentLimits = NO_CONTENT_LIMITS): ImageArchiveSummary {
   const images = imageEntries(readTar(archive, limits));
   const first = decodePng(images[0]!.entry.data, limits);
-  return { classNames: [...new Set(images.map((image) => image.className))].sort(), imageCount: images.length, imageShape: [first.height, first.width, first.channels] };
+  return {
+    classNames: [...new Set(images.map((image) => image.className))].sort(),
+    imageCount: images.length,
+    imageShape: [first.height, first.width, first.channels],
+  };
 }
 
 /** Every image decoded and resized (nearest neighbour) to the first one's size and channels, flattened. */
-export function loadImageArchive(archive: Buffer, limit = Infinity): { x: number[][]; y: number[]; classNames: string[]; imageShape: [number, number, number] } {
+export function loadImageArchive(
+  archive: Buffer,
+  limit = Infinity,
+): { x: number[][]; y: number[]; classNames: string[]; imageShape: [number, number, number] } {
   const images = imageEntries(readTar(archive)).slice(0, limit);
   const classNames = [...new Set(images.map((image) => image.className))].sort();
   let shape: [number, number, number] | null = null;
@@ -132,7 +143,11 @@ function resize(image: DecodedImage, [height, width, channels]: [number, number,
       for (let c = 0; c < channels; c++) {
         // grey to RGB repeats the grey; RGB to grey averages
         out[(row * width + column) * channels + c] =
-          image.channels === channels ? image.pixels[source + c]! : channels === 3 ? image.pixels[source]! : (image.pixels[source]! + image.pixels[source + 1]! + image.pixels[source + 2]!) / 3;
+          image.channels === channels
+            ? image.pixels[source + c]!
+            : channels === 3
+              ? image.pixels[source]!
+              : (image.pixels[source]! + image.pixels[source + 1]! + image.pixels[source + 2]!) / 3;
       }
     }
   }

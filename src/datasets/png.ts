@@ -60,7 +60,10 @@ export function decodePng(data: Buffer, limits: ContentLimits = NO_CONTENT_LIMIT
   if (!samples || width === 0 || height === 0) throw new Error(`unsupported PNG (colour type ${colourType})`);
   if (colourType === 3 && !palette) throw new Error('palette PNG without a palette');
   if (width > limits.maxImageSide || height > limits.maxImageSide) {
-    throw new ContentLimitError('max_image_side', `a ${width} × ${height} image is larger than ${limits.maxImageSide} pixels a side (limit max_image_side, TRAINER_MAX_IMAGE_SIDE)`);
+    throw new ContentLimitError(
+      'max_image_side',
+      `a ${width} × ${height} image is larger than ${limits.maxImageSide} pixels a side (limit max_image_side, TRAINER_MAX_IMAGE_SIDE)`,
+    );
   }
   const bitsPerPixel = samples * bitDepth;
   const inflated = inflateWithin(Buffer.concat(compressed), limits);

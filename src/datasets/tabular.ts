@@ -28,7 +28,12 @@ export function parseTable(text: string, format: TableFormat): Table {
 
 /** RFC 4180 CSV (or TSV): a header row, quoted fields with doubled quotes; blank lines are skipped. */
 export function parseCsv(text: string, delimiter = ','): Table {
-  const records = text.includes('"') ? quotedRecords(text, delimiter) : text.split(/\r?\n|\r/).filter((line) => line !== '').map((line) => line.split(delimiter));
+  const records = text.includes('"')
+    ? quotedRecords(text, delimiter)
+    : text
+        .split(/\r?\n|\r/)
+        .filter((line) => line !== '')
+        .map((line) => line.split(delimiter));
   const [header, ...rows] = records;
   if (!header) throw new Error('the CSV file is empty');
   const columns = header.map((name) => name.trim());
@@ -72,11 +77,15 @@ function quotedRecords(text: string, delimiter: string): string[][] {
 /** A JSON array of objects (or `{"data"|"records"|"rows": [...]}`), or JSON Lines of objects. */
 export function parseJsonRecords(text: string, format: 'json' | 'jsonl'): Table {
   let items: unknown[];
-  if (format === 'jsonl') items = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+  if (format === 'jsonl')
+    items = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line));
   else {
     const parsed: unknown = JSON.parse(text);
     const wrapped = parsed as Record<string, unknown> | null;
-    items = Array.isArray(parsed) ? parsed : (['data', 'records', 'rows'].map((key) => wrapped?.[key]).find(Array.isArray) as unknown[] | undefined) ?? [];
+    items = Array.isArray(parsed) ? parsed : ((['data', 'records', 'rows'].map((key) => wrapped?.[key]).find(Array.isArray) as unknown[] | undefined) ?? []);
   }
   if (items.length === 0) throw new Error('the JSON dataset holds no records (expected an array of objects)');
   const columns = [...new Set(items.flatMap((item) => (item && typeof item === 'object' && !Array.isArray(item) ? Object.keys(item) : [])))];

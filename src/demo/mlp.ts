@@ -86,7 +86,12 @@ export function lossAndGradient(loss: Loss, logits: Float64Array, label: number)
 }
 
 /** Accumulates the gradients of one sample into `grads` (same layout as the network's parameters). */
-export function backward(network: Mlp, activations: Float64Array[], outputGradient: Float64Array, grads: { weights: Float64Array; bias: Float64Array }[]): void {
+export function backward(
+  network: Mlp,
+  activations: Float64Array[],
+  outputGradient: Float64Array,
+  grads: { weights: Float64Array; bias: Float64Array }[],
+): void {
   let delta = outputGradient;
   for (let l = network.layers.length - 1; l >= 0; l--) {
     const layer = network.layers[l]!;

@@ -60,7 +60,9 @@ const random = seededRandom(seed + 2);
 const network = new Mlp(buildSizes(Number(values.hidden)), random);
 const parameters = network.layers.flatMap((layer) => [layer.weights, layer.bias]);
 const optimizer = new Optimizer(values.optimizer as OptimizerName, learningRate, parameters);
-console.log(`INFO training ${values.architecture} (${network.parameterCount} parameters) on ${dataset.name}: ${training.length} training and ${validation.length} validation samples`);
+console.log(
+  `INFO training ${values.architecture} (${network.parameterCount} parameters) on ${dataset.name}: ${training.length} training and ${validation.length} validation samples`,
+);
 
 for (let epoch = 1; epoch <= epochs; epoch++) {
   shuffle(training, random);
@@ -76,7 +78,11 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       if (result.predicted === y[index]) correct++;
       backward(network, activations, result.gradient, grads);
     }
-    optimizer.apply(parameters, grads.flatMap((grad) => [grad.weights, grad.bias]), 1 / batch.length);
+    optimizer.apply(
+      parameters,
+      grads.flatMap((grad) => [grad.weights, grad.bias]),
+      1 / batch.length,
+    );
   }
   const evaluation = evaluate(validation);
   const metrics = {
@@ -95,7 +101,11 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
 }
 
 if (values.output) {
-  const model = { architecture: values.architecture, dataset: dataset.name, layers: network.layers.map((layer) => ({ inputs: layer.inputs, outputs: layer.outputs, weights: [...layer.weights], bias: [...layer.bias] })) };
+  const model = {
+    architecture: values.architecture,
+    dataset: dataset.name,
+    layers: network.layers.map((layer) => ({ inputs: layer.inputs, outputs: layer.outputs, weights: [...layer.weights], bias: [...layer.bias] })),
+  };
   writeFileSync(join(values.output, 'model.json'), JSON.stringify(model));
   console.log(`INFO model saved to ${join(values.output, 'model.json')}`);
 }

@@ -4,7 +4,8 @@ export type OutboundSeverity = (typeof SEVERITY_SCALE)[number];
 /** What an alert rule may say: the scale above `info`. */
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly OutboundSeverity[];
 export type Severity = (typeof SEVERITIES)[number];
-export const severityAtLeast = (severity: OutboundSeverity, floor: OutboundSeverity): boolean => SEVERITY_SCALE.indexOf(severity) >= SEVERITY_SCALE.indexOf(floor);
+export const severityAtLeast = (severity: OutboundSeverity, floor: OutboundSeverity): boolean =>
+  SEVERITY_SCALE.indexOf(severity) >= SEVERITY_SCALE.indexOf(floor);
 /** What an alert rule reports for one thing it watches (a GPU, a run, the machine). */
 export interface AlertFinding {
   key: string;
@@ -79,8 +80,12 @@ export interface NotificationRecord {
   created_at: string;
 }
 
-export const priorityOfSeverity = (severity: OutboundSeverity): NotificationPriority => (severity === 'critical' || severity === 'high' ? 'high' : severity === 'medium' ? 'medium' : 'low');
+export const priorityOfSeverity = (severity: OutboundSeverity): NotificationPriority =>
+  severity === 'critical' || severity === 'high' ? 'high' : severity === 'medium' ? 'medium' : 'low';
 
 export function isSilenced(silences: readonly SilenceRecord[], alert: Pick<AlertRecord, 'rule_id' | 'run_id'>, now: Date): boolean {
-  return silences.some((silence) => Date.parse(silence.until) > now.getTime() && (silence.rule_id === alert.rule_id || (silence.run_id !== null && silence.run_id === alert.run_id)));
+  return silences.some(
+    (silence) =>
+      Date.parse(silence.until) > now.getTime() && (silence.rule_id === alert.rule_id || (silence.run_id !== null && silence.run_id === alert.run_id)),
+  );
 }

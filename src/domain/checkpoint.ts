@@ -106,7 +106,8 @@ export function parseCheckpointLine(message: string): CheckpointLine | string | 
   // metrics printed beside the path count too (`{"checkpoint": …, "epoch": 3, "val_loss": 0.4}`)
   const beside: Record<string, number> = {};
   for (const [name, value] of Object.entries(line)) {
-    if (name !== 'epoch' && name !== 'step' && typeof value === 'number' && Number.isFinite(value) && typeof metricsProblem({ [name]: value }) !== 'string') beside[name] = value;
+    if (name !== 'epoch' && name !== 'step' && typeof value === 'number' && Number.isFinite(value) && typeof metricsProblem({ [name]: value }) !== 'string')
+      beside[name] = value;
   }
   return { path: line.checkpoint, epoch, metrics: { ...beside, ...metrics } };
 }

@@ -5,10 +5,16 @@ import { isValidTimeZone } from './schedule.js';
 export function cronProblems(expression: string, timezone: string): string[] {
   const problems: string[] = [];
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 6) problems.push(`cron: '${expression}' has ${fields.length} fields; use 5 (minute hour day month weekday) or 6 (second first)`);
+  if (fields.length !== 5 && fields.length !== 6)
+    problems.push(`cron: '${expression}' has ${fields.length} fields; use 5 (minute hour day month weekday) or 6 (second first)`);
   else {
     const validation = cron.validateDetailed(expression);
-    if (!validation.valid) problems.push(...(validation.errors.length > 0 ? validation.errors.map((error) => `cron: ${error.field}: ${error.message}`) : [`cron: '${expression}' is not a valid expression`]));
+    if (!validation.valid)
+      problems.push(
+        ...(validation.errors.length > 0
+          ? validation.errors.map((error) => `cron: ${error.field}: ${error.message}`)
+          : [`cron: '${expression}' is not a valid expression`]),
+      );
   }
   if (!isValidTimeZone(timezone)) problems.push(`timezone: '${timezone}' is not an IANA time zone (e.g. UTC, Europe/Paris)`);
   return problems;

@@ -36,7 +36,8 @@ export function classifyExit(exit: ExitRecord, context: ExitContext): ExitVerdic
   if (exit.exit_code === 0) return { state: 'completed', reason: 'success', signal: null, message: null };
   if (signal === 'SIGKILL') return { state: 'failed', reason: 'oom', signal, message: `Process killed by SIGKILL (out of memory?)${why}` };
   if (signal) return { state: 'failed', reason: 'killed_by_signal', signal, message: `Process killed by ${signal}${why}` };
-  if (exit.exit_code === EXIT_CODE_SIGKILL) return { state: 'failed', reason: 'oom', signal: 'SIGKILL', message: `Process exited with code 137: killed by SIGKILL (out of memory?)${why}` };
+  if (exit.exit_code === EXIT_CODE_SIGKILL)
+    return { state: 'failed', reason: 'oom', signal: 'SIGKILL', message: `Process exited with code 137: killed by SIGKILL (out of memory?)${why}` };
   return { state: 'failed', reason: 'code_error', signal: null, message: `Process exited with code ${exit.exit_code}${why}` };
 }
 

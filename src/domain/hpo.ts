@@ -80,8 +80,11 @@ function sampleDimension(dimension: Dimension, random: () => number): number | s
     case 'categorical':
       return dimension.choices[Math.min(dimension.choices.length - 1, Math.floor(u * dimension.choices.length))]!;
     case 'float': {
-      if (dimension.step) return tidy(dimension.low + dimension.step * Math.floor(u * (Math.floor((dimension.high - dimension.low) / dimension.step + 1e-9) + 1)));
-      const value = dimension.log ? Math.exp(Math.log(dimension.low) + u * (Math.log(dimension.high) - Math.log(dimension.low))) : dimension.low + u * (dimension.high - dimension.low);
+      if (dimension.step)
+        return tidy(dimension.low + dimension.step * Math.floor(u * (Math.floor((dimension.high - dimension.low) / dimension.step + 1e-9) + 1)));
+      const value = dimension.log
+        ? Math.exp(Math.log(dimension.low) + u * (Math.log(dimension.high) - Math.log(dimension.low)))
+        : dimension.low + u * (dimension.high - dimension.low);
       return tidy(Math.min(dimension.high, Math.max(dimension.low, value)));
     }
     case 'int': {
@@ -115,7 +118,11 @@ export function gridValues(dimension: Dimension, gridPoints: number): (number | 
       if (gridPoints === 1) return [dimension.low];
       return Array.from({ length: gridPoints }, (_, index) => {
         const fraction = index / (gridPoints - 1);
-        return tidy(dimension.log ? Math.exp(Math.log(dimension.low) + fraction * (Math.log(dimension.high) - Math.log(dimension.low))) : dimension.low + fraction * (dimension.high - dimension.low));
+        return tidy(
+          dimension.log
+            ? Math.exp(Math.log(dimension.low) + fraction * (Math.log(dimension.high) - Math.log(dimension.low)))
+            : dimension.low + fraction * (dimension.high - dimension.low),
+        );
       });
     }
   }
@@ -126,7 +133,10 @@ export function gridSize(space: SearchSpace, gridPoints: number): number {
 }
 
 /** Trial `n`'s parameters: the n-th grid point (the last dimension varies fastest), or a seeded random draw. */
-export function sampleTrial(study: Pick<StudyRecord, 'search_space' | 'sampler' | 'seed' | 'grid_points'>, n: number): Record<string, number | string | boolean> {
+export function sampleTrial(
+  study: Pick<StudyRecord, 'search_space' | 'sampler' | 'seed' | 'grid_points'>,
+  n: number,
+): Record<string, number | string | boolean> {
   const names = Object.keys(study.search_space);
   const params: Record<string, number | string | boolean> = {};
   if (study.sampler === 'grid') {
@@ -155,7 +165,8 @@ export function searchSpaceProblems(space: SearchSpace): string[] {
     if (!(dimension.low <= dimension.high)) problems.push(`search_space.${name}: low (${dimension.low}) must not be above high (${dimension.high})`);
     if (dimension.log && dimension.low <= 0) problems.push(`search_space.${name}: a log scale needs low > 0`);
     if (dimension.log && dimension.step) problems.push(`search_space.${name}: give log or step, not both`);
-    if (dimension.type === 'int' && (!Number.isInteger(dimension.low) || !Number.isInteger(dimension.high))) problems.push(`search_space.${name}: int bounds must be integers`);
+    if (dimension.type === 'int' && (!Number.isInteger(dimension.low) || !Number.isInteger(dimension.high)))
+      problems.push(`search_space.${name}: int bounds must be integers`);
   }
   return problems;
 }
@@ -184,14 +195,22 @@ function bestUpTo(curve: Iterable<[number, number]>, epoch: number, direction: D
  * The median stopping rule: at `epoch` (past the warm-up), a running trial whose best value so far is
  * worse than the median of the completed trials' best values up to the same epoch is not worth finishing.
  */
-export function shouldPrune(study: Pick<StudyRecord, 'pruner' | 'pruner_warmup_epochs' | 'pruner_min_trials' | 'objective' | 'trials'>, curve: ReadonlyMap<number, number>, epoch: number): boolean {
+export function shouldPrune(
+  study: Pick<StudyRecord, 'pruner' | 'pruner_warmup_epochs' | 'pruner_min_trials' | 'objective' | 'trials'>,
+  curve: ReadonlyMap<number, number>,
+  epoch: number,
+): boolean {
   if (study.pruner !== 'median' || epoch < (study.pruner_warmup_epochs ?? 1)) return false;
   const own = bestUpTo(curve, epoch, study.objective);
   if (own === null) return false;
   const others: number[] = [];
   for (const trial of study.trials) {
     if (trial.state !== 'completed' || !trial.intermediate) continue;
-    const best = bestUpTo(Object.entries(trial.intermediate).map(([at, value]) => [Number(at), value] as [number, number]), epoch, study.objective);
+    const best = bestUpTo(
+      Object.entries(trial.intermediate).map(([at, value]) => [Number(at), value] as [number, number]),
+      epoch,
+      study.objective,
+    );
     if (best !== null) others.push(best);
   }
   if (others.length < (study.pruner_min_trials ?? 3)) return false;

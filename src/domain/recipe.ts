@@ -6,8 +6,18 @@ const paramBase = { description: z.string().optional() };
 
 export const ParamSpecSchema = z.discriminatedUnion('type', [
   z.object({ ...paramBase, type: z.literal('float'), min: z.number().optional(), max: z.number().optional(), default: z.number().optional() }).strict(),
-  z.object({ ...paramBase, type: z.literal('int'), min: z.number().int().optional(), max: z.number().int().optional(), default: z.number().int().optional() }).strict(),
-  z.object({ ...paramBase, type: z.literal('string'), pattern: z.string().optional(), max_length: z.number().int().positive().default(1024), default: z.string().optional() }).strict(),
+  z
+    .object({ ...paramBase, type: z.literal('int'), min: z.number().int().optional(), max: z.number().int().optional(), default: z.number().int().optional() })
+    .strict(),
+  z
+    .object({
+      ...paramBase,
+      type: z.literal('string'),
+      pattern: z.string().optional(),
+      max_length: z.number().int().positive().default(1024),
+      default: z.string().optional(),
+    })
+    .strict(),
   z.object({ ...paramBase, type: z.literal('bool'), default: z.boolean().optional() }).strict(),
   z.object({ ...paramBase, type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional() }).strict(),
   /** A dataset name that must exist in the dataset registry when the run is submitted. */
@@ -57,7 +67,10 @@ export const RecipeSchema = z
     gpus: z.number().int().min(0).default(0),
     priority: z.number().int().min(-100).max(100).default(0),
     /** Which metric makes a checkpoint the best one (`is_best`), and whether lower or higher is better. */
-    checkpoint_metric: z.string().regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'a metric name').optional(),
+    checkpoint_metric: z
+      .string()
+      .regex(/^[A-Za-z0-9_.\/-]{1,128}$/, 'a metric name')
+      .optional(),
     checkpoint_mode: z.enum(['min', 'max']).optional(),
     /** Checkpoint retention per run: the best K and the last K are kept, the rest deleted (agent config by default). */
     checkpoint_keep_best: z.number().int().min(0).max(10_000).optional(),
@@ -70,7 +83,10 @@ export const RecipeSchema = z
     max_retries: z.number().int().min(0).max(100).default(0),
     retry_on: z.array(z.enum(RETRYABLE_REASONS)).default([...DEFAULT_RETRY_ON]),
     /** A check of the parameters taken together at submission (e.g. `tfjs`: loss vs the dataset's classes), by name. */
-    validator: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
+    validator: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
   })
   .strict()
   .superRefine((recipe, ctx) => {
@@ -113,7 +129,8 @@ export function resolveParams(recipe: Recipe, given: Record<string, unknown>): R
   const problems: string[] = [];
   const resolved: Record<string, ParamValue> = {};
   for (const name of Object.keys(given)) {
-    if (!Object.hasOwn(recipe.params, name)) problems.push(`unknown parameter '${name}' (recipe ${recipe.name} takes: ${Object.keys(recipe.params).join(', ') || 'none'})`);
+    if (!Object.hasOwn(recipe.params, name))
+      problems.push(`unknown parameter '${name}' (recipe ${recipe.name} takes: ${Object.keys(recipe.params).join(', ') || 'none'})`);
   }
   for (const [name, spec] of Object.entries(recipe.params)) {
     const raw = given[name] ?? spec.default;
@@ -142,7 +159,10 @@ function coerceParam(spec: ParamSpec, raw: unknown): Coerced {
       const value = typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : raw;
       if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a number (decimal notation), got ${JSON.stringify(raw)}`);
       if (spec.type === 'int' && !Number.isInteger(value)) return fail(`must be an integer, got ${value}`);
-      if (spec.type === 'int' && !Number.isSafeInteger(value)) return fail(`must be an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (larger ones lose digits), got ${typeof raw === 'string' ? raw : value}`);
+      if (spec.type === 'int' && !Number.isSafeInteger(value))
+        return fail(
+          `must be an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (larger ones lose digits), got ${typeof raw === 'string' ? raw : value}`,
+        );
       if (spec.min !== undefined && value < spec.min) return fail(`must be at least ${spec.min}, got ${value}`);
       if (spec.max !== undefined && value > spec.max) return fail(`must be at most ${spec.max}, got ${value}`);
       return { value };

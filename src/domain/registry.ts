@@ -19,7 +19,21 @@ export function registryNameProblem(name: string): string | null {
 }
 
 /** What a completed run leaves behind that counts as a model. */
-export const MODEL_FILE_EXTENSIONS = ['.safetensors', '.pt', '.pth', '.ckpt', '.h5', '.keras', '.onnx', '.pb', '.tflite', '.joblib', '.pkl', '.bin', '.gguf'] as const;
+export const MODEL_FILE_EXTENSIONS = [
+  '.safetensors',
+  '.pt',
+  '.pth',
+  '.ckpt',
+  '.h5',
+  '.keras',
+  '.onnx',
+  '.pb',
+  '.tflite',
+  '.joblib',
+  '.pkl',
+  '.bin',
+  '.gguf',
+] as const;
 /** Files that are models by their whole name (the demo trainer writes model.json). */
 export const MODEL_FILE_NAMES = ['model.json'] as const;
 

@@ -37,7 +37,19 @@ export function shouldRetry(policy: RetryPolicy | null | undefined, reason: EndR
 /** The run's attempts with a new one started at `at`. */
 export function withNewAttempt(run: Run, at: Date, resumedFrom: string | null): Attempt[] {
   const previous = run.attempts ?? [];
-  return [...previous, { n: previous.length + 1, started_at: at.toISOString(), ended_at: null, end_reason: null, exit_code: null, end_signal: null, error_message: null, resumed_from: resumedFrom }];
+  return [
+    ...previous,
+    {
+      n: previous.length + 1,
+      started_at: at.toISOString(),
+      ended_at: null,
+      end_reason: null,
+      exit_code: null,
+      end_signal: null,
+      error_message: null,
+      resumed_from: resumedFrom,
+    },
+  ];
 }
 
 /** The run's attempts with the current one closed. */

@@ -16,7 +16,19 @@ export const isFinal = (state: RunState): boolean => FINAL_STATES.has(state);
  * NODE_FAIL/BOOT_FAIL; `preempted`: Slurm PREEMPTED; `lost`: the agent could not tell (e.g. the process
  * vanished while the agent was down).
  */
-export const END_REASONS = ['success', 'code_error', 'killed_by_signal', 'oom', 'timeout', 'node_fail', 'preempted', 'stopped_by_user', 'cancelled', 'launch_error', 'lost'] as const;
+export const END_REASONS = [
+  'success',
+  'code_error',
+  'killed_by_signal',
+  'oom',
+  'timeout',
+  'node_fail',
+  'preempted',
+  'stopped_by_user',
+  'cancelled',
+  'launch_error',
+  'lost',
+] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 /** Opaque to the core: what a backend needs to find its run again after an agent restart. */
@@ -100,7 +112,11 @@ export interface RunOrigin {
 }
 
 /** What a new run knows at submission; everything else starts empty. */
-export type NewRunFields = Pick<Run, 'id' | 'name' | 'tags' | 'recipe' | 'backend' | 'params' | 'gpus' | 'priority' | 'seq' | 'created_at' | 'total_epochs' | 'experiment_id'> & Partial<Run>;
+export type NewRunFields = Pick<
+  Run,
+  'id' | 'name' | 'tags' | 'recipe' | 'backend' | 'params' | 'gpus' | 'priority' | 'seq' | 'created_at' | 'total_epochs' | 'experiment_id'
+> &
+  Partial<Run>;
 
 /** A run in `created`: not queued, not run, nothing measured yet. */
 export function newRun(fields: NewRunFields): Run {

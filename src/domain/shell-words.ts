@@ -11,7 +11,9 @@ export function splitShellWords(line: string): string[] {
   let inWord = false;
   let index = 0;
   const refuse = (what: string): never => {
-    throw new Error(`${what} at position ${index + 1}: the command is not run by a shell; quote it to pass it as text, or run a shell explicitly (bash -c '…')`);
+    throw new Error(
+      `${what} at position ${index + 1}: the command is not run by a shell; quote it to pass it as text, or run a shell explicitly (bash -c '…')`,
+    );
   };
   while (index < line.length) {
     const char = line[index]!;

@@ -14,7 +14,8 @@ export const TFJS_ARCHITECTURES: readonly ArchitectureInfo[] = [
   { name: 'cnn', description: 'LeNet-like: two convolution + max-pool stages, then two dense layers.', inputs: 'images' },
   {
     name: 'resnet-mini',
-    description: 'A small residual network: a stem, two residual blocks with identity shortcuts (convolutions for images, dense layers for vectors), global pooling.',
+    description:
+      'A small residual network: a stem, two residual blocks with identity shortcuts (convolutions for images, dense layers for vectors), global pooling.',
     inputs: 'vectors or images',
   },
 ];
@@ -45,13 +46,19 @@ export function trainingPlanProblems(request: PlanRequest): string[] {
   const { dataset } = request;
   if (!architecture) problems.push(`unknown architecture '${request.architecture}' (known: ${TFJS_ARCHITECTURES.map((known) => known.name).join(', ')})`);
   else if (architecture.inputs === 'images' && !dataset.imageShape) {
-    problems.push(`architecture '${architecture.name}' needs an image dataset, and '${dataset.name}' holds feature vectors (${dataset.features} features): use mlp or resnet-mini, or an image dataset such as digits`);
+    problems.push(
+      `architecture '${architecture.name}' needs an image dataset, and '${dataset.name}' holds feature vectors (${dataset.features} features): use mlp or resnet-mini, or an image dataset such as digits`,
+    );
   }
   if (!(TFJS_LOSSES as readonly string[]).includes(request.loss)) problems.push(`unknown loss '${request.loss}' (known: ${TFJS_LOSSES.join(', ')})`);
-  if (request.optimizer !== undefined && !(TFJS_OPTIMIZERS as readonly string[]).includes(request.optimizer)) problems.push(`unknown optimizer '${request.optimizer}' (known: ${TFJS_OPTIMIZERS.join(', ')})`);
-  if (dataset.classes < 2) problems.push(`dataset '${dataset.name}' has ${dataset.classes} label class${dataset.classes === 1 ? '' : 'es'}: a classifier needs at least 2`);
+  if (request.optimizer !== undefined && !(TFJS_OPTIMIZERS as readonly string[]).includes(request.optimizer))
+    problems.push(`unknown optimizer '${request.optimizer}' (known: ${TFJS_OPTIMIZERS.join(', ')})`);
+  if (dataset.classes < 2)
+    problems.push(`dataset '${dataset.name}' has ${dataset.classes} label class${dataset.classes === 1 ? '' : 'es'}: a classifier needs at least 2`);
   else if (dataset.classes > 2 && (request.loss === 'mse' || request.loss === 'mae')) {
-    problems.push(`loss '${request.loss}' regresses one number, and '${dataset.name}' has a ${dataset.classes}-class label whose codes have no order: use cross_entropy`);
+    problems.push(
+      `loss '${request.loss}' regresses one number, and '${dataset.name}' has a ${dataset.classes}-class label whose codes have no order: use cross_entropy`,
+    );
   } else if (dataset.classes > 2 && request.loss === 'bce') {
     problems.push(`loss 'bce' (binary cross-entropy) needs a 2-class label, and '${dataset.name}' has ${dataset.classes} classes: use cross_entropy`);
   }

@@ -1,5 +1,14 @@
 /** Seed 001's event names, as webhooks receive them. */
-export const WEBHOOK_EVENTS = ['training_queued', 'training_started', 'training_completed', 'training_failed', 'training_stopped', 'training_cancelled', 'alert_triggered', 'alert_resolved'] as const;
+export const WEBHOOK_EVENTS = [
+  'training_queued',
+  'training_started',
+  'training_completed',
+  'training_failed',
+  'training_stopped',
+  'training_cancelled',
+  'alert_triggered',
+  'alert_resolved',
+] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookRecord {

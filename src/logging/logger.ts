@@ -14,18 +14,20 @@ export type LogLevel = keyof typeof LEVELS;
 export function createLogger(options: { level: LogLevel; json?: boolean; write?: (line: string) => void }, bindings: Record<string, unknown> = {}): Logger {
   const threshold = LEVELS[options.level];
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const log = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[level] < threshold) return;
-    const all = { ...bindings, ...fields };
-    if (options.json) {
-      write(JSON.stringify({ ts: new Date().toISOString(), level, message, ...all }));
-      return;
-    }
-    const extras = Object.entries(all)
-      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-      .join(' ');
-    write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ' ' + extras : ''}`);
-  };
+  const log =
+    (level: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS[level] < threshold) return;
+      const all = { ...bindings, ...fields };
+      if (options.json) {
+        write(JSON.stringify({ ts: new Date().toISOString(), level, message, ...all }));
+        return;
+      }
+      const extras = Object.entries(all)
+        .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        .join(' ');
+      write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ' ' + extras : ''}`);
+    };
   return {
     debug: log('debug'),
     info: log('info'),

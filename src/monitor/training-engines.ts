@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 export const TRAINING_ENGINES = [
   { name: 'tfjs-node-gpu', package: '@tensorflow/tfjs-node-gpu', kind: 'native', description: 'libtensorflow with CUDA: the GPU' },
   { name: 'tfjs-node', package: '@tensorflow/tfjs-node', kind: 'native', description: 'libtensorflow on the CPU' },
-  { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', kind: 'wasm', description: 'WebAssembly with SIMD (convolution filter gradients supplied by trainer)' },
+  {
+    name: 'wasm',
+    package: '@tensorflow/tfjs-backend-wasm',
+    kind: 'wasm',
+    description: 'WebAssembly with SIMD (convolution filter gradients supplied by trainer)',
+  },
   { name: 'cpu', package: '@tensorflow/tfjs', kind: 'js', description: 'plain JavaScript: slowest, always there' },
 ] as const;
 export type TrainingEngineName = (typeof TRAINING_ENGINES)[number]['name'];

@@ -15,7 +15,6 @@ export const PLUGIN_API_VERSION = 1;
 export type PluginKind = 'backend' | 'alert-rule' | 'notifier' | 'webhook';
 export const PLUGIN_KINDS: readonly PluginKind[] = ['backend', 'alert-rule', 'notifier', 'webhook'];
 
-
 /** What the agent hands a plugin: nothing that lets it reach the store or other plugins directly. */
 export interface PluginContext {
   logger: Logger;

@@ -1,5 +1,19 @@
 import { z, type ZodType } from 'zod';
-import { PLUGIN_API_VERSION, type AlertRule, type DeliveryResult, type InstanceByKind, type Notifier, type NotifierMessage, type NotifierResult, type PluginContext, type PluginDefinition, type PluginKind, type TrainingBackend, type Webhook, type WebhookDelivery } from './contract.js';
+import {
+  PLUGIN_API_VERSION,
+  type AlertRule,
+  type DeliveryResult,
+  type InstanceByKind,
+  type Notifier,
+  type NotifierMessage,
+  type NotifierResult,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginKind,
+  type TrainingBackend,
+  type Webhook,
+  type WebhookDelivery,
+} from './contract.js';
 import { outboundFailure, type OutboundResponse } from './outbound-http.js';
 
 /** What a plugin author writes: the kind and API version are filled in; a plugin without settings may leave out `configSchema`. */
@@ -15,7 +29,10 @@ export interface PluginSpec<Config, Instance> {
 
 const NO_SETTINGS = z.object({}).strict();
 
-function define<K extends PluginKind, Config, Instance extends InstanceByKind[K]>(kind: K, spec: PluginSpec<Config, Instance>): PluginDefinition<Config, Instance> {
+function define<K extends PluginKind, Config, Instance extends InstanceByKind[K]>(
+  kind: K,
+  spec: PluginSpec<Config, Instance>,
+): PluginDefinition<Config, Instance> {
   return {
     name: spec.name,
     kind,
@@ -30,7 +47,8 @@ function define<K extends PluginKind, Config, Instance extends InstanceByKind[K]
 export const defineBackend = <Config = Record<string, never>>(spec: PluginSpec<Config, TrainingBackend>) => define('backend', spec);
 
 /** An alert rule type (`alert-rule:<name>`): a pure `evaluate` over a snapshot; the agent's engine does the rest. */
-export const defineAlertRule = <Params, Config = Record<string, never>>(spec: PluginSpec<Config, AlertRule<Params>>) => define<'alert-rule', Config, AlertRule<Params>>('alert-rule', spec as PluginSpec<Config, AlertRule<Params>>);
+export const defineAlertRule = <Params, Config = Record<string, never>>(spec: PluginSpec<Config, AlertRule<Params>>) =>
+  define<'alert-rule', Config, AlertRule<Params>>('alert-rule', spec as PluginSpec<Config, AlertRule<Params>>);
 
 /** What a notifier's `send` and a webhook's `deliver` get besides the message: the validated settings, the outbound HTTP client, the logger. */
 export type DeliveryContext<Config> = PluginContext & { config: Config };
@@ -45,7 +63,9 @@ export interface NotifierSpec<Target, Config> extends Omit<PluginSpec<Config, No
 /** A notifier (`notifier:<name>`): renders a structured message for people on one platform. */
 export function defineNotifier<Target, Config = Record<string, never>>(spec: NotifierSpec<Target, Config>): PluginDefinition<Config, Notifier<Target>>;
 export function defineNotifier<Target, Config = Record<string, never>>(spec: PluginSpec<Config, Notifier<Target>>): PluginDefinition<Config, Notifier<Target>>;
-export function defineNotifier<Target, Config>(spec: NotifierSpec<Target, Config> | PluginSpec<Config, Notifier<Target>>): PluginDefinition<Config, Notifier<Target>> {
+export function defineNotifier<Target, Config>(
+  spec: NotifierSpec<Target, Config> | PluginSpec<Config, Notifier<Target>>,
+): PluginDefinition<Config, Notifier<Target>> {
   if ('create' in spec) return define('notifier', spec);
   const { targetSchema, send, ...rest } = spec;
   return define('notifier', {
@@ -63,7 +83,10 @@ export interface WebhookSpec<Config> extends Omit<PluginSpec<Config, Webhook>, '
 export function defineWebhook<Config = Record<string, never>>(spec: WebhookSpec<Config> | PluginSpec<Config, Webhook>): PluginDefinition<Config, Webhook> {
   if ('create' in spec) return define('webhook', spec);
   const { deliver, ...rest } = spec;
-  return define('webhook', { ...rest, create: (context, config) => ({ deliver: (delivery) => reportingFailures(() => deliver(delivery, { ...context, config })) }) });
+  return define('webhook', {
+    ...rest,
+    create: (context, config) => ({ deliver: (delivery) => reportingFailures(() => deliver(delivery, { ...context, config })) }),
+  });
 }
 
 /** The usual reading of an HTTP answer: delivered on 2xx, else the status as the reason. */

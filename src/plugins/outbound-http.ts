@@ -24,8 +24,30 @@ export interface OutboundHttp {
 /** Loopback, link-local, private (RFC 1918, CGNAT), ULA, multicast and unspecified: refused unless allowed. */
 const BLOCKED = (() => {
   const list = new BlockList();
-  for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) list.addSubnet(net, prefix, 'ipv4');
-  for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2002::', 16]] as const) list.addSubnet(net, prefix, 'ipv6');
+  for (const [net, prefix] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const)
+    list.addSubnet(net, prefix, 'ipv4');
+  for (const [net, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+    ['64:ff9b::', 96],
+    ['2002::', 16],
+  ] as const)
+    list.addSubnet(net, prefix, 'ipv6');
   return list;
 })();
 
@@ -44,12 +66,14 @@ export function parseOutboundAllow(entries: readonly string[]): { addresses: Blo
     const [address, prefix] = entry.split('/') as [string, string | undefined];
     const family = isIP(address);
     if (family === 0) {
-      if (prefix !== undefined || !/^[a-z0-9.-]+$/.test(entry)) throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' is neither a CIDR, an address nor a host name`);
+      if (prefix !== undefined || !/^[a-z0-9.-]+$/.test(entry))
+        throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' is neither a CIDR, an address nor a host name`);
       hosts.add(entry);
       continue;
     }
     const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix);
-    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' has a bad prefix length`);
+    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128))
+      throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' has a bad prefix length`);
     addresses.addSubnet(address, bits, family === 4 ? 'ipv4' : 'ipv6');
   }
   return { addresses, hosts };
@@ -68,7 +92,9 @@ export function createOutboundHttp(policy: OutboundPolicy): OutboundHttp {
     if (allowed.hosts.has(host.toLowerCase())) return null;
     const { address: plain, family } = normalise(address);
     if (allowed.addresses.check(plain, family)) return null;
-    return BLOCKED.check(plain, family) ? `the destination ${host} (${plain}) is a loopback, link-local, private or multicast address; allow it with outbound_allow` : null;
+    return BLOCKED.check(plain, family)
+      ? `the destination ${host} (${plain}) is a loopback, link-local, private or multicast address; allow it with outbound_allow`
+      : null;
   };
   // checked where the connection is made: the address connected to is the one checked (no DNS rebinding)
   const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -105,7 +131,12 @@ export function createOutboundHttp(policy: OutboundPolicy): OutboundHttp {
         guardedLookup(parsed.hostname.replace(/^\[|\]$/g, ''), {}, (error) => {
           if (!error) return resolve();
           const code = (error as NodeJS.ErrnoException).code;
-          reject(new AppError(ErrorCode.Validation, code === 'EDESTINATIONREFUSED' ? error.message : `the host ${parsed.hostname} does not resolve (${code ?? error.message})`));
+          reject(
+            new AppError(
+              ErrorCode.Validation,
+              code === 'EDESTINATIONREFUSED' ? error.message : `the host ${parsed.hostname} does not resolve (${code ?? error.message})`,
+            ),
+          );
         });
       });
     },
@@ -116,26 +147,35 @@ export function createOutboundHttp(policy: OutboundPolicy): OutboundHttp {
       if (literal) return Promise.reject(Object.assign(new Error(literal), { code: 'EDESTINATIONREFUSED' }));
       return new Promise<OutboundResponse>((resolve, reject) => {
         const send = parsed.protocol === 'https:' ? httpsRequest : httpRequest;
-        const request = send(parsed, { method: 'POST', headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) }, lookup: guardedLookup, timeout: options.timeoutMs ?? 10_000 }, (response: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          const finish = () => {
-            const body = Buffer.concat(chunks).subarray(0, OUTBOUND_BODY_CAP_BYTES).toString('utf8');
-            const status = response.statusCode ?? 0;
-            resolve({ status, ok: status >= 200 && status < 300, body });
-          };
-          response.on('data', (chunk: Buffer) => {
-            if (size >= OUTBOUND_BODY_CAP_BYTES) return;
-            chunks.push(chunk);
-            size += chunk.length;
-            if (size >= OUTBOUND_BODY_CAP_BYTES) {
-              finish();
-              response.destroy();
-            }
-          });
-          response.on('end', finish);
-          response.on('error', () => finish());
-        });
+        const request = send(
+          parsed,
+          {
+            method: 'POST',
+            headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
+            lookup: guardedLookup,
+            timeout: options.timeoutMs ?? 10_000,
+          },
+          (response: IncomingMessage) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            const finish = () => {
+              const body = Buffer.concat(chunks).subarray(0, OUTBOUND_BODY_CAP_BYTES).toString('utf8');
+              const status = response.statusCode ?? 0;
+              resolve({ status, ok: status >= 200 && status < 300, body });
+            };
+            response.on('data', (chunk: Buffer) => {
+              if (size >= OUTBOUND_BODY_CAP_BYTES) return;
+              chunks.push(chunk);
+              size += chunk.length;
+              if (size >= OUTBOUND_BODY_CAP_BYTES) {
+                finish();
+                response.destroy();
+              }
+            });
+            response.on('end', finish);
+            response.on('error', () => finish());
+          },
+        );
         request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
         request.on('error', reject);
         request.end(options.body);

@@ -37,7 +37,10 @@ export class PluginRegistry {
   async instantiateAll(configs: Record<string, unknown>): Promise<void> {
     for (const configKey of Object.keys(configs)) {
       if (!this.definitions.has(configKey)) {
-        throw new AppError(ErrorCode.Config, `plugins.config names '${configKey}', but no such plugin is loaded (known: ${[...this.definitions.keys()].join(', ')})`);
+        throw new AppError(
+          ErrorCode.Config,
+          `plugins.config names '${configKey}', but no such plugin is loaded (known: ${[...this.definitions.keys()].join(', ')})`,
+        );
       }
     }
     for (const [key, { definition }] of this.definitions) {

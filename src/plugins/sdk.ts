@@ -5,7 +5,17 @@
  * contract suite for a plugin's own tests is `trainer/plugin/testing`.
  */
 export * from './contract.js';
-export { defineAlertRule, defineBackend, defineNotifier, defineWebhook, httpDeliveryResult, type DeliveryContext, type NotifierSpec, type PluginSpec, type WebhookSpec } from './define.js';
+export {
+  defineAlertRule,
+  defineBackend,
+  defineNotifier,
+  defineWebhook,
+  httpDeliveryResult,
+  type DeliveryContext,
+  type NotifierSpec,
+  type PluginSpec,
+  type WebhookSpec,
+} from './define.js';
 export { OUTBOUND_BODY_CAP_BYTES, outboundFailure, parseJson, type OutboundHttp, type OutboundResponse } from './outbound-http.js';
 export type { ExitCause, ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 export type { Recipe } from '../domain/recipe.js';

@@ -109,7 +109,9 @@ export class AlertService {
   }
 
   listAlerts(query: { status?: AlertStatus; severity?: Severity }): AlertRecord[] {
-    return this.deps.store.data.alerts.filter((alert) => (!query.status || alert.status === query.status) && (!query.severity || alert.severity === query.severity)).reverse();
+    return this.deps.store.data.alerts
+      .filter((alert) => (!query.status || alert.status === query.status) && (!query.severity || alert.severity === query.severity))
+      .reverse();
   }
 
   async acknowledge(alertId: string, by: string | null, notes: string | null): Promise<AlertRecord> {
@@ -278,18 +280,34 @@ export class AlertService {
       system: sample && { cpu_percent: sample.cpu.percent, memory_percent: sample.memory.percent, disk_percent: sample.disk.percent, gpus: sample.gpus },
       runs: running.map((run) => {
         const activity = this.deps.activity.activity(run.id);
-        return { id: run.id, recipe: run.recipe, state: run.state, gpu_ids: run.gpu_ids, started_at: run.started_at, last_output_at: activity?.lastOutputAt ?? run.started_at, latest: activity?.latest ?? null, recent: activity?.recent ?? [] };
+        return {
+          id: run.id,
+          recipe: run.recipe,
+          state: run.state,
+          gpu_ids: run.gpu_ids,
+          started_at: run.started_at,
+          last_output_at: activity?.lastOutputAt ?? run.started_at,
+          latest: activity?.latest ?? null,
+          recent: activity?.recent ?? [],
+        };
       }),
     };
   }
 
   private validated(input: RuleInput, source: AlertRuleRecord['source']): AlertRuleRecord {
     if (!this.deps.registry.has('alert-rule', input.type)) {
-      throw invalid(`Unknown alert rule type '${input.type}'. Known: ${this.deps.registry.list('alert-rule').map((plugin) => plugin.name).join(', ')}`);
+      throw invalid(
+        `Unknown alert rule type '${input.type}'. Known: ${this.deps.registry
+          .list('alert-rule')
+          .map((plugin) => plugin.name)
+          .join(', ')}`,
+      );
     }
     const parsed = this.deps.registry.get('alert-rule', input.type).paramsSchema.safeParse(input.params);
     if (!parsed.success) {
-      throw invalid(`Invalid parameters for a '${input.type}' rule: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ')}`);
+      throw invalid(
+        `Invalid parameters for a '${input.type}' rule: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ')}`,
+      );
     }
     return { rule_id: id('rule'), ...input, params: parsed.data as Record<string, unknown>, source, created_at: new Date().toISOString() };
   }

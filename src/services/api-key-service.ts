@@ -35,14 +35,16 @@ export class ApiKeyService {
     let found: Principal | null = null;
     for (const { digest, principal } of this.configured) if (timingSafeEqual(candidate, digest)) found = principal;
     for (const record of this.store.keys) {
-      if (timingSafeEqual(candidate, Buffer.from(record.digest, 'hex')) && record.revoked_at === null) found = { id: record.digest.slice(0, 16), scope: record.scope, name: record.name };
+      if (timingSafeEqual(candidate, Buffer.from(record.digest, 'hex')) && record.revoked_at === null)
+        found = { id: record.digest.slice(0, 16), scope: record.scope, name: record.name };
     }
     return found;
   }
 
   /** The key itself is returned here once and never again. */
   async create(name: string, scope: KeyScope): Promise<{ key: string; record: ApiKeyRecord }> {
-    if (this.store.keys.some((record) => record.name === name && record.revoked_at === null)) throw conflict(`An active API key named '${name}' already exists`);
+    if (this.store.keys.some((record) => record.name === name && record.revoked_at === null))
+      throw conflict(`An active API key named '${name}' already exists`);
     const key = `trk_${randomBytes(24).toString('base64url')}`;
     const record: ApiKeyRecord = {
       id: `key_${randomBytes(4).toString('hex')}`,

@@ -12,10 +12,11 @@ export function architectureRefusal(recipes: RecipeCatalog, recipeName: string, 
   if (!own || own.values.includes(architecture)) return null;
   const elsewhere = choices.filter((choice) => choice.recipe !== recipeName && choice.values.includes(architecture)).map((choice) => choice.recipe);
   const all = choices.map((choice) => `${choice.recipe}: ${choice.values.join(', ')}`).join('; ');
-  const hint = elsewhere.length > 0
-    ? ` Recipe ${elsewhere.map((name) => `'${name}'`).join(' or ')} builds it: add "recipe": "${elsewhere[0]}".`
-    : /^resnet/i.test(architecture) && own.values.includes('resnet-mini')
-      ? ` Published networks are not aliased; resnet-mini is this agent's small residual network.`
-      : '';
+  const hint =
+    elsewhere.length > 0
+      ? ` Recipe ${elsewhere.map((name) => `'${name}'`).join(' or ')} builds it: add "recipe": "${elsewhere[0]}".`
+      : /^resnet/i.test(architecture) && own.values.includes('resnet-mini')
+        ? ` Published networks are not aliased; resnet-mini is this agent's small residual network.`
+        : '';
   return `model_architecture '${architecture}' is not one that recipe '${recipeName}' builds (${own.values.join(', ')}). Architectures by recipe: ${all}.${hint}`;
 }

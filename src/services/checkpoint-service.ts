@@ -1,5 +1,16 @@
 import { pipeline } from 'node:stream/promises';
-import { bestCheckpoint, checkpointsToDrop, DEFAULT_CHECKPOINT_POLICY, metricsProblem, newCheckpointId, parseCheckpointLine, relativePathProblem, type CheckpointLine, type CheckpointPolicy, type CheckpointRecord } from '../domain/checkpoint.js';
+import {
+  bestCheckpoint,
+  checkpointsToDrop,
+  DEFAULT_CHECKPOINT_POLICY,
+  metricsProblem,
+  newCheckpointId,
+  parseCheckpointLine,
+  relativePathProblem,
+  type CheckpointLine,
+  type CheckpointPolicy,
+  type CheckpointRecord,
+} from '../domain/checkpoint.js';
 import { extensionOf, sizeMb } from '../domain/registry.js';
 import type { Run } from '../domain/run.js';
 import { badRequest, invalid, notFound } from '../errors.js';
@@ -73,14 +84,18 @@ export class CheckpointService {
    * last registered checkpoint; a line registered already is recognised and skipped.
    */
   catchUp(runIds: readonly string[]): Promise<void> {
-    const work = this.readMissedLines(runIds).catch((error) => this.deps.logger.warn('could not catch up on checkpoint lines', { error: (error as Error).message }));
+    const work = this.readMissedLines(runIds).catch((error) =>
+      this.deps.logger.warn('could not catch up on checkpoint lines', { error: (error as Error).message }),
+    );
     this.catchingUp = work;
     return work;
   }
 
   private async readMissedLines(runIds: readonly string[]): Promise<void> {
     for (const runId of runIds) {
-      const offsets = this.deps.store.checkpoints.filter((record) => record.session_id === runId && record.source === 'run').map((record) => record.log_offset ?? 0);
+      const offsets = this.deps.store.checkpoints
+        .filter((record) => record.session_id === runId && record.source === 'run')
+        .map((record) => record.log_offset ?? 0);
       let cursor = Math.max(0, ...offsets);
       for (;;) {
         const page = await this.deps.files.logsAfter(runId, cursor, 1000);
@@ -101,7 +116,9 @@ export class CheckpointService {
         this.deps.logger.warn('ignored a checkpoint line', { run: runId, problem: line });
         continue;
       }
-      void this.inOrder(runId, () => this.registerFromRun(runId, line, logOffset)).catch((error) => this.deps.logger.warn('could not register a checkpoint', { run: runId, path: line.path, error: (error as Error).message }));
+      void this.inOrder(runId, () => this.registerFromRun(runId, line, logOffset)).catch((error) =>
+        this.deps.logger.warn('could not register a checkpoint', { run: runId, path: line.path, error: (error as Error).message }),
+      );
     }
   }
 
@@ -177,7 +194,7 @@ export class CheckpointService {
       },
       commit: async (fields) => {
         const sessionId = fields.session_id;
-        if (!sessionId) throw invalid("session_id is required: send it as a multipart field");
+        if (!sessionId) throw invalid('session_id is required: send it as a multipart field');
         const run = this.runOf(sessionId);
         const epoch = parseEpoch(fields.epoch);
         const metrics = parseMetricsField(fields.metrics);
@@ -187,7 +204,17 @@ export class CheckpointService {
           const id = newCheckpointId();
           const entry = await current.commit(id + extension);
           committed = true;
-          const record: CheckpointRecord = { checkpoint_id: id, session_id: run.id, epoch, metrics, file: entry.fileName, size_bytes: entry.size, created_at: new Date().toISOString(), source: 'upload', original_path: originalName };
+          const record: CheckpointRecord = {
+            checkpoint_id: id,
+            session_id: run.id,
+            epoch,
+            metrics,
+            file: entry.fileName,
+            size_bytes: entry.size,
+            created_at: new Date().toISOString(),
+            source: 'upload',
+            original_path: originalName,
+          };
           return this.add(record);
         });
       },
@@ -208,13 +235,29 @@ export class CheckpointService {
     const run = this.deps.store.getRun(runId);
     if (!run || relativePathProblem(line.path)) return null;
     // a line read again after a restart registers nothing new
-    if (this.deps.store.checkpoints.some((record) => record.session_id === runId && record.source === 'run' && record.original_path === line.path && record.epoch === line.epoch)) return null;
+    if (
+      this.deps.store.checkpoints.some(
+        (record) => record.session_id === runId && record.source === 'run' && record.original_path === line.path && record.epoch === line.epoch,
+      )
+    )
+      return null;
     const source = await entryInside(this.deps.paths.output(runId), line.path);
     if (!source) throw new Error(`'${line.path}' is not a file or directory inside the run's output directory`);
     const id = newCheckpointId();
     // copied, not linked: a run may rewrite its `best` or `last` checkpoint in place
     const entry = await this.deps.blobs.importFrom(source.path, id + (source.isDirectory ? '' : extensionOf(line.path)), { copy: true });
-    const record: CheckpointRecord = { checkpoint_id: id, session_id: runId, epoch: line.epoch, metrics: line.metrics, file: entry.fileName, size_bytes: entry.size, created_at: new Date().toISOString(), source: 'run', original_path: line.path, log_offset: logOffset };
+    const record: CheckpointRecord = {
+      checkpoint_id: id,
+      session_id: runId,
+      epoch: line.epoch,
+      metrics: line.metrics,
+      file: entry.fileName,
+      size_bytes: entry.size,
+      created_at: new Date().toISOString(),
+      source: 'run',
+      original_path: line.path,
+      log_offset: logOffset,
+    };
     const info = await this.add(record);
     this.deps.logger.info('registered a checkpoint', { run: runId, checkpoint: id, epoch: line.epoch });
     return info;
@@ -225,7 +268,10 @@ export class CheckpointService {
     const { store, blobs } = this.deps;
     await store.saveCheckpoint(record);
     const run = store.getRun(record.session_id)!;
-    const drop = checkpointsToDrop(store.checkpoints.filter((existing) => existing.session_id === run.id), this.policyFor(run));
+    const drop = checkpointsToDrop(
+      store.checkpoints.filter((existing) => existing.session_id === run.id),
+      this.policyFor(run),
+    );
     if (drop.length > 0) {
       for (const dropped of drop) await blobs.remove(dropped.file);
       await store.deleteCheckpoints(drop.map((dropped) => dropped.checkpoint_id));
@@ -266,7 +312,13 @@ export class CheckpointService {
   private view(record: CheckpointRecord, bestId?: string | null): CheckpointInfo {
     const run = this.deps.store.getRun(record.session_id);
     const policy = run ? this.policyFor(run) : DEFAULT_CHECKPOINT_POLICY;
-    const best = bestId !== undefined ? bestId : (this.bestOf(record.session_id, this.deps.store.checkpoints.filter((existing) => existing.session_id === record.session_id))?.checkpoint_id ?? null);
+    const best =
+      bestId !== undefined
+        ? bestId
+        : (this.bestOf(
+            record.session_id,
+            this.deps.store.checkpoints.filter((existing) => existing.session_id === record.session_id),
+          )?.checkpoint_id ?? null);
     return {
       checkpoint_id: record.checkpoint_id,
       session_id: record.session_id,
@@ -288,7 +340,8 @@ export class CheckpointService {
 function parseEpoch(value: string | undefined): number {
   if (value === undefined || value === '') throw invalid('epoch is required: send it as a multipart field');
   const epoch = Number(value);
-  if (!/^\d{1,9}$/.test(value.trim()) || !Number.isInteger(epoch)) throw invalid(`epoch must be a non-negative integer, got ${JSON.stringify(value.slice(0, 32))}`);
+  if (!/^\d{1,9}$/.test(value.trim()) || !Number.isInteger(epoch))
+    throw invalid(`epoch must be a non-negative integer, got ${JSON.stringify(value.slice(0, 32))}`);
   return epoch;
 }
 

@@ -9,7 +9,14 @@ function inspect(task: ContentCheckTask, limits: ContentLimits): ContentCheckRep
   const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
   if (task.kind === 'image-archive') {
     const summary = summarizeImageArchive(bytes, limits);
-    return { ok: { classes: summary.classNames.length, imageCount: summary.imageCount, imageShape: summary.imageShape, features: summary.imageShape.reduce((product, value) => product * value, 1) } };
+    return {
+      ok: {
+        classes: summary.classNames.length,
+        imageCount: summary.imageCount,
+        imageShape: summary.imageShape,
+        features: summary.imageShape.reduce((product, value) => product * value, 1),
+      },
+    };
   }
   const table = parseTable(bytes.toString('utf8'), task.format);
   const label = labelColumnOf(table, task.labelColumn || undefined);

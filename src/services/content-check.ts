@@ -48,7 +48,15 @@ export function checkContentOffLoop(task: ContentCheckTask, options: ContentChec
       void worker.terminate();
     };
     const timer = setTimeout(
-      () => settle(() => reject(new ContentLimitError('content_check_timeout_seconds', `checking it took longer than ${options.timeoutMs / 1000} s (limit content_check_timeout_seconds, TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS)`))),
+      () =>
+        settle(() =>
+          reject(
+            new ContentLimitError(
+              'content_check_timeout_seconds',
+              `checking it took longer than ${options.timeoutMs / 1000} s (limit content_check_timeout_seconds, TRAINER_CONTENT_CHECK_TIMEOUT_SECONDS)`,
+            ),
+          ),
+        ),
       options.timeoutMs,
     );
     worker.once('message', (reply: ContentCheckReply) =>

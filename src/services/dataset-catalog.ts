@@ -71,37 +71,37 @@ export class DatasetCatalog {
     limits: ContentLimits = DEFAULT_CONTENT_LIMITS,
   ) {
     this.files = new FileRegistry<DatasetRecord>({
-          versioning: { archive, previousVersions: (record) => record.previous_versions ?? [] },
-          kind: 'datasets',
-          label: 'Dataset',
-          store,
-          blobs,
-          isBuiltin: (name) => findBuiltinDataset(name) !== undefined,
-          inspectorFor: (filename) => inspectorFor(filename, limits),
-          buildRecord: (uploaded, fields, previous) => {
-            const inspection = uploaded.inspection;
-            const format = datasetFormatOf(uploaded.file);
-            const table = inspection?.row_count !== null && inspection?.row_count !== undefined;
-            return {
-              name: uploaded.name,
-              file: uploaded.file,
-              size_bytes: uploaded.size_bytes,
-              created_at: uploaded.created_at,
-              sha256: uploaded.sha256,
-              original_filename: uploaded.original_filename,
-              format,
-              sample_count: table ? inspection!.row_count : (inspection?.file_count ?? null),
-              dimensions: inspection?.column_count !== null && inspection?.column_count !== undefined ? String(inspection.column_count) : null,
-              row_count: inspection?.row_count ?? null,
-              column_count: inspection?.column_count ?? null,
-              columns: inspection?.columns ?? null,
-              file_count: inspection?.file_count ?? null,
-              description: fields.description?.slice(0, 4096) || previous?.description || null,
-              note: inspection?.note ?? (inspection ? null : `Not inspected: ${format === 'file' ? 'unknown format' : `the ${format} format is stored as is`}.`),
-              ...(previous ? { previous_versions: [...(previous.previous_versions ?? []), withoutHistory(previous)] } : {}),
-            };
-          },
-        });
+      versioning: { archive, previousVersions: (record) => record.previous_versions ?? [] },
+      kind: 'datasets',
+      label: 'Dataset',
+      store,
+      blobs,
+      isBuiltin: (name) => findBuiltinDataset(name) !== undefined,
+      inspectorFor: (filename) => inspectorFor(filename, limits),
+      buildRecord: (uploaded, fields, previous) => {
+        const inspection = uploaded.inspection;
+        const format = datasetFormatOf(uploaded.file);
+        const table = inspection?.row_count !== null && inspection?.row_count !== undefined;
+        return {
+          name: uploaded.name,
+          file: uploaded.file,
+          size_bytes: uploaded.size_bytes,
+          created_at: uploaded.created_at,
+          sha256: uploaded.sha256,
+          original_filename: uploaded.original_filename,
+          format,
+          sample_count: table ? inspection!.row_count : (inspection?.file_count ?? null),
+          dimensions: inspection?.column_count !== null && inspection?.column_count !== undefined ? String(inspection.column_count) : null,
+          row_count: inspection?.row_count ?? null,
+          column_count: inspection?.column_count ?? null,
+          columns: inspection?.columns ?? null,
+          file_count: inspection?.file_count ?? null,
+          description: fields.description?.slice(0, 4096) || previous?.description || null,
+          note: inspection?.note ?? (inspection ? null : `Not inspected: ${format === 'file' ? 'unknown format' : `the ${format} format is stored as is`}.`),
+          ...(previous ? { previous_versions: [...(previous.previous_versions ?? []), withoutHistory(previous)] } : {}),
+        };
+      },
+    });
   }
 
   async list(): Promise<DatasetInfo[]> {
@@ -142,7 +142,10 @@ export class DatasetCatalog {
     const dataset = await this.get(name);
     const record = this.store.getRegistryRecord('datasets', name);
     if (!record || !dataset.sha256) return []; // built in, or put in the directory by hand: not versioned
-    const all: { record: DatasetVersionRecord; current: boolean }[] = [...(record.previous_versions ?? []).map((previous) => ({ record: previous, current: false })), { record, current: true }];
+    const all: { record: DatasetVersionRecord; current: boolean }[] = [
+      ...(record.previous_versions ?? []).map((previous) => ({ record: previous, current: false })),
+      { record, current: true },
+    ];
     return all.reverse().map(({ record: version, current }) => ({
       version: version.sha256!,
       hash: version.sha256!,
@@ -171,8 +174,12 @@ export class DatasetCatalog {
       return { name: parsed.name, version: null, path: dataset.file_path };
     }
     if (!parsed.version) return { name: parsed.name, version: record.sha256, path: this.files.blobs.pathOf(record.file) };
-    const candidates = [{ version: record, blobs: this.files.blobs }, ...(record.previous_versions ?? []).map((version) => ({ version, blobs: this.archive }))].filter(({ version }) => version.sha256?.startsWith(parsed.version!));
-    if (candidates.length === 0) throw invalid(`Dataset '${parsed.name}' has no version ${parsed.version} (GET /api/v1/datasets/${parsed.name}/versions lists them)`);
+    const candidates = [
+      { version: record, blobs: this.files.blobs },
+      ...(record.previous_versions ?? []).map((version) => ({ version, blobs: this.archive })),
+    ].filter(({ version }) => version.sha256?.startsWith(parsed.version!));
+    if (candidates.length === 0)
+      throw invalid(`Dataset '${parsed.name}' has no version ${parsed.version} (GET /api/v1/datasets/${parsed.name}/versions lists them)`);
     if (candidates.length > 1) throw invalid(`Version ${parsed.version} of dataset '${parsed.name}' is ambiguous: give more digits`);
     const [{ version, blobs }] = candidates as [(typeof candidates)[number]];
     return { name: parsed.name, version: version.sha256, path: blobs.pathOf(version.file) };
@@ -196,10 +203,14 @@ export class DatasetCatalog {
 
   /** Deletes the dataset and every version of it; a 409 while a queued or running run trains on it. */
   delete(name: string): Promise<void> {
-    const users = this.store.runs.filter((run) => (run.state === 'queued' || run.state === 'running') && Object.values(run.datasets ?? {}).some((dataset) => dataset.name === name)).map((run) => run.id);
+    const users = this.store.runs
+      .filter((run) => (run.state === 'queued' || run.state === 'running') && Object.values(run.datasets ?? {}).some((dataset) => dataset.name === name))
+      .map((run) => run.id);
     if (users.length > 0) {
       const listed = users.slice(0, 5).join(', ') + (users.length > 5 ? ` and ${users.length - 5} more` : '');
-      throw conflict(`Dataset '${name}' is used by ${users.length === 1 ? 'run' : 'runs'} ${listed}, queued or running: stop ${users.length === 1 ? 'it' : 'them'} first`);
+      throw conflict(
+        `Dataset '${name}' is used by ${users.length === 1 ? 'run' : 'runs'} ${listed}, queued or running: stop ${users.length === 1 ? 'it' : 'them'} first`,
+      );
     }
     return this.files.delete(name);
   }

@@ -49,7 +49,17 @@ export class ExecService {
       return run;
     } catch (error) {
       const refused = error instanceof AppError && error.httpStatus < 500;
-      await this.deps.audit.record({ actor: actor.name, via: actor.via, action: 'run.exec', target: null, details, result: refused ? 'refused' : 'failed', reason: (error as Error).message }).catch(() => {});
+      await this.deps.audit
+        .record({
+          actor: actor.name,
+          via: actor.via,
+          action: 'run.exec',
+          target: null,
+          details,
+          result: refused ? 'refused' : 'failed',
+          reason: (error as Error).message,
+        })
+        .catch(() => {});
       throw error;
     }
   }
@@ -88,7 +98,8 @@ function checkEnv(env: Record<string, string>): Record<string, string> {
   const entries = Object.entries(env);
   if (entries.length > 256) throw invalid('environment has more than 256 variables');
   for (const [name, value] of entries) {
-    if (!ENV_NAME.test(name)) throw invalid(`environment variable name ${JSON.stringify(name)} is not a valid name (letters, digits, _; not starting with a digit)`);
+    if (!ENV_NAME.test(name))
+      throw invalid(`environment variable name ${JSON.stringify(name)} is not a valid name (letters, digits, _; not starting with a digit)`);
     if (typeof value !== 'string' || value.includes('\u0000')) throw invalid(`environment variable ${name} must be a string without NUL characters`);
   }
   return { ...env };

@@ -15,7 +15,14 @@ export class ExperimentService {
   async create(input: { name: string; description?: string; tags?: string[] }): Promise<Experiment> {
     if (this.store.data.experiments.some((experiment) => experiment.name === input.name)) throw conflict(`An experiment named '${input.name}' already exists`);
     const now = new Date().toISOString();
-    const experiment: Experiment = { experiment_id: `exp_${randomBytes(6).toString('hex')}`, name: input.name, description: input.description ?? '', tags: input.tags ?? [], created_at: now, updated_at: now };
+    const experiment: Experiment = {
+      experiment_id: `exp_${randomBytes(6).toString('hex')}`,
+      name: input.name,
+      description: input.description ?? '',
+      tags: input.tags ?? [],
+      created_at: now,
+      updated_at: now,
+    };
     this.store.data.experiments.push(experiment);
     await this.store.save();
     return experiment;
@@ -33,7 +40,8 @@ export class ExperimentService {
 
   async update(id: string, changes: { name?: string; description?: string; tags?: string[] }): Promise<Experiment> {
     const experiment = this.get(id);
-    if (changes.name && changes.name !== experiment.name && this.store.data.experiments.some((other) => other.name === changes.name)) throw conflict(`An experiment named '${changes.name}' already exists`);
+    if (changes.name && changes.name !== experiment.name && this.store.data.experiments.some((other) => other.name === changes.name))
+      throw conflict(`An experiment named '${changes.name}' already exists`);
     Object.assign(experiment, changes, { updated_at: new Date().toISOString() });
     await this.store.save();
     return experiment;

@@ -146,8 +146,12 @@ export class FileRegistry<R extends BaseRecord> {
     this.inFlight.add(name);
     try {
       const found = await this.find(name);
-      if (found && !newVersion) throw conflict(`${label} '${name}' already exists: delete it first, choose another name${this.options.versioning ? ', or upload it as a new version (?new_version=true)' : ''}`);
-      if (found && !found.record) throw conflict(`${label} '${name}' was put in ${this.options.blobs.dir} by hand and has no versions: delete it first, or choose another name`);
+      if (found && !newVersion)
+        throw conflict(
+          `${label} '${name}' already exists: delete it first, choose another name${this.options.versioning ? ', or upload it as a new version (?new_version=true)' : ''}`,
+        );
+      if (found && !found.record)
+        throw conflict(`${label} '${name}' was put in ${this.options.blobs.dir} by hand and has no versions: delete it first, or choose another name`);
     } catch (error) {
       this.inFlight.delete(name);
       throw error;
@@ -209,7 +213,8 @@ export class FileRegistry<R extends BaseRecord> {
     const { archive, previousVersions } = this.options.versioning!;
     const sha = current.sha256 ?? (await this.options.blobs.sha256(current.file));
     const known = [sha, ...previousVersions(current).map((version) => version.sha256)];
-    if (known.includes(uploadedSha)) throw conflict(`${this.options.label} '${current.name}' already has this exact file as version ${uploadedSha.slice(0, 12)}`);
+    if (known.includes(uploadedSha))
+      throw conflict(`${this.options.label} '${current.name}' already has this exact file as version ${uploadedSha.slice(0, 12)}`);
     const archived = versionFileName(current.name, sha, current.file);
     // a run may have been given the version's link there already (stablePath): it stays, the file goes
     if (await archive.stat(archived)) await this.options.blobs.remove(current.file);
@@ -237,7 +242,7 @@ export class FileRegistry<R extends BaseRecord> {
   private reservation(name: string, newVersion = false): UploadReservation<R> {
     const { blobs, store, kind } = this.options;
     let temp: TempBlob | null = null;
-    let received: Omit<UploadedFile, 'file' | 'created_at'> & { extension: string } | null = null;
+    let received: (Omit<UploadedFile, 'file' | 'created_at'> & { extension: string }) | null = null;
     let committed = false;
     let released = false;
     return {
@@ -259,14 +264,25 @@ export class FileRegistry<R extends BaseRecord> {
             } catch (error) {
               return callback(error as Error);
             }
-            if (pushed instanceof Promise) pushed.then(() => callback(null, chunk), (error: Error) => callback(error));
+            if (pushed instanceof Promise)
+              pushed.then(
+                () => callback(null, chunk),
+                (error: Error) => callback(error),
+              );
             else callback(null, chunk);
           },
         });
         await pipeline(file.stream, tap, temp.stream);
         const current = temp;
         const inspection = inspector ? await inspector.finish((position, length) => current.read(position, length), size) : null;
-        received = { name, size_bytes: size, sha256: hash.digest('hex'), original_filename: file.filename ? file.filename.split(/[\\/]/).pop()!.slice(0, 256) : null, inspection, extension: extensionOf(file.filename) };
+        received = {
+          name,
+          size_bytes: size,
+          sha256: hash.digest('hex'),
+          original_filename: file.filename ? file.filename.split(/[\\/]/).pop()!.slice(0, 256) : null,
+          inspection,
+          extension: extensionOf(file.filename),
+        };
       },
       commit: async (fields) => {
         if (!temp || !received) throw badRequest("The upload has no file: send the file as the multipart field 'file'");

@@ -1,5 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { bestTrial, DEFAULT_GRID_POINTS, gridSize, MAX_GRID_SIZE, sampleTrial, searchSpaceProblems, shouldPrune, type Direction, type Pruner, type Sampler, type SearchSpace, type StudyRecord, type Trial } from '../domain/hpo.js';
+import {
+  bestTrial,
+  DEFAULT_GRID_POINTS,
+  gridSize,
+  MAX_GRID_SIZE,
+  sampleTrial,
+  searchSpaceProblems,
+  shouldPrune,
+  type Direction,
+  type Pruner,
+  type Sampler,
+  type SearchSpace,
+  type StudyRecord,
+  type Trial,
+} from '../domain/hpo.js';
 import type { MetricRecord } from '../domain/run-records.js';
 import { resolveParams } from '../domain/recipe.js';
 import { isFinal, type Run } from '../domain/run.js';
@@ -61,7 +75,9 @@ export class HpoService {
 
   /** Follows the objective of trials under a pruner; a trial the median rule condemns is stopped. */
   private onMetrics(runId: string, records: readonly MetricRecord[]): void {
-    const study = this.deps.store.all.find((candidate) => candidate.state === 'running' && candidate.pruner === 'median' && candidate.trials.some((trial) => trial.run_id === runId));
+    const study = this.deps.store.all.find(
+      (candidate) => candidate.state === 'running' && candidate.pruner === 'median' && candidate.trials.some((trial) => trial.run_id === runId),
+    );
     const trial = study?.trials.find((candidate) => candidate.run_id === runId);
     if (!study || !trial || trial.state !== 'running' || trial.prune_requested) return;
     const curve = this.curves.get(runId) ?? new Map<number, number>();
@@ -81,7 +97,10 @@ export class HpoService {
     const trial = study?.trials.find((candidate) => candidate.run_id === runId);
     if (!study || !trial || trial.state !== 'running' || trial.prune_requested) return;
     this.deps.logger.info('pruning a trial (median rule)', { study: studyId, trial: trial.number, epoch });
-    await this.deps.store.save({ ...study, trials: study.trials.map((candidate) => (candidate === trial ? { ...candidate, prune_requested: true } : candidate)) });
+    await this.deps.store.save({
+      ...study,
+      trials: study.trials.map((candidate) => (candidate === trial ? { ...candidate, prune_requested: true } : candidate)),
+    });
     // not awaited: the stop waits for the run to end, whose event comes back through this queue
     this.deps.runs.stop(runId).catch((error: Error) => this.deps.logger.error('could not stop a pruned trial', { run: runId, error: error.message }));
   }
@@ -251,9 +270,11 @@ export class HpoService {
     if (!run) return { state: 'failed', value: null, ended_at, error: 'Its run no longer exists' };
     if (pruned && run.state !== 'completed') return { state: 'pruned', value: null, ended_at, error: null };
     if (run.state === 'stopped' || run.state === 'cancelled') return { state: 'stopped', value: null, ended_at, error: null };
-    if (run.state !== 'completed') return { state: 'failed', value: null, ended_at, error: `Its run ${run.state}${run.error_message ? `: ${run.error_message}` : ''}` };
+    if (run.state !== 'completed')
+      return { state: 'failed', value: null, ended_at, error: `Its run ${run.state}${run.error_message ? `: ${run.error_message}` : ''}` };
     const value = run.final_metrics?.[study.metric];
-    if (typeof value !== 'number' || !Number.isFinite(value)) return { state: 'failed', value: null, ended_at, error: `Its run completed without a finite '${study.metric}' (got ${JSON.stringify(value ?? null)})` };
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      return { state: 'failed', value: null, ended_at, error: `Its run completed without a finite '${study.metric}' (got ${JSON.stringify(value ?? null)})` };
     return { state: 'completed', value, ended_at, error: null };
   }
 
@@ -268,7 +289,9 @@ export class HpoService {
   /** The low and high of every numeric dimension and every choice, one dimension at a time. */
   private extremes(space: SearchSpace): Record<string, unknown>[] {
     const corners: Record<string, unknown>[] = [];
-    const middle = Object.fromEntries(Object.entries(space).map(([name, dimension]) => [name, dimension.type === 'categorical' ? dimension.choices[0] : dimension.low]));
+    const middle = Object.fromEntries(
+      Object.entries(space).map(([name, dimension]) => [name, dimension.type === 'categorical' ? dimension.choices[0] : dimension.low]),
+    );
     for (const [name, dimension] of Object.entries(space)) {
       const values = dimension.type === 'categorical' ? dimension.choices : [dimension.low, dimension.high];
       for (const value of values) corners.push({ ...middle, [name]: value });

@@ -17,7 +17,12 @@ export interface ServerTimeouts {
   checkIntervalMs: number;
 }
 
-export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 20_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 5_000 };
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 5_000,
+};
 
 /**
  * One guard for everything that takes raw input outside Koa (HTTP upgrades, the Slack and Discord
@@ -26,8 +31,13 @@ export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 20_00
  */
 export function guardRequests(name: string, logger: Logger, listener: RequestListener): RequestListener {
   const fail = (request: IncomingMessage, response: ServerResponse, error: unknown) => {
-    logger.warn(`${name}: request refused`, { method: request.method, url: String(request.url).slice(0, 200), error: (error as Error)?.message ?? String(error) });
-    if (!response.headersSent) response.writeHead(400, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ detail: 'Bad request' }));
+    logger.warn(`${name}: request refused`, {
+      method: request.method,
+      url: String(request.url).slice(0, 200),
+      error: (error as Error)?.message ?? String(error),
+    });
+    if (!response.headersSent)
+      response.writeHead(400, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ detail: 'Bad request' }));
     else response.destroy();
   };
   return (request, response) => {
@@ -62,12 +72,22 @@ export function guardUpgrades(name: string, logger: Logger, listener: UpgradeLis
 /** An HTTP server with the timeouts set and a `clientError` answer (malformed HTTP: 4xx and close). */
 export function createHardenedServer(name: string, logger: Logger, listener?: RequestListener, timeouts: Partial<ServerTimeouts> = {}): Server {
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, checkIntervalMs } = { ...DEFAULT_SERVER_TIMEOUTS, ...timeouts };
-  const server = createServer({ headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs), requestTimeout: requestTimeoutMs, keepAliveTimeout: keepAliveTimeoutMs, connectionsCheckingInterval: Math.min(checkIntervalMs, requestTimeoutMs) });
+  const server = createServer({
+    headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(checkIntervalMs, requestTimeoutMs),
+  });
   if (listener) server.on('request', listener);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug(`${name}: malformed request`, { code: error.code, error: error.message });
     if (socket.writable && !socket.destroyed && error.code !== 'ECONNRESET') {
-      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     } else socket.destroy();
   });

@@ -59,7 +59,9 @@ export class ModelRegistry {
       }),
     });
     this.unsubscribe = deps.events.on('run.finished', ({ run }) => {
-      const work = this.registerRunOutput(run).catch((error) => deps.logger.error('could not register the model of a run', { run: run.id, error: (error as Error).message }));
+      const work = this.registerRunOutput(run).catch((error) =>
+        deps.logger.error('could not register the model of a run', { run: run.id, error: (error as Error).message }),
+      );
       this.pending.add(work);
       void work.finally(() => this.pending.delete(work));
     });
@@ -88,7 +90,16 @@ export class ModelRegistry {
     for (const record of store.registryRecords('models')) {
       if (record.name !== name && record.tags?.includes(tag)) changed.push({ ...record, tags: record.tags.filter((other) => other !== tag) });
     }
-    const record: ModelRecord = found.record ?? { name, file: found.entry.fileName, size_bytes: found.entry.size, created_at: found.entry.createdAt, sha256: null, original_filename: null, run_id: null, bundle: found.entry.isDirectory };
+    const record: ModelRecord = found.record ?? {
+      name,
+      file: found.entry.fileName,
+      size_bytes: found.entry.size,
+      created_at: found.entry.createdAt,
+      sha256: null,
+      original_filename: null,
+      run_id: null,
+      bundle: found.entry.isDirectory,
+    };
     if (!record.tags?.includes(tag)) changed.push({ ...record, tags: [...(record.tags ?? []), tag] });
     if (changed.length > 0) await store.saveRegistryRecords('models', changed);
     return this.describe(name);

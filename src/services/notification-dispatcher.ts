@@ -85,7 +85,10 @@ export class NotificationDispatcher {
       if (!registry.has('notifier', route.notifier)) problems.push(`notification_routes[${index}]: unknown notifier '${route.notifier}'`);
       else {
         const parsed = registry.get('notifier', route.notifier).targetSchema.safeParse(route.target);
-        if (!parsed.success) problems.push(`notification_routes[${index}].target: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(target)'}: ${issue.message}`).join('; ')}`);
+        if (!parsed.success)
+          problems.push(
+            `notification_routes[${index}].target: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(target)'}: ${issue.message}`).join('; ')}`,
+          );
       }
     });
     return problems;
@@ -154,7 +157,8 @@ export class NotificationDispatcher {
     }
     if (message.threadOnly) return targets;
     for (const route of this.deps.routes) {
-      if ((!route.events || route.events.includes(message.event)) && severityAtLeast(message.severity, route.min_severity ?? 'info')) targets.push({ notifier: route.notifier, target: route.target });
+      if ((!route.events || route.events.includes(message.event)) && severityAtLeast(message.severity, route.min_severity ?? 'info'))
+        targets.push({ notifier: route.notifier, target: route.target });
     }
     return targets;
   }
@@ -162,7 +166,9 @@ export class NotificationDispatcher {
   /** A message with this key went to this target already (an event seen again after a restart). */
   private alreadyHas(notifier: string, target: Record<string, unknown>, key: string): boolean {
     const targetText = JSON.stringify(target);
-    return this.deps.store.data.deliveries.some((delivery) => delivery.message.key === key && delivery.notifier === notifier && JSON.stringify(delivery.target) === targetText);
+    return this.deps.store.data.deliveries.some(
+      (delivery) => delivery.message.key === key && delivery.notifier === notifier && JSON.stringify(delivery.target) === targetText,
+    );
   }
 
   private async attempt(delivery: NotifierDeliveryRecord): Promise<void> {
@@ -178,12 +184,21 @@ export class NotificationDispatcher {
       const started = performance.now();
       const threadRef = delivery.thread_key ? (threads[delivery.thread_key] ?? null) : null;
       const failed = (detail: string): NotifierResult => ({ ok: false, detail });
-      const send = transport ?? (this.deps.registry.has('notifier', delivery.notifier) ? (message: NotifierMessage, target: never) => this.deps.registry.get('notifier', delivery.notifier).send(forPlugins(message), target) : null);
+      const send =
+        transport ??
+        (this.deps.registry.has('notifier', delivery.notifier)
+          ? (message: NotifierMessage, target: never) => this.deps.registry.get('notifier', delivery.notifier).send(forPlugins(message), target)
+          : null);
       const result: NotifierResult = send
         ? await send({ ...delivery.message, threadRef }, delivery.target as never).catch((error: Error) => failed(error.message))
         : failed(`notifier '${delivery.notifier}' is not ${delivery.notifier.startsWith('chat:') ? 'configured' : 'installed'} any more`);
       const at = new Date();
-      delivery.attempts.push({ at: at.toISOString(), status_code: result.status ?? null, error: result.ok ? null : (result.detail ?? 'failed'), duration_ms: Math.round(performance.now() - started) });
+      delivery.attempts.push({
+        at: at.toISOString(),
+        status_code: result.status ?? null,
+        error: result.ok ? null : (result.detail ?? 'failed'),
+        duration_ms: Math.round(performance.now() - started),
+      });
       if (result.ok) {
         delivered = true;
         Object.assign(delivery, { status: 'delivered', delivered_at: at.toISOString(), next_attempt_at: null });
@@ -193,7 +208,12 @@ export class NotificationDispatcher {
         const givingUp = next === null;
         if (givingUp) Object.assign(delivery, { status: 'failed', next_attempt_at: null });
         else delivery.next_attempt_at = next;
-        this.deps.logger[givingUp ? 'error' : 'warn'](givingUp ? 'notification not delivered: gave up' : 'notification delivery failed: will retry', { notifier: delivery.notifier, event: delivery.message.event, attempt: delivery.attempts.length, error: result.detail });
+        this.deps.logger[givingUp ? 'error' : 'warn'](givingUp ? 'notification not delivered: gave up' : 'notification delivery failed: will retry', {
+          notifier: delivery.notifier,
+          event: delivery.message.event,
+          attempt: delivery.attempts.length,
+          error: result.detail,
+        });
       }
       if (!this.closed) await this.deps.store.save();
     } finally {

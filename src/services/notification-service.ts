@@ -18,7 +18,15 @@ export class NotificationService {
   ) {}
 
   async add(type: NotificationType, priority: NotificationPriority, message: string, data: Record<string, unknown>): Promise<NotificationRecord> {
-    const record: NotificationRecord = { id: `notif_${randomBytes(6).toString('hex')}`, type, priority, message, data, read: false, created_at: new Date().toISOString() };
+    const record: NotificationRecord = {
+      id: `notif_${randomBytes(6).toString('hex')}`,
+      type,
+      priority,
+      message,
+      data,
+      read: false,
+      created_at: new Date().toISOString(),
+    };
     this.store.data.notifications.push(record);
     await this.store.save();
     this.events.emit('notification.created', { notification: record });
@@ -28,7 +36,12 @@ export class NotificationService {
   /** Newest first. */
   list(query: NotificationQuery): NotificationRecord[] {
     return this.store.data.notifications
-      .filter((record) => (!query.type || record.type === query.type) && (!query.priority || record.priority === query.priority) && (query.unread === undefined || record.read === !query.unread))
+      .filter(
+        (record) =>
+          (!query.type || record.type === query.type) &&
+          (!query.priority || record.priority === query.priority) &&
+          (query.unread === undefined || record.read === !query.unread),
+      )
       .reverse();
   }
 

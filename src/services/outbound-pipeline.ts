@@ -4,7 +4,15 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../plugins/contract.js';
 import type { NotificationDispatcher } from './notification-dispatcher.js';
 import type { NotificationService } from './notification-service.js';
-import { fromAlertForWebhooks, fromAlertsResolved, fromAlertsTriggered, fromMetrics, fromRunEvent, type OutboundEvent, type RunLifecycleEvent } from './outbound-translator.js';
+import {
+  fromAlertForWebhooks,
+  fromAlertsResolved,
+  fromAlertsTriggered,
+  fromMetrics,
+  fromRunEvent,
+  type OutboundEvent,
+  type RunLifecycleEvent,
+} from './outbound-translator.js';
 import type { WebhookService } from './webhook-service.js';
 
 /**
@@ -19,7 +27,14 @@ export class OutboundPipeline {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly deps: { events: EventBus; inbox: NotificationService; webhooks: WebhookService; notifiers: NotificationDispatcher; findRun: (id: string) => Run | null; logger: Logger },
+    private readonly deps: {
+      events: EventBus;
+      inbox: NotificationService;
+      webhooks: WebhookService;
+      notifiers: NotificationDispatcher;
+      findRun: (id: string) => Run | null;
+      logger: Logger;
+    },
   ) {
     const { events } = deps;
     const lifecycle = (kind: RunLifecycleEvent) => events.on(kind, ({ run }) => this.publish(fromRunEvent(kind, run)));
@@ -62,7 +77,8 @@ export class OutboundPipeline {
   private publish(event: OutboundEvent): Promise<void> {
     const { inbox, webhooks, notifiers, logger } = this.deps;
     const name = event.message?.event ?? event.webhook?.event;
-    const step = (what: string, work: () => Promise<unknown>) => work().catch((error: Error) => logger.error(`could not hand an event to the ${what}`, { event: name, error: error.message }));
+    const step = (what: string, work: () => Promise<unknown>) =>
+      work().catch((error: Error) => logger.error(`could not hand an event to the ${what}`, { event: name, error: error.message }));
     const work = async () => {
       let notificationId: string | null = null;
       if (event.inbox) {

@@ -30,7 +30,11 @@ export function fromRunEvent(kind: RunLifecycleEvent, run: Run): OutboundEvent {
   const failed = event === 'training_failed';
   const severity: OutboundSeverity = failed ? 'high' : 'info';
   const verb =
-    kind === 'run.started' ? `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}` : failed ? `failed: ${run.error_message ?? 'unknown error'}` : event.slice('training_'.length);
+    kind === 'run.started'
+      ? `started${run.gpu_ids.length ? ` on GPU ${run.gpu_ids.join(',')}` : ''}`
+      : failed
+        ? `failed: ${run.error_message ?? 'unknown error'}`
+        : event.slice('training_'.length);
   const text = `Training session ${run.id} (${run.recipe}) ${verb}`;
   const fields = fieldsOf([
     ['Run', run.id],
@@ -43,14 +47,48 @@ export function fromRunEvent(kind: RunLifecycleEvent, run: Run): OutboundEvent {
   ]);
   const live = kind === 'run.queued' || kind === 'run.started';
   return {
-    message: { event, severity, title: `Run ${run.id} ${run.state}`, summary: text, fields, actions: live ? [stopAction(run.id)] : [], runId: run.id, key: `${event}:${run.id}` },
+    message: {
+      event,
+      severity,
+      title: `Run ${run.id} ${run.state}`,
+      summary: text,
+      fields,
+      actions: live ? [stopAction(run.id)] : [],
+      runId: run.id,
+      key: `${event}:${run.id}`,
+    },
     inbox: {
       type: 'training',
       priority: failed ? 'high' : kind === 'run.finished' ? 'medium' : 'low',
       text,
-      data: { event, severity, session_id: run.id, recipe: run.recipe, state: run.state, gpu_ids: run.gpu_ids, current_epoch: run.current_epoch, total_epochs: run.total_epochs, started_at: run.started_at, ended_at: run.ended_at, error_message: run.error_message },
+      data: {
+        event,
+        severity,
+        session_id: run.id,
+        recipe: run.recipe,
+        state: run.state,
+        gpu_ids: run.gpu_ids,
+        current_epoch: run.current_epoch,
+        total_epochs: run.total_epochs,
+        started_at: run.started_at,
+        ended_at: run.ended_at,
+        error_message: run.error_message,
+      },
     },
-    webhook: { event, payload: { session_id: run.id, recipe: run.recipe, state: run.state, params: run.params, gpu_ids: run.gpu_ids, exit_code: run.exit_code, error_message: run.error_message, started_at: run.started_at, ended_at: run.ended_at } },
+    webhook: {
+      event,
+      payload: {
+        session_id: run.id,
+        recipe: run.recipe,
+        state: run.state,
+        params: run.params,
+        gpu_ids: run.gpu_ids,
+        exit_code: run.exit_code,
+        error_message: run.error_message,
+        started_at: run.started_at,
+        ended_at: run.ended_at,
+      },
+    },
   };
 }
 
@@ -69,24 +107,54 @@ export function fromMetrics(run: Run, records: readonly MetricRecord[], lastMile
   const milestone = Math.floor(epoch / Math.max(1, Math.ceil(run.total_epochs / PROGRESS_STEPS)));
   if (milestone <= lastMilestone) return null;
   const metrics = Object.entries(latest).filter(([key, value]) => key !== 'ts' && key !== 'epoch' && key !== 'step' && value !== undefined && value !== null);
-  const fields = [{ name: 'Epoch', value: `${epoch}/${run.total_epochs}` }, ...metrics.slice(0, 4).map(([name, value]) => ({ name, value: typeof value === 'number' ? formatNumber(value) : String(value) }))];
-  const message: OutboxMessage = { event: 'training_progress', severity: 'info', title: `Run ${run.id} at epoch ${epoch}/${run.total_epochs}`, summary: '', fields, actions: [], runId: run.id, threadOnly: true, key: `training_progress:${run.id}:${milestone}` };
+  const fields = [
+    { name: 'Epoch', value: `${epoch}/${run.total_epochs}` },
+    ...metrics.slice(0, 4).map(([name, value]) => ({ name, value: typeof value === 'number' ? formatNumber(value) : String(value) })),
+  ];
+  const message: OutboxMessage = {
+    event: 'training_progress',
+    severity: 'info',
+    title: `Run ${run.id} at epoch ${epoch}/${run.total_epochs}`,
+    summary: '',
+    fields,
+    actions: [],
+    runId: run.id,
+    threadOnly: true,
+    key: `training_progress:${run.id}:${milestone}`,
+  };
   return { event: { message }, milestone };
 }
 
 /** One message for the alerts a rule raised in one evaluation (one inbox record, one message per target). */
 export function fromAlertsTriggered(rule: Pick<AlertRuleRecord, 'rule_id' | 'name' | 'severity'>, alerts: readonly AlertRecord[]): OutboundEvent {
-  const headline = alerts.length === 1 ? alerts[0]!.message : `${alerts.length} alerts from rule ${rule.name}: ${alerts.map((alert) => alert.message).join('; ')}`;
+  const headline =
+    alerts.length === 1 ? alerts[0]!.message : `${alerts.length} alerts from rule ${rule.name}: ${alerts.map((alert) => alert.message).join('; ')}`;
   const runId = alerts[0]!.run_id;
   const alertIds = alerts.map((alert) => alert.alert_id);
   const actions: OutboundAction[] = [];
   if (runId) actions.push(stopAction(runId));
-  actions.push({ label: 'Silence 1 h', command: runId ? `trainer alerts silence --run ${runId} --for 1h` : `trainer alerts silence --rule ${rule.rule_id} --for 1h`, button: { action: 'silence', value: runId ? `run:${runId}` : `rule:${rule.rule_id}` } });
-  for (const alertId of alertIds.slice(0, 2)) actions.push({ label: 'Acknowledge', command: `trainer alerts ack ${alertId}`, button: { action: 'ack', value: alertId } });
+  actions.push({
+    label: 'Silence 1 h',
+    command: runId ? `trainer alerts silence --run ${runId} --for 1h` : `trainer alerts silence --rule ${rule.rule_id} --for 1h`,
+    button: { action: 'silence', value: runId ? `run:${runId}` : `rule:${rule.rule_id}` },
+  });
+  for (const alertId of alertIds.slice(0, 2))
+    actions.push({ label: 'Acknowledge', command: `trainer alerts ack ${alertId}`, button: { action: 'ack', value: alertId } });
   const summary = `[${rule.severity.toUpperCase()}] ${headline}`;
   const data = { event: 'alert_triggered', severity: rule.severity, rule_id: rule.rule_id, rule_name: rule.name, alert_ids: alertIds, session_id: runId };
   return {
-    message: { event: 'alert_triggered', severity: rule.severity, title: `Alert: ${rule.name}`, summary, fields: fieldsOf([['Run', runId], ['Rule', rule.name]]), actions, runId },
+    message: {
+      event: 'alert_triggered',
+      severity: rule.severity,
+      title: `Alert: ${rule.name}`,
+      summary,
+      fields: fieldsOf([
+        ['Run', runId],
+        ['Rule', rule.name],
+      ]),
+      actions,
+      runId,
+    },
     inbox: { type: 'alert', priority: priorityOfSeverity(rule.severity), text: summary, data },
   };
 }
@@ -94,9 +162,27 @@ export function fromAlertsTriggered(rule: Pick<AlertRuleRecord, 'rule_id' | 'nam
 export function fromAlertsResolved(rule: Pick<AlertRuleRecord, 'rule_id' | 'name'>, alerts: readonly AlertRecord[]): OutboundEvent {
   const summary = alerts.length === 1 ? `Resolved: ${alerts[0]!.message}` : `Resolved ${alerts.length} alerts from rule ${rule.name}`;
   const runId = alerts[0]!.run_id;
-  const data = { event: 'alert_resolved', severity: 'info', rule_id: rule.rule_id, rule_name: rule.name, alert_ids: alerts.map((alert) => alert.alert_id), session_id: runId };
+  const data = {
+    event: 'alert_resolved',
+    severity: 'info',
+    rule_id: rule.rule_id,
+    rule_name: rule.name,
+    alert_ids: alerts.map((alert) => alert.alert_id),
+    session_id: runId,
+  };
   return {
-    message: { event: 'alert_resolved', severity: 'info', title: 'Alert resolved', summary, fields: fieldsOf([['Run', runId], ['Rule', rule.name]]), actions: [], runId },
+    message: {
+      event: 'alert_resolved',
+      severity: 'info',
+      title: 'Alert resolved',
+      summary,
+      fields: fieldsOf([
+        ['Run', runId],
+        ['Rule', rule.name],
+      ]),
+      actions: [],
+      runId,
+    },
     inbox: { type: 'alert', priority: 'low', text: summary, data },
   };
 }
@@ -111,7 +197,9 @@ function stopAction(runId: string): OutboundAction {
 }
 
 function fieldsOf(pairs: [string, string | null | undefined][]): OutboxMessage['fields'] {
-  return pairs.filter((pair): pair is [string, string] => pair[1] !== null && pair[1] !== undefined && pair[1] !== '').map(([name, value]) => ({ name, value }));
+  return pairs
+    .filter((pair): pair is [string, string] => pair[1] !== null && pair[1] !== undefined && pair[1] !== '')
+    .map(([name, value]) => ({ name, value }));
 }
 
 function formatNumber(value: number): string {

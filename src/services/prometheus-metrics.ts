@@ -30,7 +30,16 @@ export class PrometheusMetrics {
   private readonly runsLeftOut: Gauge;
   private readonly exported: (name: string) => boolean;
 
-  constructor(private readonly deps: { runs: RunService; activity: Pick<RunActivity, 'activity'>; system: SystemSampler; events: EventBus; exposure: MetricExposurePolicy; now?: () => number }) {
+  constructor(
+    private readonly deps: {
+      runs: RunService;
+      activity: Pick<RunActivity, 'activity'>;
+      system: SystemSampler;
+      events: EventBus;
+      exposure: MetricExposurePolicy;
+      now?: () => number;
+    },
+  ) {
     const { registry } = this;
     // the standard names (process_*, nodejs_*) that stock Node.js dashboards query
     collectDefaultMetrics({ register: registry });
@@ -79,19 +88,32 @@ export class PrometheusMetrics {
 
     const points = new Counter({ name: 'trainer_metric_points_ingested_total', help: 'Metric points read from runs', registers: [registry] });
     const logLines = new Counter({ name: 'trainer_log_lines_ingested_total', help: 'Log lines read from runs', registers: [registry] });
-    const finished = new Counter({ name: 'trainer_runs_finished_total', help: 'Runs that ended, by final state', labelNames: ['state'], registers: [registry] });
+    const finished = new Counter({
+      name: 'trainer_runs_finished_total',
+      help: 'Runs that ended, by final state',
+      labelNames: ['state'],
+      registers: [registry],
+    });
     deps.events.on('run.metrics', ({ records }) => points.inc(records.length));
     deps.events.on('run.log', ({ records }) => logLines.inc(records.length));
     deps.events.on('run.finished', ({ run }) => finished.inc({ state: run.state }));
 
-    const perRun = <L extends string>(name: string, help: string, extra: L[] = []) => new Gauge<RunLabels | L>({ name, help, labelNames: ['run_id', 'recipe', ...extra], registers: [registry] });
+    const perRun = <L extends string>(name: string, help: string, extra: L[] = []) =>
+      new Gauge<RunLabels | L>({ name, help, labelNames: ['run_id', 'recipe', ...extra], registers: [registry] });
     this.runMetric = perRun('trainer_run_metric', 'Latest value of each training metric of a running or recently ended run', ['metric']);
     this.runEpoch = perRun('trainer_run_epoch', 'Latest epoch a run reported');
     this.runStep = perRun('trainer_run_step', 'Latest step a run reported');
     this.runProgress = perRun('trainer_run_progress_ratio', 'Epochs done over total epochs (0 to 1), where the recipe says the total');
     this.runState = perRun('trainer_run_state', 'The state of each exported run (1 for its current state)', ['state']);
-    this.runLastOutput = perRun('trainer_run_last_output_timestamp_seconds', 'When a running run last printed a line or a metric (Unix time): what a stalled-run alert compares with time()');
-    this.runsLeftOut = new Gauge({ name: 'trainer_run_series_runs_left_out', help: 'Runs whose series the run cap left out of this scrape', registers: [registry] });
+    this.runLastOutput = perRun(
+      'trainer_run_last_output_timestamp_seconds',
+      'When a running run last printed a line or a metric (Unix time): what a stalled-run alert compares with time()',
+    );
+    this.runsLeftOut = new Gauge({
+      name: 'trainer_run_series_runs_left_out',
+      help: 'Runs whose series the run cap left out of this scrape',
+      registers: [registry],
+    });
 
     this.requests = new Histogram({
       name: 'trainer_http_request_duration_seconds',

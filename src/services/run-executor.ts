@@ -61,7 +61,12 @@ const RECENT_RECORDS = 500;
  * log (JSON metric lines too), since the person who ran it reads that log as the command's output.
  */
 function adHocRecipe(command: AdHocCommand, dir: string): Recipe {
-  return { ...RecipeSchema.parse({ name: EXEC_RECIPE, backend: 'process', command: ['{run_id}'], log_metric_lines: true, description: 'An ad-hoc command' }), command: command.argv, env: command.env, dir };
+  return {
+    ...RecipeSchema.parse({ name: EXEC_RECIPE, backend: 'process', command: ['{run_id}'], log_metric_lines: true, description: 'An ad-hoc command' }),
+    command: command.argv,
+    env: command.env,
+    dir,
+  };
 }
 
 /**
@@ -130,7 +135,9 @@ export class RunExecutor implements RunActivity {
       });
       run = await lifecycle.recordHandle(run.id, started.handle, totalEpochsOf(recipe, params));
       // a retry appends to the run's files: follow from where they end, not from what earlier attempts wrote
-      const offsets = retry ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.sizeOf(filePaths.log) } : { metricsOffset: 0, logOffset: 0 };
+      const offsets = retry
+        ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.sizeOf(filePaths.log) }
+        : { metricsOffset: 0, logOffset: 0 };
       this.follow(run, backend, started, offsets, null);
       lifecycle.announceStarted(run.id);
       // read again: a stop may have come in while the handle was being written, before follow() made the run active
@@ -176,7 +183,17 @@ export class RunExecutor implements RunActivity {
       try {
         const backend = this.deps.registry.get('backend', run.backend);
         if (!run.handle) {
-          await this.finalize(run, { exit_code: null, signal: null, stop_requested: false, error: 'The agent stopped while this run was being launched', ended_at: new Date().toISOString() }, 'lost');
+          await this.finalize(
+            run,
+            {
+              exit_code: null,
+              signal: null,
+              stop_requested: false,
+              error: 'The agent stopped while this run was being launched',
+              ended_at: new Date().toISOString(),
+            },
+            'lost',
+          );
           continue;
         }
         const found = await backend.reattach(run.handle, filePaths);
@@ -232,29 +249,42 @@ export class RunExecutor implements RunActivity {
     this.follow(run, null, { handle: {}, finished: ended }, offsets, latest);
   }
 
-  private follow(run: Run, backend: TrainingBackend | null, started: Omit<RunningRun, 'finished'> & { finished: Promise<ExitRecord | TrackingOutcome> }, offsets: { metricsOffset: number; logOffset: number }, latest: MetricRecord | null): void {
+  private follow(
+    run: Run,
+    backend: TrainingBackend | null,
+    started: Omit<RunningRun, 'finished'> & { finished: Promise<ExitRecord | TrackingOutcome> },
+    offsets: { metricsOffset: number; logOffset: number },
+    latest: MetricRecord | null,
+  ): void {
     const { lifecycle, events, paths } = this.deps;
     const entry = { latest, lastError: null, recent: [], lastOutputAt: new Date().toISOString(), timedOut: false, timeLimit: null } as unknown as ActiveRun;
-    const follower = new RunFollower(paths, run.id, {
-      onMetrics: (records, range) => {
-        entry.latest = foldLatest(entry.latest, records);
-        entry.recent.push(...records.slice(-RECENT_RECORDS));
-        if (entry.recent.length > RECENT_RECORDS) entry.recent.splice(0, entry.recent.length - RECENT_RECORDS);
-        entry.lastOutputAt = new Date().toISOString();
-        const epoch = entry.latest?.epoch;
-        if (typeof epoch === 'number') lifecycle.recordProgress(run.id, { current_epoch: epoch });
-        events.emit('run.metrics', { runId: run.id, records, range });
+    const follower = new RunFollower(
+      paths,
+      run.id,
+      {
+        onMetrics: (records, range) => {
+          entry.latest = foldLatest(entry.latest, records);
+          entry.recent.push(...records.slice(-RECENT_RECORDS));
+          if (entry.recent.length > RECENT_RECORDS) entry.recent.splice(0, entry.recent.length - RECENT_RECORDS);
+          entry.lastOutputAt = new Date().toISOString();
+          const epoch = entry.latest?.epoch;
+          if (typeof epoch === 'number') lifecycle.recordProgress(run.id, { current_epoch: epoch });
+          events.emit('run.metrics', { runId: run.id, records, range });
+        },
+        onLogs: (records, range) => {
+          entry.lastOutputAt = new Date().toISOString();
+          for (const record of records)
+            if (record.stream !== 'agent' && (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL'))
+              entry.lastError = record.message;
+          events.emit('run.log', { runId: run.id, records, range });
+        },
+        onProgress: (raw) => {
+          const progress = parseOutputProgress(raw);
+          if (progress) lifecycle.recordProgress(run.id, (current) => progressPatch(current, progress));
+        },
       },
-      onLogs: (records, range) => {
-        entry.lastOutputAt = new Date().toISOString();
-        for (const record of records) if (record.stream !== 'agent' && (record.stream === 'stderr' || record.level === 'ERROR' || record.level === 'CRITICAL')) entry.lastError = record.message;
-        events.emit('run.log', { runId: run.id, records, range });
-      },
-      onProgress: (raw) => {
-        const progress = parseOutputProgress(raw);
-        if (progress) lifecycle.recordProgress(run.id, (current) => progressPatch(current, progress));
-      },
-    }, offsets);
+      offsets,
+    );
     entry.follower = follower;
     entry.backend = backend;
     entry.done = started.finished.then(async (exit) => {
@@ -268,11 +298,14 @@ export class RunExecutor implements RunActivity {
     });
     this.active.set(run.id, entry);
     // a tracking-only run has no process to stop
-    if (backend) entry.timeLimit = this.armTimeLimit(run, () => {
-      entry.timedOut = true;
-      this.deps.logger.info('run reached its time limit', { run: run.id });
-      backend.stop(started.handle, { graceMs: this.graceFor(run) }).catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
-    });
+    if (backend)
+      entry.timeLimit = this.armTimeLimit(run, () => {
+        entry.timedOut = true;
+        this.deps.logger.info('run reached its time limit', { run: run.id });
+        backend
+          .stop(started.handle, { graceMs: this.graceFor(run) })
+          .catch((error: Error) => this.deps.logger.error('could not stop a run past its time limit', { run: run.id, error: error.message }));
+      });
     follower.start();
   }
 
@@ -288,7 +321,14 @@ export class RunExecutor implements RunActivity {
   }
 
   /** Records how the run's process ended (finished, or queued again for a retry). */
-  private async finalize(run: Run, exit: ExitRecord, forcedReason: EndReason | null, lastError: string | null = null, latest: MetricRecord | null = null, timedOut = false): Promise<Run> {
+  private async finalize(
+    run: Run,
+    exit: ExitRecord,
+    forcedReason: EndReason | null,
+    lastError: string | null = null,
+    latest: MetricRecord | null = null,
+    timedOut = false,
+  ): Promise<Run> {
     const final = latest ?? foldLatest(null, (await this.deps.files.tailMetrics(run.id, 50)).records);
     const timeLimitS = this.deps.recipes.has(run.recipe) ? this.deps.recipes.get(run.recipe).time_limit_s : undefined;
     const beforeRetry = async (queued: Run) => {
@@ -308,7 +348,14 @@ export class RunExecutor implements RunActivity {
 
   private filePaths(runId: string): RunFilePaths {
     const { paths } = this.deps;
-    return { dir: paths.dir(runId), log: paths.log(runId), metrics: paths.metrics(runId), exit: paths.exit(runId), output: paths.output(runId), supervisorLog: paths.supervisorLog(runId) };
+    return {
+      dir: paths.dir(runId),
+      log: paths.log(runId),
+      metrics: paths.metrics(runId),
+      exit: paths.exit(runId),
+      output: paths.output(runId),
+      supervisorLog: paths.supervisorLog(runId),
+    };
   }
 
   /**

@@ -129,7 +129,14 @@ export class RunLifecycle {
 
   /** queued → running: a new attempt, on these GPUs and this slot, with no backend handle yet. */
   beginAttempt(id: string, launch: { gpuIds: number[]; slot: number | null; resumeFrom: string | null; at: Date }): Promise<Run> {
-    return this.deps.store.updateRun(id, (run) => transition(run, 'running', launch.at, { gpu_ids: launch.gpuIds, handle: null, slot: launch.slot, attempts: withNewAttempt(run, launch.at, launch.resumeFrom) }));
+    return this.deps.store.updateRun(id, (run) =>
+      transition(run, 'running', launch.at, {
+        gpu_ids: launch.gpuIds,
+        handle: null,
+        slot: launch.slot,
+        attempts: withNewAttempt(run, launch.at, launch.resumeFrom),
+      }),
+    );
   }
 
   /** The backend started the run: its handle (what a restarted agent re-attaches by). */
@@ -147,7 +154,13 @@ export class RunLifecycle {
   async launchFailed(id: string, message: string): Promise<Run> {
     const failed = await this.recordFact(id, (run) => {
       const endedAt = new Date();
-      const attempts = withEndedAttempt(run, { ended_at: endedAt.toISOString(), end_reason: 'launch_error', exit_code: null, end_signal: null, error_message: message });
+      const attempts = withEndedAttempt(run, {
+        ended_at: endedAt.toISOString(),
+        end_reason: 'launch_error',
+        exit_code: null,
+        end_signal: null,
+        error_message: message,
+      });
       return transition(run, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts });
     });
     this.deps.events.emit('run.finished', { run: failed });
@@ -166,7 +179,9 @@ export class RunLifecycle {
   /** running → completed, failed or stopped, as the client of a tracking-only run said. */
   async endTracking(id: string, outcome: TrackingOutcome, latest: MetricRecord | null): Promise<Run> {
     const reason: EndReason = outcome.state === 'completed' ? 'success' : outcome.state === 'stopped' ? 'stopped_by_user' : 'code_error';
-    const finished = await this.recordFact(id, (run) => transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: finalMetrics(latest) }));
+    const finished = await this.recordFact(id, (run) =>
+      transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: finalMetrics(latest) }),
+    );
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
   }
@@ -184,13 +199,26 @@ export class RunLifecycle {
         ? { state: 'failed' as const, reason: end.forcedReason, signal: null, message: exit.error }
         : classifyExit(exit, { stopRequested: run.stop_requested, timedOut: pastLimit, lastError: end.lastError ?? null });
       const { state, reason, message } = verdict;
-      const attempts = withEndedAttempt(run, { ended_at: exit.ended_at, end_reason: reason, exit_code: exit.exit_code, end_signal: verdict.signal, error_message: message });
+      const attempts = withEndedAttempt(run, {
+        ended_at: exit.ended_at,
+        end_reason: reason,
+        exit_code: exit.exit_code,
+        end_signal: verdict.signal,
+        error_message: message,
+      });
       if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) {
         const ended = attempts.length;
         const note = `Attempt ${ended} ended: ${reason}${message ? ` (${message})` : ''}; retrying (attempt ${ended + 1} of at most ${run.retry_policy!.max_retries + 1})`;
         return requeueForRetry(run, attempts, new Date(), note);
       }
-      return transition(run, state, new Date(exit.ended_at), { exit_code: exit.exit_code, end_reason: reason, end_signal: verdict.signal, error_message: message, final_metrics: finalMetrics(end.latest), attempts });
+      return transition(run, state, new Date(exit.ended_at), {
+        exit_code: exit.exit_code,
+        end_reason: reason,
+        end_signal: verdict.signal,
+        error_message: message,
+        final_metrics: finalMetrics(end.latest),
+        attempts,
+      });
     });
     if (next.state === 'queued') await end.beforeRetry?.(next);
     this.deps.events.emit(next.state === 'queued' ? 'run.queued' : 'run.finished', { run: next });

@@ -100,7 +100,10 @@ export class RunService {
       throw invalid(`Recipe '${recipe.name}' uses backend '${recipe.backend}', which is not loaded`);
     }
     const params = resolveParams(recipe, { ...(recipe.name === defaults.recipe ? defaults.params : {}), ...request.params });
-    const datasets = await this.resolveDatasets(Object.keys(recipe.params).filter((name) => recipe.params[name]!.type === 'dataset'), params);
+    const datasets = await this.resolveDatasets(
+      Object.keys(recipe.params).filter((name) => recipe.params[name]!.type === 'dataset'),
+      params,
+    );
     await this.validateTogether(recipe, params);
     const gpus = request.gpus ?? recipe.gpus;
     if (!this.deps.executor.backendManagesGpus(recipe.backend) && !fitsInventory(this.deps.gpuInventory, gpus)) {
@@ -137,7 +140,8 @@ export class RunService {
     const { lifecycle } = this.deps;
     if (request.experimentId && !this.deps.experimentExists(request.experimentId)) throw notFound(`Experiment '${request.experimentId}' not found`);
     const gpus = request.gpus ?? 0;
-    if (!fitsInventory(this.deps.gpuInventory, gpus)) throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
+    if (!fitsInventory(this.deps.gpuInventory, gpus))
+      throw invalid(`The run asks for ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine has ${this.deps.gpuInventory.length}`);
     const run: Run = newRun({
       id: newRunId(),
       name: request.name ?? null,
@@ -171,7 +175,12 @@ export class RunService {
     let datasets: Pick<Run, 'dataset_version' | 'datasets'> = {};
     if (typeof params.dataset_name === 'string') {
       const parsed = parseDatasetRef(params.dataset_name);
-      const known = typeof parsed !== 'string' && (await this.deps.datasets.get(parsed.name).then(() => true, () => false));
+      const known =
+        typeof parsed !== 'string' &&
+        (await this.deps.datasets.get(parsed.name).then(
+          () => true,
+          () => false,
+        ));
       if (typeof parsed === 'string' || parsed.version !== null || known) datasets = await this.resolveDatasets(['dataset_name'], params);
     }
     const run = newRun({
@@ -198,7 +207,10 @@ export class RunService {
     const run = this.get(id);
     if (!run.tracking_only) throw conflict(`Session ${id} runs a process: it ends when the process does (stop it to end it early)`);
     if (run.state !== 'running') throw conflict(`Cannot complete session ${id}: it is already ${run.state}`, 'invalid_state');
-    return this.deps.executor.endTracking(id, { state: outcome.failed ? 'failed' : 'completed', message: outcome.failed ? (outcome.message ?? 'Reported failed by the client') : null });
+    return this.deps.executor.endTracking(id, {
+      state: outcome.failed ? 'failed' : 'completed',
+      message: outcome.failed ? (outcome.message ?? 'Reported failed by the client') : null,
+    });
   }
 
   /** Seed 001: start a run that was created without starting. */
@@ -279,7 +291,9 @@ export class RunService {
 
   /** Newest first. */
   list(query: ListQuery): { runs: Run[]; total: number } {
-    const matching = this.deps.lifecycle.runs.filter((run) => (!query.state || run.state === query.state) && (!query.states || query.states.includes(run.state)));
+    const matching = this.deps.lifecycle.runs.filter(
+      (run) => (!query.state || run.state === query.state) && (!query.states || query.states.includes(run.state)),
+    );
     const newestFirst = [...matching].sort((a, b) => b.seq - a.seq);
     return { runs: newestFirst.slice(query.offset, query.limit === undefined ? undefined : query.offset + query.limit), total: matching.length };
   }
@@ -342,7 +356,12 @@ export class RunService {
     const run = this.get(id);
     if (run.state !== 'running') throw conflict(`Session ${id} is ${run.state}: metrics can only be logged to a running session`, 'invalid_state');
     const ts = new Date().toISOString();
-    const records: MetricRecord[] = points.map((point) => ({ ts, ...(point.epoch !== undefined && { epoch: point.epoch }), ...(point.step !== undefined && { step: point.step }), ...point.metrics }));
+    const records: MetricRecord[] = points.map((point) => ({
+      ts,
+      ...(point.epoch !== undefined && { epoch: point.epoch }),
+      ...(point.step !== undefined && { step: point.step }),
+      ...point.metrics,
+    }));
     await this.deps.files.appendMetrics(id, records);
     return records.length;
   }
@@ -399,4 +418,3 @@ export class RunService {
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
-

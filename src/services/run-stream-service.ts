@@ -40,9 +40,7 @@ const ALERT_EVENTS = ['alert.triggered', 'alert.acknowledged', 'alert.resolved']
  * loss: it replays the run's files from the cursor up to where live events begin, then goes live.
  */
 export class RunStreamService {
-  constructor(
-    private readonly deps: { runs: RunService; activity: RunActivity; files: RunFiles; paths: RunPaths; events: EventBus },
-  ) {}
+  constructor(private readonly deps: { runs: RunService; activity: RunActivity; files: RunFiles; paths: RunPaths; events: EventBus }) {}
 
   /** Throws 404 for an unknown run. Resolves with a function that ends the subscription. */
   async openRunStream(runId: string, resumeFrom: StreamCursor | null, sink: StreamSink): Promise<() => void> {
@@ -150,7 +148,11 @@ export class RunStreamService {
     return this.openRunStream(runId, { metrics: fromMetricsOffset, log }, sink);
   }
 
-  private recordEvents<K extends 'metrics' | 'log'>(type: K, event: AgentEvents[K extends 'metrics' ? 'run.metrics' : 'run.log'], cursor: StreamCursor): StreamEvent[] {
+  private recordEvents<K extends 'metrics' | 'log'>(
+    type: K,
+    event: AgentEvents[K extends 'metrics' ? 'run.metrics' : 'run.log'],
+    cursor: StreamCursor,
+  ): StreamEvent[] {
     cursor[type] = event.range.end;
     const id = formatCursor(cursor);
     return event.records.map((data, index) => ({ type, runId: event.runId, data, id: index === event.records.length - 1 ? id : undefined }) as StreamEvent);

@@ -18,7 +18,13 @@ export interface EffectiveConfig {
  */
 export class RuntimeConfigService {
   constructor(
-    private readonly deps: { store: WorkspaceStore; scheduler: Scheduler; recipes: RecipeCatalog; audit: AuditService; boot: { maxConcurrent: number; defaultRecipe: string } },
+    private readonly deps: {
+      store: WorkspaceStore;
+      scheduler: Scheduler;
+      recipes: RecipeCatalog;
+      audit: AuditService;
+      boot: { maxConcurrent: number; defaultRecipe: string };
+    },
   ) {}
 
   /** Applies persisted settings at start-up (they win over the boot configuration). */

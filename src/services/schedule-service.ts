@@ -102,7 +102,15 @@ export class ScheduleService {
       return;
     }
     try {
-      const run = await this.deps.runs.submit({ recipe: schedule.recipe, params: schedule.params, ...(schedule.gpus !== null && { gpus: schedule.gpus }), ...(schedule.priority !== null && { priority: schedule.priority }), name: schedule.name, scheduleId: schedule.id, start: true });
+      const run = await this.deps.runs.submit({
+        recipe: schedule.recipe,
+        params: schedule.params,
+        ...(schedule.gpus !== null && { gpus: schedule.gpus }),
+        ...(schedule.priority !== null && { priority: schedule.priority }),
+        name: schedule.name,
+        scheduleId: schedule.id,
+        start: true,
+      });
       await this.update(id, { ...fired, last_run_id: run.id, runs_started: schedule.runs_started + 1, last_error: null });
     } catch (error) {
       this.deps.logger.error('a schedule could not start its run', { schedule: id, error: (error as Error).message });
@@ -124,9 +132,15 @@ export class ScheduleService {
   }
 
   private arm(schedule: ScheduleRecord): void {
-    const task = cron.schedule(schedule.cron, (context) => this.fire(schedule.id, context.triggeredAt ?? new Date()), { name: `schedule-${schedule.id}`, timezone: schedule.timezone, noOverlap: true });
+    const task = cron.schedule(schedule.cron, (context) => this.fire(schedule.id, context.triggeredAt ?? new Date()), {
+      name: `schedule-${schedule.id}`,
+      timezone: schedule.timezone,
+      noOverlap: true,
+    });
     // in the agent's log, with the schedule named, rather than node-cron's warning on stdout
-    task.on('execution:missed', (context) => this.deps.logger.warn('a schedule missed a fire time (the agent was busy)', { schedule: schedule.id, at: context.date?.toISOString?.() }));
+    task.on('execution:missed', (context) =>
+      this.deps.logger.warn('a schedule missed a fire time (the agent was busy)', { schedule: schedule.id, at: context.date?.toISOString?.() }),
+    );
     this.tasks.set(schedule.id, task);
   }
 

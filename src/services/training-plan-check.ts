@@ -22,10 +22,24 @@ const MEMORY_PER_FILE_BYTE = 16;
  * architecture and loss make sense for its input shape and class count (mse on a 10-class label,
  * bce with 3 classes, a cnn on feature vectors are refused here rather than failing later).
  */
-export function tfjsParamsValidator(datasets: DatasetCatalog, check: ContentCheckOptions = { limits: DEFAULT_CONTENT_LIMITS, timeoutMs: 30_000 }): ParamsValidator {
+export function tfjsParamsValidator(
+  datasets: DatasetCatalog,
+  check: ContentCheckOptions = { limits: DEFAULT_CONTENT_LIMITS, timeoutMs: 30_000 },
+): ParamsValidator {
   return async (params) => {
-    const shape = await datasetShape(datasets, check, String(params.dataset_name), typeof params.label_column === 'string' ? params.label_column : '', Number(params.samples ?? 0));
-    const problems = trainingPlanProblems({ architecture: String(params.model_architecture), loss: String(params.loss_function), optimizer: String(params.optimizer), dataset: shape });
+    const shape = await datasetShape(
+      datasets,
+      check,
+      String(params.dataset_name),
+      typeof params.label_column === 'string' ? params.label_column : '',
+      Number(params.samples ?? 0),
+    );
+    const problems = trainingPlanProblems({
+      architecture: String(params.model_architecture),
+      loss: String(params.loss_function),
+      optimizer: String(params.optimizer),
+      dataset: shape,
+    });
     if (problems.length > 0) throw invalid(problems.join('; '));
   };
 }
@@ -40,7 +54,9 @@ async function datasetShape(datasets: DatasetCatalog, check: ContentCheckOptions
   const format = Object.hasOwn(TABLE_FORMATS, info.format) ? TABLE_FORMATS[info.format] : undefined;
   const imageArchive = info.format === 'archive' && /\.(tar|tar\.gz|tgz)$/.test(info.file_path ?? '');
   if (!format && !imageArchive) {
-    throw invalid(`dataset '${name}' is ${info.format} (${basename(info.file_path ?? '')}): the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`);
+    throw invalid(
+      `dataset '${name}' is ${info.format} (${basename(info.file_path ?? '')}): the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`,
+    );
   }
   if (info.size_bytes > MAX_INSPECTED_BYTES) {
     // too big to read at every submission: the trainer checks it, and refuses it if it does not fit;
@@ -74,6 +90,8 @@ async function datasetShape(datasets: DatasetCatalog, check: ContentCheckOptions
 function refuseIfTooBig(estimatedBytes: number, name: string): void {
   const available = freemem() * 0.8;
   if (estimatedBytes > available) {
-    throw invalid(`dataset '${name}' does not fit in memory: training it needs about ${Math.round(estimatedBytes / 1048576)} MiB, and ${Math.round(available / 1048576)} MiB are free`);
+    throw invalid(
+      `dataset '${name}' does not fit in memory: training it needs about ${Math.round(estimatedBytes / 1048576)} MiB, and ${Math.round(available / 1048576)} MiB are free`,
+    );
   }
 }

@@ -24,7 +24,14 @@ export class WebhookService {
   async create(input: { url: string; events: WebhookEventName[]; secret?: string }): Promise<WebhookRecord> {
     // at registration (422 with the reason), and again at each delivery where the connection is made
     await this.deps.outbound?.check(input.url);
-    const webhook: WebhookRecord = { webhook_id: `webhook_${randomBytes(6).toString('hex')}`, url: input.url, events: [...new Set(input.events)], secret: input.secret ?? null, created_at: new Date().toISOString(), status: 'active' };
+    const webhook: WebhookRecord = {
+      webhook_id: `webhook_${randomBytes(6).toString('hex')}`,
+      url: input.url,
+      events: [...new Set(input.events)],
+      secret: input.secret ?? null,
+      created_at: new Date().toISOString(),
+      status: 'active',
+    };
     this.deps.store.data.webhooks.push(webhook);
     await this.deps.store.save();
     return webhook;
@@ -44,7 +51,8 @@ export class WebhookService {
     this.get(webhookId);
     const { data } = this.deps.store;
     data.webhooks = data.webhooks.filter((webhook) => webhook.webhook_id !== webhookId);
-    for (const delivery of data.deliveries) if (delivery.webhook_id === webhookId && delivery.status === 'pending') Object.assign(delivery, { status: 'failed', next_attempt_at: null });
+    for (const delivery of data.deliveries)
+      if (delivery.webhook_id === webhookId && delivery.status === 'pending') Object.assign(delivery, { status: 'failed', next_attempt_at: null });
     await this.deps.store.save();
   }
 
@@ -57,13 +65,28 @@ export class WebhookService {
   async test(webhookId: string): Promise<{ success: boolean; status_code: number | null; response_time_ms: number; error: string | null }> {
     const webhook = this.get(webhookId);
     const started = performance.now();
-    const result = await this.deps.registry.get('webhook', DELIVERER).deliver({ url: webhook.url, secret: webhook.secret, event: 'webhook_test', eventId: randomUUID(), createdAt: new Date().toISOString(), payload: { webhook_id: webhookId } });
-    return { success: result.ok, status_code: result.status ?? null, response_time_ms: Math.round(performance.now() - started), error: result.ok ? null : (result.detail ?? null) };
+    const result = await this.deps.registry.get('webhook', DELIVERER).deliver({
+      url: webhook.url,
+      secret: webhook.secret,
+      event: 'webhook_test',
+      eventId: randomUUID(),
+      createdAt: new Date().toISOString(),
+      payload: { webhook_id: webhookId },
+    });
+    return {
+      success: result.ok,
+      status_code: result.status ?? null,
+      response_time_ms: Math.round(performance.now() - started),
+      error: result.ok ? null : (result.detail ?? null),
+    };
   }
 
   /** Sends every pending delivery whose time has come; node-cron calls this every second. */
   async retryDue(now = Date.now()): Promise<void> {
-    const due = this.deps.store.data.deliveries.filter((delivery) => delivery.status === 'pending' && !this.inFlight.has(delivery.delivery_id) && Date.parse(delivery.next_attempt_at ?? delivery.created_at) <= now);
+    const due = this.deps.store.data.deliveries.filter(
+      (delivery) =>
+        delivery.status === 'pending' && !this.inFlight.has(delivery.delivery_id) && Date.parse(delivery.next_attempt_at ?? delivery.created_at) <= now,
+    );
     await Promise.all(due.map((delivery) => this.attempt(delivery)));
   }
 
@@ -77,7 +100,18 @@ export class WebhookService {
     if (targets.length === 0) return;
     const eventId = randomUUID();
     const createdAt = new Date().toISOString();
-    const deliveries: DeliveryRecord[] = targets.map((webhook) => ({ delivery_id: `delivery_${randomBytes(6).toString('hex')}`, webhook_id: webhook.webhook_id, event_id: eventId, event, payload, status: 'pending', attempts: [], next_attempt_at: createdAt, created_at: createdAt, delivered_at: null }));
+    const deliveries: DeliveryRecord[] = targets.map((webhook) => ({
+      delivery_id: `delivery_${randomBytes(6).toString('hex')}`,
+      webhook_id: webhook.webhook_id,
+      event_id: eventId,
+      event,
+      payload,
+      status: 'pending',
+      attempts: [],
+      next_attempt_at: createdAt,
+      created_at: createdAt,
+      delivered_at: null,
+    }));
     this.deps.store.data.deliveries.push(...deliveries);
     await this.deps.store.save(); // in the outbox before the first try: a crash now loses nothing
     await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
@@ -90,15 +124,32 @@ export class WebhookService {
     this.inFlight.add(delivery.delivery_id);
     try {
       const started = performance.now();
-      const result = await this.deps.registry.get('webhook', DELIVERER).deliver({ url: webhook.url, secret: webhook.secret, event: delivery.event, eventId: delivery.event_id, createdAt: delivery.created_at, payload: delivery.payload });
+      const result = await this.deps.registry.get('webhook', DELIVERER).deliver({
+        url: webhook.url,
+        secret: webhook.secret,
+        event: delivery.event,
+        eventId: delivery.event_id,
+        createdAt: delivery.created_at,
+        payload: delivery.payload,
+      });
       const at = new Date();
-      delivery.attempts.push({ at: at.toISOString(), status_code: result.status ?? null, error: result.ok ? null : (result.detail ?? 'failed'), duration_ms: Math.round(performance.now() - started) });
+      delivery.attempts.push({
+        at: at.toISOString(),
+        status_code: result.status ?? null,
+        error: result.ok ? null : (result.detail ?? 'failed'),
+        duration_ms: Math.round(performance.now() - started),
+      });
       if (result.ok) Object.assign(delivery, { status: 'delivered', delivered_at: at.toISOString(), next_attempt_at: null });
       else {
         const next = nextAttemptAt(delivery.created_at, delivery.attempts.length, at.getTime(), (this.deps.random ?? Math.random)());
         if (next === null) Object.assign(delivery, { status: 'failed', next_attempt_at: null });
         else delivery.next_attempt_at = next;
-        this.deps.logger.warn('webhook delivery failed', { webhook: webhook.webhook_id, event: delivery.event, attempt: delivery.attempts.length, error: result.detail });
+        this.deps.logger.warn('webhook delivery failed', {
+          webhook: webhook.webhook_id,
+          event: delivery.event,
+          attempt: delivery.attempts.length,
+          error: result.detail,
+        });
       }
       if (!this.closed) await this.deps.store.save();
     } finally {

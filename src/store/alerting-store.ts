@@ -21,7 +21,9 @@ export class AlertingStore {
   private constructor(private readonly document: JsonDocument<AlertingData>) {}
 
   static async open(path: string): Promise<AlertingStore> {
-    return new AlertingStore(await JsonDocument.open<AlertingData>(path, { kind: 'alerting', empty: { version: 1, rules: [], alerts: [], silences: [], notifications: [] } }));
+    return new AlertingStore(
+      await JsonDocument.open<AlertingData>(path, { kind: 'alerting', empty: { version: 1, rules: [], alerts: [], silences: [], notifications: [] } }),
+    );
   }
 
   get data(): AlertingData {

@@ -19,4 +19,3 @@ export class AuditLog {
     return parseJsonLines<AuditEntry>(text).slice(-limit).reverse();
   }
 }
-

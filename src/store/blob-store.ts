@@ -59,7 +59,15 @@ export class BlobStore {
   }
 
   pathOf(fileName: string): string {
-    if (!fileName || fileName === '.' || fileName === '..' || fileName.includes('/') || fileName.includes('\\') || fileName.includes('\0') || basename(fileName) !== fileName) {
+    if (
+      !fileName ||
+      fileName === '.' ||
+      fileName === '..' ||
+      fileName.includes('/') ||
+      fileName.includes('\\') ||
+      fileName.includes('\0') ||
+      basename(fileName) !== fileName
+    ) {
       throw new AppError(ErrorCode.BadRequest, `'${fileName.slice(0, 64)}' is not a plain file name`);
     }
     const path = join(this.dir, fileName);
@@ -211,7 +219,12 @@ export class BlobStore {
     if (info.isFile()) {
       const handle = await open(path, 'r');
       const size = (await handle.stat()).size;
-      return { stream: createReadStream('', { fd: handle, start: 0, end: Math.max(0, size - 1), autoClose: true }), size, downloadName: fileName, contentType: 'application/octet-stream' };
+      return {
+        stream: createReadStream('', { fd: handle, start: 0, end: Math.max(0, size - 1), autoClose: true }),
+        size,
+        downloadName: fileName,
+        contentType: 'application/octet-stream',
+      };
     }
     if (!info.isDirectory()) return null;
     const files = await treeFiles(path);
@@ -287,7 +300,13 @@ async function placeWithoutOverwrite(from: string, to: string, fileName: string)
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
     }
   }
-  if (await lstat(to).then(() => true, () => false)) throw exists();
+  if (
+    await lstat(to).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw exists();
   await rename(from, to);
 }
 

@@ -25,7 +25,8 @@ export class KeyStore {
     } catch (error) {
       throw new AppError(ErrorCode.Config, `Cannot read the key file ${path}: ${(error as Error).message}`);
     }
-    if (db.data?.version !== 1 || !Array.isArray(db.data.keys)) throw new AppError(ErrorCode.Config, `The key file ${path} is not a trainer key document (version 1).`);
+    if (db.data?.version !== 1 || !Array.isArray(db.data.keys))
+      throw new AppError(ErrorCode.Config, `The key file ${path} is not a trainer key document (version 1).`);
     return new KeyStore(db);
   }
 

@@ -122,7 +122,9 @@ export class MetricIndex {
       // many points: two whole reads beat tens of thousands of 8-byte positioned reads
       const whole = chosen.length > READ_WHOLE_ABOVE;
       positions ??= whole ? await column('p') : null;
-      const chosenPositions = positions ? chosen.map((i) => positions![i]!) : (await readAt(join(this.dir(runId), `${file}.p`), chosen, 1)).map((cell) => cell[0] ?? -1);
+      const chosenPositions = positions
+        ? chosen.map((i) => positions![i]!)
+        : (await readAt(join(this.dir(runId), `${file}.p`), chosen, 1)).map((cell) => cell[0] ?? -1);
       const allRows = whole ? await readFloats(rowsPath) : null;
       const cells = allRows ? null : await readAt(rowsPath, chosenPositions, ROW_FLOATS);
       const cell = (n: number, k: number): number => (allRows ? (allRows[chosenPositions[n]! * ROW_FLOATS + k] ?? NaN) : (cells![n]![k] ?? NaN));
@@ -233,7 +235,10 @@ export class MetricIndex {
   private locked<T>(runId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(runId) ?? Promise.resolve();
     const next = previous.then(work, work);
-    this.locks.set(runId, next.catch(() => undefined));
+    this.locks.set(
+      runId,
+      next.catch(() => undefined),
+    );
     return next;
   }
 }

@@ -17,7 +17,9 @@ export class NotifierOutboxStore {
   private constructor(private readonly document: JsonDocument<OutboxData>) {}
 
   static async open(path: string): Promise<NotifierOutboxStore> {
-    return new NotifierOutboxStore(await JsonDocument.open<OutboxData>(path, { kind: 'notifier outbox', empty: { version: 1, deliveries: [], threads: {} }, secret: true }));
+    return new NotifierOutboxStore(
+      await JsonDocument.open<OutboxData>(path, { kind: 'notifier outbox', empty: { version: 1, deliveries: [], threads: {} }, secret: true }),
+    );
   }
 
   get data(): OutboxData {

@@ -70,7 +70,13 @@ export class RunFiles {
    * Whole lines of a run file between two byte offsets, read in bounded chunks: `onChunk` gets the
    * records of each chunk and the offset after them, and may return a promise to apply backpressure.
    */
-  async readRange<T>(runId: string, kind: 'metrics' | 'log', start: number, end: number, onChunk: (records: T[], endOffset: number) => void | Promise<void>): Promise<void> {
+  async readRange<T>(
+    runId: string,
+    kind: 'metrics' | 'log',
+    start: number,
+    end: number,
+    onChunk: (records: T[], endOffset: number) => void | Promise<void>,
+  ): Promise<void> {
     const handle = await openIfExists(kind === 'metrics' ? this.paths.metrics(runId) : this.paths.log(runId));
     if (!handle) return;
     try {
@@ -127,7 +133,10 @@ export class RunFiles {
     for (const name of names.sort()) {
       if (name.startsWith('.') || name.endsWith('.tmp')) continue;
       const path = join(dir, name);
-      const mtimeMs = await stat(path).then((stats) => stats.mtimeMs, () => -1);
+      const mtimeMs = await stat(path).then(
+        (stats) => stats.mtimeMs,
+        () => -1,
+      );
       if (mtimeMs >= 0 && (!newest || mtimeMs >= newest.mtimeMs)) newest = { path, mtimeMs };
     }
     return newest?.path ?? null;
@@ -209,4 +218,3 @@ async function openIfExists(path: string) {
     throw error;
   }
 }
-

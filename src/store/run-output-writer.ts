@@ -67,7 +67,8 @@ export class RunOutputWriter {
   /** Already-serialized JSONL (one record a line, each ending in a newline). */
   appendLogText(text: string): void {
     if (!text) return;
-    if (this.logCapBytes !== null && this.log.pending === 0 && this.log.size > 0 && this.log.size + Buffer.byteLength(text) > this.logCapBytes / 2) this.rotateLog();
+    if (this.logCapBytes !== null && this.log.pending === 0 && this.log.size > 0 && this.log.size + Buffer.byteLength(text) > this.logCapBytes / 2)
+      this.rotateLog();
     this.settle(this.log.append(text));
   }
 

@@ -135,7 +135,10 @@ export class StateStore {
       await this.persist();
       return next;
     });
-    const settled = update.then(() => {}, () => {});
+    const settled = update.then(
+      () => {},
+      () => {},
+    );
     this.runLocks.set(id, settled);
     void settled.then(() => {
       if (this.runLocks.get(id) === settled) this.runLocks.delete(id);
@@ -153,7 +156,10 @@ export class StateStore {
       }
       await this.persist();
     });
-    const settled = update.then(() => {}, () => {});
+    const settled = update.then(
+      () => {},
+      () => {},
+    );
     for (const id of ids) this.runLocks.set(id, settled);
     void settled.then(() => {
       for (const id of ids) if (this.runLocks.get(id) === settled) this.runLocks.delete(id);

@@ -36,7 +36,7 @@ export async function loadEngine(options: { requested: string; needsConvGradient
           if (options.requested !== 'auto') candidates.push('cpu');
           continue;
         }
-        notes.push("wasm: convolution filter gradients through its Conv3DBackpropFilterV2 kernel (wasm has no Conv2DBackpropFilter)");
+        notes.push('wasm: convolution filter gradients through its Conv3DBackpropFilterV2 kernel (wasm has no Conv2DBackpropFilter)');
       }
       return { name, tf, notes };
     } catch (error) {

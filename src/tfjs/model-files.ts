@@ -44,10 +44,12 @@ export function dirLoader(dir: string): io.IOHandler {
     async load() {
       const modelJson = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
       const buffers = await Promise.all(
-        (modelJson.weightsManifest as { paths: string[] }[]).flatMap((group) => group.paths).map(async (path) => {
-          const bytes = await readFile(join(dir, path));
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-        }),
+        (modelJson.weightsManifest as { paths: string[] }[])
+          .flatMap((group) => group.paths)
+          .map(async (path) => {
+            const bytes = await readFile(join(dir, path));
+            return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+          }),
       );
       return {
         modelTopology: modelJson.modelTopology,

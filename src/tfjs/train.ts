@@ -62,7 +62,13 @@ function fail(message: string, code: number): never {
 
 let data: TrainingData;
 try {
-  data = loadTrainingData({ dataset: values.dataset!, samples: Number(values.samples), seed, labelColumn: values['label-column'], datasetsDir: process.env.TRAINER_DATASETS_DIR });
+  data = loadTrainingData({
+    dataset: values.dataset!,
+    samples: Number(values.samples),
+    seed,
+    labelColumn: values['label-column'],
+    datasetsDir: process.env.TRAINER_DATASETS_DIR,
+  });
 } catch (error) {
   fail(`cannot load dataset '${values.dataset}': ${(error as Error).message}`, 2);
 }
@@ -81,9 +87,17 @@ const { training, validation } = splitIndices(data.x.length, Number(values['vali
 const [xTrain, yTrain] = tensorsOf(tf, data, training);
 const [xVal, yVal] = validation.length > 0 ? tensorsOf(tf, data, validation) : [null, null];
 
-const model = buildModel(tf, architecture, { features: data.features, imageShape: data.imageShape, outputUnits: head.units, outputActivation: head.activation, hidden: Number(values.hidden) });
+const model = buildModel(tf, architecture, {
+  features: data.features,
+  imageShape: data.imageShape,
+  outputUnits: head.units,
+  outputActivation: head.activation,
+  hidden: Number(values.hidden),
+});
 model.compile({ optimizer: optimizerOf(tf, values.optimizer!, learningRate), loss: LOSS_NAMES[loss], metrics: ['accuracy'] });
-console.log(`INFO training ${architecture} (${model.countParams()} parameters) on ${data.name}: ${training.length} training and ${validation.length} validation samples, ${data.classes} classes`);
+console.log(
+  `INFO training ${architecture} (${model.countParams()} parameters) on ${data.name}: ${training.length} training and ${validation.length} validation samples, ${data.classes} classes`,
+);
 
 const decay = values.optimizer === 'adamw' ? learningRate * Number(values['weight-decay']) : 0;
 let step = 0;
@@ -108,7 +122,8 @@ await model.fit(xTrain, yTrain, {
       if (decay > 0) applyWeightDecay(tf, model, decay);
       const batchLoss = logs?.loss ?? NaN;
       if (!Number.isFinite(batchLoss)) stopOnNonFinite('loss', batchLoss, null);
-      if (logEveryBatches > 0 && step % logEveryBatches === 0) console.log(JSON.stringify({ step, batch_loss: round(batchLoss), batch_accuracy: round(logs?.acc ?? NaN) }));
+      if (logEveryBatches > 0 && step % logEveryBatches === 0)
+        console.log(JSON.stringify({ step, batch_loss: round(batchLoss), batch_accuracy: round(logs?.acc ?? NaN) }));
     },
     onEpochEnd: async (index: number, logs?: Logs) => {
       const epoch = index + 1;

@@ -103,7 +103,10 @@ function findDatasetFile(name: string, datasetsDir: string | undefined): { path:
     if (entries.includes(name + extension)) return { path: join(datasetsDir, name + extension), format: 'images' };
   }
   const other = entries.find((entry) => entry.startsWith(name + '.'));
-  if (other) throw new Error(`dataset '${name}' is ${other}: the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`);
+  if (other)
+    throw new Error(
+      `dataset '${name}' is ${other}: the TF.js trainer reads CSV, TSV and JSON tables, and tar or tar.gz archives of PNG images in class folders`,
+    );
   throw new Error(`dataset '${name}' not found in ${datasetsDir}`);
 }
 

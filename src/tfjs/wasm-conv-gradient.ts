@@ -17,12 +17,21 @@ export function registerWasmConv2dFilterGradient(tf: Tf): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as NamedTensorInfoMap & { x: TensorInfo; dy: TensorInfo };
-      const { strides, pad, dataFormat, filterShape } = attrs as unknown as { strides: number | [number, number]; pad: unknown; dataFormat: string; filterShape: [number, number, number, number] };
+      const { strides, pad, dataFormat, filterShape } = attrs as unknown as {
+        strides: number | [number, number];
+        pad: unknown;
+        dataFormat: string;
+        filterShape: [number, number, number, number];
+      };
       if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on wasm: only NHWC, got ${dataFormat}`);
       if (pad !== 'same' && pad !== 'valid' && typeof pad !== 'number') throw new Error('Conv2DBackpropFilter on wasm: only same, valid or numeric padding');
       const [strideHeight, strideWidth] = typeof strides === 'number' ? [strides, strides] : strides;
       if (strideHeight !== 1 || strideWidth !== 1) throw new Error(`Conv2DBackpropFilter on wasm: only stride 1, got ${strideHeight}x${strideWidth}`);
-      const asDepthOne = (tensor: TensorInfo): TensorInfo => ({ dataId: tensor.dataId, dtype: tensor.dtype, shape: [tensor.shape[0]!, 1, ...tensor.shape.slice(1)] });
+      const asDepthOne = (tensor: TensorInfo): TensorInfo => ({
+        dataId: tensor.dataId,
+        dtype: tensor.dtype,
+        shape: [tensor.shape[0]!, 1, ...tensor.shape.slice(1)],
+      });
       const gradient = conv3d.kernelFunc({
         inputs: { x: asDepthOne(x), dy: asDepthOne(dy) },
         backend,

@@ -18,7 +18,14 @@ describe('chat bot configuration', () => {
       'chat:\n  slack: { bot_token: xoxb-file, signing_secret: s3cret, http_port: 3100, allowed_users: [U1], admins: [UADMIN] }\n  discord: { token: file-token, allowed_roles: ["42"], channel: "123" }\n',
     );
     const config = resolveAgentConfig({}, { TRAINER_CONFIG: file, SLACK_ALLOWED_USERS: 'U2,U3', API_HOST: '127.0.0.1' });
-    expect(config.chat.slack).toMatchObject({ botToken: 'xoxb-file', mode: 'http', signingSecret: 's3cret', httpPort: 3100, httpHost: '127.0.0.1', apiUrl: 'https://slack.com/api/' });
+    expect(config.chat.slack).toMatchObject({
+      botToken: 'xoxb-file',
+      mode: 'http',
+      signingSecret: 's3cret',
+      httpPort: 3100,
+      httpHost: '127.0.0.1',
+      apiUrl: 'https://slack.com/api/',
+    });
     expect(config.chat.policies.slack).toMatchObject({ users: ['U2', 'U3'], admins: ['UADMIN'], roles: [], readsNeedAllowList: false });
     expect(config.chat.discord).toMatchObject({ token: 'file-token', apiUrl: 'https://discord.com/api', channel: '123', mode: 'gateway' });
     expect(config.chat.policies.discord.roles).toEqual(['42']);
@@ -34,6 +41,8 @@ describe('chat bot configuration', () => {
     const withBot = resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_CHANNEL: 'C1' });
     expect(withBot.notificationRoutes).toEqual([]);
     expect(withBot.chat.slack!.channel).toBe('C1');
-    expect(resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL: 'C1' }).notificationRoutes).toEqual([{ notifier: 'slack', target: { channel: 'C1' } }]);
+    expect(resolveAgentConfig({}, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL: 'C1' }).notificationRoutes).toEqual([
+      { notifier: 'slack', target: { channel: 'C1' } },
+    ]);
   });
 });

@@ -53,7 +53,22 @@ describe('Discord bot (gateway)', () => {
     expect(registration.authorization).toBe(`Bot ${DISCORD_TOKEN}`);
     const train = registration.body[0];
     expect(train.name).toBe('train');
-    expect(train.options.map((option: any) => option.name)).toEqual(['start', 'stop', 'status', 'list', 'logs', 'metrics', 'queue', 'gpus', 'alerts', 'ack', 'silence', 'recipes', 'top', 'help']);
+    expect(train.options.map((option: any) => option.name)).toEqual([
+      'start',
+      'stop',
+      'status',
+      'list',
+      'logs',
+      'metrics',
+      'queue',
+      'gpus',
+      'alerts',
+      'ack',
+      'silence',
+      'recipes',
+      'top',
+      'help',
+    ]);
     expect(train.options[0].options[0]).toMatchObject({ name: 'recipe', autocomplete: true, required: true });
 
     const { callbackPath } = discord.autocomplete('start', 'recipe', 'tick', ann);
@@ -108,7 +123,10 @@ describe('Discord bot (gateway)', () => {
   it('defers a slow answer, then edits it in', async () => {
     const started = await answerTo(discord.slashCommand('start', { recipe: 'stubborn' }, ann));
     const id = runIdIn(started.data.embeds[0].title)!;
-    await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/logs?limit=10`)).body.some((entry: any) => entry.message === 'stubborn running'), 'SIGTERM to be ignored');
+    await waitFor(
+      async () => (await t.api('GET', `/api/v1/training/${id}/logs?limit=10`)).body.some((entry: any) => entry.message === 'stubborn running'),
+      'SIGTERM to be ignored',
+    );
     const { callbackPath, editPath } = discord.slashCommand('stop', { run: id.slice(5, 11) }, ann);
     expect(await callback(callbackPath)).toEqual({ type: 5, data: { flags: 64 } });
     const edit = await callback(editPath);

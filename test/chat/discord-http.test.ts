@@ -17,7 +17,11 @@ describe('Discord bot (HTTP interactions)', () => {
     const raw = JSON.stringify(body);
     const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
     const signature = sign(null, Buffer.from(timestamp + raw), options.key ?? privateKey).toString('hex');
-    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }, body: raw });
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp },
+      body: raw,
+    });
   };
   const command = (subcommand: string, options: { name: string; type: number; value: string | number }[], user = ann) => ({
     id: '1',
@@ -35,7 +39,17 @@ describe('Discord bot (HTTP interactions)', () => {
     const pair = generateKeyPairSync('ed25519');
     privateKey = pair.privateKey;
     const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
-    t = await startTestAgent({ env: { DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl, DISCORD_MODE: 'http', DISCORD_PUBLIC_KEY: publicKey, DISCORD_APPLICATION_ID: APP_ID, DISCORD_HTTP_PORT: '0', DISCORD_ALLOWED_USERS: ann.id } });
+    t = await startTestAgent({
+      env: {
+        DISCORD_TOKEN,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_MODE: 'http',
+        DISCORD_PUBLIC_KEY: publicKey,
+        DISCORD_APPLICATION_ID: APP_ID,
+        DISCORD_HTTP_PORT: '0',
+        DISCORD_ALLOWED_USERS: ann.id,
+      },
+    });
     url = t.agent.chat.discord!.httpUrl!;
   });
   afterAll(async () => {
@@ -50,15 +64,34 @@ describe('Discord bot (HTTP interactions)', () => {
   });
 
   it('starts a run from a signed command and posts its thread through REST', async () => {
-    const response = await post(command('start', [{ name: 'recipe', type: 3, value: 'ticker' }, { name: 'params', type: 3, value: 'epochs=2 interval_ms=20' }]));
+    const response = await post(
+      command('start', [
+        { name: 'recipe', type: 3, value: 'ticker' },
+        { name: 'params', type: 3, value: 'epochs=2 interval_ms=20' },
+      ]),
+    );
     const answer = await response.json();
     // replied at once when ready within 2 s, otherwise deferred and edited in: which one depends on the machine's load
     expect(answer).toMatchObject({ type: expect.toSatisfy((type: number) => type === 4 || type === 5), data: { flags: 64 } });
-    const message = answer.type === 4 ? answer.data : (await waitFor(() => discord.calls.find((call) => call.method === 'PATCH' && call.path === `/webhooks/${APP_ID}/itoken-http/messages/%40original`), 'the deferred answer')).body;
+    const message =
+      answer.type === 4
+        ? answer.data
+        : (
+            await waitFor(
+              () => discord.calls.find((call) => call.method === 'PATCH' && call.path === `/webhooks/${APP_ID}/itoken-http/messages/%40original`),
+              'the deferred answer',
+            )
+          ).body;
     const id = /(sess_[0-9a-f]{12})/.exec(message.embeds[0].title)![1]!;
     await waitForState(t.api, id, ['completed']);
     const root = await waitFor(() => discord.channelMessages(CHANNEL).find((call) => call.body.embeds[0].title === `Run ${id} queued`), 'the root message');
-    await waitFor(() => discord.channelMessages(CHANNEL).find((call) => call.body.message_reference?.message_id === root.responseId && call.body.embeds[0].title.startsWith(`Run ${id} completed`)), 'the completion reply');
+    await waitFor(
+      () =>
+        discord
+          .channelMessages(CHANNEL)
+          .find((call) => call.body.message_reference?.message_id === root.responseId && call.body.embeds[0].title.startsWith(`Run ${id} completed`)),
+      'the completion reply',
+    );
   });
 
   it('refuses a wrong signature and a timestamp five minutes off, either way', async () => {

@@ -12,11 +12,21 @@ describe('chat origin across a restart', () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  it("posts the end of a run in the thread it started in, after a restart", async () => {
+  it('posts the end of a run in the thread it started in, after a restart', async () => {
     const slack = await startSlackPlatform();
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-chat-restart-'));
-    cleanup.push(() => removeDir(dataDir), () => slack.close());
-    const env = { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0', SLACK_PING_TIMEOUT_MS: '2000', SLACK_ALLOWED_USERS: 'UANN' };
+    cleanup.push(
+      () => removeDir(dataDir),
+      () => slack.close(),
+    );
+    const env = {
+      SLACK_BOT_TOKEN,
+      SLACK_APP_TOKEN,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_API_RETRIES: '0',
+      SLACK_PING_TIMEOUT_MS: '2000',
+      SLACK_ALLOWED_USERS: 'UANN',
+    };
 
     const first = await startTestAgent({ dataDir, env });
     await waitFor(() => slack.connected(), 'the first bot');

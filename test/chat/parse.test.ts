@@ -4,7 +4,12 @@ import { refusal, emptyPolicy } from '../../dist/bots/core/access.js';
 
 describe('the /train grammar', () => {
   it('parses start with parameters and gpus', () => {
-    expect(parseCommand('start demo-mlp lr=0.01 epochs=20 gpus=1')).toEqual({ name: 'start', recipe: 'demo-mlp', params: { lr: '0.01', epochs: '20' }, gpus: 1 });
+    expect(parseCommand('start demo-mlp lr=0.01 epochs=20 gpus=1')).toEqual({
+      name: 'start',
+      recipe: 'demo-mlp',
+      params: { lr: '0.01', epochs: '20' },
+      gpus: 1,
+    });
     expect(parseCommand('START ticker')).toEqual({ name: 'start', recipe: 'ticker', params: {} });
   });
 

@@ -17,7 +17,21 @@ describe('chat command router', () => {
 
   it('answers help with every command', async () => {
     const answer = await router().handleText(ann, 'help');
-    for (const command of ['start <recipe>', 'stop <run>', 'status [run]', 'list [state]', 'logs <run>', 'metrics <run>', 'queue', 'gpus', 'alerts', 'ack <alert>', 'silence <rule|run>', 'recipes', 'top [metric]']) {
+    for (const command of [
+      'start <recipe>',
+      'stop <run>',
+      'status [run]',
+      'list [state]',
+      'logs <run>',
+      'metrics <run>',
+      'queue',
+      'gpus',
+      'alerts',
+      'ack <alert>',
+      'silence <rule|run>',
+      'recipes',
+      'top [metric]',
+    ]) {
       expect(answer.text).toContain(`/train ${command}`);
     }
     expect((await router().handleText(ann, 'help stop')).text).toContain('Needs the allow-list');
@@ -45,7 +59,11 @@ describe('chat command router', () => {
     const answer = await router().handleText(ann, 'start ticker epochs=500 interval_ms=50', { thread: null });
     expect(answer.tone).toBe('success');
     const id = /Run (sess_[0-9a-f]{12})/.exec(answer.title)![1]!;
-    expect(t.agent.runs.get(id)).toMatchObject({ recipe: 'ticker', params: { epochs: 500, interval_ms: 50 }, origin: { platform: 'slack', channel: 'CTRAIN', user: 'UANN', thread: null } });
+    expect(t.agent.runs.get(id)).toMatchObject({
+      recipe: 'ticker',
+      params: { epochs: 500, interval_ms: 50 },
+      origin: { platform: 'slack', channel: 'CTRAIN', user: 'UANN', thread: null },
+    });
     expect(answer.buttons).toEqual([{ action: 'stop', value: id, label: 'Stop run', style: 'danger' }]);
 
     const queued = await router().handleText(ann, 'start ticker epochs=1');

@@ -16,15 +16,41 @@ describe('Slack bot (HTTP mode)', () => {
     const timestamp = headers.timestamp ?? Math.floor(Date.now() / 1000);
     return fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': headers.signature ?? sign(timestamp, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': headers.signature ?? sign(timestamp, body),
+      },
       body,
     });
   };
-  const slashBody = (text: string, user = 'UANN') => new URLSearchParams({ token: 'x', team_id: 'TTEAM', channel_id: 'CHTTP', channel_name: 'ml', user_id: user, user_name: user.toLowerCase(), command: '/train', text, response_url: `${slack.apiUrl.replace('/api/', '')}/respond/http`, trigger_id: 't' }).toString();
+  const slashBody = (text: string, user = 'UANN') =>
+    new URLSearchParams({
+      token: 'x',
+      team_id: 'TTEAM',
+      channel_id: 'CHTTP',
+      channel_name: 'ml',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/train',
+      text,
+      response_url: `${slack.apiUrl.replace('/api/', '')}/respond/http`,
+      trigger_id: 't',
+    }).toString();
 
   beforeAll(async () => {
     slack = await startSlackPlatform();
-    t = await startTestAgent({ env: { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_MODE: 'http', SLACK_HTTP_PORT: '0', SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0', SLACK_ALLOWED_USERS: 'UANN' } });
+    t = await startTestAgent({
+      env: {
+        SLACK_BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_MODE: 'http',
+        SLACK_HTTP_PORT: '0',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_API_RETRIES: '0',
+        SLACK_ALLOWED_USERS: 'UANN',
+      },
+    });
     url = t.agent.chat.slack!.httpUrl!;
     await waitFor(async () => (await post(slashBody('help'))).status === 200, 'the Slack bot to be ready');
   });
@@ -42,7 +68,10 @@ describe('Slack bot (HTTP mode)', () => {
     await waitForState(t.api, id, ['completed']);
     const root = await waitFor(() => slack.posts().find((call) => call.form.text?.startsWith(`Run ${id} queued`)), 'the root message');
     expect(root.form.channel).toBe('CHTTP');
-    await waitFor(() => slack.posts().some((call) => call.form.thread_ts === root.ts && call.form.text.startsWith(`Run ${id} completed`)), 'the completion in the thread');
+    await waitFor(
+      () => slack.posts().some((call) => call.form.thread_ts === root.ts && call.form.text.startsWith(`Run ${id} completed`)),
+      'the completion in the thread',
+    );
   });
 
   it('stops a run with a signed button press', async () => {

@@ -51,7 +51,11 @@ describe('Slack bot (Socket Mode)', () => {
     expect(root!.form.text).toContain(`Run ${id} queued`);
     expect(root!.form.text).toContain('<@UANN>');
     expect(root!.form.thread_ts).toBeUndefined();
-    expect(mine().slice(1).every((call) => call.form.thread_ts === root!.ts)).toBe(true);
+    expect(
+      mine()
+        .slice(1)
+        .every((call) => call.form.thread_ts === root!.ts),
+    ).toBe(true);
     expect(mine().filter((call) => call.form.channel === 'CALL')).toEqual([]);
     const texts = thread.map((call) => call.form.text);
     expect(texts[0]).toBe(`Run ${id} started`);
@@ -88,19 +92,31 @@ describe('Slack bot (Socket Mode)', () => {
     const ack = (await slack.slashCommand('start nan-loss', ann).acked) as { text: string };
     const id = runIdIn(ack.text)!;
     const root = await waitFor(() => slack.posts().find((call) => call.form.text?.startsWith(`Run ${id} queued`)), 'the root message');
-    const alert = await waitFor(() => slack.posts().find((call) => call.form.thread_ts === root.ts && call.form.text.startsWith('Alert: nan [critical]')), 'the alert in the thread');
+    const alert = await waitFor(
+      () => slack.posts().find((call) => call.form.thread_ts === root.ts && call.form.text.startsWith('Alert: nan [critical]')),
+      'the alert in the thread',
+    );
     const buttons = JSON.parse(alert.form.blocks).find((block: any) => block.type === 'actions').elements;
     expect(buttons.map((button: any) => button.text.text)).toEqual(['Stop run', 'Silence 1 h', 'Acknowledge']);
 
     await slack.pressButton(buttons[2], ann).acked;
     const alertId = buttons[2].value;
-    await waitFor(async () => (await t.api('GET', '/api/v1/alerts')).body.alerts?.find((a: any) => a.alert_id === alertId && a.status === 'acknowledged'), 'the acknowledgement');
+    await waitFor(
+      async () => (await t.api('GET', '/api/v1/alerts')).body.alerts?.find((a: any) => a.alert_id === alertId && a.status === 'acknowledged'),
+      'the acknowledgement',
+    );
     await slack.pressButton(buttons[1], ann).acked;
-    await waitFor(async () => (await t.api('GET', '/api/v1/alerts/silences')).body.silences?.find((s: any) => s.run_id === id && s.created_by === 'slack:ann'), 'the silence');
+    await waitFor(
+      async () => (await t.api('GET', '/api/v1/alerts/silences')).body.silences?.find((s: any) => s.run_id === id && s.created_by === 'slack:ann'),
+      'the silence',
+    );
     await slack.pressButton(buttons[0], ann).acked;
     await waitForState(t.api, id, ['stopped']);
     // the stop is audited after the run's state changes: let it land before the next test reads the audit log
-    await waitFor(async () => (await t.api('GET', '/api/v1/audit?limit=5')).body.entries.some((entry: any) => entry.action === 'chat.stop' && entry.actor === 'ann (UANN)'), 'the stop to be audited');
+    await waitFor(
+      async () => (await t.api('GET', '/api/v1/audit?limit=5')).body.entries.some((entry: any) => entry.action === 'chat.stop' && entry.actor === 'ann (UANN)'),
+      'the stop to be audited',
+    );
   });
 
   it('refuses a user outside the allow-list, privately, and starts nothing', async () => {
@@ -116,7 +132,10 @@ describe('Slack bot (Socket Mode)', () => {
   it('acks a slow command at once, then answers through the response URL', async () => {
     const started = (await slack.slashCommand('start stubborn', ann).acked) as { text: string };
     const id = runIdIn(started.text)!;
-    await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/logs?limit=10`)).body.some((entry: any) => entry.message === 'stubborn running'), 'SIGTERM to be ignored');
+    await waitFor(
+      async () => (await t.api('GET', `/api/v1/training/${id}/logs?limit=10`)).body.some((entry: any) => entry.message === 'stubborn running'),
+      'SIGTERM to be ignored',
+    );
     const { acked, responseUrl } = slack.slashCommand(`stop ${id}`, ann);
     expect(await acked).toEqual({ response_type: 'ephemeral', text: 'Working on it…' });
     const answer = await waitFor(() => slack.responses.find((response) => response.path === new URL(responseUrl).pathname), 'the later answer');

@@ -15,14 +15,18 @@ describe('trainer alerts, rules, webhooks and notifications', () => {
   afterAll(async () => {
     await t.close();
   });
-  const run = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY } });
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY } });
   const json = async (...args: string[]) => JSON.parse((await run(...args, '--json')).stdout);
 
   it('adds a rule, sees its alert, acknowledges and silences, and reads the inbox', async () => {
     const rule = await json('rules', 'add', 'nan', '--type', 'nan-loss', '--severity', 'critical');
     expect(rule).toMatchObject({ name: 'nan', type: 'nan-loss', severity: 'critical' });
     expect((await run('rules', 'list')).stdout).toMatch(/nan\s+nan-loss\s+critical/);
-    await expect(run('rules', 'add', 'bad', '--type', 'stalled', '-p', 'minutes=-1')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Invalid parameters for a 'stalled' rule/) });
+    await expect(run('rules', 'add', 'bad', '--type', 'stalled', '-p', 'minutes=-1')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Invalid parameters for a 'stalled' rule/),
+    });
     await expect(run('rules', 'add', 'bad', '-p', 'metric')).rejects.toMatchObject({ code: 2 });
 
     const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'nan-loss', start: true })).body.session_id;

@@ -22,7 +22,7 @@ async function inTerminal(args: string[], env: Record<string, string>, input = '
   const command = `stty cols 80 rows 24; exec node bin/run.js ${quoted}`;
   return new Promise((resolve, reject) => {
     const child = execFile('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: childEnv, timeout: 60_000 }, (error, stdout) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
       if (code === -1) return reject(error);
       resolve({ code, output: stdout });
     });
@@ -40,7 +40,12 @@ describe('CLI conventions', () => {
   });
 
   it('trainer help <topic>, help <command> and -h print help and exit 0', async () => {
-    const [topic, command, short, rootShort] = await Promise.all([cli(t.url, ['help', 'run']), cli(t.url, ['help', 'run', 'start']), cli(t.url, ['run', 'start', '-h']), cli(t.url, ['-h'])]);
+    const [topic, command, short, rootShort] = await Promise.all([
+      cli(t.url, ['help', 'run']),
+      cli(t.url, ['help', 'run', 'start']),
+      cli(t.url, ['run', 'start', '-h']),
+      cli(t.url, ['-h']),
+    ]);
     expect(topic).toMatchObject({ code: 0 });
     expect(topic.stdout).toMatch(/^ {2}run start +Start a training run/m);
     expect(command).toMatchObject({ code: 0 });
@@ -76,7 +81,11 @@ describe('CLI conventions', () => {
   });
 
   it('a malformed TRAINER_URL is named in one line with exit 2, not a raw TypeError', async () => {
-    for (const [url, problem] of [['localhost:8000', 'has no scheme'], ['http://[::1', 'is not a URL'], ['ftp://gpu-box', 'is not http(s) but ftp']]) {
+    for (const [url, problem] of [
+      ['localhost:8000', 'has no scheme'],
+      ['http://[::1', 'is not a URL'],
+      ['ftp://gpu-box', 'is not http(s) but ftp'],
+    ]) {
       const result = await cli(url!, ['queue']);
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(`Error: --url / TRAINER_URL "${url}" ${problem} (example: http://127.0.0.1:8000)\n`);
@@ -84,7 +93,9 @@ describe('CLI conventions', () => {
   });
 
   it('run start --wait on a terminal draws one progress line redrawn in place, then the result', async () => {
-    const { code, output } = await inTerminal(['run', 'start', 'ticker', '-p', 'epochs=6', '-p', 'interval_ms=150', '--wait', '--poll-interval', '50'], { TRAINER_URL: t.url });
+    const { code, output } = await inTerminal(['run', 'start', 'ticker', '-p', 'epochs=6', '-p', 'interval_ms=150', '--wait', '--poll-interval', '50'], {
+      TRAINER_URL: t.url,
+    });
     expect(code).toBe(0);
     const lines = output.split(/\r?\n/).filter(Boolean);
     // the created line, the progress line (redrawn with \r and erase-line), the completed line

@@ -38,7 +38,11 @@ describe('trainer CLI', () => {
     expect(out.at(-1)).toBe(`${id} completed at epoch 3/3`);
 
     // the finished run, seen through status and metrics
-    const [status, metrics, history] = await Promise.all([trainer('run', 'status', id!), trainer('run', 'metrics', id!), trainer('run', 'metrics', id!, '--history')]);
+    const [status, metrics, history] = await Promise.all([
+      trainer('run', 'status', id!),
+      trainer('run', 'metrics', id!),
+      trainer('run', 'metrics', id!, '--history'),
+    ]);
     expect(status.stdout).toMatch(/^state:\s+completed$/m);
     expect(status.stdout).toMatch(/^epoch:\s+3\/3$/m);
     expect(status.stdout).toMatch(/^progress:\s+100% \[#{20}\]$/m);
@@ -47,7 +51,11 @@ describe('trainer CLI', () => {
     expect(metrics.stdout).toMatch(/^epoch:\s+3$/m);
     expect(metrics.stdout).toMatch(/^loss:\s+0.3333$/m);
     expect(lines(history.stdout)[0]).toMatch(/^epoch\s+loss\s+accuracy\s+timestamp$/);
-    expect(lines(history.stdout).slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['1', '2', '3']);
+    expect(
+      lines(history.stdout)
+        .slice(1)
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['1', '2', '3']);
   });
 
   it('run status shows the progress of a run with no epochs, from the progress bar it draws', async () => {
@@ -170,7 +178,9 @@ describe('trainer CLI', () => {
       // what it printed is the end of the log, each line once, up to the very last one
       const out = lines(result.stdout);
       for (const line of out) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\S+Z [A-Z]+ /);
-      const log = (await t.api('GET', `/api/v1/training/${id}/logs?limit=10000`)).body.map((entry: { timestamp: string; level: string; message: string }) => `${entry.timestamp} ${entry.level} ${entry.message}`);
+      const log = (await t.api('GET', `/api/v1/training/${id}/logs?limit=10000`)).body.map(
+        (entry: { timestamp: string; level: string; message: string }) => `${entry.timestamp} ${entry.level} ${entry.message}`,
+      );
       expect(out).toEqual(log.slice(log.length - out.length));
 
       // without --follow: the last N lines
@@ -182,7 +192,8 @@ describe('trainer CLI', () => {
   });
 
   it('queue, run list, status and stop show and end running and queued runs', async () => {
-    const blocker = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 100000, interval_ms: 50 }, start: true })).body.session_id;
+    const blocker = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 100000, interval_ms: 50 }, start: true })).body
+      .session_id;
     await waitForState(t.api, blocker, ['running']);
     await waitFor(async () => (await t.api('GET', `/api/v1/training/${blocker}/status`)).body.current_epoch >= 1, 'a first epoch');
 

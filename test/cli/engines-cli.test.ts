@@ -20,9 +20,15 @@ describe('trainer engines', () => {
   it('install fails clearly without network: the reason in one message, no stack trace, nothing left installed', async () => {
     const enginesDir = join(dir, 'offline');
     // offline npm with an empty cache: what a machine without network gets
-    const result = await cli('http://127.0.0.1:9', ['engines', 'install', 'cpu', '--quiet'], { TRAINER_ENGINES_DIR: enginesDir, npm_config_offline: 'true', npm_config_cache: join(dir, 'empty-cache') });
+    const result = await cli('http://127.0.0.1:9', ['engines', 'install', 'cpu', '--quiet'], {
+      TRAINER_ENGINES_DIR: enginesDir,
+      npm_config_offline: 'true',
+      npm_config_cache: join(dir, 'empty-cache'),
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^Error: could not install the cpu engine \(@tensorflow\/tfjs-node@4\.\d+\.\d+\) into .*offline: .*(ENOTCACHED|cache).* It needs network access/m);
+    expect(result.stderr).toMatch(
+      /^Error: could not install the cpu engine \(@tensorflow\/tfjs-node@4\.\d+\.\d+\) into .*offline: .*(ENOTCACHED|cache).* It needs network access/m,
+    );
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(join(enginesDir, 'node_modules', '@tensorflow', 'tfjs-node'))).toBe(false);
   });
@@ -42,11 +48,13 @@ describe('trainer engines', () => {
     expect(result.code).toBe(0);
     const listed = JSON.parse(result.stdout);
     expect(listed.engines_dir).toBe(enginesDir);
-    expect(listed.engines.map((engine: { name: string; available: boolean; reason: string | null }) => [engine.name, engine.available, engine.reason])).toEqual([
-      ['tfjs-node-gpu', false, '@tensorflow/tfjs-node-gpu is installed without its native binding (libtensorflow was not downloaded)'],
-      ['tfjs-node', false, '@tensorflow/tfjs-node is not installed'],
-      ['wasm', true, null],
-      ['cpu', true, null],
-    ]);
+    expect(listed.engines.map((engine: { name: string; available: boolean; reason: string | null }) => [engine.name, engine.available, engine.reason])).toEqual(
+      [
+        ['tfjs-node-gpu', false, '@tensorflow/tfjs-node-gpu is installed without its native binding (libtensorflow was not downloaded)'],
+        ['tfjs-node', false, '@tensorflow/tfjs-node is not installed'],
+        ['wasm', true, null],
+        ['cpu', true, null],
+      ],
+    );
   });
 });

@@ -10,8 +10,21 @@ import { EXIT_CODES, WIRE_CODES, exitCodeForWire } from '../../dist/src/errors.j
 // The CLI's pure pieces; the commands themselves are tested end to end in cli.test.ts.
 describe('CLI formatting and parsing', () => {
   it('aligns tables and fields, with "-" for missing values', () => {
-    expect(formatTable(['ID', 'STATE', 'NAME'], [['a', 'running', null], ['bbb', 'queued', 'x']]).split('\n')).toEqual(['ID   STATE    NAME', 'a    running  -', 'bbb  queued   x']);
-    expect(formatFields([['state', 'running'], ['exit code', null]])).toBe('state:     running\nexit code: -');
+    expect(
+      formatTable(
+        ['ID', 'STATE', 'NAME'],
+        [
+          ['a', 'running', null],
+          ['bbb', 'queued', 'x'],
+        ],
+      ).split('\n'),
+    ).toEqual(['ID   STATE    NAME', 'a    running  -', 'bbb  queued   x']);
+    expect(
+      formatFields([
+        ['state', 'running'],
+        ['exit code', null],
+      ]),
+    ).toBe('state:     running\nexit code: -');
   });
 
   it('formats numbers, epochs, times and progress lines', () => {
@@ -20,7 +33,9 @@ describe('CLI formatting and parsing', () => {
     expect(formatTime('2025-01-02T03:04:05.678Z')).toBe('2025-01-02 03:04:05Z');
     expect(formatTime(null)).toBe('-');
     const status = { current_epoch: 3, total_epochs: 20 } as never;
-    expect(progressLine(status, { session_id: 's', epoch: 3, step: 9, loss: 0.41234, val_accuracy: 0.81, note: 'x', timestamp: 't' })).toBe('epoch 3/20  loss 0.4123  val_accuracy 0.81');
+    expect(progressLine(status, { session_id: 's', epoch: 3, step: 9, loss: 0.41234, val_accuracy: 0.81, note: 'x', timestamp: 't' })).toBe(
+      'epoch 3/20  loss 0.4123  val_accuracy 0.81',
+    );
     expect(progressLine(status, null)).toBe('epoch 3/20');
   });
 
@@ -35,7 +50,11 @@ describe('CLI formatting and parsing', () => {
   });
 
   it('maps wire codes, not statuses, to exit codes, as the table in README and --help says', () => {
-    expect(['run_not_found', 'invalid_state', 'validation_failed', 'scope_insufficient', 'rate_limited', 'unauthenticated'].map((code) => exitCodeForWire(code, 400))).toEqual([4, 5, 2, 3, 7, 3]);
+    expect(
+      ['run_not_found', 'invalid_state', 'validation_failed', 'scope_insufficient', 'rate_limited', 'unauthenticated'].map((code) =>
+        exitCodeForWire(code, 400),
+      ),
+    ).toEqual([4, 5, 2, 3, 7, 3]);
     for (const row of EXIT_CODES) for (const code of row.codes) expect(exitCodeForWire(code, 500), code).toBe(row.exit);
     const listed = EXIT_CODES.flatMap((row) => row.codes);
     expect([...listed].sort()).toEqual(Object.keys(WIRE_CODES).sort());

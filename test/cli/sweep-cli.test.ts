@@ -12,7 +12,23 @@ describe('trainer sweep', () => {
   });
 
   it('runs a grid sweep, printing each trial, and ends with the best parameters', async () => {
-    const result = await cli(t.url, ['sweep', 'quadratic', '-s', 'x=int:0:6', '--sampler', 'grid', '--metric', 'score', '--maximize', '--trials', '20', '--parallelism', '3', '--poll-interval', '50']);
+    const result = await cli(t.url, [
+      'sweep',
+      'quadratic',
+      '-s',
+      'x=int:0:6',
+      '--sampler',
+      'grid',
+      '--metric',
+      'score',
+      '--maximize',
+      '--trials',
+      '20',
+      '--parallelism',
+      '3',
+      '--poll-interval',
+      '50',
+    ]);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Study study_[0-9a-f]{12}: 7 trials of quadratic, maximize score, grid sampler/);
@@ -21,7 +37,23 @@ describe('trainer sweep', () => {
   });
 
   it('--json gives the finished study; a malformed --space is a usage error', async () => {
-    const result = await cli(t.url, ['sweep', 'quadratic', '-s', 'x=float:0:6', '-s', 'y=cat:a,b,c', '--trials', '4', '--parallelism', '2', '--seed', '3', '--poll-interval', '50', '--json']);
+    const result = await cli(t.url, [
+      'sweep',
+      'quadratic',
+      '-s',
+      'x=float:0:6',
+      '-s',
+      'y=cat:a,b,c',
+      '--trials',
+      '4',
+      '--parallelism',
+      '2',
+      '--seed',
+      '3',
+      '--poll-interval',
+      '50',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     const study = JSON.parse(result.stdout);
     expect(study).toMatchObject({ state: 'completed', objective: 'minimize', metric: 'loss', seed: 3, n_trials: 4 });

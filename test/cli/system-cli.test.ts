@@ -14,7 +14,8 @@ describe('trainer system and gpus', () => {
   afterAll(async () => {
     await t.close();
   });
-  const run = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY } });
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY } });
 
   it('prints the system summary and the GPU table, and both as JSON', async () => {
     expect((await run('system')).stdout).toMatch(/gpus:\s+43\.5% busy, 31038 \/ 81920 MB/);

@@ -20,7 +20,10 @@ describe('trainer run track | report | complete', () => {
     const id = JSON.parse(created.stdout).session_id as string;
     expect((await t.api('GET', `/api/v1/training/${id}/status`)).body).toMatchObject({ state: 'running', tracking_only: true });
 
-    expect(await run('run', 'report', id, 'loss=0.5', 'accuracy=0.8', '--epoch', '1')).toMatchObject({ code: 0, stdout: `Reported loss, accuracy into ${id}\n` });
+    expect(await run('run', 'report', id, 'loss=0.5', 'accuracy=0.8', '--epoch', '1')).toMatchObject({
+      code: 0,
+      stdout: `Reported loss, accuracy into ${id}\n`,
+    });
     await run('run', 'report', id, 'loss=0.25', 'accuracy=0.9', '--epoch', '2');
     const done = await run('run', 'complete', id, '--json');
     expect(JSON.parse(done.stdout)).toMatchObject({ session_id: id, status: 'completed', final_metrics: { loss: 0.25, accuracy: 0.9 } });

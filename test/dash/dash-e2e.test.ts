@@ -11,7 +11,25 @@ const { tmux, dispose: disposeTmux } = privateTmux('trainer-dash-tmux-');
 async function startDash(session: string, url: string, cols: number, rows: number): Promise<void> {
   const script = 'S=$(stty -g); echo DASH-BEFORE; node bin/run.js dash; C=$?; [ "$S" = "$(stty -g)" ] && echo TTY-RESTORED; echo DASH-EXIT=$C; sleep 600';
   const env = { TRAINER_URL: url, TRAINER_API_KEY: API_KEY, NCURSES_NO_UTF8_ACS: '1', LANG: 'C.UTF-8' };
-  await tmux('-u', 'new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), '-c', ROOT, ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]), 'bash', '--noprofile', '--norc', '-c', script);
+  await tmux(
+    '-u',
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    String(cols),
+    '-y',
+    String(rows),
+    '-c',
+    ROOT,
+    ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+    'bash',
+    '--noprofile',
+    '--norc',
+    '-c',
+    script,
+  );
 }
 
 const screen = (session: string) => tmux('capture-pane', '-p', '-t', session);
@@ -20,10 +38,14 @@ const screen = (session: string) => tmux('capture-pane', '-p', '-t', session);
 async function untilScreen<T>(session: string, what: string, check: (text: string) => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
   let last = '';
   try {
-    return await waitFor(async () => {
-      last = await screen(session);
-      return check(last) || null;
-    }, what, timeoutMs);
+    return await waitFor(
+      async () => {
+        last = await screen(session);
+        return check(last) || null;
+      },
+      what,
+      timeoutMs,
+    );
   } catch {
     throw new Error(`Timed out waiting for ${what}. The screen was:\n${last}`);
   }
@@ -36,7 +58,8 @@ const rowOf = (text: string, id: string) => text.split('\n').find((line) => line
 describe('trainer dash in a terminal', () => {
   let t: TestAgent;
   const ids: Record<string, string> = {};
-  const start = async (params: Record<string, number>) => (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true })).body.session_id as string;
+  const start = async (params: Record<string, number>) =>
+    (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true })).body.session_id as string;
 
   beforeAll(async () => {
     requireTmux();
@@ -59,7 +82,11 @@ describe('trainer dash in a terminal', () => {
     await startDash('main', t.url, 120, 40);
     const expected = { completed: 'completed', failed: 'failed', running1: 'running', running2: 'running', queued: 'queued' };
     const first = await untilScreen('main', 'every run with its state', (text) =>
-      Object.entries(expected).every(([key, state]) => new RegExp(`\\b${state}\\b`).test(rowOf(text, ids[key]!))) && text.includes('GPUs · 2× NVIDIA A100-SXM4-40GB') && text.includes('Loss · ') ? text : null,
+      Object.entries(expected).every(([key, state]) => new RegExp(`\\b${state}\\b`).test(rowOf(text, ids[key]!))) &&
+      text.includes('GPUs · 2× NVIDIA A100-SXM4-40GB') &&
+      text.includes('Loss · ')
+        ? text
+        : null,
     );
     expect(first).toContain(`● ${t.url}`);
     expect(rowOf(first, ids.queued!)).toContain('waiting #1');
@@ -84,11 +111,17 @@ describe('trainer dash in a terminal', () => {
     await untilScreen('main', 'the stopped run shown stopped', (text) => /\bstopped\b/.test(rowOf(text, stopped)));
     // the freed slot starts the queued run, and a new run shows up: both from the event stream
     const fresh = await start({ epochs: 100000, interval_ms: 200 });
-    await untilScreen('main', 'the queued run running and the new run queued', (text) => /\brunning\b/.test(rowOf(text, ids.queued!)) && /\bqueued\b/.test(rowOf(text, fresh)));
+    await untilScreen(
+      'main',
+      'the queued run running and the new run queued',
+      (text) => /\brunning\b/.test(rowOf(text, ids.queued!)) && /\bqueued\b/.test(rowOf(text, fresh)),
+    );
 
     // a small terminal: charts and alerts collapse, the runs stay, nothing is drawn past the edge
     await tmux('resize-window', '-t', 'main', '-x', '80', '-y', '24');
-    const small = await untilScreen('main', 'the 80×24 layout', (text) => (!text.includes('Loss · ') && !text.includes('Alerts · ') && text.includes(fresh) && text.includes('GPUs · ') ? text : null));
+    const small = await untilScreen('main', 'the 80×24 layout', (text) =>
+      !text.includes('Loss · ') && !text.includes('Alerts · ') && text.includes(fresh) && text.includes('GPUs · ') ? text : null,
+    );
     for (const line of small.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     expect(small.split('\n').filter((line) => line.trim() !== '').length).toBeLessThanOrEqual(24);
     expect(small).toMatch(/^┌─ Runs · /m);

@@ -26,7 +26,15 @@ export function status(id: string, state: string, extra: Partial<RunStatus> = {}
 }
 
 export function session(run: RunStatus, extra: Partial<SessionSummary> = {}): SessionSummary {
-  return { session_id: run.session_id, session_name: null, config: { epochs: run.total_epochs ?? 10 }, status: run, created_at: run.queued_at ?? '2026-01-02T03:00:00.000Z', tags: [], ...extra };
+  return {
+    session_id: run.session_id,
+    session_name: null,
+    config: { epochs: run.total_epochs ?? 10 },
+    status: run,
+    created_at: run.queued_at ?? '2026-01-02T03:00:00.000Z',
+    tags: [],
+    ...extra,
+  };
 }
 
 export const gpu = (index: number, extra: Partial<GpuInfo> = {}): GpuInfo => ({
@@ -70,16 +78,39 @@ export function sampleState(): DashState {
   const state = createDashState('http://127.0.0.1:8000', NOW);
   state.connection = { state: 'connected', since: NOW };
   const runs = [
-    status('sess_aaaaaaaaaaaa', 'running', { current_epoch: 5, total_epochs: 20, start_time: '2026-01-02T03:00:00.000Z', queued_at: '2026-01-02T02:59:00.000Z' }),
+    status('sess_aaaaaaaaaaaa', 'running', {
+      current_epoch: 5,
+      total_epochs: 20,
+      start_time: '2026-01-02T03:00:00.000Z',
+      queued_at: '2026-01-02T02:59:00.000Z',
+    }),
     status('sess_bbbbbbbbbbbb', 'running', { current_epoch: 1, total_epochs: 4, start_time: '2026-01-02T03:05:00.000Z', gpus: 1, gpu_ids: [0] }),
     status('sess_q1q1q1q1q1q1', 'queued', { total_epochs: 10, queued_at: '2026-01-02T03:06:00.000Z' }),
     status('sess_q2q2q2q2q2q2', 'queued', { total_epochs: 10, queued_at: '2026-01-02T03:07:00.000Z', priority: 5 }),
     status('sess_cccccccccccc', 'created', { total_epochs: 10, queued_at: null }),
-    status('sess_dddddddddddd', 'completed', { current_epoch: 3, total_epochs: 3, start_time: '2026-01-02T03:01:00.000Z', end_time: '2026-01-02T03:02:00.000Z', exit_code: 0, end_reason: 'success' }),
-    status('sess_ffffffffffff', 'failed', { current_epoch: 2, total_epochs: 5, start_time: '2026-01-02T03:03:00.000Z', end_time: '2026-01-02T03:04:00.000Z', exit_code: 3, end_reason: 'code_error', error_message: 'Process exited with code 3' }),
+    status('sess_dddddddddddd', 'completed', {
+      current_epoch: 3,
+      total_epochs: 3,
+      start_time: '2026-01-02T03:01:00.000Z',
+      end_time: '2026-01-02T03:02:00.000Z',
+      exit_code: 0,
+      end_reason: 'success',
+    }),
+    status('sess_ffffffffffff', 'failed', {
+      current_epoch: 2,
+      total_epochs: 5,
+      start_time: '2026-01-02T03:03:00.000Z',
+      end_time: '2026-01-02T03:04:00.000Z',
+      exit_code: 3,
+      end_reason: 'code_error',
+      error_message: 'Process exited with code 3',
+    }),
   ];
   // the list endpoint answers newest first
-  applySessions(state, runs.reverse().map((run) => session(run)));
+  applySessions(
+    state,
+    runs.reverse().map((run) => session(run)),
+  );
   applyMetrics(state, { session_id: 'sess_aaaaaaaaaaaa', epoch: 5, loss: 0.41234, val_loss: 0.5, val_accuracy: 0.875, timestamp: '2026-01-02T03:09:59.000Z' });
   applyMetrics(state, { session_id: 'sess_dddddddddddd', epoch: 3, loss: 0.3333, accuracy: 0.75, timestamp: '2026-01-02T03:02:00.000Z' });
   return state;

@@ -8,7 +8,25 @@ const NVIDIA_SMI = fileURLToPath(new URL('../stand-ins/nvidia-smi', import.meta.
 const { tmux, dispose: disposeTmux } = privateTmux('trainer-dash-sizes-');
 async function startDash(session: string, url: string, cols: number, rows: number, env: Record<string, string> = {}, args = ''): Promise<void> {
   const all = { TRAINER_URL: url, TRAINER_API_KEY: API_KEY, NCURSES_NO_UTF8_ACS: '1', LANG: 'C.UTF-8', ...env };
-  await tmux('-u', 'new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), '-c', ROOT, ...Object.entries(all).flatMap(([key, value]) => ['-e', `${key}=${value}`]), 'bash', '--noprofile', '--norc', '-c', `node bin/run.js dash ${args}; sleep 600`);
+  await tmux(
+    '-u',
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    String(cols),
+    '-y',
+    String(rows),
+    '-c',
+    ROOT,
+    ...Object.entries(all).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+    'bash',
+    '--noprofile',
+    '--norc',
+    '-c',
+    `node bin/run.js dash ${args}; sleep 600`,
+  );
 }
 
 const screen = (session: string, escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
@@ -16,10 +34,14 @@ const screen = (session: string, escapes = false) => tmux('capture-pane', '-p', 
 async function untilScreen(session: string, what: string, check: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
   let last = '';
   try {
-    return await waitFor(async () => {
-      last = await screen(session);
-      return check(last) ? last : null;
-    }, what, timeoutMs);
+    return await waitFor(
+      async () => {
+        last = await screen(session);
+        return check(last) ? last : null;
+      },
+      what,
+      timeoutMs,
+    );
   } catch {
     throw new Error(`Timed out waiting for ${what}. The screen was:\n${last}`);
   }
@@ -43,7 +65,8 @@ function brokenBoxes(text: string, only?: string): string[] {
       if (line[right] !== '┐') return void problems.push(`row ${top}: the top edge of the box at ${left} is broken: ${line.join('')}`);
       let bottom = top + 1;
       for (; bottom < lines.length && lines[bottom]![left] !== '└'; bottom++) {
-        if (lines[bottom]![left] !== '│' || lines[bottom]![right] !== '│') return void problems.push(`row ${bottom}: the sides of the box at ${top},${left} are broken: ${lines[bottom]!.join('')}`);
+        if (lines[bottom]![left] !== '│' || lines[bottom]![right] !== '│')
+          return void problems.push(`row ${bottom}: the sides of the box at ${top},${left} are broken: ${lines[bottom]!.join('')}`);
       }
       if (bottom === lines.length || lines[bottom]![right] !== '┘') problems.push(`the box at ${top},${left} (${edge}) has no bottom`);
     });
@@ -70,7 +93,8 @@ describe('trainer dash at 80×24, 120×36 and 200×50', () => {
   beforeAll(async () => {
     requireTmux();
     t = await startTestAgent({ env: { MAX_CONCURRENT_SESSIONS: '1', TRAINER_NVIDIA_SMI: NVIDIA_SMI } });
-    const start = async (params: Record<string, number>, name?: string) => (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true, session_name: name })).body.session_id as string;
+    const start = async (params: Record<string, number>, name?: string) =>
+      (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true, session_name: name })).body.session_id as string;
     const done = await start({ epochs: 3, interval_ms: 10 }, 'a run name long enough to be cut in every column that shows it, whatever the size');
     await waitForState(t.api, done, ['completed']);
     const running = await start({ epochs: 100000, interval_ms: 100 });
@@ -95,20 +119,36 @@ describe('trainer dash at 80×24, 120×36 and 200×50', () => {
     { keys: ['l'], box: 'Log ·', shows: 'PgUp PgDn scroll', close: ['q'] },
   ];
 
-  for (const [cols, rows] of [[80, 24], [120, 36], [200, 50]] as const) {
+  for (const [cols, rows] of [
+    [80, 24],
+    [120, 36],
+    [200, 50],
+  ] as const) {
     it(`${cols}×${rows}: the main screen and every overlay fit, with unbroken borders`, async () => {
       const session = `size-${cols}x${rows}`;
       await startDash(session, t.url, cols, rows);
-      const main = await untilScreen(session, 'the runs and the GPUs, every panel whole', (text) => text.includes('Runs · 1 running') && text.includes('GPUs · ') && brokenBoxes(text).length === 0);
+      const main = await untilScreen(
+        session,
+        'the runs and the GPUs, every panel whole',
+        (text) => text.includes('Runs · 1 running') && text.includes('GPUs · ') && brokenBoxes(text).length === 0,
+      );
       fitsTerminal(main, cols, rows);
       for (const overlay of overlays) {
         for (const key of overlay.keys) await press(session, key);
         // a capture can land while blessed is still writing a frame: wait for a whole one (a box that
         // is really broken never becomes whole, and the wait fails with the screen)
-        const shown = await untilScreen(session, `the ${overlay.box} overlay, whole`, (text) => text.includes(overlay.shows) && brokenBoxes(text, overlay.box).length === 0);
+        const shown = await untilScreen(
+          session,
+          `the ${overlay.box} overlay, whole`,
+          (text) => text.includes(overlay.shows) && brokenBoxes(text, overlay.box).length === 0,
+        );
         fitsTerminal(shown, cols, rows);
         for (const key of overlay.close) await press(session, key);
-        const closed = await untilScreen(session, `the ${overlay.box} overlay to close, every panel whole again`, (text) => overlays.every((any) => !text.includes(any.shows)) && brokenBoxes(text).length === 0);
+        const closed = await untilScreen(
+          session,
+          `the ${overlay.box} overlay to close, every panel whole again`,
+          (text) => overlays.every((any) => !text.includes(any.shows)) && brokenBoxes(text).length === 0,
+        );
         fitsTerminal(closed, cols, rows);
       }
       await tmux('kill-session', '-t', session);
@@ -126,7 +166,11 @@ describe('trainer dash at 80×24, 120×36 and 200×50', () => {
     expect(lines[1]).toMatch(/^│ID +.*STATE/);
     // narrower still: the title no longer fits and is cut, the border and header stay whole
     await tmux('resize-window', '-t', 'narrow', '-x', '50', '-y', '20');
-    const narrower = await untilScreen('narrow', 'the 50-column layout', (screenText) => [...screenText.split('\n')[0]!].length === 50 && brokenBoxes(screenText).length === 0);
+    const narrower = await untilScreen(
+      'narrow',
+      'the 50-column layout',
+      (screenText) => [...screenText.split('\n')[0]!].length === 50 && brokenBoxes(screenText).length === 0,
+    );
     fitsTerminal(narrower, 50, 20);
     expect(brokenBoxes(narrower)).toEqual([]);
     expect(narrower.split('\n')[0]).toMatch(/^┌─ Runs · 1 running · .*… ─*┐$/);
@@ -145,11 +189,18 @@ describe('trainer dash at 80×24, 120×36 and 200×50', () => {
   it('NO_COLOR=1: no colour escapes anywhere, bold and inverse kept', async () => {
     await startDash('nocolor', t.url, 120, 36, { NO_COLOR: '1' });
     await untilScreen('nocolor', 'the runs and a chart', (text) => text.includes('Runs · 1 running') && text.includes('Loss · '));
-    for (const [keys, shows] of [[[], 'Runs · '], [['?'], 'trainer dash · help'], [['q', 'f'], 'Show runs'], [['q', 'l'], 'PgUp PgDn scroll']] as const) {
+    for (const [keys, shows] of [
+      [[], 'Runs · '],
+      [['?'], 'trainer dash · help'],
+      [['q', 'f'], 'Show runs'],
+      [['q', 'l'], 'PgUp PgDn scroll'],
+    ] as const) {
       for (const key of keys) await tmux('send-keys', '-t', 'nocolor', key);
       await untilScreen('nocolor', shows, (text) => text.includes(shows));
       const styled = await screen('nocolor', true);
-      const colours = [...styled.matchAll(/\x1b\[([0-9;]*)m/g)].map((match) => match[1]!).filter((params) => params.split(';').some((param) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(param)));
+      const colours = [...styled.matchAll(/\x1b\[([0-9;]*)m/g)]
+        .map((match) => match[1]!)
+        .filter((params) => params.split(';').some((param) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(param)));
       expect(colours, shows).toEqual([]);
       if (keys.length === 0) expect(styled).toContain('\x1b[7m'); // the selected row, inverse
     }

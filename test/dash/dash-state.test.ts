@@ -55,7 +55,16 @@ describe('dashboard state', () => {
     // a status event of the same state (older epoch) does not move the epoch back
     applyStatus(state, status('sess_bbbbbbbbbbbb', 'running', { current_epoch: 1, total_epochs: 4, start_time: '2026-01-02T03:05:00.000Z' }));
     expect(state.runs.get('sess_bbbbbbbbbbbb')!.epoch).toBe(3);
-    applyStatus(state, status('sess_bbbbbbbbbbbb', 'stopped', { current_epoch: 3, total_epochs: 4, start_time: '2026-01-02T03:05:00.000Z', end_time: '2026-01-02T03:09:30.000Z', end_reason: 'stopped_by_user' }));
+    applyStatus(
+      state,
+      status('sess_bbbbbbbbbbbb', 'stopped', {
+        current_epoch: 3,
+        total_epochs: 4,
+        start_time: '2026-01-02T03:05:00.000Z',
+        end_time: '2026-01-02T03:09:30.000Z',
+        end_reason: 'stopped_by_user',
+      }),
+    );
     const stopped = state.runs.get('sess_bbbbbbbbbbbb')!;
     expect(stopped).toMatchObject({ state: 'stopped', endReason: 'stopped_by_user', metrics: { loss: 0.2 } });
     // ended runs sort after the active ones
@@ -109,7 +118,12 @@ describe('dashboard state', () => {
     state.curves.series.set('loss', { name: 'loss', xs: [], ys: [] });
     // a live point comes before the history answer, which already holds it
     applyMetrics(state, { session_id: 'sess_aaaaaaaaaaaa', epoch: 6, loss: 0.3, timestamp: null });
-    setSeries(state, 'sess_aaaaaaaaaaaa', 'loss', [1, 2, 3, 4, 5, 6].map((epoch) => ({ session_id: 'sess_aaaaaaaaaaaa', epoch, loss: 1 / epoch, timestamp: null })));
+    setSeries(
+      state,
+      'sess_aaaaaaaaaaaa',
+      'loss',
+      [1, 2, 3, 4, 5, 6].map((epoch) => ({ session_id: 'sess_aaaaaaaaaaaa', epoch, loss: 1 / epoch, timestamp: null })),
+    );
     applyMetrics(state, { session_id: 'sess_aaaaaaaaaaaa', epoch: 6, loss: 0.3, timestamp: null });
     applyMetrics(state, { session_id: 'sess_aaaaaaaaaaaa', epoch: 7, loss: 0.25, timestamp: null });
     const loss = state.curves.series.get('loss')!;
@@ -124,13 +138,22 @@ describe('dashboard state', () => {
   it('keeps a long curve short by halving it, and the log to its cap', () => {
     const state = sampleState();
     resetCurves(state, 'sess_aaaaaaaaaaaa');
-    setSeries(state, 'sess_aaaaaaaaaaaa', 'loss', Array.from({ length: 1000 }, (_, index) => ({ epoch: index + 1, loss: 1 / (index + 1) })));
+    setSeries(
+      state,
+      'sess_aaaaaaaaaaaa',
+      'loss',
+      Array.from({ length: 1000 }, (_, index) => ({ epoch: index + 1, loss: 1 / (index + 1) })),
+    );
     const loss = state.curves.series.get('loss')!;
     expect(loss.xs.length).toBeLessThanOrEqual(400);
     expect(loss.xs.at(-1)).toBe(1000);
     resetLog(state, 'sess_aaaaaaaaaaaa');
     const entry = { session_id: 'sess_aaaaaaaaaaaa', timestamp: '2026-01-02T03:09:00.000Z', level: 'info', message: 'x' };
-    appendLog(state, 'sess_aaaaaaaaaaaa', Array.from({ length: MAX_LOG_ENTRIES + 10 }, () => entry));
+    appendLog(
+      state,
+      'sess_aaaaaaaaaaaa',
+      Array.from({ length: MAX_LOG_ENTRIES + 10 }, () => entry),
+    );
     expect(state.log.entries.length).toBe(MAX_LOG_ENTRIES);
     appendLog(state, 'sess_bbbbbbbbbbbb', [entry]); // not the selected run's: ignored
     expect(state.log.entries.length).toBe(MAX_LOG_ENTRIES);

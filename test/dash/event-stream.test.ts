@@ -24,15 +24,35 @@ describe('SSE client', () => {
   function open(url: string, options: Partial<ConstructorParameters<typeof EventStream>[0]> = {}) {
     const messages: SseMessage[] = [];
     const states: EventStreamState[] = [];
-    stream = new EventStream({ url, path: '/events', apiKey: 'k1', retryMs: 20, onMessage: (message) => messages.push(message), onState: (state) => states.push(state), ...options }).start();
+    stream = new EventStream({
+      url,
+      path: '/events',
+      apiKey: 'k1',
+      retryMs: 20,
+      onMessage: (message) => messages.push(message),
+      onState: (state) => states.push(state),
+      ...options,
+    }).start();
     return { messages, states };
   }
 
   it('parses the wire format: CRLF, multi-line data, comments, fields split across chunks', () => {
     const lines: [string | null, string][] = [];
     const parser = new SseParser((field, value) => lines.push([field, value]));
-    for (const chunk of ['retry: 2000\r\n\r', '\n: keep-alive\n\nid: m1.l2\nev', 'ent: status\ndata: {"a":', '\ndata: 1}\n\n', 'data:x\r', '\n\n']) parser.push(chunk);
-    expect(lines).toEqual([['retry', '2000'], [null, ''], [null, ''], ['id', 'm1.l2'], ['event', 'status'], ['data', '{"a":'], ['data', '1}'], [null, ''], ['data', 'x'], [null, '']]);
+    for (const chunk of ['retry: 2000\r\n\r', '\n: keep-alive\n\nid: m1.l2\nev', 'ent: status\ndata: {"a":', '\ndata: 1}\n\n', 'data:x\r', '\n\n'])
+      parser.push(chunk);
+    expect(lines).toEqual([
+      ['retry', '2000'],
+      [null, ''],
+      [null, ''],
+      ['id', 'm1.l2'],
+      ['event', 'status'],
+      ['data', '{"a":'],
+      ['data', '1}'],
+      [null, ''],
+      ['data', 'x'],
+      [null, ''],
+    ]);
   });
 
   it('sends the key, parses events, and resumes with Last-Event-ID after the server ends the stream', async () => {
@@ -96,7 +116,11 @@ describe('SSE client', () => {
       res.write(': hello\n\n'); // then nothing at all
     });
     const silent = open(url, { idleTimeoutMs: 150 });
-    await waitFor(() => silent.states.some((state) => state.state === 'down' && state.detail === 'the stream went silent'), 'the silent stream to be dropped', 5000);
+    await waitFor(
+      () => silent.states.some((state) => state.state === 'down' && state.detail === 'the stream went silent'),
+      'the silent stream to be dropped',
+      5000,
+    );
     await waitFor(() => connections >= 2, 'a new connection', 5000);
     stream!.close();
     const refused = open(url, { apiKey: 'wrong' });

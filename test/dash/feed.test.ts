@@ -12,10 +12,13 @@ describe('dashboard feed', () => {
   let t: TestAgent;
   let state: DashState;
   let feed: DashFeed;
-  const start = async (params: Record<string, number>) => (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true })).body.session_id as string;
+  const start = async (params: Record<string, number>) =>
+    (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params, start: true })).body.session_id as string;
 
   beforeAll(async () => {
-    t = await startTestAgent({ env: { MAX_CONCURRENT_SESSIONS: '2', TRAINER_NVIDIA_SMI: NVIDIA_SMI, TRAINER_SAMPLE_INTERVAL_SECONDS: '0.2', TRAINER_ALERT_EVAL_SECONDS: '1' } });
+    t = await startTestAgent({
+      env: { MAX_CONCURRENT_SESSIONS: '2', TRAINER_NVIDIA_SMI: NVIDIA_SMI, TRAINER_SAMPLE_INTERVAL_SECONDS: '0.2', TRAINER_ALERT_EVAL_SECONDS: '1' },
+    });
   });
   afterAll(async () => {
     feed?.close();
@@ -39,7 +42,7 @@ describe('dashboard feed', () => {
     expect(state.alerts).toEqual([]);
   });
 
-  it("follows the selected run: its curve and its log, gapless across the tail read and the live stream", async () => {
+  it('follows the selected run: its curve and its log, gapless across the tail read and the live stream', async () => {
     const live = [...state.runs.values()].find((row) => row.state === 'running')!.id;
     feed.select(live);
     await waitFor(() => state.log.live && (state.curves.series.get('loss')?.xs.length ?? 0) >= 3, 'the curve and a live log');
@@ -49,7 +52,10 @@ describe('dashboard feed', () => {
     expect(xs).toEqual([...xs].sort((a, b) => a - b));
     expect(new Set(xs).size).toBe(xs.length);
     // every epoch line once, in order, from the first one the tail read returned
-    const epochs = state.log.entries.map((entry) => /^Epoch (\d+)\/1000 completed$/.exec(entry.message)?.[1]).filter(Boolean).map(Number);
+    const epochs = state.log.entries
+      .map((entry) => /^Epoch (\d+)\/1000 completed$/.exec(entry.message)?.[1])
+      .filter(Boolean)
+      .map(Number);
     expect(epochs.length).toBeGreaterThan(3);
     expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, index) => epochs[0]! + index));
     expect(state.log.entries[0]!.message).toMatch(/^Starting: |^ticker starting/);
@@ -71,10 +77,20 @@ describe('dashboard feed', () => {
   it('gets alerts and notifications from the event stream, with no polling', async () => {
     // the runs above made lifecycle notifications: read at connect or pushed since
     expect(state.notifications?.some((notification) => /completed/.test(notification.message))).toBe(true);
-    const rule = await t.api('POST', '/api/v1/alerts/rules', { name: 'gpu present', metric: 'gpu_temperature', condition: 'greater_than', threshold: -1, severity: 'low', for_seconds: 0 });
+    const rule = await t.api('POST', '/api/v1/alerts/rules', {
+      name: 'gpu present',
+      metric: 'gpu_temperature',
+      condition: 'greater_than',
+      threshold: -1,
+      severity: 'low',
+      for_seconds: 0,
+    });
     expect(rule.status).toBe(201);
     const fired = await waitFor(() => state.alerts?.find((alert) => alert.rule_name === 'gpu present'), 'the alert, pushed');
-    await waitFor(() => state.notifications?.some((notification) => notification.message.includes('gpu present') || notification.message.includes('GPU')), 'its notification, pushed');
+    await waitFor(
+      () => state.notifications?.some((notification) => notification.message.includes('gpu present') || notification.message.includes('GPU')),
+      'its notification, pushed',
+    );
     expect((await t.api('POST', `/api/v1/alerts/${fired.alert_id}/acknowledge`, { acknowledged_by: 'feed test' })).status).toBe(200);
     await waitFor(() => !state.alerts?.some((alert) => alert.alert_id === fired.alert_id), 'the acknowledged alert to leave the active list');
     await t.api('DELETE', `/api/v1/alerts/rules/${rule.body.rule_id}`);

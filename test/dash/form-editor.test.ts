@@ -52,6 +52,8 @@ describe('text cut to a box', () => {
     expect(fitLabel(' Runs · 1 running · 2 queued ', 60)).toBe(' Runs · 1 running · 2 queued ');
     expect(fitLabel(' Runs · 1 running · 2 queued ', 20)).toBe(' Runs · 1 runn… ');
     expect(fitLabel(' Runs · 1 running · 2 queued ', 20).length).toBeLessThanOrEqual(16);
-    expect(withoutColorTags('{bold}{red-fg}x{/red-fg}{/bold} {light-blue-bg}y{/light-blue-bg}{inverse}z{/inverse}')).toBe('{bold}x{/bold} y{inverse}z{/inverse}');
+    expect(withoutColorTags('{bold}{red-fg}x{/red-fg}{/bold} {light-blue-bg}y{/light-blue-bg}{inverse}z{/inverse}')).toBe(
+      '{bold}x{/bold} y{inverse}z{/inverse}',
+    );
   });
 });

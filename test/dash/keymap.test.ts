@@ -43,14 +43,25 @@ describe('dashboard keys', () => {
     expect(press(state, ['enter'], asked.mode).effects).not.toContainEqual(expect.objectContaining({ type: 'stop' }));
     // an ended run: nothing to stop, said so
     state.selectedId = 'sess_dddddddddddd';
-    expect(press(state, ['x'])).toEqual({ mode: MAIN, effects: [{ type: 'message', text: 'sess_dddddddddddd is completed: nothing to stop.', level: 'info' }] });
+    expect(press(state, ['x'])).toEqual({
+      mode: MAIN,
+      effects: [{ type: 'message', text: 'sess_dddddddddddd is completed: nothing to stop.', level: 'info' }],
+    });
   });
 
   it('s picks a recipe, then takes key=value parameters and starts the run', () => {
     const state = sampleState();
     state.recipes = [
       { name: 'demo-mlp', description: '', backend: 'process', default: true, gpus: 0, priority: 0, params: {} },
-      { name: 'ticker', description: '', backend: 'process', default: false, gpus: 0, priority: 0, params: { epochs: { type: 'int', default: 10 }, interval_ms: { type: 'int', default: 100 } } },
+      {
+        name: 'ticker',
+        description: '',
+        backend: 'process',
+        default: false,
+        gpus: 0,
+        priority: 0,
+        params: { epochs: { type: 'int', default: 10 }, interval_ms: { type: 'int', default: 100 } },
+      },
     ];
     const picking = press(state, ['s']);
     expect(picking).toEqual({ mode: { kind: 'recipes', index: 0 }, effects: [{ type: 'load-recipes' }] });
@@ -94,7 +105,12 @@ describe('dashboard keys', () => {
     expect(press(state, ['?']).mode).toEqual({ kind: 'help' });
     expect(press(state, ['?', 'x']).mode).toEqual(MAIN); // any key closes the help
     expect(press(state, ['q']).effects).toEqual([{ type: 'quit' }]);
-    for (const mode of [MAIN, { kind: 'help' }, { kind: 'params', recipe: 'r', text: '', error: null }, { kind: 'log', follow: true, fromBottom: 0 }] as Mode[]) {
+    for (const mode of [
+      MAIN,
+      { kind: 'help' },
+      { kind: 'params', recipe: 'r', text: '', error: null },
+      { kind: 'log', follow: true, fromBottom: 0 },
+    ] as Mode[]) {
       expect(handleKey(state, mode, 'C-c', context).effects).toEqual([{ type: 'quit' }]);
     }
   });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { dashLayout, type DashLayout, type Rect } from '../../dist/src/dash/layout.js';
 
 const panels = (layout: DashLayout): [string, Rect][] =>
-  (['runs', 'lossChart', 'metricChart', 'gpus', 'log', 'alerts', 'status'] as const).flatMap((name) => (layout[name] ? [[name, layout[name]!] as [string, Rect]] : []));
+  (['runs', 'lossChart', 'metricChart', 'gpus', 'log', 'alerts', 'status'] as const).flatMap((name) =>
+    layout[name] ? [[name, layout[name]!] as [string, Rect]] : [],
+  );
 
 /** Every panel inside the screen, none over another, and no cell left blank. */
 function expectTiled(layout: DashLayout, cols: number, rows: number) {
@@ -59,7 +61,19 @@ describe('dashboard layout', () => {
 
   it('shrinks to the runs and the status line when tiny, and tiles every size in between', () => {
     expect(panels(dashLayout(50, 12)).map(([name]) => name)).toEqual(['runs', 'status']);
-    for (const [cols, rows] of [[40, 10], [60, 16], [79, 23], [80, 24], [99, 27], [100, 28], [139, 35], [140, 36], [160, 45], [200, 50], [300, 80]] as const) {
+    for (const [cols, rows] of [
+      [40, 10],
+      [60, 16],
+      [79, 23],
+      [80, 24],
+      [99, 27],
+      [100, 28],
+      [139, 35],
+      [140, 36],
+      [160, 45],
+      [200, 50],
+      [300, 80],
+    ] as const) {
       for (const gpuLines of [2, 8, 16]) for (const runRows of [1, 10, 100]) expectTiled(dashLayout(cols, rows, { gpuLines, runRows }), cols, rows);
     }
   });

@@ -23,7 +23,9 @@ export function requireTmux(): void {
     execFileSync(join(ROOT, 'scripts/test-deps/ensure-tmux.sh'), { stdio: 'pipe' });
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
-    throw new Error(`The dashboard tests drive \`trainer dash\` in a real terminal with tmux, which is missing and could not be installed: ${stderr || (error as Error).message}`);
+    throw new Error(
+      `The dashboard tests drive \`trainer dash\` in a real terminal with tmux, which is missing and could not be installed: ${stderr || (error as Error).message}`,
+    );
   }
 }
 

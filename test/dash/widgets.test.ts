@@ -66,9 +66,24 @@ describe('dashboard widgets', () => {
     const state = sampleState();
     resetCurves(state, 'sess_aaaaaaaaaaaa');
     expect(lossChartView(state).placeholder).toBe('Loading…');
-    setSeries(state, 'sess_aaaaaaaaaaaa', 'loss', [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch })));
-    setSeries(state, 'sess_aaaaaaaaaaaa', 'val_loss', [1, 3].map((epoch) => ({ epoch, val_loss: 1.2 / epoch })));
-    setSeries(state, 'sess_aaaaaaaaaaaa', 'val_accuracy', [1, 2, 3].map((epoch) => ({ epoch, val_accuracy: 0.5 + epoch / 10 })));
+    setSeries(
+      state,
+      'sess_aaaaaaaaaaaa',
+      'loss',
+      [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch })),
+    );
+    setSeries(
+      state,
+      'sess_aaaaaaaaaaaa',
+      'val_loss',
+      [1, 3].map((epoch) => ({ epoch, val_loss: 1.2 / epoch })),
+    );
+    setSeries(
+      state,
+      'sess_aaaaaaaaaaaa',
+      'val_accuracy',
+      [1, 2, 3].map((epoch) => ({ epoch, val_accuracy: 0.5 + epoch / 10 })),
+    );
     state.curves.loading = false;
     const loss = lossChartView(state);
     expect(loss.placeholder).toBeNull();
@@ -94,7 +109,10 @@ describe('dashboard widgets', () => {
     expect(lossChartView(state).placeholder).toBe('No metrics: the run is queued.');
     state.selectedId = 'sess_aaaaaaaaaaaa';
     resetCurves(state, 'sess_aaaaaaaaaaaa');
-    setSeries(state, 'sess_aaaaaaaaaaaa', 'loss', [{ epoch: 1, loss: 0 }, { epoch: 2, loss: 0 }]);
+    setSeries(state, 'sess_aaaaaaaaaaaa', 'loss', [
+      { epoch: 1, loss: 0 },
+      { epoch: 2, loss: 0 },
+    ]);
     expect(lossChartView(state)).toMatchObject({ minY: 0, maxY: 1 });
   });
 
@@ -119,7 +137,19 @@ describe('dashboard widgets', () => {
   it('GPUs: without any, CPU and memory from the system info', () => {
     const state = sampleState();
     state.gpus = [];
-    state.system = { cpu_usage_percent: 12.5, memory_used_mb: 10240, memory_total_mb: 32768, memory_percent: 31.25, disk_free_gb: 50, disk_total_gb: 100, gpu_available: false, gpu_usage_percent: null, gpu_memory_used_mb: null, gpu_memory_total_mb: null, timestamp: '' };
+    state.system = {
+      cpu_usage_percent: 12.5,
+      memory_used_mb: 10240,
+      memory_total_mb: 32768,
+      memory_percent: 31.25,
+      disk_free_gb: 50,
+      disk_total_gb: 100,
+      gpu_available: false,
+      gpu_usage_percent: null,
+      gpu_memory_used_mb: null,
+      gpu_memory_total_mb: null,
+      timestamp: '',
+    };
     const view = gpuPanelView(state, { width: 60, height: 2 });
     expect(view.label).toBe(' System (no GPU) ');
     expect(view.lines.map(plain)).toEqual([expect.stringMatching(/^CPU █+░+\s+13%$/), expect.stringMatching(/^MEM █+░+\s+31% 10\.0\/32\.0G$/)]);
@@ -135,7 +165,11 @@ describe('dashboard widgets', () => {
     expect(view.lines[0]).toContain('{open}bold{close}');
     expect(view.lines[1]).toMatch(/^\{red-fg\}/);
     // full screen: wrapped, scrolled up from the end, following or not
-    appendLog(state, 'sess_aaaaaaaaaaaa', Array.from({ length: 20 }, (_, index) => logEntry(`line ${index}`)));
+    appendLog(
+      state,
+      'sess_aaaaaaaaaaaa',
+      Array.from({ length: 20 }, (_, index) => logEntry(`line ${index}`)),
+    );
     const following = fullLogView(state, { width: 80, height: 5 }, 0, true);
     expect(plain(following.lines.at(-1)!)).toContain('line 19');
     expect(following.label).toContain('following');
@@ -147,7 +181,10 @@ describe('dashboard widgets', () => {
 
   it('alerts: most severe first; a count for the status line when there is no panel', () => {
     const state = sampleState();
-    state.alerts = [alert({ alert_id: 'a1', severity: 'low', rule_name: 'stalled', message: 'no output for 10 min', run_id: 'sess_aaaaaaaaaaaa' }), alert({ alert_id: 'a2' })];
+    state.alerts = [
+      alert({ alert_id: 'a1', severity: 'low', rule_name: 'stalled', message: 'no output for 10 min', run_id: 'sess_aaaaaaaaaaaa' }),
+      alert({ alert_id: 'a2' }),
+    ];
     const view = alertsView(state, { width: 100, height: 5 });
     expect(view.label).toBe(' Alerts · 2 active ');
     expect(plain(view.lines[0]!)).toMatch(/^HIGH\s+gpu hot: GPU 0 temperature 88 > 85\s+2m00s$/);
@@ -165,14 +202,25 @@ describe('dashboard widgets', () => {
 
   it('alerts panel: unread notifications below the alerts, giving way to them when space runs out', () => {
     const state = sampleState();
-    const note = (id: string, message: string) => ({ id, type: 'training', priority: 'low', message, read: false, created_at: new Date(NOW - 60_000).toISOString() });
+    const note = (id: string, message: string) => ({
+      id,
+      type: 'training',
+      priority: 'low',
+      message,
+      read: false,
+      created_at: new Date(NOW - 60_000).toISOString(),
+    });
     state.alerts = [alert({ alert_id: 'a1' })];
     applyNotification(state, note('n1', 'Run sess_aaaaaaaaaaaa completed'));
     applyNotification(state, note('n2', 'Run sess_bbbbbbbbbbbb failed'));
     applyNotification(state, { ...note('n3', 'already read'), read: true });
     const view = alertsView(state, { width: 100, height: 5 });
     expect(view.label).toBe(' Alerts · 1 active · 2 unread ');
-    expect(view.lines.map(plain)).toEqual([expect.stringMatching(/^HIGH\s+gpu hot/), expect.stringMatching(/^NOTE\s+Run sess_bbbbbbbbbbbb failed\s+1m00s$/), expect.stringMatching(/^NOTE\s+Run sess_aaaaaaaaaaaa completed/)]);
+    expect(view.lines.map(plain)).toEqual([
+      expect.stringMatching(/^HIGH\s+gpu hot/),
+      expect.stringMatching(/^NOTE\s+Run sess_bbbbbbbbbbbb failed\s+1m00s$/),
+      expect.stringMatching(/^NOTE\s+Run sess_aaaaaaaaaaaa completed/),
+    ]);
     expect(alertsView(state, { width: 100, height: 2 }).lines.map(plain)).toEqual([expect.stringMatching(/^HIGH/), '… 2 more']);
     // an alert event: an acknowledged or resolved alert leaves the list, a new active one joins it
     expect(applyAlert(state, alert({ alert_id: 'a1', status: 'acknowledged' }))).toBe(true);
@@ -209,7 +257,15 @@ describe('dashboard widgets', () => {
     expect(helpView().lines.map(plain).join('\n')).toMatch(/x\s+stop the selected run/);
     state.recipes = [
       { name: 'demo-mlp', description: 'A small network', backend: 'process', default: true, gpus: 0, priority: 0, params: {} },
-      { name: 'ticker', description: 'Ticks', backend: 'process', default: false, gpus: 0, priority: 0, params: { epochs: { type: 'int', min: 1, default: 10 } } },
+      {
+        name: 'ticker',
+        description: 'Ticks',
+        backend: 'process',
+        default: false,
+        gpus: 0,
+        priority: 0,
+        params: { epochs: { type: 'int', min: 1, default: 10 } },
+      },
     ];
     const picker = recipePickerView(state, 1, { width: 60, height: 10 });
     expect(picker.lines.map(plain)).toEqual([expect.stringMatching(/^demo-mlp\s+A small network \(default\)/), expect.stringMatching(/^ticker\s+Ticks/)]);
@@ -220,7 +276,15 @@ describe('dashboard widgets', () => {
   });
 
   it('param form: defaults as key=value, parsed back with quotes, errors said plainly', () => {
-    const recipe = { name: 'r', description: '', backend: 'process', default: false, gpus: 0, priority: 0, params: { epochs: { type: 'int', default: 10 }, name: { type: 'string', default: 'two words' }, lr: { type: 'float' } } };
+    const recipe = {
+      name: 'r',
+      description: '',
+      backend: 'process',
+      default: false,
+      gpus: 0,
+      priority: 0,
+      params: { epochs: { type: 'int', default: 10 }, name: { type: 'string', default: 'two words' }, lr: { type: 'float' } },
+    };
     expect(paramTemplate(recipe)).toBe('epochs=10 name="two words" lr=');
     expect(parseParamText('epochs=10 name="two words" lr=0.1')).toEqual({ params: { epochs: '10', name: 'two words', lr: '0.1' } });
     expect(parseParamText("  a='x=y'  ")).toEqual({ params: { a: 'x=y' } });

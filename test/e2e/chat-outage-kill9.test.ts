@@ -22,8 +22,18 @@ describe('chat thread updates across a Slack outage and kill -9', { timeout: 4 *
   it('delivers every thread update and the completion once, in order, after Slack returns', async () => {
     const slack = await startSlackPlatform();
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-chat-outage-'));
-    cleanups.push(() => removeDir(dataDir), () => slack.close());
-    const env = { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0', SLACK_PING_TIMEOUT_MS: '2000', SLACK_ALLOWED_USERS: ann.id };
+    cleanups.push(
+      () => removeDir(dataDir),
+      () => slack.close(),
+    );
+    const env = {
+      SLACK_BOT_TOKEN,
+      SLACK_APP_TOKEN,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_API_RETRIES: '0',
+      SLACK_PING_TIMEOUT_MS: '2000',
+      SLACK_ALLOWED_USERS: ann.id,
+    };
     const agentOn = async (): Promise<AgentProcess> => {
       const agent = await spawnAgentProcess(dataDir, env);
       cleanups.push(() => stopGracefully(agent));
@@ -50,9 +60,15 @@ describe('chat thread updates across a Slack outage and kill -9', { timeout: 4 *
     // the outbox lists newest first
     const waitingForSlack = async (): Promise<string[]> => {
       const body = (await second.api('GET', '/api/v1/notifications/deliveries?status=pending&limit=100')).body;
-      return body.deliveries.filter((delivery: any) => delivery.notifier === 'chat:slack').map((delivery: any) => delivery.message.event).reverse();
+      return body.deliveries
+        .filter((delivery: any) => delivery.notifier === 'chat:slack')
+        .map((delivery: any) => delivery.message.event)
+        .reverse();
     };
-    const waiting = await waitFor(async () => ((await waitingForSlack()).at(-1) === 'training_completed' ? waitingForSlack() : null), 'the completion in the outbox');
+    const waiting = await waitFor(
+      async () => ((await waitingForSlack()).at(-1) === 'training_completed' ? waitingForSlack() : null),
+      'the completion in the outbox',
+    );
     expect(waiting).toContain('training_progress');
     expect(slack.posts().length).toBe(postsBefore); // nothing got through while Slack was down
 
@@ -76,7 +92,9 @@ describe('chat thread updates across a Slack outage and kill -9', { timeout: 4 *
     expect(new Set(epochs.map((epoch) => Math.floor(epoch / 15))).size).toBe(epochs.length); // one per milestone
     // everything about the run is in its thread, the root message once
     const aboutRun = slack.posts().filter((call) => call.form.text?.includes(id));
-    expect(aboutRun.filter((call) => call.form.thread_ts === undefined).map((call) => call.form.text.split('\n')[0])).toEqual([expect.stringContaining(`Run ${id} queued`)]);
+    expect(aboutRun.filter((call) => call.form.thread_ts === undefined).map((call) => call.form.text.split('\n')[0])).toEqual([
+      expect.stringContaining(`Run ${id} queued`),
+    ]);
     expect((await second.api('GET', `/api/v1/training/${id}/status`)).body.origin).toMatchObject({ platform: 'slack', channel: 'CTRAIN', thread: root.ts });
   });
 });

@@ -7,7 +7,8 @@ import { AGENT_START_TIMEOUT_MS, killHard, spawnAgentProcess, stopGracefully, ty
 
 /** A run's files, as the supervisor writes them whether an agent is up or not. */
 const runFile = (dataDir: string, runId: string, name: string) => join(dataDir, 'runs', runId, name);
-const epochsRecorded = async (dataDir: string, runId: string) => (await readFile(runFile(dataDir, runId, 'metrics.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+const epochsRecorded = async (dataDir: string, runId: string) =>
+  (await readFile(runFile(dataDir, runId, 'metrics.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
 
 // each test starts two agent processes, each allowed AGENT_START_TIMEOUT_MS on a loaded machine
 describe('kill -9 of the agent', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
@@ -61,11 +62,19 @@ describe('kill -9 of the agent', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => 
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-kill9-'));
     cleanups.push(() => removeDir(dataDir));
     const first = await agentOn(dataDir);
-    const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 3, interval_ms: 100, exit_code: 3 }, start: true })).body.session_id;
+    const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 3, interval_ms: 100, exit_code: 3 }, start: true }))
+      .body.session_id;
     await waitFor(async () => (await first.api('GET', `/api/v1/training/${id}/status`)).body.current_epoch >= 1, 'epoch 1');
     await killHard(first);
     // the run ends (exit code 3) with no agent to watch it: its supervisor records how it ended
-    await waitFor(() => access(runFile(dataDir, id, 'exit.json')).then(() => true, () => false), 'the run to end while no agent is up');
+    await waitFor(
+      () =>
+        access(runFile(dataDir, id, 'exit.json')).then(
+          () => true,
+          () => false,
+        ),
+      'the run to end while no agent is up',
+    );
 
     const second = await agentOn(dataDir);
     const finished = await waitForState(second.api, id, ['completed', 'failed', 'stopped']);
@@ -77,7 +86,8 @@ describe('kill -9 of the agent', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => 
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-kill9-'));
     cleanups.push(() => removeDir(dataDir));
     const first = await agentOn(dataDir);
-    const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, start: true })).body.session_id;
+    const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, start: true })).body
+      .session_id;
     await waitFor(async () => (await first.api('GET', `/api/v1/training/${id}/status`)).body.current_epoch >= 1, 'epoch 1');
     expect(await stopGracefully(first)).toBe(0);
 

@@ -29,13 +29,22 @@ describe('the packed package, installed for production', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'trainer-packed-'));
     // dist/ is what `npm test` just built; prepack builds it for a real `npm pack`
-    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env: npmEnv(), maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      env: npmEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     app = join(dir, 'app');
     await mkdir(app);
     await run('tar', ['-xzf', join(dir, packed!.filename), '-C', app, '--strip-components=1']);
     await copyFile(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
-    install = await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], { cwd: app, env: npmEnv(), maxBuffer: 64 * 1024 * 1024, timeout: 400_000 });
+    install = await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], {
+      cwd: app,
+      env: npmEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 400_000,
+    });
   }, 420_000);
   afterAll(async () => {
     if (dir) await removeDir(dir);
@@ -61,7 +70,11 @@ describe('the packed package, installed for production', () => {
     const argv = execStart.replaceAll('/opt/trainer', app).replaceAll('/var/lib/trainer', stateDir).split(/\s+/);
     expect(argv[0]).toBe('/usr/bin/node');
     argv[0] = process.execPath; // the node running this test, wherever it is installed
-    const agent = spawn(argv[0], [...argv.slice(1), '--port', '0', '--host', '127.0.0.1'], { cwd: stateDir, env: { ...npmEnv(), NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const agent = spawn(argv[0], [...argv.slice(1), '--port', '0', '--host', '127.0.0.1'], {
+      cwd: stateDir,
+      env: { ...npmEnv(), NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     agent.stdout.on('data', (chunk) => (output += chunk));
     agent.stderr.on('data', (chunk) => (output += chunk));
@@ -70,7 +83,7 @@ describe('the packed package, installed for production', () => {
         const timer = setTimeout(() => reject(new Error(`the agent did not start:\n${output}`)), 30_000);
         agent.stdout.on('data', () => {
           const match = /listening on (http:\/\/\S+)/.exec(output);
-          if (match) resolve(match[1]!), clearTimeout(timer);
+          if (match) (resolve(match[1]!), clearTimeout(timer));
         });
         agent.once('exit', (code) => reject(new Error(`the agent exited with ${code}:\n${output}`)));
       });

@@ -35,7 +35,13 @@ export function bashBlocks(readme: string): { line: number; text: string }[] {
  */
 function asScript(blocks: { line: number; text: string }[], url: string): string {
   const body = blocks
-    .map(({ line, text }) => `echo '### README.md line ${line}' >&2\n${text.replace(/(http:\/\/)?(localhost|127\.0\.0\.1):8000/g, url).replace(/\bnpx trainer\b/g, 'trainer').replace(/^export KEY=\.\.\..*$/m, '')}`)
+    .map(
+      ({ line, text }) =>
+        `echo '### README.md line ${line}' >&2\n${text
+          .replace(/(http:\/\/)?(localhost|127\.0\.0\.1):8000/g, url)
+          .replace(/\bnpx trainer\b/g, 'trainer')
+          .replace(/^export KEY=\.\.\..*$/m, '')}`,
+    )
     .join('\n');
   // curl fails the script on an HTTP error, so that an example answered with a 4xx counts as broken
   return `set -xeo pipefail\ncurl() { command curl --silent --show-error --fail-with-body "$@"; }\n${body}\n`;
@@ -77,7 +83,14 @@ describe("README's trainer and curl examples run as written", () => {
     const blocks = bashBlocks(await readFile(join(ROOT, 'README.md'), 'utf8')).filter((block) => !NOT_EXAMPLES.test(block.text));
     expect(blocks.length).toBeGreaterThanOrEqual(10);
     const script = asScript(blocks, t.url);
-    const env: NodeJS.ProcessEnv = { ...process.env, KEY: API_KEY, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, FORCE_COLOR: '0' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KEY: API_KEY,
+      TRAINER_URL: t.url,
+      TRAINER_API_KEY: API_KEY,
+      PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+      FORCE_COLOR: '0',
+    };
     delete env.NODE_OPTIONS;
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn('bash', ['-c', script], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -32,7 +32,19 @@ function validationEnv(): Record<string, string> {
 export async function startTestAgent(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestAgent> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trainer-test-')));
-  const env = { API_KEYS: API_KEY, API_HOST: '127.0.0.1', API_PORT: '0', TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_STOP_GRACE_SECONDS: '2', TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000', TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...validationEnv(), ...options.env };
+  const env = {
+    API_KEYS: API_KEY,
+    API_HOST: '127.0.0.1',
+    API_PORT: '0',
+    TRAINER_RECIPE_DIRS: FIXTURE_RECIPES,
+    TRAINER_STOP_GRACE_SECONDS: '2',
+    TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi',
+    TRAINER_RATE_LIMIT_PER_MINUTE: '1000000',
+    TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000',
+    TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
+    ...validationEnv(),
+    ...options.env,
+  };
   const config = resolveAgentConfig({ dataDir }, env);
   const agent = await createAgent(config, createLogger({ level: 'silent' }));
   const url = await agent.listen();
@@ -53,7 +65,13 @@ export async function startTestAgent(options: { env?: Record<string, string>; da
   };
 }
 
-export async function request<T = any>(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+export async function request<T = any>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${API_KEY}`, ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -83,10 +101,14 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string, time
 }
 
 export async function waitForState(api: TestAgent['api'], id: string, states: string[], timeoutMs?: number): Promise<any> {
-  return waitFor(async () => {
-    const { body } = await api('GET', `/api/v1/training/${id}/status`);
-    return states.includes(body.state) ? body : null;
-  }, `${id} to reach ${states.join('|')}`, timeoutMs);
+  return waitFor(
+    async () => {
+      const { body } = await api('GET', `/api/v1/training/${id}/status`);
+      return states.includes(body.state) ? body : null;
+    },
+    `${id} to reach ${states.join('|')}`,
+    timeoutMs,
+  );
 }
 
 /** Best effort: a supervisor that is still finishing may write into the directory while it goes. */

@@ -21,7 +21,16 @@ export const AGENT_START_TIMEOUT_MS = 90_000;
 /** `trainer agent` as its own OS process, the way a user runs it: for crash and restart tests. */
 export async function spawnAgentProcess(dataDir: string, env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<AgentProcess> {
   const child = spawn(process.execPath, [BIN, 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, API_KEYS: API_KEY, TRAINER_RECIPE_DIRS: FIXTURE_RECIPES, TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi', TRAINER_RATE_LIMIT_PER_MINUTE: '1000000', TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000', TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...env },
+    env: {
+      ...process.env,
+      API_KEYS: API_KEY,
+      TRAINER_RECIPE_DIRS: FIXTURE_RECIPES,
+      TRAINER_NVIDIA_SMI: '/nonexistent/nvidia-smi',
+      TRAINER_RATE_LIMIT_PER_MINUTE: '1000000',
+      TRAINER_AUTH_FAILURES_PER_MINUTE: '1000000',
+      TRAINER_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd && { cwd: options.cwd }),
   });

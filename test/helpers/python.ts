@@ -14,7 +14,9 @@ export type PythonOrReason = { python: string; skip: false } | { python: ''; ski
  */
 export function torchPython(): PythonOrReason {
   try {
-    const python = execFileSync(`${ROOT}/scripts/test-deps/ensure-torch.sh`, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 }).toString().trim();
+    const python = execFileSync(`${ROOT}/scripts/test-deps/ensure-torch.sh`, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 })
+      .toString()
+      .trim();
     return { python, skip: false };
   } catch (error) {
     const why = String((error as { stderr?: Buffer }).stderr ?? '').trim() || (error as Error).message;
@@ -25,7 +27,9 @@ export function torchPython(): PythonOrReason {
 /** Debian's Python with pip, setuptools and wheel (the project's script installs them when missing), to `pip install sdk/python` offline. */
 export function pipPython(): PythonOrReason {
   try {
-    const python = execFileSync(`${ROOT}/scripts/test-deps/ensure-pip.sh`, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000 }).toString().trim();
+    const python = execFileSync(`${ROOT}/scripts/test-deps/ensure-pip.sh`, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000 })
+      .toString()
+      .trim();
     return { python, skip: false };
   } catch (error) {
     const why = String((error as { stderr?: Buffer }).stderr ?? '').trim() || (error as Error).message;

@@ -14,7 +14,8 @@ export function checkStreamEvent(url: string, name: string, data: unknown): void
   const route = STREAM_ROUTES.find((candidate) => candidate.pattern.test(path));
   if (!route) throw new Error(`${path} is not a documented stream route`);
   const event = route.doc.events?.[name];
-  if (!event) throw new Error(`${route.key} sent the event '${name}', which it does not document (documented: ${Object.keys(route.doc.events ?? {}).join(', ')})`);
+  if (!event)
+    throw new Error(`${route.key} sent the event '${name}', which it does not document (documented: ${Object.keys(route.doc.events ?? {}).join(', ')})`);
   const result = event.data.safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || 'data'}: ${issue.message}`);

@@ -17,7 +17,9 @@ const REFUSAL_TIMEOUT_MS = 90_000;
 async function agentFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trainer-boot-'));
   try {
-    const child = spawn(process.execPath, [BIN, 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...args], { env: { ...process.env, API_KEYS: '', ...env } });
+    const child = spawn(process.execPath, [BIN, 'agent', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...args], {
+      env: { ...process.env, API_KEYS: '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     let started = false;
@@ -71,7 +73,9 @@ describe('agent start-up refusals', { timeout: 3 * REFUSAL_TIMEOUT_MS + 30_000 }
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-boot-'));
     const startOnce = () =>
       new Promise<{ key: string; url: string; stop: () => Promise<void> }>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, 'agent', '--generate-key', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { env: { ...process.env, API_KEYS: '' } });
+        const child = spawn(process.execPath, [BIN, 'agent', '--generate-key', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+          env: { ...process.env, API_KEYS: '' },
+        });
         let out = '';
         const stop = () =>
           new Promise<void>((exited) => {

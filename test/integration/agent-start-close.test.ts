@@ -44,7 +44,9 @@ describe('the agent closes everything it started', () => {
     }
 
     // handles close asynchronously (a socket's close callback): wait for them, then compare
-    await waitFor(() => Object.keys(leftOver(resourcesBefore)).length === 0, `no handle left (left: ${JSON.stringify(leftOver(resourcesBefore))})`).catch(() => undefined);
+    await waitFor(() => Object.keys(leftOver(resourcesBefore)).length === 0, `no handle left (left: ${JSON.stringify(leftOver(resourcesBefore))})`).catch(
+      () => undefined,
+    );
     expect(leftOver(resourcesBefore)).toEqual({});
     expect(processListeners()).toEqual(listenersBefore);
   });

@@ -41,7 +41,14 @@ describe('API keys with scopes', () => {
     expect(file).not.toContain(created.key);
     expect((await stat(join(t.dataDir, 'keys.json'))).mode & 0o777).toBe(0o600);
     const listed = (await t.api('GET', '/api/v1/keys')).body;
-    expect(listed.find((key: { id: string }) => key.id === created.id)).toEqual({ id: created.id, name: 'temp', scope: 'write', prefix: created.key.slice(0, 8), created_at: expect.any(String), revoked_at: null });
+    expect(listed.find((key: { id: string }) => key.id === created.id)).toEqual({
+      id: created.id,
+      name: 'temp',
+      scope: 'write',
+      prefix: created.key.slice(0, 8),
+      created_at: expect.any(String),
+      revoked_at: null,
+    });
     expect(JSON.stringify(listed)).not.toContain(created.key);
 
     expect((await t.api('DELETE', `/api/v1/keys/${created.id}`)).status).toBe(200);
@@ -59,7 +66,8 @@ describe('API keys with scopes', () => {
   });
 
   it('the CLI creates, lists and revokes keys', async () => {
-    const run = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY } });
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY } });
     const created = JSON.parse((await run('keys', 'create', '--name', 'from-cli', '--scope', 'read', '--json')).stdout);
     expect(created.scope).toBe('read');
     expect((await run('keys', 'list')).stdout).toContain('from-cli');

@@ -43,7 +43,15 @@ describe('checkpoints', () => {
       return epochsOf(response.body.checkpoints).join(',') === '2,4,5' ? response.body.checkpoints : null;
     }, 'retention to leave epochs 2, 4 and 5');
     const best = list.find((checkpoint: any) => checkpoint.epoch === 2);
-    expect(best).toMatchObject({ session_id: sessionId, metric_name: 'val_loss', metric_value: 0.5, is_best: true, source: 'run', original_path: 'ckpt/epoch-2.pt', metrics: { val_loss: 0.5, val_accuracy: 0.5 } });
+    expect(best).toMatchObject({
+      session_id: sessionId,
+      metric_name: 'val_loss',
+      metric_value: 0.5,
+      is_best: true,
+      source: 'run',
+      original_path: 'ckpt/epoch-2.pt',
+      metrics: { val_loss: 0.5, val_accuracy: 0.5 },
+    });
     expect(best.checkpoint_id).toMatch(/^ckpt_[0-9a-f]{12}$/);
     expect(best.file_size_mb).toBe(0);
     expect(best.size_bytes).toBe('weights of epoch 2\n'.length);
@@ -64,7 +72,15 @@ describe('checkpoints', () => {
   it('takes uploads: a better one becomes the best, and retention applies to it', async () => {
     const uploaded = await upload({ session_id: sessionId, epoch: '6', metrics: JSON.stringify({ val_loss: 0.1 }) });
     expect(uploaded.status).toBe(200);
-    expect(uploaded.body).toMatchObject({ session_id: sessionId, epoch: 6, metric_value: 0.1, is_best: true, retained: true, source: 'upload', original_path: 'upload.pt' });
+    expect(uploaded.body).toMatchObject({
+      session_id: sessionId,
+      epoch: 6,
+      metric_value: 0.1,
+      is_best: true,
+      retained: true,
+      source: 'upload',
+      original_path: 'upload.pt',
+    });
     expect(uploaded.body.uploaded_at).toBe(uploaded.body.created_at);
     expect(typeof uploaded.body.file_size_mb).toBe('number');
     // best 1 (epoch 6) and last 2 (epochs 6 and 5): epochs 2 and 4 are dropped
@@ -90,7 +106,10 @@ describe('checkpoints', () => {
     expect(noFile.status).toBe(400);
     expect(noFile.body.detail).toMatch(/file/);
     // in the query, the session is checked before the body is read
-    const early = await fetch(`${t.url}/api/v1/checkpoints?session_id=sess_000000000000`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(10 * 1024 * 1024 * 1024) } });
+    const early = await fetch(`${t.url}/api/v1/checkpoints?session_id=sess_000000000000`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(10 * 1024 * 1024 * 1024) },
+    });
     expect(early.status).toBe(404);
     const queried = new FormData();
     queried.append('epoch', '0');
@@ -128,7 +147,14 @@ describe('checkpoints', () => {
     const id = started.body.session_id;
     await waitForState(t.api, id, ['running']);
     await t.agent.close(); // the agent alone: the run goes on and prints its checkpoint lines unheard
-    await waitFor(() => access(join(dataDir, 'runs', id, 'exit.json')).then(() => true, () => false), 'the run to end while the agent is down');
+    await waitFor(
+      () =>
+        access(join(dataDir, 'runs', id, 'exit.json')).then(
+          () => true,
+          () => false,
+        ),
+      'the run to end while the agent is down',
+    );
     t = await startTestAgent({ dataDir });
     await waitForState(t.api, id, ['completed']);
     // 0.4, 0.3, 0.6 with keep_best 1 and keep_last 2: epochs 2 (best) and 3

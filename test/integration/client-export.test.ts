@@ -34,7 +34,10 @@ describe("import { TrainerClient } from 'trainer/client'", () => {
 register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});
 const { TrainerClient, ApiError } = await import('trainer/client');
 console.log(typeof TrainerClient, typeof ApiError);`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, LOAD_LOG: log, NODE_OPTIONS: '' } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, LOAD_LOG: log, NODE_OPTIONS: '' },
+    });
     expect(stdout.trim()).toBe('function function');
     const loaded = (await readFile(log, 'utf8')).trim().split('\n');
     const ours = loaded.filter((url) => !url.startsWith('node:'));

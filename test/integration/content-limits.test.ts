@@ -28,7 +28,10 @@ async function compressedBomb(): Promise<Buffer> {
 }
 
 function tarOf(files: { path: string; content: Buffer }[]): Buffer {
-  return Buffer.concat([...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]), TAR_END]);
+  return Buffer.concat([
+    ...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]),
+    TAR_END,
+  ]);
 }
 
 /** A PNG that declares width × height but holds a few bytes of image data. */
@@ -55,11 +58,16 @@ describe('compressed bombs and oversized images', () => {
   async function upload(name: string, filename: string, content: Buffer) {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(content)]), filename);
-    const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=${name}`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+    const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}` },
+      body: form,
+    });
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   }
 
-  const start = (dataset: string) => t.api('POST', '/api/v1/training/sessions', { recipe: 'tfjs', params: { model_architecture: 'cnn', dataset_name: dataset }, start: true });
+  const start = (dataset: string) =>
+    t.api('POST', '/api/v1/training/sessions', { recipe: 'tfjs', params: { model_architecture: 'cnn', dataset_name: dataset }, start: true });
 
   it('a 1.2 MB tar.gz that inflates to 1.2 GiB is stored uninspected, refused at submission with 413 naming max_inflated_mb, and /health is never held up by it (≤ 200 ms)', async () => {
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024); // small enough that the submission check reads it
@@ -87,7 +95,9 @@ describe('compressed bombs and oversized images', () => {
     expect((await upload('wide', 'wide.tar.gz', gzipSync(wide))).status).toBe(200);
     const tooWide = await start('wide');
     expect(tooWide.status).toBe(413);
-    expect(tooWide.body.detail).toMatch(/dataset 'wide': a 60000 × 60000 image is larger than 4096 pixels a side \(limit max_image_side, TRAINER_MAX_IMAGE_SIDE\)/);
+    expect(tooWide.body.detail).toMatch(
+      /dataset 'wide': a 60000 × 60000 image is larger than 4096 pixels a side \(limit max_image_side, TRAINER_MAX_IMAGE_SIDE\)/,
+    );
 
     const many = tarOf(Array.from({ length: 6 }, (_, i) => ({ path: `${i % 2 ? 'a' : 'b'}/${i}.png`, content: encodePng(2, 2, 1, new Uint8Array(4)) })));
     expect((await upload('many', 'many.tar', many)).status).toBe(200);

@@ -37,7 +37,13 @@ describe('dataset versions', () => {
     const id = created.body.session_id;
     await waitForState(t.api, id, ['completed']);
     const logs = (await t.api('GET', `/api/v1/training/${id}/logs`)).body.map((entry: any) => entry.message).join('\n');
-    return { status: 201, id, logs, status_view: (await t.api('GET', `/api/v1/training/${id}/status`)).body, detail: (await t.api('GET', `/api/v1/training/sessions/${id}`)).body };
+    return {
+      status: 201,
+      id,
+      logs,
+      status_view: (await t.api('GET', `/api/v1/training/${id}/status`)).body,
+      detail: (await t.api('GET', `/api/v1/training/sessions/${id}`)).body,
+    };
   }
 
   it('adds a new version under an existing name only when asked, identified by its SHA-256', async () => {

@@ -22,7 +22,9 @@ describe('error bodies carry a code that clients decide on', () => {
     expect((await t.api('POST', '/api/v1/training/start', 'x', { 'content-type': 'text/plain' })).body).toMatchObject({ code: 'unsupported_media_type' });
     expect((await t.api('GET', '/api/v1/training/sessions', undefined, { authorization: '' })).body).toMatchObject({ code: 'unauthenticated' });
     const read = (await t.api('POST', '/api/v1/keys', { name: 'reader', scope: 'read' })).body.key;
-    expect((await request(t.url, 'DELETE', '/api/v1/notifications', undefined, { authorization: `Bearer ${read}` })).body).toMatchObject({ code: 'scope_insufficient' });
+    expect((await request(t.url, 'DELETE', '/api/v1/notifications', undefined, { authorization: `Bearer ${read}` })).body).toMatchObject({
+      code: 'scope_insufficient',
+    });
 
     const run = (await t.api('POST', '/api/v1/training/sessions', { tracking_only: true })).body;
     expect((await t.api('POST', `/api/v1/training/${run.session_id}/complete`, {})).status).toBe(200);

@@ -17,7 +17,11 @@ describe('why a run ended (process backend)', () => {
   });
 
   it('an unrequested SIGKILL or exit 137 is oom; another signal is named', async () => {
-    const [killed, exited, segv] = await Promise.all([run('crashy', { crash_epoch: 1, how: 'SIGKILL' }), run('crashy', { crash_epoch: 1, how: 'exit137' }), run('crashy', { crash_epoch: 1, how: 'SIGSEGV' })]);
+    const [killed, exited, segv] = await Promise.all([
+      run('crashy', { crash_epoch: 1, how: 'SIGKILL' }),
+      run('crashy', { crash_epoch: 1, how: 'exit137' }),
+      run('crashy', { crash_epoch: 1, how: 'SIGSEGV' }),
+    ]);
     expect(killed).toMatchObject({ state: 'failed', end_reason: 'oom', end_signal: 'SIGKILL', exit_code: null });
     expect(killed.error_message).toMatch(/killed by SIGKILL \(out of memory\?\): crashy dying by SIGKILL/);
     expect(exited).toMatchObject({ state: 'failed', end_reason: 'oom', end_signal: 'SIGKILL', exit_code: 137 });

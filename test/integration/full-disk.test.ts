@@ -33,7 +33,11 @@ const readEpoch = (file: string): number => {
 /** The whole lines of a run file, each parsed (a reader never takes the unfinished last one). */
 async function wholeLines(path: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(path, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped, ${disk.skip}` : ''})`, () => {
@@ -58,7 +62,11 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     expect(healthy.body.disk.total_bytes).toBe(8 * 1024 * 1024);
 
     const epochFile = join(scratch, 'epoch');
-    const created = await t.api('POST', '/api/v1/training/sessions', { recipe: 'disk-ticker', params: { interval_ms: 20, epoch_file: epochFile }, start: true });
+    const created = await t.api('POST', '/api/v1/training/sessions', {
+      recipe: 'disk-ticker',
+      params: { interval_ms: 20, epoch_file: epochFile },
+      start: true,
+    });
     expect(created.status).toBe(201);
     const id = created.body.session_id;
     const metricsPath = join(t.dataDir, 'runs', id, 'metrics.jsonl');
@@ -83,7 +91,11 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     expect(key.body).toMatchObject({ code: 'insufficient_storage', detail: expect.stringMatching(/disk is full \(ENOSPC\)/) });
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(1024 * 1024)]), 'model.bin');
-    const upload = await fetch(`${t.url}/api/v1/models?model_name=too-big-now`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+    const upload = await fetch(`${t.url}/api/v1/models?model_name=too-big-now`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}` },
+      body: form,
+    });
     expect(upload.status).toBe(507);
     expect(await upload.json()).toMatchObject({ code: 'insufficient_storage' });
 
@@ -98,8 +110,14 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     expect((await t.api('GET', '/api/v1/training/sessions')).body.length).toBe(runs);
 
     // a change to a record is kept and written once space returns; a record to be created is not created
-    await expect(store.updateRun('run-before', (run) => ({ ...run, name: 'changed on a full disk' }))).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE', message: expect.stringMatching(/kept in memory/) });
-    await expect(store.addRun({ id: 'run-on-a-full-disk' } as never)).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE', message: expect.stringMatching(/Nothing was saved/) });
+    await expect(store.updateRun('run-before', (run) => ({ ...run, name: 'changed on a full disk' }))).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STORAGE',
+      message: expect.stringMatching(/kept in memory/),
+    });
+    await expect(store.addRun({ id: 'run-on-a-full-disk' } as never)).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STORAGE',
+      message: expect.stringMatching(/Nothing was saved/),
+    });
     expect(store.getRun('run-on-a-full-disk')).toBeUndefined();
 
     // training goes on while nothing can be written; what is on disk is whole lines
@@ -111,7 +129,11 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     rmSync(filler);
     const resumed = readEpoch(epochFile) + 10;
     await waitFor(async () => (await wholeLines(metricsPath)).some((record) => (record.epoch as number) >= resumed), 'the metrics to resume', 60_000);
-    await waitFor(async () => (await readFile(join(disk.dir, 'other-state', 'db.json'), 'utf8').catch(() => '')).includes('changed on a full disk'), 'the state document to be written once space returns', 30_000);
+    await waitFor(
+      async () => (await readFile(join(disk.dir, 'other-state', 'db.json'), 'utf8').catch(() => '')).includes('changed on a full disk'),
+      'the state document to be written once space returns',
+      30_000,
+    );
     expect((await t.api('GET', '/health')).body.status).toBe('healthy');
 
     expect((await t.api('POST', `/api/v1/training/${id}/stop`)).status).toBe(200);
@@ -119,7 +141,10 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     const lastPrinted = readEpoch(epochFile);
     const text = await readFile(metricsPath, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    const epochs = text.slice(0, -1).split('\n').map((line) => JSON.parse(line).epoch as number);
+    const epochs = text
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => JSON.parse(line).epoch as number);
     expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, index) => index + 1));
     expect(epochs.at(-1)).toBeGreaterThanOrEqual(lastPrinted);
     for (const line of (await readFile(join(t.dataDir, 'runs', id, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean)) JSON.parse(line);
@@ -130,14 +155,18 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     const dataDir = join(disk.dir, 'restarted');
     const epochFile = join(scratch, 'epoch-restarted');
     const first = await startTestAgent({ dataDir });
-    const id = (await first.api('POST', '/api/v1/training/sessions', { recipe: 'disk-ticker', params: { interval_ms: 50, epoch_file: epochFile }, start: true })).body.session_id;
+    const id = (
+      await first.api('POST', '/api/v1/training/sessions', { recipe: 'disk-ticker', params: { interval_ms: 50, epoch_file: epochFile }, start: true })
+    ).body.session_id;
     await waitFor(() => readEpoch(epochFile) >= 2, 'the run to train');
     const supervisor = (first.agent.runs.get(id) as { handle: { pid: number } }).handle.pid;
     await first.agent.close(); // runs outlive their agent: it is gone, the run is not
     // then the run dies with no one to record how (its supervisor and training killed)
     process.kill(supervisor, 'SIGKILL');
     // (the training usually dies of the broken pipe on its own)
-    const left = execFileSync('sh', ['-c', `pgrep -f '${epochFile}' || true`]).toString().trim();
+    const left = execFileSync('sh', ['-c', `pgrep -f '${epochFile}' || true`])
+      .toString()
+      .trim();
     for (const pid of left ? left.split('\n') : []) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -154,10 +183,14 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
       expect(status.end_reason).toBe('lost');
       expect((await second.api('GET', '/health')).body.status).toBe('degraded');
       rmSync(filler);
-      await waitFor(async () => {
-        const state = JSON.parse(await readFile(join(dataDir, 'db.json'), 'utf8'));
-        return state.runs.find((run: { id: string }) => run.id === id)?.state === 'failed';
-      }, 'the ended run to be written once space returns', 30_000);
+      await waitFor(
+        async () => {
+          const state = JSON.parse(await readFile(join(dataDir, 'db.json'), 'utf8'));
+          return state.runs.find((run: { id: string }) => run.id === id)?.state === 'failed';
+        },
+        'the ended run to be written once space returns',
+        30_000,
+      );
     } finally {
       rmSync(filler, { force: true });
       await second.close();

@@ -11,8 +11,49 @@ const REQUESTS_PER_KEY = 800;
 const PARALLEL = 8;
 
 /** What goes where a path parameter is expected. */
-const PARAM_VALUES = ['sess_000000000000', 'x', '..', '%2e%2e', '%2F', '%00', '%E0%A4%A', '%', '__proto__', 'constructor', 'prototype', 'a'.repeat(5000), '%F0%9F%92%A9', '-1', '0x10', '9007199254740993', ' ', '%20', 'null', '[]', '{}', '..%2F..%2Fetc%2Fpasswd', 'ünï', 'sess_%30%30'];
-const QUERIES = ['', '?limit=0x10', '?limit=-1', '?limit=1e309', '?limit=1&limit=2', '?offset=%ZZ', '?status=__proto__', '?cursor=NaN', '?max_points=99999999999999999999', '?metric_name=../../x', '?start_epoch=5&end_epoch=1', '?api_key=', '?__proto__[x]=1', '?logs=true&last_event_id=%E0%A4%A', `?q=${'x'.repeat(9000)}`];
+const PARAM_VALUES = [
+  'sess_000000000000',
+  'x',
+  '..',
+  '%2e%2e',
+  '%2F',
+  '%00',
+  '%E0%A4%A',
+  '%',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'a'.repeat(5000),
+  '%F0%9F%92%A9',
+  '-1',
+  '0x10',
+  '9007199254740993',
+  ' ',
+  '%20',
+  'null',
+  '[]',
+  '{}',
+  '..%2F..%2Fetc%2Fpasswd',
+  'ünï',
+  'sess_%30%30',
+];
+const QUERIES = [
+  '',
+  '?limit=0x10',
+  '?limit=-1',
+  '?limit=1e309',
+  '?limit=1&limit=2',
+  '?offset=%ZZ',
+  '?status=__proto__',
+  '?cursor=NaN',
+  '?max_points=99999999999999999999',
+  '?metric_name=../../x',
+  '?start_epoch=5&end_epoch=1',
+  '?api_key=',
+  '?__proto__[x]=1',
+  '?logs=true&last_event_id=%E0%A4%A',
+  `?q=${'x'.repeat(9000)}`,
+];
 const BODIES: (string | undefined)[] = [
   undefined,
   '',
@@ -26,7 +67,7 @@ const BODIES: (string | undefined)[] = [
   '{"recipe": "__proto__", "params": {"__proto__": 1, "constructor": 2}}',
   '{"recipe": "ticker", "params": {"epochs": "0x10", "interval_ms": 9007199254740993}}',
   '{"name": "' + 'n'.repeat(70_000) + '"}',
-  '[' .repeat(20_000) + ']'.repeat(20_000),
+  '['.repeat(20_000) + ']'.repeat(20_000),
   '{"a":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5001),
   '{"url": "http://169.254.169.254/latest/meta-data", "events": ["*"]}',
   '{"scope": "admin", "name": "escalate"}',
@@ -34,7 +75,18 @@ const BODIES: (string | undefined)[] = [
   '{"text": "\\u0000\\u001f\\ud800"}',
   Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('latin1'),
 ];
-const CONTENT_TYPES = ['application/json', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'multipart/form-data; boundary=', 'multipart/form-data; boundary=zz', 'application/merge-patch+json', '*/*', ''];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'multipart/form-data; boundary=',
+  'multipart/form-data; boundary=zz',
+  'application/merge-patch+json',
+  '*/*',
+  '',
+];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
 interface Route {
@@ -67,7 +119,9 @@ function multipartBody(random: () => number): { body: string; type: string } {
   const name = names[Math.floor(random() * names.length)]!;
   const filename = filenames[Math.floor(random() * filenames.length)]!;
   const truncated = random() < 0.3;
-  const body = `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\nPK\u0003\u0004garbage\r\n` + (truncated ? '' : `--${boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nd\r\n--${boundary}--\r\n`);
+  const body =
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\nPK\u0003\u0004garbage\r\n` +
+    (truncated ? '' : `--${boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nd\r\n--${boundary}--\r\n`);
   return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
@@ -100,7 +154,9 @@ describe('fuzzing every route', () => {
       keys[scope] = created.body.key;
     }
     const document = (await agent.api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    routes = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })));
+    routes = Object.entries(document.paths).flatMap(([template, operations]) =>
+      Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })),
+    );
     expect(routes.length).toBeGreaterThan(50);
   });
   afterAll(async () => {
@@ -169,9 +225,11 @@ describe('fuzzing every route', () => {
     };
 
     const queue = ['none', 'read', 'write'].flatMap((keyName) => Array<string>(REQUESTS_PER_KEY).fill(keyName));
-    await Promise.all(Array.from({ length: PARALLEL }, async () => {
-      for (let keyName = queue.shift(); keyName !== undefined; keyName = queue.shift()) await one(keyName);
-    }));
+    await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        for (let keyName = queue.shift(); keyName !== undefined; keyName = queue.shift()) await one(keyName);
+      }),
+    );
 
     expect(sent).toBeGreaterThanOrEqual(2000);
     expect(serverErrors).toEqual([]);

@@ -94,8 +94,24 @@ describe('a client generated from /openapi.json by openapi-typescript', () => {
     await writeFile(join(dir, 'openapi.json'), await (await fetch(`${t.url}/openapi.json`)).text());
     await writeFile(join(dir, 'package.json'), '{"type": "module"}\n');
     await writeFile(join(dir, 'flow.ts'), FLOW);
-    await run(process.execPath, [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), join(dir, 'openapi.json'), '-o', join(dir, 'schema.d.ts')], { cwd: dir });
-    const tsc = [join(ROOT, 'node_modules/typescript/bin/tsc'), '--strict', '--noUncheckedIndexedAccess', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--outDir', join(dir, 'out'), join(dir, 'flow.ts')];
+    await run(process.execPath, [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), join(dir, 'openapi.json'), '-o', join(dir, 'schema.d.ts')], {
+      cwd: dir,
+    });
+    const tsc = [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--strict',
+      '--noUncheckedIndexedAccess',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--skipLibCheck',
+      '--outDir',
+      join(dir, 'out'),
+      join(dir, 'flow.ts'),
+    ];
     const compiled = await run(process.execPath, tsc, { cwd: dir }).catch((error: { stdout: string }) => error);
     expect(compiled.stdout).toBe('');
     const { flow } = await import(pathToFileURL(join(dir, 'out', 'flow.js')).href);

@@ -16,7 +16,8 @@ describe('deploy/grafana and deploy/prometheus against /metrics', () => {
     t = await startTestAgent({ env: { TRAINER_NVIDIA_SMI: NVIDIA_SMI, TRAINER_SAMPLE_INTERVAL_SECONDS: '0.2' } });
     const done = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 2, interval_ms: 5 }, start: true })).body.session_id;
     await waitForState(t.api, done, ['failed', 'completed']);
-    const running = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 100000, interval_ms: 50 }, gpus: 1, start: true })).body.session_id;
+    const running = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 100000, interval_ms: 50 }, gpus: 1, start: true }))
+      .body.session_id;
     await waitForState(t.api, running, ['running']);
     // once the running run has reported a metric and the sampler has read the GPUs
     const exposition = await waitFor(async () => {
@@ -32,17 +33,34 @@ describe('deploy/grafana and deploy/prometheus against /metrics', () => {
   it('every dashboard query reads metrics that /metrics has', () => {
     const queries = dashboardQueries();
     expect(queries.length).toBeGreaterThan(10);
-    const missing = queries.flatMap(({ where, expr }) => metricNamesIn(expr).filter((name) => !exported.has(name)).map((name) => `${where}: ${name}`));
+    const missing = queries.flatMap(({ where, expr }) =>
+      metricNamesIn(expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${where}: ${name}`),
+    );
     expect(missing).toEqual([]);
     // the curves and GPUs the issue asks for are there
     const all = queries.map((query) => query.expr).join('\n');
-    for (const name of ['trainer_runs', 'trainer_queue_length', 'trainer_run_metric', 'trainer_gpu_utilization_percent', 'trainer_gpu_memory_used_bytes', 'trainer_gpu_temperature_celsius', 'trainer_http_request_duration_seconds_bucket']) expect(all).toContain(name);
+    for (const name of [
+      'trainer_runs',
+      'trainer_queue_length',
+      'trainer_run_metric',
+      'trainer_gpu_utilization_percent',
+      'trainer_gpu_memory_used_bytes',
+      'trainer_gpu_temperature_celsius',
+      'trainer_http_request_duration_seconds_bucket',
+    ])
+      expect(all).toContain(name);
   });
 
   it('every alerting rule reads metrics that /metrics has', () => {
     const rules = alertRules();
     expect(rules.length).toBeGreaterThan(5);
-    const missing = rules.flatMap(({ alert, expr }) => metricNamesIn(expr).filter((name) => !exported.has(name)).map((name) => `${alert}: ${name}`));
+    const missing = rules.flatMap(({ alert, expr }) =>
+      metricNamesIn(expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${alert}: ${name}`),
+    );
     expect(missing).toEqual([]);
   });
 

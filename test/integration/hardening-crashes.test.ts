@@ -18,7 +18,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const upgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+const upgrade = (path: string) =>
+  `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
 
 /** Issue 14 findings 1, 2 and 4: one request, no key (or any key), used to end the agent process. */
 describe('raw listeners outside Koa do not crash the agent', () => {
@@ -42,13 +43,29 @@ describe('raw listeners outside Koa do not crash the agent', () => {
     const [slackPort, discordPort] = [await freePort(), await freePort()];
     const publicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
     agent = await spawnAgentProcess(dataDir, {
-      SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: 'secret', SLACK_MODE: 'http', SLACK_HTTP_HOST: '127.0.0.1', SLACK_HTTP_PORT: String(slackPort), SLACK_API_URL: slack.apiUrl, SLACK_API_RETRIES: '0',
-      DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl, DISCORD_MODE: 'http', DISCORD_PUBLIC_KEY: publicKey, DISCORD_APPLICATION_ID: APP_ID, DISCORD_HTTP_HOST: '127.0.0.1', DISCORD_HTTP_PORT: String(discordPort),
+      SLACK_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: 'secret',
+      SLACK_MODE: 'http',
+      SLACK_HTTP_HOST: '127.0.0.1',
+      SLACK_HTTP_PORT: String(slackPort),
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_API_RETRIES: '0',
+      DISCORD_TOKEN,
+      DISCORD_API_URL: discord.apiUrl,
+      DISCORD_MODE: 'http',
+      DISCORD_PUBLIC_KEY: publicKey,
+      DISCORD_APPLICATION_ID: APP_ID,
+      DISCORD_HTTP_HOST: '127.0.0.1',
+      DISCORD_HTTP_PORT: String(discordPort),
     });
     slackUrl = `http://127.0.0.1:${slackPort}`;
     discordUrl = `http://127.0.0.1:${discordPort}`;
     // the Slack receiver is handed requests once Bolt has booted against the stand-in
-    await waitFor(async () => !(await rawExchange(slackUrl, 'POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).startsWith('HTTP/1.1 503'), 'the Slack receiver');
+    await waitFor(
+      async () =>
+        !(await rawExchange(slackUrl, 'POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).startsWith('HTTP/1.1 503'),
+      'the Slack receiver',
+    );
   });
   afterAll(async () => {
     if (agent) await stopGracefully(agent);
@@ -74,13 +91,19 @@ describe('raw listeners outside Koa do not crash the agent', () => {
     const answer = await rawExchange(slackUrl, `GET / HTTP/1.1\r\nHost: x\r\nX-Slack-Request-Timestamp: ${now}\r\nConnection: close\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 4\d\d /);
     for (const path of ['//[', '/slack/events/%E0%A4%A', '/slack/../x']) {
-      expect(await rawExchange(slackUrl, `PUT ${path} HTTP/1.1\r\nHost: x\r\nX-Slack-Request-Timestamp: ${now}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 4\d\d /);
+      expect(await rawExchange(slackUrl, `PUT ${path} HTTP/1.1\r\nHost: x\r\nX-Slack-Request-Timestamp: ${now}\r\nConnection: close\r\n\r\n`)).toMatch(
+        /^HTTP\/1\.1 4\d\d /,
+      );
     }
     await alive();
   });
 
   it('malformed requests to the Discord HTTP port are answered 4xx', async () => {
-    for (const request of ['GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'POST /discord/interactions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":', 'BREW / HTTP/9.9\r\n\r\n']) {
+    for (const request of [
+      'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'POST /discord/interactions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":',
+      'BREW / HTTP/9.9\r\n\r\n',
+    ]) {
       expect(await rawExchange(discordUrl, request)).toMatch(/^HTTP\/1\.1 4\d\d /);
     }
     await alive();

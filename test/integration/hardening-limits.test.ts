@@ -17,7 +17,11 @@ describe('limits on what a client can hold or try', () => {
     const started = Date.now();
     const answer = await new Promise<string>((resolve) => {
       let text = '';
-      const socket = connect(Number(port), hostname, () => socket.write(`POST /api/v1/training/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`));
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(
+          `POST /api/v1/training/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+        ),
+      );
       const trickle = setInterval(() => socket.writable && socket.write(' '), 200);
       socket.on('data', (chunk) => (text += chunk));
       socket.on('error', () => {});
@@ -34,7 +38,8 @@ describe('limits on what a client can hold or try', () => {
 
   it('wrong keys from one address are limited (429 with Retry-After) even with a right key after; /health stays open (finding 14)', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await request(t.url, 'GET', '/api/v1/training/queue', undefined, { authorization: `Bearer wrong-${i}` })).status);
+    for (let i = 0; i < 12; i++)
+      statuses.push((await request(t.url, 'GET', '/api/v1/training/queue', undefined, { authorization: `Bearer wrong-${i}` })).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
     const limited = await t.api('GET', '/api/v1/training/queue');

@@ -21,7 +21,14 @@ describe('heavy history queries do not hold the agent', () => {
     for (let step = 1; step < POINTS; step += 1000) {
       let text = '';
       for (let s = step; s < Math.min(POINTS, step + 1000); s++) {
-        text += JSON.stringify({ ts: new Date(started + s * 1000).toISOString(), epoch: Math.floor(s / 1000), step: s, loss: 1 / (1 + s / 1000) + (s % 7) / 100, accuracy: 1 - 1 / (1 + s / 1000) }) + '\n';
+        text +=
+          JSON.stringify({
+            ts: new Date(started + s * 1000).toISOString(),
+            epoch: Math.floor(s / 1000),
+            step: s,
+            loss: 1 / (1 + s / 1000) + (s % 7) / 100,
+            accuracy: 1 - 1 / (1 + s / 1000),
+          }) + '\n';
       }
       if (!file.write(text)) await once(file, 'drain');
     }

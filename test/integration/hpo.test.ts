@@ -14,10 +14,14 @@ interface TrialView {
 
 const create = (t: TestAgent, body: Record<string, unknown>) => t.api('POST', '/api/v1/hpo/studies', { name: 'quad', recipe: 'quadratic', ...body });
 const waitForStudy = (t: TestAgent, id: string, states: string[]) =>
-  waitFor(async () => {
-    const { body } = await t.api('GET', `/api/v1/hpo/studies/${id}`);
-    return states.includes(body.state) ? body : null;
-  }, `study ${id} to reach ${states.join('|')}`, 60_000);
+  waitFor(
+    async () => {
+      const { body } = await t.api('GET', `/api/v1/hpo/studies/${id}`);
+      return states.includes(body.state) ? body : null;
+    },
+    `study ${id} to reach ${states.join('|')}`,
+    60_000,
+  );
 
 describe('HPO studies', () => {
   let t: TestAgent;
@@ -29,7 +33,14 @@ describe('HPO studies', () => {
   });
 
   it('a grid sweep finds the known optimum of a synthetic objective', async () => {
-    const created = await create(t, { objective: 'maximize', metric: 'score', search_space: { x: { type: 'int', low: 0, high: 6 } }, n_trials: 50, parallelism: 3, sampler: 'grid' });
+    const created = await create(t, {
+      objective: 'maximize',
+      metric: 'score',
+      search_space: { x: { type: 'int', low: 0, high: 6 } },
+      n_trials: 50,
+      parallelism: 3,
+      sampler: 'grid',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ state: 'running', n_trials: 7, sampler: 'grid' }); // n_trials capped at the grid's 7 points
     const study = await waitForStudy(t, created.body.id, ['completed']);
@@ -39,11 +50,22 @@ describe('HPO studies', () => {
     // each trial is a normal run with the trial's parameters
     const run = (await t.api('GET', `/api/v1/training/${study.trials[3].run_id}/status`)).body;
     expect(run).toMatchObject({ state: 'completed', recipe: 'quadratic' });
-    expect((await t.api('GET', '/api/v1/hpo/studies')).body.studies.find((summary: { id: string }) => summary.id === study.id)).toMatchObject({ state: 'completed', best_value: 0 });
+    expect((await t.api('GET', '/api/v1/hpo/studies')).body.studies.find((summary: { id: string }) => summary.id === study.id)).toMatchObject({
+      state: 'completed',
+      best_value: 0,
+    });
   });
 
   it('a seeded random sweep over a float and a categorical: reproducible, and its best is the best trial', async () => {
-    const body = { objective: 'minimize', metric: 'loss', search_space: { x: { type: 'float', low: 0, high: 6 }, y: { type: 'categorical', choices: ['a', 'b', 'c'] } }, n_trials: 10, parallelism: 4, sampler: 'random', seed: 7 };
+    const body = {
+      objective: 'minimize',
+      metric: 'loss',
+      search_space: { x: { type: 'float', low: 0, high: 6 }, y: { type: 'categorical', choices: ['a', 'b', 'c'] } },
+      n_trials: 10,
+      parallelism: 4,
+      sampler: 'random',
+      seed: 7,
+    };
     const [first, second] = await Promise.all([create(t, body), create(t, body)]);
     const [a, b] = await Promise.all([waitForStudy(t, first.body.id, ['completed']), waitForStudy(t, second.body.id, ['completed'])]);
     expect(a.trials).toHaveLength(10);
@@ -130,12 +152,19 @@ describe('HPO studies across an agent restart', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'trainer-hpo-'));
     let t = await startTestAgent({ dataDir });
     try {
-      const id = (await create(t, { search_space: { x: { type: 'int', low: 1, high: 4 } }, params: { delay_ms: 600 }, n_trials: 4, parallelism: 1, sampler: 'grid' })).body.id;
+      const id = (
+        await create(t, { search_space: { x: { type: 'int', low: 1, high: 4 } }, params: { delay_ms: 600 }, n_trials: 4, parallelism: 1, sampler: 'grid' })
+      ).body.id;
       await waitFor(async () => (await t.api('GET', `/api/v1/hpo/studies/${id}`)).body.trials.length >= 2, 'the second trial');
       await t.agent.close(); // its running trial goes on without the agent
       t = await startTestAgent({ dataDir });
       const study = await waitForStudy(t, id, ['completed']);
-      expect(study.trials.map((trial: TrialView) => [trial.params.x, trial.state])).toEqual([[1, 'completed'], [2, 'completed'], [3, 'completed'], [4, 'completed']]);
+      expect(study.trials.map((trial: TrialView) => [trial.params.x, trial.state])).toEqual([
+        [1, 'completed'],
+        [2, 'completed'],
+        [3, 'completed'],
+        [4, 'completed'],
+      ]);
       expect(study).toMatchObject({ best_params: { x: 3 }, best_value: 1 });
     } finally {
       await t.close();

@@ -24,7 +24,9 @@ describe('seed 004 job API, with allow_commands on', () => {
   beforeAll(async () => {
     root = await realpath(await mkdtemp(join(tmpdir(), 'trainer-jobs-')));
     await mkdir(join(root, 'checkout'));
-    t = await startTestAgent({ env: { TRAINER_ALLOW_COMMANDS: '1', TRAINER_ALLOWED_CWD: root, TRAINER_NVIDIA_SMI: STANDIN_NVIDIA_SMI, MAX_CONCURRENT_SESSIONS: '2' } });
+    t = await startTestAgent({
+      env: { TRAINER_ALLOW_COMMANDS: '1', TRAINER_ALLOWED_CWD: root, TRAINER_NVIDIA_SMI: STANDIN_NVIDIA_SMI, MAX_CONCURRENT_SESSIONS: '2' },
+    });
     execKey = (await t.api('POST', '/api/v1/keys', { name: 'ci-runner', scope: 'exec' })).body.key;
     writeKey = (await t.api('POST', '/api/v1/keys', { name: 'writer', scope: 'write' })).body.key;
   });
@@ -34,14 +36,42 @@ describe('seed 004 job API, with allow_commands on', () => {
   });
 
   it('submits a command split by shell-word rules, runs it (not by a shell) in cwd with its GPUs and environment, and answers in seed 004 shape', async () => {
-    const script = 'console.log(JSON.stringify({argv: process.argv.slice(1), cwd: process.cwd(), gpus: process.env.CUDA_VISIBLE_DEVICES, who: process.env.WHO}))';
-    const submitted = await t.api('POST', '/api/jobs', { name: 'argv-check', command: `${nodeCommand(script)} 'a b' "c\\"d" $HOME-not-expanded-in-quotes`.replace('$HOME-not-expanded-in-quotes', "'$HOME'"), gpu_count: 1, priority: 10, environment: { WHO: 'ci' }, cwd: join(root, 'checkout') }, as(execKey));
+    const script =
+      'console.log(JSON.stringify({argv: process.argv.slice(1), cwd: process.cwd(), gpus: process.env.CUDA_VISIBLE_DEVICES, who: process.env.WHO}))';
+    const submitted = await t.api(
+      'POST',
+      '/api/jobs',
+      {
+        name: 'argv-check',
+        command: `${nodeCommand(script)} 'a b' "c\\"d" $HOME-not-expanded-in-quotes`.replace('$HOME-not-expanded-in-quotes', "'$HOME'"),
+        gpu_count: 1,
+        priority: 10,
+        environment: { WHO: 'ci' },
+        cwd: join(root, 'checkout'),
+      },
+      as(execKey),
+    );
     expect(submitted.status).toBe(201);
-    expect(submitted.body).toEqual({ id: expect.stringMatching(/^sess_/), name: 'argv-check', status: expect.stringMatching(/^(pending|running)$/), gpu_count: 1, created_at: expect.any(String) });
+    expect(submitted.body).toEqual({
+      id: expect.stringMatching(/^sess_/),
+      name: 'argv-check',
+      status: expect.stringMatching(/^(pending|running)$/),
+      gpu_count: 1,
+      created_at: expect.any(String),
+    });
     const id = submitted.body.id;
     await waitForState(t.api, id, ['completed', 'failed']);
     const job = (await t.api('GET', `/api/jobs/${id}`)).body;
-    expect(job).toMatchObject({ id, name: 'argv-check', status: 'completed', gpu_count: 1, exit_code: 0, priority: 10, cwd: join(root, 'checkout'), recipe: 'exec' });
+    expect(job).toMatchObject({
+      id,
+      name: 'argv-check',
+      status: 'completed',
+      gpu_count: 1,
+      exit_code: 0,
+      priority: 10,
+      cwd: join(root, 'checkout'),
+      recipe: 'exec',
+    });
     expect(job.gpu_ids).toHaveLength(1);
     const logs = (await t.api('GET', `/api/jobs/${id}/logs?stream=stdout`)).body;
     expect(logs.stream).toBe('stdout');
@@ -90,9 +120,18 @@ describe('seed 004 job API, with allow_commands on', () => {
     const byAdmin = await t.api('POST', '/api/jobs', { command: 'true' }, as(API_KEY));
     expect(byAdmin.status).toBe(201);
     const audit = (await t.api('GET', '/api/v1/audit?limit=100')).body.entries.filter((entry: { action: string }) => entry.action === 'run.exec');
-    expect(audit.find((entry: { target: string }) => entry.target === byAdmin.body.id)).toMatchObject({ actor: 'API_KEYS[0]', result: 'ok', details: { argv: ['true'] } });
+    expect(audit.find((entry: { target: string }) => entry.target === byAdmin.body.id)).toMatchObject({
+      actor: 'API_KEYS[0]',
+      result: 'ok',
+      details: { argv: ['true'] },
+    });
     expect(audit.some((entry: { actor: string; result: string }) => entry.actor === 'ci-runner' && entry.result === 'ok')).toBe(true);
-    expect(audit.some((entry: { actor: string; result: string; reason: string }) => entry.actor === 'ci-runner' && entry.result === 'refused' && /outside the directories/.test(entry.reason))).toBe(true);
+    expect(
+      audit.some(
+        (entry: { actor: string; result: string; reason: string }) =>
+          entry.actor === 'ci-runner' && entry.result === 'refused' && /outside the directories/.test(entry.reason),
+      ),
+    ).toBe(true);
   });
 
   it('lists jobs by seed 004 status with limit/offset, X-Total-Count and Link; logs by stream; cancels', async () => {
@@ -126,7 +165,8 @@ describe('seed 004 job API, with allow_commands on', () => {
   });
 
   it("streams a job's metrics to a real EventSource (onmessage, key in the query) and to a WebSocket as bare objects", async () => {
-    const script = 'let s = 0; const t = setInterval(() => { s++; console.log(JSON.stringify({ step: s, loss: 1 / s })); if (s === 5) clearInterval(t); }, 100)';
+    const script =
+      'let s = 0; const t = setInterval(() => { s++; console.log(JSON.stringify({ step: s, loss: 1 / s })); if (s === 5) clearInterval(t); }, 100)';
     const job = await t.api('POST', '/api/jobs', { command: nodeCommand(script) }, as(execKey));
     const id = job.body.id;
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/ws/jobs/${id}/stream?api_key=${API_KEY}`);

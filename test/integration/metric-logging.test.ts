@@ -11,7 +11,8 @@ describe('metric logging and history queries', () => {
   });
 
   it('accepts one point or a batch into a running run, next to what the process prints', async () => {
-    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 200 }, start: true })).body.session_id;
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 200 }, start: true })).body
+      .session_id;
     const one = await t.api('POST', `/api/v1/training/${id}/metrics`, { metrics: { gpu_mem_gb: 11.5 }, step: 7 });
     expect(one.status).toBe(202);
     expect(one.body).toEqual({ session_id: id, accepted: 1 });
@@ -23,7 +24,10 @@ describe('metric logging and history queries', () => {
       return history.length === 1000 ? history : null;
     }, '1000 lr points');
     expect(lr[999]).toMatchObject({ step: 999, lr: 1 });
-    const latest = await waitFor(async () => ((await t.api('GET', `/api/v1/training/sessions/${id}`)).body.latest_metrics.gpu_mem_gb === undefined ? 'no' : 'yes'), 'latest');
+    const latest = await waitFor(
+      async () => ((await t.api('GET', `/api/v1/training/sessions/${id}`)).body.latest_metrics.gpu_mem_gb === undefined ? 'no' : 'yes'),
+      'latest',
+    );
     expect(latest).toBeTruthy();
 
     const downsampled = (await t.api('GET', `/api/v1/training/${id}/history?metric_name=lr&max_points=50`)).body;
@@ -82,7 +86,14 @@ describe('metric summary', () => {
       await waitForState(t.api, id, ['completed']);
       const summary = (await t.api('GET', `/api/v1/training/${id}/metrics/summary`)).body;
       expect(summary.session_id).toBe(id);
-      expect(summary.metrics.loss).toEqual({ current: 0.25, min: 0.25, max: 1, mean: expect.closeTo((1 + 0.5 + 1 / 3 + 0.25) / 4, 10), count: 4, non_finite: 0 });
+      expect(summary.metrics.loss).toEqual({
+        current: 0.25,
+        min: 0.25,
+        max: 1,
+        mean: expect.closeTo((1 + 0.5 + 1 / 3 + 0.25) / 4, 10),
+        count: 4,
+        non_finite: 0,
+      });
       const nan = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'nan-loss', start: true })).body.session_id;
       const nanSummary = await waitFor(async () => {
         const body = (await t.api('GET', `/api/v1/training/${nan}/metrics/summary`)).body;

@@ -97,7 +97,14 @@ describe('models and datasets', () => {
       { path: 'images/1.png', content: Buffer.from('one!') },
       { path: 'labels.txt', content: Buffer.from('0\n1\n') },
     ];
-    const tar = Buffer.concat([...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: Date.now() }), content, Buffer.alloc(padding(content.length))]), TAR_END]);
+    const tar = Buffer.concat([
+      ...files.flatMap(({ path, content }) => [
+        tarHeaderBlocks({ path, size: content.length, mtimeMs: Date.now() }),
+        content,
+        Buffer.alloc(padding(content.length)),
+      ]),
+      TAR_END,
+    ]);
     const uploaded = await upload('datasets', 'my_dataset', gzipSync(tar), 'dataset.tar.gz');
     expect(uploaded.status).toBe(200);
     expect(uploaded.body).toMatchObject({ message: "Dataset 'my_dataset' uploaded successfully", name: 'my_dataset', size_mb: 0 });
@@ -129,7 +136,16 @@ describe('models and datasets', () => {
     const csv = '\ufeffsepal length,"name, full",label\r\n5.1,"Iris ""setosa""",0\r\n4.9,"two\nlines",1\r\n\r\n6.2,plain,2\r\n';
     const uploaded = await upload('datasets', 'flowers', csv, 'flowers.csv', { description: 'Three flowers' });
     expect(uploaded.status).toBe(200);
-    expect(uploaded.body).toMatchObject({ format: 'csv', row_count: 3, column_count: 3, columns: ['sepal length', 'name, full', 'label'], sample_count: 3, dimensions: '3', description: 'Three flowers', note: null });
+    expect(uploaded.body).toMatchObject({
+      format: 'csv',
+      row_count: 3,
+      column_count: 3,
+      columns: ['sepal length', 'name, full', 'label'],
+      sample_count: 3,
+      dimensions: '3',
+      description: 'Three flowers',
+      note: null,
+    });
     const tsv = await upload('datasets', 'tabbed', 'a\tb\n1\t2\n3\t4\n', 'data.tsv');
     expect(tsv.body).toMatchObject({ format: 'tsv', row_count: 2, column_count: 2, columns: ['a', 'b'] });
   });
@@ -152,9 +168,23 @@ describe('models and datasets', () => {
   });
 
   it('inspects JSON (array of objects) and JSON Lines, and refuses malformed ones', async () => {
-    const json = await upload('datasets', 'records', JSON.stringify([{ x: 1, y: 'a' }, { x: 2, z: [1, { deep: true }] }, { x: 3, y: 'c\u00e9' }]), 'records.json');
+    const json = await upload(
+      'datasets',
+      'records',
+      JSON.stringify([
+        { x: 1, y: 'a' },
+        { x: 2, z: [1, { deep: true }] },
+        { x: 3, y: 'c\u00e9' },
+      ]),
+      'records.json',
+    );
     expect(json.body).toMatchObject({ format: 'json', row_count: 3, column_count: 3, columns: ['x', 'y', 'z'] });
-    const lines = await upload('datasets', 'events', '{"input": "hi", "output": "hello"}\n{"input": "bye", "output": "ciao", "lang": "it"}\n\n', 'events.jsonl');
+    const lines = await upload(
+      'datasets',
+      'events',
+      '{"input": "hi", "output": "hello"}\n{"input": "bye", "output": "ciao", "lang": "it"}\n\n',
+      'events.jsonl',
+    );
     expect(lines.body).toMatchObject({ format: 'jsonl', row_count: 2, column_count: 3, columns: ['input', 'output', 'lang'] });
     const object = await upload('datasets', 'config-like', '{"a": 1}', 'config.json');
     expect(object.body).toMatchObject({ format: 'json', row_count: null, columns: null });
@@ -171,9 +201,22 @@ describe('models and datasets', () => {
 
   it('inspects tar and zip archives; an archive that is not one is refused', async () => {
     const content = Buffer.from('hello');
-    const tar = Buffer.concat([tarHeaderBlocks({ path: 'a.txt', size: 5, mtimeMs: 0 }), content, Buffer.alloc(padding(5)), tarHeaderBlocks({ path: 'b.txt', size: 5, mtimeMs: 0 }), content, Buffer.alloc(padding(5)), TAR_END]);
+    const tar = Buffer.concat([
+      tarHeaderBlocks({ path: 'a.txt', size: 5, mtimeMs: 0 }),
+      content,
+      Buffer.alloc(padding(5)),
+      tarHeaderBlocks({ path: 'b.txt', size: 5, mtimeMs: 0 }),
+      content,
+      Buffer.alloc(padding(5)),
+      TAR_END,
+    ]);
     expect((await upload('datasets', 'plain-tar', tar, 'files.tar')).body).toMatchObject({ format: 'archive', file_count: 2, sample_count: 2 });
-    const zip = storedZip([['train/0.txt', 'a'], ['train/', ''], ['train/1.txt', 'b'], ['test/0.txt', 'c']]);
+    const zip = storedZip([
+      ['train/0.txt', 'a'],
+      ['train/', ''],
+      ['train/1.txt', 'b'],
+      ['test/0.txt', 'c'],
+    ]);
     expect((await upload('datasets', 'zipped', zip, 'files.zip')).body).toMatchObject({ format: 'archive', file_count: 3, sample_count: 3 });
     const notGzip = await upload('datasets', 'fake-tgz', 'not gzip at all', 'fake.tgz');
     expect(notGzip.status).toBe(400);
@@ -188,7 +231,24 @@ describe('models and datasets', () => {
 
   it('refuses traversal and malformed names at every endpoint, and writes nothing anywhere', async () => {
     const before = await tree(root);
-    const names = ['../x', '..', '../../etc/passwd', 'a/b', '%2e%2e%2fetc', 'a\\b', '..\\x', '', 'x'.repeat(300), 'a\u0000b', 'a\nb', '.hidden', '.', 'x..y', 'sp ace', '-leading'];
+    const names = [
+      '../x',
+      '..',
+      '../../etc/passwd',
+      'a/b',
+      '%2e%2e%2fetc',
+      'a\\b',
+      '..\\x',
+      '',
+      'x'.repeat(300),
+      'a\u0000b',
+      'a\nb',
+      '.hidden',
+      '.',
+      'x..y',
+      'sp ace',
+      '-leading',
+    ];
     const rawPaths = ['%2e%2e%2fetc', '..%2f..%2fetc', '%2e%2e', 'a%2fb', '%00'];
     for (const kind of ['models', 'datasets'] as const) {
       for (const name of names) {
@@ -232,7 +292,11 @@ describe('models and datasets', () => {
     expect(json.body.detail).toMatch(/multipart\/form-data/);
     expect((await t.api('POST', '/api/v1/datasets?dataset_name=raw', 'a,b\n1,2\n', { 'content-type': 'text/csv' })).status).toBe(415);
     expect((await t.api('POST', '/api/v1/datasets?dataset_name=empty')).status).toBe(415);
-    const broken = await fetch(`${t.url}/api/v1/models?model_name=broken`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pth"\r\n\r\nno closing boundary' });
+    const broken = await fetch(`${t.url}/api/v1/models?model_name=broken`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pth"\r\n\r\nno closing boundary',
+    });
     expect(broken.status).toBe(400);
 
     // well over the limit: refused from Content-Length; a little over: refused as the bytes arrive
@@ -250,7 +314,10 @@ describe('models and datasets', () => {
   });
 
   it('one of two simultaneous uploads of a name wins, the other gets 409', async () => {
-    const results = await Promise.all([upload('models', 'racer', new Uint8Array(200_000), 'a.pth'), upload('models', 'racer', new Uint8Array(200_000), 'b.pth')]);
+    const results = await Promise.all([
+      upload('models', 'racer', new Uint8Array(200_000), 'a.pth'),
+      upload('models', 'racer', new Uint8Array(200_000), 'b.pth'),
+    ]);
     expect(results.map((result) => result.status).sort()).toEqual([200, 409]);
     expect(await hidden('models')).toEqual([]);
     expect((await t.api('DELETE', '/api/v1/models/racer')).status).toBe(200);
@@ -269,12 +336,22 @@ describe('models and datasets', () => {
   });
 
   it('a completed demo-mlp run registers its model as <recipe>-<run id>, with run_id', async () => {
-    const start = await t.api('POST', '/api/v1/training/start', { recipe: 'demo-mlp', model_architecture: 'mlp', dataset_name: 'circles', learning_rate: 0.05, batch_size: 32, epochs: 2 });
+    const start = await t.api('POST', '/api/v1/training/start', {
+      recipe: 'demo-mlp',
+      model_architecture: 'mlp',
+      dataset_name: 'circles',
+      learning_rate: 0.05,
+      batch_size: 32,
+      epochs: 2,
+    });
     expect(start.status).toBe(200);
     const id = start.body.session_id;
     await waitForState(t.api, id, ['completed']);
     const name = `demo-mlp-${id}`;
-    const model = await waitFor(async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === name), `model ${name}`);
+    const model = await waitFor(
+      async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === name),
+      `model ${name}`,
+    );
     expect(model).toMatchObject({ name, run_id: id, file_path: join(dataDir, 'models', `${name}.json`), bundle: false });
     const download = await fetch(`${t.url}/api/v1/models/${name}`, { headers: auth });
     expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${name}.json"`);
@@ -295,13 +372,22 @@ describe('registry state', () => {
         expect((await t.api('GET', '/api/v1/models')).body).toEqual([]);
         const form = new FormData();
         form.append('file', new Blob(['a,b\n1,2\n']), 'old.csv');
-        const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=old`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+        const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=old`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${API_KEY}` },
+          body: form,
+        });
         expect(response.status).toBe(200);
       } finally {
         await t.close();
       }
       const state = JSON.parse(await readFile(join(dataDir, 'db.json'), 'utf8'));
-      expect(state).toMatchObject({ version: 1, next_seq: 4, models: [], datasets: [expect.objectContaining({ name: 'old', file: 'old.csv', row_count: 1, columns: ['a', 'b'] })] });
+      expect(state).toMatchObject({
+        version: 1,
+        next_seq: 4,
+        models: [],
+        datasets: [expect.objectContaining({ name: 'old', file: 'old.csv', row_count: 1, columns: ['a', 'b'] })],
+      });
       // and a restarted agent still knows it, inspection included
       const again = await startTestAgent({ dataDir });
       try {

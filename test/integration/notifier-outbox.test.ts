@@ -28,7 +28,8 @@ describe('notifier outbox', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
   it('delivers every message once, threaded and in order, after an outage and a kill -9', async () => {
     apis.outage.down = true;
     agent = await spawnAgentProcess(dataDir, env());
-    const id = (await agent.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 2, interval_ms: 5 }, start: true })).body.session_id as string;
+    const id = (await agent.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 2, interval_ms: 5 }, start: true })).body
+      .session_id as string;
     await waitForState(agent.api, id, ['completed']);
     // queued, started, completed: each tried at once and failed, now waiting in the outbox
     const pending = await waitFor(async () => {
@@ -47,12 +48,18 @@ describe('notifier outbox', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
     agent = await spawnAgentProcess(dataDir, env());
     // the outbox retries on its backoff (2 s, 4 s, 8 s … with jitter): the more attempts the outage saw —
     // more on a slow machine — the later the next one. Wait until the last one due, and 30 s more.
-    const due = (await agent.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.map((delivery: { next_attempt_at: string | null }) => Date.parse(delivery.next_attempt_at ?? '') || Date.now());
+    const due = (await agent.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.map(
+      (delivery: { next_attempt_at: string | null }) => Date.parse(delivery.next_attempt_at ?? '') || Date.now(),
+    );
     const window = Math.max(Date.now(), ...due) - Date.now() + 30_000;
 
     const delivered = () => apis.slack.filter((call) => call.ts && call.form.text?.includes(id));
     await waitFor(() => delivered().some((call) => call.form.text.includes('completed')), 'the completion message after the restart', window);
-    await waitFor(async () => (await agent!.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.length === 0, 'an empty outbox', window);
+    await waitFor(
+      async () => (await agent!.api('GET', '/api/v1/notifications/deliveries?status=pending')).body.deliveries.length === 0,
+      'an empty outbox',
+      window,
+    );
     const [first, ...later] = delivered();
     expect(first!.form.text).toMatch(/queued/);
     expect(first!.form.thread_ts).toBeUndefined();

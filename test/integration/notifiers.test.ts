@@ -15,7 +15,10 @@ describe('notifiers and routing (Slack and Discord stand-ins)', () => {
     hook = await startWebhookReceiver();
     const dir = await mkdtemp(join(tmpdir(), 'trainer-routes-'));
     const configFile = join(dir, 'trainer.yaml');
-    await writeFile(configFile, `notification_routes:\n  - notifier: webhook\n    target: { url: "${hook.url}" }\n    events: [alert_triggered]\n    min_severity: high\n`);
+    await writeFile(
+      configFile,
+      `notification_routes:\n  - notifier: webhook\n    target: { url: "${hook.url}" }\n    events: [alert_triggered]\n    min_severity: high\n`,
+    );
     t = await startTestAgent({
       env: {
         TRAINER_CONFIG: configFile,
@@ -56,7 +59,10 @@ describe('notifiers and routing (Slack and Discord stand-ins)', () => {
     expect(discordCalls[0]!.authorization).toBe('Bot discord-test');
     expect(discordCalls[0]!.body.message_reference).toBeUndefined();
     expect(discordCalls[1]!.body.message_reference.message_id).toBeTruthy();
-    expect(discordCalls[0]!.body.embeds[0]).toMatchObject({ title: `Run ${id} queued`, fields: expect.arrayContaining([{ name: 'Recipe', value: 'ticker', inline: true }]) });
+    expect(discordCalls[0]!.body.embeds[0]).toMatchObject({
+      title: `Run ${id} queued`,
+      fields: expect.arrayContaining([{ name: 'Recipe', value: 'ticker', inline: true }]),
+    });
   });
 
   it('routes alerts by event and severity, with the commands to act', async () => {
@@ -66,7 +72,12 @@ describe('notifiers and routing (Slack and Discord stand-ins)', () => {
     await waitFor(() => hook.received.length >= 1, 'the alert at the webhook notifier');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(hook.received.map((event) => event.body.event)).toEqual(['alert_triggered']); // only high and above, only alerts
-    expect(hook.received[0]!.body).toMatchObject({ severity: 'critical', title: 'Alert: nan', runId: id, actions: expect.arrayContaining([{ label: 'Stop the run', command: `trainer run stop ${id}` }]) });
+    expect(hook.received[0]!.body).toMatchObject({
+      severity: 'critical',
+      title: 'Alert: nan',
+      runId: id,
+      actions: expect.arrayContaining([{ label: 'Stop the run', command: `trainer run stop ${id}` }]),
+    });
     const slackAlert = await waitFor(() => apis.slack.find((call) => call.form.text?.includes('loss is NaN')), 'the Slack alert');
     expect(slackAlert.form.blocks).toContain(`trainer run stop ${id}`);
     await t.api('POST', `/api/v1/training/${id}/stop`);
@@ -78,7 +89,9 @@ describe('notification route validation', () => {
     const dir = await mkdtemp(join(tmpdir(), 'trainer-routes-'));
     const configFile = join(dir, 'trainer.yaml');
     await writeFile(configFile, 'notification_routes:\n  - notifier: pager\n  - notifier: discord\n    target: { channel_id: "general" }\n');
-    await expect(startTestAgent({ env: { TRAINER_CONFIG: configFile } })).rejects.toThrow(/notification_routes\[0\]: unknown notifier 'pager'.*notification_routes\[1\]\.target/);
+    await expect(startTestAgent({ env: { TRAINER_CONFIG: configFile } })).rejects.toThrow(
+      /notification_routes\[0\]: unknown notifier 'pager'.*notification_routes\[1\]\.target/,
+    );
     await writeFile(configFile, 'notification_routes:\n  - notifier: log\n    min_severity: urgent\n');
     await expect(startTestAgent({ env: { TRAINER_CONFIG: configFile } })).rejects.toThrow(/notification_routes.*min_severity/);
   });

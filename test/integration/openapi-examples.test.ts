@@ -19,7 +19,10 @@ describe('examples in the OpenAPI document', () => {
     const [method, path] = key.split(' ') as [string, string];
     return doc.paths[path.replace(/:(\w+)/g, '{$1}')][method.toLowerCase()];
   };
-  const problemsOf = (schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown) => {
+  const problemsOf = (
+    schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } },
+    value: unknown,
+  ) => {
     const result = schema.safeParse(value);
     return result.success ? [] : result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   };
@@ -34,10 +37,12 @@ describe('examples in the OpenAPI document', () => {
     const visit = (where: string, responses: Record<string, any>) => {
       for (const [status, response] of Object.entries(responses)) {
         if (response.$ref) continue; // the shared error responses, checked below
-        for (const [media, content] of Object.entries(response.content ?? {}) as [string, any][]) if (content.schema && content.example === undefined) missing.push(`${where} ${status} ${media}`);
+        for (const [media, content] of Object.entries(response.content ?? {}) as [string, any][])
+          if (content.schema && content.example === undefined) missing.push(`${where} ${status} ${media}`);
       }
     };
-    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) for (const [method, operation] of Object.entries(methods)) visit(`${method.toUpperCase()} ${path}`, operation.responses);
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>))
+      for (const [method, operation] of Object.entries(methods)) visit(`${method.toUpperCase()} ${path}`, operation.responses);
     visit('components', doc.components.responses);
     expect(missing).toEqual([]);
   });
@@ -58,7 +63,8 @@ describe('examples in the OpenAPI document', () => {
   });
 
   it('has each error example valid as {detail, code}', () => {
-    for (const [name, response] of Object.entries(doc.components.responses as Record<string, any>)) expect(problemsOf(ErrorBody, response.content['application/json'].example), name).toEqual([]);
+    for (const [name, response] of Object.entries(doc.components.responses as Record<string, any>))
+      expect(problemsOf(ErrorBody, response.content['application/json'].example), name).toEqual([]);
   });
 
   it("documents each stream's event names with their data schemas, and its example is one such event", () => {
@@ -72,6 +78,8 @@ describe('examples in the OpenAPI document', () => {
       const example = content.example;
       expect(problemsOf(route.events![example.event ?? 'message']!.data as never, example.data), key).toEqual([]);
     }
-    expect(operationOf('GET /api/v1/sse/events').responses['200'].content['text/event-stream'].schema.oneOf.map((event: any) => event.properties.event.const)).toEqual(['status', 'metrics', 'log', 'alert', 'notification']);
+    expect(
+      operationOf('GET /api/v1/sse/events').responses['200'].content['text/event-stream'].schema.oneOf.map((event: any) => event.properties.event.const),
+    ).toEqual(['status', 'metrics', 'log', 'alert', 'notification']);
   });
 });

@@ -25,9 +25,15 @@ describe('the served OpenAPI document under Redocly lint (pinned @redocly/cli, r
   it('has no errors and no warnings', async () => {
     const file = join(dir, 'openapi.json');
     await writeFile(file, await (await fetch(`${t.url}/openapi.json`)).text());
-    const lint = await promisify(execFile)(process.execPath, [REDOCLY, 'lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout: string; stderr: string }) => error);
+    const lint = await promisify(execFile)(process.execPath, [REDOCLY, 'lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'json'], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((error: { stdout: string; stderr: string }) => error);
     const report = JSON.parse(lint.stdout.slice(lint.stdout.indexOf('{')));
-    const problems = report.problems.map((problem: { ruleId: string; message: string; location?: { pointer?: string }[] }) => `${problem.ruleId}: ${problem.message} at ${problem.location?.[0]?.pointer}`);
+    const problems = report.problems.map(
+      (problem: { ruleId: string; message: string; location?: { pointer?: string }[] }) =>
+        `${problem.ruleId}: ${problem.message} at ${problem.location?.[0]?.pointer}`,
+    );
     expect(problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
   }, 120_000);

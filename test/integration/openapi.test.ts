@@ -18,10 +18,18 @@ describe('API description', () => {
     await t.close();
   });
 
-  const operations = () => Object.entries(doc.paths).flatMap(([path, methods]: [string, any]) => Object.entries(methods).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, operation: operation as any })));
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]: [string, any]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        key: `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        operation: operation as any,
+      })),
+    );
 
   it('documents every route the agent serves, and nothing it does not', () => {
-    const served = operations().map((operation) => operation.key).sort();
+    const served = operations()
+      .map((operation) => operation.key)
+      .sort();
     expect(served).toEqual(Object.keys(ROUTE_DOCS).sort());
     for (const { key, operation } of operations()) expect(operation.summary, key).not.toBe(key);
   });
@@ -67,8 +75,11 @@ describe('API description', () => {
 
   it('describes each error status as {detail, code} with an example, and the media type of every non-JSON answer', () => {
     expect(doc.components.schemas.Error.required).toEqual(['detail', 'code']);
-    expect(doc.components.schemas.Error.properties.code.enum).toEqual(expect.arrayContaining(['run_not_found', 'invalid_state', 'validation_failed', 'scope_insufficient', 'rate_limited']));
-    for (const [name, response] of Object.entries(doc.components.responses as Record<string, any>)) expect(response.content['application/json'].example.code, name).toMatch(/^[a-z_]+$/);
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(
+      expect.arrayContaining(['run_not_found', 'invalid_state', 'validation_failed', 'scope_insufficient', 'rate_limited']),
+    );
+    for (const [name, response] of Object.entries(doc.components.responses as Record<string, any>))
+      expect(response.content['application/json'].example.code, name).toMatch(/^[a-z_]+$/);
     expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
     expect(Object.keys(doc.paths['/docs'].get.responses['200'].content)).toEqual(['text/html']);
     expect(Object.keys(doc.paths['/api/v1/sse/training/{sessionId}'].get.responses['200'].content)).toEqual(['text/event-stream']);
@@ -80,7 +91,9 @@ describe('API description', () => {
     const ref = (path: string, method: string, status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema;
     expect(ref('/api/v1/training/{sessionId}/status', 'get')).toEqual({ $ref: '#/components/schemas/RunStatus' });
     const status = doc.components.schemas.RunStatus;
-    expect(status.required).toEqual(expect.arrayContaining(['session_id', 'state', 'current_epoch', 'total_epochs', 'start_time', 'end_time', 'error_message']));
+    expect(status.required).toEqual(
+      expect.arrayContaining(['session_id', 'state', 'current_epoch', 'total_epochs', 'start_time', 'end_time', 'error_message']),
+    );
     expect(status.properties.state.description).toMatch(/`status`/);
     expect(ref('/api/v1/training/start', 'post')).toEqual({ $ref: '#/components/schemas/StartedSession' });
     expect(ref('/api/v1/training/sessions', 'post', '201')).toEqual({ $ref: '#/components/schemas/CreatedSession' });
@@ -122,7 +135,13 @@ describe('API description', () => {
   it('in test mode, an answer that does not match its declared schema becomes a 500 naming the field', async () => {
     const errors: unknown[] = [];
     const check = validateResponses({ error: (...args: unknown[]) => errors.push(args), warn() {}, info() {}, debug() {} } as never);
-    const ctx: any = { method: 'GET', path: '/api/v1/training/x/status', status: 200, body: { session_id: 'x', status: 'running' }, state: { route: { key: 'GET /api/v1/training/:sessionId/status', doc: { responses: { 200: RunStatus } } } } };
+    const ctx: any = {
+      method: 'GET',
+      path: '/api/v1/training/x/status',
+      status: 200,
+      body: { session_id: 'x', status: 'running' },
+      state: { route: { key: 'GET /api/v1/training/:sessionId/status', doc: { responses: { 200: RunStatus } } } },
+    };
     await check(ctx, async () => {});
     expect(ctx.status).toBe(500);
     expect(ctx.body.detail).toMatch(/does not match its contract.*state/);

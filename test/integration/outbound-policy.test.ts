@@ -28,7 +28,16 @@ async function startTarget() {
     response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, hugeBytesSent: () => hugeBytesSent, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    hugeBytesSent: () => hugeBytesSent,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** Issue 14 findings 9 and 10: outbound HTTP reached private addresses, followed redirects and read whole answers. */
@@ -36,7 +45,26 @@ describe('outbound HTTP policy', () => {
   const strict = createOutboundHttp({ allow: [] });
 
   it('refuses loopback in every notation, link-local, RFC 1918, CGNAT, ULA, multicast and mapped addresses', async () => {
-    for (const url of ['http://127.0.0.1/', 'http://127.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://0177.0.0.1/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://0.0.0.0/', 'http://169.254.169.254/latest/meta-data', 'http://10.1.2.3/', 'http://172.16.0.1/', 'http://192.168.1.1/', 'http://100.64.0.1/', 'http://[fd00::1]/', 'http://[fe80::1]/', 'http://224.0.0.1/', 'http://localhost/']) {
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://127.1/',
+      'http://2130706433/',
+      'http://0x7f000001/',
+      'http://0177.0.0.1/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:7f00:1]/',
+      'http://0.0.0.0/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.1.2.3/',
+      'http://172.16.0.1/',
+      'http://192.168.1.1/',
+      'http://100.64.0.1/',
+      'http://[fd00::1]/',
+      'http://[fe80::1]/',
+      'http://224.0.0.1/',
+      'http://localhost/',
+    ]) {
       await expect(strict.check(url), url).rejects.toThrow(/loopback, link-local, private or multicast/);
       await expect(strict.post(url, { body: '{}' }), url).rejects.toThrow(/loopback, link-local, private or multicast/);
     }
@@ -88,7 +116,13 @@ describe('webhooks under the outbound policy', () => {
   });
 
   it('a webhook to a private destination is refused at registration with the reason (422)', async () => {
-    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://127.0.0.1:22/', 'http://[::1]:6379/', 'http://10.0.0.1/hook', 'http://localhost:9/']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://127.0.0.1:22/',
+      'http://[::1]:6379/',
+      'http://10.0.0.1/hook',
+      'http://localhost:9/',
+    ]) {
       const response = await t.api('POST', '/api/v1/webhooks', { url, events: ['training_started'] });
       expect(response.status, url).toBe(422);
       expect(response.body.detail).toMatch(/outbound_allow/);

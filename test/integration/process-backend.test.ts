@@ -78,7 +78,7 @@ describe('process backend', () => {
     expect(messages).toContain('Process killed by SIGKILL');
   });
 
-  it('a stop sent while the run is starting up is never lost, whenever it lands in the supervisor\'s start-up', async () => {
+  it("a stop sent while the run is starting up is never lost, whenever it lands in the supervisor's start-up", async () => {
     // the supervisor takes ~100-300 ms to boot and read its spec; sweep the stop across that window
     const ids: string[] = [];
     for (let delayMs = 0; delayMs <= 300; delayMs += 20) {

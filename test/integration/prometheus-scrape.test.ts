@@ -26,14 +26,19 @@ describe('a real Prometheus scraping the agent', () => {
   it("gets a running run's loss by run_id with PromQL, and its last loss once it ended", async (context) => {
     if (!prometheusBinary.available) return context.skip(prometheusBinary.reason);
     const epochs = 40;
-    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs, interval_ms: 150 }, gpus: 1, start: true })).body.session_id as string;
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs, interval_ms: 150 }, gpus: 1, start: true })).body
+      .session_id as string;
     await waitForState(t.api, id, ['running']);
 
     // during the run: the ticker prints loss = 1/epoch, so the scraped loss is one of those values
-    const during = await waitFor(async () => {
-      const [sample] = await prometheus.query(`trainer_run_metric{run_id="${id}",metric="loss"}`);
-      return sample ?? null;
-    }, 'Prometheus to have scraped the running run', 30_000);
+    const during = await waitFor(
+      async () => {
+        const [sample] = await prometheus.query(`trainer_run_metric{run_id="${id}",metric="loss"}`);
+        return sample ?? null;
+      },
+      'Prometheus to have scraped the running run',
+      30_000,
+    );
     expect(during.metric).toMatchObject({ run_id: id, recipe: 'ticker', metric: 'loss', job: 'trainer' });
     const epoch = Math.round(1 / Number(during.value[1]));
     expect(epoch).toBeGreaterThanOrEqual(1);
@@ -47,10 +52,14 @@ describe('a real Prometheus scraping the agent', () => {
     expect(gpus.map((gpu) => gpu.metric.gpu)).toEqual(held.map(String));
 
     await waitForState(t.api, id, ['completed'], 60_000);
-    const last = await waitFor(async () => {
-      const [sample] = await prometheus.query(`trainer_run_metric{run_id="${id}",metric="loss"} and on(run_id) trainer_run_state{state="completed"} == 1`);
-      return sample ?? null;
-    }, 'Prometheus to have scraped the ended run', 30_000);
+    const last = await waitFor(
+      async () => {
+        const [sample] = await prometheus.query(`trainer_run_metric{run_id="${id}",metric="loss"} and on(run_id) trainer_run_state{state="completed"} == 1`);
+        return sample ?? null;
+      },
+      'Prometheus to have scraped the ended run',
+      30_000,
+    );
     expect(Number(last.value[1])).toBeCloseTo(1 / epochs, 12);
     const [progress] = await prometheus.query(`trainer_run_progress_ratio{run_id="${id}"}`);
     expect(Number(progress?.value[1])).toBe(1);
@@ -62,7 +71,11 @@ describe('a real Prometheus scraping the agent', () => {
       const listed = await prometheus.rules();
       return listed.length > 0 && listed.every((rule) => !rule.lastEvaluation.startsWith('0001')) ? listed : null;
     }, 'every alerting rule to have been evaluated');
-    expect(rules.map((rule) => rule.name).sort()).toEqual(alertRules().map((rule) => rule.alert).sort());
+    expect(rules.map((rule) => rule.name).sort()).toEqual(
+      alertRules()
+        .map((rule) => rule.alert)
+        .sort(),
+    );
     expect(rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.lastError}`)).toEqual([]);
     for (const { where, expr } of dashboardQueries()) {
       await expect(prometheus.query(withDashboardVariables(expr)), where).resolves.toBeInstanceOf(Array);
@@ -73,7 +86,8 @@ describe('a real Prometheus scraping the agent', () => {
 
   it('promtool check metrics prints nothing for the exposition', async (context) => {
     if (!prometheusBinary.available) return context.skip(prometheusBinary.reason);
-    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 2, interval_ms: 5 }, start: true })).body.session_id as string;
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 2, interval_ms: 5 }, start: true })).body
+      .session_id as string;
     await waitForState(t.api, id, ['completed']);
     await t.api('GET', `/api/v1/training/${id}/status`);
     const exposition: string = (await t.api('GET', '/metrics')).body;

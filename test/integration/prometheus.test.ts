@@ -46,7 +46,8 @@ describe('Prometheus metrics', () => {
   });
 
   it('labels a GPU with the running run that holds it', async () => {
-    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 100000, interval_ms: 100 }, gpus: 1, start: true })).body.session_id;
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 100000, interval_ms: 100 }, gpus: 1, start: true })).body
+      .session_id;
     await waitForState(t.api, id, ['running']);
     const [gpu] = t.agent.runs.get(id).gpu_ids;
     const text: string = (await t.api('GET', '/metrics')).body;

@@ -26,12 +26,19 @@ describe.skipIf(python.skip)(`pip install sdk/python (${python.skip || python.py
     await cp(SDK_PYTHON_DIR, source, { recursive: true, filter: (path) => !path.includes('__pycache__') });
     const target = join(work, 'site');
     const env = { PATH: process.env.PATH!, HOME: work, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONNOUSERSITE: '1' };
-    await run(python.python, ['-m', 'pip', 'install', '--no-build-isolation', '--no-index', '--no-cache-dir', '--target', target, source], { env, cwd: work, timeout: 300_000 });
+    await run(python.python, ['-m', 'pip', 'install', '--no-build-isolation', '--no-index', '--no-cache-dir', '--target', target, source], {
+      env,
+      cwd: work,
+      timeout: 300_000,
+    });
     expect((await readdir(target)).sort()).toEqual(['trainer_client', 'trainer_client-0.1.0.dist-info']);
 
     const { stdout } = await run(
       python.python,
-      ['-c', 'import importlib.metadata as m, trainer_client as tc; print(tc.__file__); print(m.version("trainer-client")); print(tc.run_id(), tc.resume_from(), tc.stop_requested())'],
+      [
+        '-c',
+        'import importlib.metadata as m, trainer_client as tc; print(tc.__file__); print(m.version("trainer-client")); print(tc.run_id(), tc.resume_from(), tc.stop_requested())',
+      ],
       { env: { ...env, PYTHONPATH: target }, cwd: work, timeout: 60_000 },
     );
     const [file, version, outside] = stdout.trim().split('\n');

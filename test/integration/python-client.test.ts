@@ -19,11 +19,14 @@ describe.skipIf(python.skip)(`trainer_client, the Python module (${python.skip |
 
   /** A plain Python process outside the agent, with trainer_client on its path as `pip install sdk/python` would put it. */
   const outside = async (source: string, env: Record<string, string> = {}) => {
-    const { stdout } = await run(python.python, ['-c', source], { env: { PATH: process.env.PATH!, PYTHONPATH: SDK_PYTHON_DIR, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY, ...env }, timeout: 120_000 });
+    const { stdout } = await run(python.python, ['-c', source], {
+      env: { PATH: process.env.PATH!, PYTHONPATH: SDK_PYTHON_DIR, TRAINER_URL: t.url, TRAINER_API_KEY: API_KEY, ...env },
+      timeout: 120_000,
+    });
     return stdout.trim();
   };
 
-  it("passes its own tests (python -m unittest, standard library only)", async () => {
+  it('passes its own tests (python -m unittest, standard library only)', async () => {
     const { stderr } = await run(python.python, ['-m', 'unittest', 'discover', '-s', `${SDK_PYTHON_DIR}/tests`], { timeout: 120_000 });
     expect(stderr).toMatch(/\nOK\s*$/);
   });
@@ -75,7 +78,8 @@ except tc.RunFailed as error:
   });
 
   it('is importable in a run with nothing installed; a SIGINT stop lets a KeyboardInterrupt handler save a checkpoint that is registered', async () => {
-    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'py-sdk', params: { python: python.python, epochs: 3, hold_s: 120 }, start: true })).body.session_id;
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'py-sdk', params: { python: python.python, epochs: 3, hold_s: 120 }, start: true }))
+      .body.session_id;
     const logs = async () => ((await t.api('GET', `/api/v1/training/${id}/logs?limit=1000`)).body as { message: string }[]).map((entry) => entry.message);
     await waitFor(async () => (await logs()).includes('trained; holding'), 'the script to hold', 60_000);
     const history = (await t.api('GET', `/api/v1/training/${id}/history?metric_name=loss`)).body;
@@ -87,7 +91,9 @@ except tc.RunFailed as error:
     expect(await logs()).toContain('saved on KeyboardInterrupt');
     expect((await logs()).some((line) => line.includes('Stop requested: SIGINT'))).toBe(true);
     const paths = await waitFor(async () => {
-      const list = (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints.map((checkpoint: { original_path: string }) => checkpoint.original_path);
+      const list = (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints.map(
+        (checkpoint: { original_path: string }) => checkpoint.original_path,
+      );
       return list.includes('ckpt/interrupted.pt') ? list : null;
     }, 'the checkpoint saved on KeyboardInterrupt');
     expect(paths).toContain('ckpt/epoch-3.pt');

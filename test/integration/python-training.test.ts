@@ -24,14 +24,19 @@ describe.skipIf(torch.skip)(`PyTorch training scripts (${torch.skip || torch.pyt
   };
   const history = async (id: string) => (await t.api('GET', `/api/v1/training/${id}/history`)).body as Record<string, any>[];
   const checkpoints = async (id: string) => (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints as Record<string, any>[];
-  const logs = async (id: string) => ((await t.api('GET', `/api/v1/training/${id}/logs?limit=10000`)).body as { message: string }[]).map((entry) => entry.message);
+  const logs = async (id: string) =>
+    ((await t.api('GET', `/api/v1/training/${id}/logs?limit=10000`)).body as { message: string }[]).map((entry) => entry.message);
 
   it('reads Hugging Face dict lines, shows the tqdm bar as progress, and a retry after SIGKILL resumes from the registered checkpoint', async () => {
     const id = await start({ style: 'hf', epochs: 5, batch_sleep_ms: 25 });
-    const running = await waitFor(async () => {
-      const status = (await t.api('GET', `/api/v1/training/${id}/status`)).body;
-      return status.state === 'running' && status.progress > 0 && status.progress < 1 ? status : null;
-    }, 'progress from the bar while the first epoch runs', 120_000);
+    const running = await waitFor(
+      async () => {
+        const status = (await t.api('GET', `/api/v1/training/${id}/status`)).body;
+        return status.state === 'running' && status.progress > 0 && status.progress < 1 ? status : null;
+      },
+      'progress from the bar while the first epoch runs',
+      120_000,
+    );
     expect(running.total_epochs).toBeNull();
 
     // the process dies as the OOM killer would kill it, after epoch 2's checkpoint: the retry resumes there
@@ -71,10 +76,14 @@ describe.skipIf(torch.skip)(`PyTorch training scripts (${torch.skip || torch.pyt
 
   it("reads Keras' epoch lines, and a stop mid-epoch saves a checkpoint in the grace period and ends stopped", async () => {
     const id = await start({ style: 'keras', epochs: 4, batch_sleep_ms: 60 });
-    const firstEpoch = await waitFor(async () => {
-      const points = await history(id);
-      return points.find((point) => point.epoch === 1 && typeof point.val_loss === 'number');
-    }, "epoch 1's results", 120_000);
+    const firstEpoch = await waitFor(
+      async () => {
+        const points = await history(id);
+        return points.find((point) => point.epoch === 1 && typeof point.val_loss === 'number');
+      },
+      "epoch 1's results",
+      120_000,
+    );
     expect(firstEpoch).toMatchObject({ epoch: 1, loss: expect.any(Number), accuracy: expect.any(Number), val_accuracy: expect.any(Number) });
     const status = (await t.api('GET', `/api/v1/training/${id}/status`)).body;
     expect(status).toMatchObject({ state: 'running', total_epochs: 4 });
@@ -84,7 +93,10 @@ describe.skipIf(torch.skip)(`PyTorch training scripts (${torch.skip || torch.pyt
     expect((await t.api('POST', `/api/v1/training/${id}/stop`)).status).toBe(200);
     const stopped = await waitForState(t.api, id, ['stopped', 'failed', 'completed'], 60_000);
     expect(stopped).toMatchObject({ state: 'stopped', end_reason: 'stopped_by_user', exit_code: 0 });
-    const saved = await waitFor(async () => (await checkpoints(id)).find((checkpoint) => checkpoint.original_path.startsWith('checkpoints/stopped-epoch-')), 'the checkpoint saved in the grace period');
+    const saved = await waitFor(
+      async () => (await checkpoints(id)).find((checkpoint) => checkpoint.original_path.startsWith('checkpoints/stopped-epoch-')),
+      'the checkpoint saved in the grace period',
+    );
     expect(saved.original_path).toMatch(/^checkpoints\/stopped-epoch-[2-4]\.pt$/);
     const lines = await logs(id);
     expect(lines.some((line) => line.startsWith('Stop requested at epoch'))).toBe(true);

@@ -31,9 +31,15 @@ function problemsOf(rows: string[], document: OpenApi): string[] {
   const problems: string[] = [];
   for (const row of rows) {
     const [, methodCell = '', pathCell = '', statusCell = ''] = row.split('|');
-    const methods = methodCell.split(',').map((method) => method.trim()).filter(Boolean);
+    const methods = methodCell
+      .split(',')
+      .map((method) => method.trim())
+      .filter(Boolean);
     if (methods.includes('WS')) continue;
-    const statuses = statusCell.split(',').map((status) => status.trim()).filter(Boolean);
+    const statuses = statusCell
+      .split(',')
+      .map((status) => status.trim())
+      .filter(Boolean);
     if (statuses.length === 0) problems.push(`${row.slice(0, 60)}…: no status`);
     for (const [, documented] of pathCell.matchAll(/`([^`]+)`/g)) {
       const [path = '', query = ''] = documented.split('?');
@@ -43,8 +49,12 @@ function problemsOf(rows: string[], document: OpenApi): string[] {
           problems.push(`${method} ${path}: not in the document`);
           continue;
         }
-        for (const name of query.split('&').map((pair) => pair.split('=')[0]!).filter(Boolean)) {
-          if (!operation.parameters?.some((parameter) => parameter.in === 'query' && parameter.name === name)) problems.push(`${method} ${path}: no query parameter ${name}`);
+        for (const name of query
+          .split('&')
+          .map((pair) => pair.split('=')[0]!)
+          .filter(Boolean)) {
+          if (!operation.parameters?.some((parameter) => parameter.in === 'query' && parameter.name === name))
+            problems.push(`${method} ${path}: no query parameter ${name}`);
         }
         for (const status of statuses) if (!(status in operation.responses)) problems.push(`${method} ${path}: no ${status} response`);
       }

@@ -28,7 +28,11 @@ describe('retries', () => {
     expect(status.attempts[0].ended_at).not.toBeNull();
     // epoch 1 from the first attempt, 2 and 3 from the second, which resumed after epoch 1
     const history = (await t.api('GET', `/api/v1/training/${id}/history`)).body;
-    expect(history.map((point: { epoch: number; attempt: number }) => [point.epoch, point.attempt])).toEqual([[1, 1], [2, 2], [3, 2]]);
+    expect(history.map((point: { epoch: number; attempt: number }) => [point.epoch, point.attempt])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 2],
+    ]);
     const logs = (await t.api('GET', `/api/v1/training/${id}/logs?limit=1000`)).body.map((entry: { message: string }) => entry.message);
     expect(logs.some((message: string) => /Attempt 1 ended: oom .*retrying \(attempt 2 of at most 3\)/.test(message))).toBe(true);
     const session = (await t.api('GET', `/api/v1/training/sessions/${id}`)).body;
@@ -37,7 +41,7 @@ describe('retries', () => {
     expect(shown.stdout).toMatch(/attempts:\s+2 of at most 3: 1 oom, 2 success \(resumed\)/);
   });
 
-  it('a retry resumes from the run\'s newest registered checkpoint when it has one', async () => {
+  it("a retry resumes from the run's newest registered checkpoint when it has one", async () => {
     const id = await submit(t, 'crashy-retried', { epochs: 4, crash_epoch: 3, crashes: 1, how: 'SIGKILL', interval_ms: 400 });
     await waitFor(async () => (await t.api('GET', `/api/v1/training/${id}/status`)).body.current_epoch >= 1, 'the first epoch');
     const form = new FormData();
@@ -51,7 +55,12 @@ describe('retries', () => {
     expect(status.state).toBe('completed');
     expect(status.attempts[1].resumed_from).toBe(checkpoint.file_path);
     const history = (await t.api('GET', `/api/v1/training/${id}/history`)).body;
-    expect(history.map((point: { epoch: number; attempt: number }) => [point.epoch, point.attempt])).toEqual([[1, 1], [2, 1], [3, 2], [4, 2]]);
+    expect(history.map((point: { epoch: number; attempt: number }) => [point.epoch, point.attempt])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+    ]);
   });
 
   it('gives up after max_retries, and never retries a reason outside retry_on', async () => {
@@ -87,7 +96,10 @@ describe('retries across an agent restart', () => {
       t = await startTestAgent({ dataDir });
       const status = await waitForState(t.api, id, ['completed', 'failed', 'stopped']);
       expect(status).toMatchObject({ state: 'completed', end_reason: 'success' });
-      expect(status.attempts.map((attempt: { n: number; end_reason: string }) => [attempt.n, attempt.end_reason])).toEqual([[1, 'oom'], [2, 'success']]);
+      expect(status.attempts.map((attempt: { n: number; end_reason: string }) => [attempt.n, attempt.end_reason])).toEqual([
+        [1, 'oom'],
+        [2, 'success'],
+      ]);
     } finally {
       await t.close();
       await removeDir(dataDir);

@@ -66,7 +66,8 @@ describe('scopes come from the route that matched', () => {
           tried++;
           const allowed = scope === null ? [401] : [403];
           if (!variant.sameRoute) allowed.push(404, 405); // no route, or a route with other methods
-          if (!allowed.includes(status)) failures.push(`${operation.method} ${variant.path} (${variant.name}) with ${scope ?? 'no'} key: ${status}, wanted ${allowed.join('|')}`);
+          if (!allowed.includes(status))
+            failures.push(`${operation.method} ${variant.path} (${variant.name}) with ${scope ?? 'no'} key: ${status}, wanted ${allowed.join('|')}`);
         }
       }
     }
@@ -81,7 +82,8 @@ describe('scopes come from the route that matched', () => {
       for (const variant of variants(operation.path).filter((each) => each.sameRoute)) {
         const { status, body } = await request(t.url, operation.method, variant.path, undefined, { authorization: `Bearer ${keys.admin}` });
         // the error handler's own 404 names the path: the request matched no route at all
-        if ([401, 403, 405].includes(status) || (status === 404 && String(body?.detail).startsWith('Not Found:'))) missed.push(`${operation.method} ${variant.path} (${variant.name}): ${status}`);
+        if ([401, 403, 405].includes(status) || (status === 404 && String(body?.detail).startsWith('Not Found:')))
+          missed.push(`${operation.method} ${variant.path} (${variant.name}): ${status}`);
       }
     }
     expect(missed).toEqual([]);

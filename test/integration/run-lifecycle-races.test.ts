@@ -78,7 +78,13 @@ describe('one run, three writers: a stop request, its chat thread and its comple
     const blobs = new BlobStore(join(dir, 'datasets'));
     await blobs.init();
     runs = new RunService({
-      lifecycle, recipes, registry, files, executor, scheduler, gpuInventory: [],
+      lifecycle,
+      recipes,
+      registry,
+      files,
+      executor,
+      scheduler,
+      gpuInventory: [],
       datasets: new DatasetCatalog(blobs, store, new BlobStore(join(dir, 'datasets', '.versions'))),
       metricIndex: new MetricIndex(paths),
       defaults: () => ({ recipe: 'race', params: {} }),
@@ -111,12 +117,19 @@ describe('one run, three writers: a stop request, its chat thread and its comple
       // round in five stops the run after it ended
       const waits = [0, 3, 12, 40];
       const stopAfterEnd = round % 5 === 4;
-      const stop = (stopAfterEnd ? turns(1).then(() => executor.whenFinished(id)) : turns(waits[round % 4]!)).then(() => runs.stop(id)).then(() => true, (error: unknown) => {
-        if (error instanceof AppError && error.code === ErrorCode.Conflict) return false; // it had already ended: refused, not lost
-        throw error;
-      });
+      const stop = (stopAfterEnd ? turns(1).then(() => executor.whenFinished(id)) : turns(waits[round % 4]!))
+        .then(() => runs.stop(id))
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof AppError && error.code === ErrorCode.Conflict) return false; // it had already ended: refused, not lost
+            throw error;
+          },
+        );
       const setThread = turns(waits[Math.floor(round / 4) % 4]!).then(() => runs.setOriginThread(id, thread));
-      const complete = turns(waits[Math.floor(round / 16) % 4]!).then(() => ends.get(id)!({ exit_code: 0, signal: null, stop_requested: false, error: null, ended_at: new Date().toISOString() }));
+      const complete = turns(waits[Math.floor(round / 16) % 4]!).then(() =>
+        ends.get(id)!({ exit_code: 0, signal: null, stop_requested: false, error: null, ended_at: new Date().toISOString() }),
+      );
       const [stopAccepted] = await Promise.all([stop, setThread, complete]);
       const endedAt = (await ended).ended_at;
       await store.settled();

@@ -17,7 +17,10 @@ const start = async (t: TestAgent, params: Record<string, unknown>): Promise<str
 async function records(path: string): Promise<{ message: string; stream: string }[]> {
   const text = await readFile(path, 'utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.slice(0, -1).split('\n').map((line) => JSON.parse(line));
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('run logs: a size cap with rotation, long lines split with a marker (run_log_cap_mb through the environment)', () => {
@@ -61,7 +64,9 @@ describe('run logs: a size cap with rotation, long lines split with a marker (ru
       if (index < pieces.length - 1) expect(piece.endsWith(LINE_CUT_MARKER)).toBe(true);
       expect(piece.length).toBeLessThanOrEqual(64 * 1024 + LINE_CUT_MARKER.length + LINE_CONTINUED_MARKER.length);
     });
-    const joined = pieces.map((piece, index) => piece.slice(index > 0 ? LINE_CONTINUED_MARKER.length : 0, index < pieces.length - 1 ? -LINE_CUT_MARKER.length : undefined)).join('');
+    const joined = pieces
+      .map((piece, index) => piece.slice(index > 0 ? LINE_CONTINUED_MARKER.length : 0, index < pieces.length - 1 ? -LINE_CUT_MARKER.length : undefined))
+      .join('');
     expect(joined.length).toBe(200 * 1024);
     expect(joined === longLine(200 * 1024)).toBe(true);
   });

@@ -26,7 +26,11 @@ describe('seed 000 training contract', () => {
 
     const started = await t.api('POST', '/api/v1/training/start', startBody);
     expect(started.status).toBe(200);
-    expect(started.body).toEqual({ session_id: expect.stringMatching(/^sess_[0-9a-f]{12}$/), status: 'running', message: 'Training session created and started' });
+    expect(started.body).toEqual({
+      session_id: expect.stringMatching(/^sess_[0-9a-f]{12}$/),
+      status: 'running',
+      message: 'Training session created and started',
+    });
     const id = started.body.session_id;
 
     // With MAX_CONCURRENT_SESSIONS=1 the next two wait in the queue, in order.
@@ -35,7 +39,10 @@ describe('seed 000 training contract', () => {
     expect(second.body.status).toBe('queued');
     const queue = await t.api('GET', '/api/v1/training/queue');
     expect(queue.body.map((s: { session_id: string }) => s.session_id)).toEqual([second.body.session_id, third.body.session_id]);
-    expect(queue.body[0]).toMatchObject({ config: { model_architecture: 'mlp', dataset_name: 'spirals', epochs: 2 }, status: { state: 'queued', current_epoch: null, total_epochs: 2 } });
+    expect(queue.body[0]).toMatchObject({
+      config: { model_architecture: 'mlp', dataset_name: 'spirals', epochs: 2 },
+      status: { state: 'queued', current_epoch: null, total_epochs: 2 },
+    });
 
     const status = await waitFor(async () => {
       const { body } = await t.api('GET', `/api/v1/training/${id}/status`);
@@ -45,7 +52,14 @@ describe('seed 000 training contract', () => {
     expect(Date.parse(status.start_time)).not.toBeNaN();
 
     const metrics = await t.api('GET', `/api/v1/training/${id}/metrics`);
-    expect(metrics.body).toMatchObject({ session_id: id, epoch: expect.any(Number), loss: expect.any(Number), accuracy: expect.any(Number), val_loss: expect.any(Number), val_accuracy: expect.any(Number) });
+    expect(metrics.body).toMatchObject({
+      session_id: id,
+      epoch: expect.any(Number),
+      loss: expect.any(Number),
+      accuracy: expect.any(Number),
+      val_loss: expect.any(Number),
+      val_accuracy: expect.any(Number),
+    });
     expect(Date.parse(metrics.body.timestamp)).not.toBeNaN();
 
     const history = await t.api('GET', `/api/v1/training/${id}/history`);
@@ -83,7 +97,13 @@ describe('seed 000 training contract', () => {
   });
 
   it('the default recipe (tfjs) really trains: loss falls and validation accuracy beats chance', async () => {
-    const started = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'blobs', learning_rate: 0.01, batch_size: 32, epochs: 5 });
+    const started = await t.api('POST', '/api/v1/training/start', {
+      model_architecture: 'mlp',
+      dataset_name: 'blobs',
+      learning_rate: 0.01,
+      batch_size: 32,
+      epochs: 5,
+    });
     const done = await waitForState(t.api, started.body.session_id, ['completed', 'failed']);
     expect(done.state).toBe('completed');
     const history = (await t.api('GET', `/api/v1/training/${started.body.session_id}/history`)).body;
@@ -102,7 +122,15 @@ describe('seed 000 training contract', () => {
     form.append('file', new Blob([rows.join('\n') + '\n']), 'lab.csv');
     const upload = await fetch(`${t.url}/api/v1/datasets?dataset_name=lab`, { method: 'POST', headers: { authorization: 'Bearer test-key-1' }, body: form });
     expect(upload.status).toBe(200);
-    const started = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'lab', learning_rate: 0.05, batch_size: 16, epochs: 3, optimizer: 'adam', loss_function: 'cross_entropy' });
+    const started = await t.api('POST', '/api/v1/training/start', {
+      model_architecture: 'mlp',
+      dataset_name: 'lab',
+      learning_rate: 0.05,
+      batch_size: 16,
+      epochs: 3,
+      optimizer: 'adam',
+      loss_function: 'cross_entropy',
+    });
     expect(started.status).toBe(200);
     const done = await waitForState(t.api, started.body.session_id, ['completed', 'failed'], 90_000);
     expect(done).toMatchObject({ state: 'completed', recipe: 'tfjs', error_message: null });
@@ -116,9 +144,19 @@ describe('seed 000 training contract', () => {
     for (let i = 0; i < 450_000; i++) rows.push(`${i % 7},${i % 11},${i % 13}`);
     const form = new FormData();
     form.append('file', new Blob([rows.join('\n') + '\n']), 'wide.csv');
-    const upload = await fetch(`${t.url}/api/v1/datasets?dataset_name=unlabelled`, { method: 'POST', headers: { authorization: 'Bearer test-key-1' }, body: form });
+    const upload = await fetch(`${t.url}/api/v1/datasets?dataset_name=unlabelled`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-key-1' },
+      body: form,
+    });
     expect(upload.status).toBe(200);
-    const started = await t.api('POST', '/api/v1/training/start', { model_architecture: 'mlp', dataset_name: 'unlabelled', learning_rate: 0.01, batch_size: 32, epochs: 1 });
+    const started = await t.api('POST', '/api/v1/training/start', {
+      model_architecture: 'mlp',
+      dataset_name: 'unlabelled',
+      learning_rate: 0.01,
+      batch_size: 32,
+      epochs: 1,
+    });
     expect(started.status).toBe(422);
     expect(started.body.detail).toMatch(/dataset 'unlabelled': the dataset has no 'label' column: name the label column \(columns: a, b, c\)/);
   });

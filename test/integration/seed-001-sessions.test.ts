@@ -12,9 +12,19 @@ describe('seed 001 sessions', () => {
   });
 
   it('creates a session without starting it, starts it, reads it and its filtered metrics', async () => {
-    const created = await t.api('POST', '/api/v1/training/sessions', { config_path: 'configs/ticker.yaml', session_name: 'experiment_001', tags: ['unet', 'focal-loss'], params: { epochs: 3, interval_ms: 20 } });
+    const created = await t.api('POST', '/api/v1/training/sessions', {
+      config_path: 'configs/ticker.yaml',
+      session_name: 'experiment_001',
+      tags: ['unet', 'focal-loss'],
+      params: { epochs: 3, interval_ms: 20 },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ session_id: expect.stringMatching(/^sess_/), status: 'created', created_at: expect.any(String), config: { epochs: 3, interval_ms: 20, exit_code: 0 } });
+    expect(created.body).toMatchObject({
+      session_id: expect.stringMatching(/^sess_/),
+      status: 'created',
+      created_at: expect.any(String),
+      config: { epochs: 3, interval_ms: 20, exit_code: 0 },
+    });
     const id = created.body.session_id;
     expect((await t.api('GET', '/api/v1/training/queue')).body).toEqual([]);
 
@@ -23,7 +33,16 @@ describe('seed 001 sessions', () => {
     await waitForState(t.api, id, ['completed']);
 
     const detail = (await t.api('GET', `/api/v1/training/sessions/${id}`)).body;
-    expect(detail).toMatchObject({ session_id: id, session_name: 'experiment_001', status: 'completed', current_epoch: 3, total_epochs: 3, progress: 1, tags: ['unet', 'focal-loss'], latest_metrics: { loss: expect.any(Number), accuracy: expect.any(Number) } });
+    expect(detail).toMatchObject({
+      session_id: id,
+      session_name: 'experiment_001',
+      status: 'completed',
+      current_epoch: 3,
+      total_epochs: 3,
+      progress: 1,
+      tags: ['unet', 'focal-loss'],
+      latest_metrics: { loss: expect.any(Number), accuracy: expect.any(Number) },
+    });
 
     const metrics = (await t.api('GET', `/api/v1/training/sessions/${id}/metrics?metric_name=loss&limit=2`)).body;
     expect(metrics.session_id).toBe(id);

@@ -34,7 +34,12 @@ describe('seed 001/002 leftovers', () => {
     await t.api('POST', `/api/v1/training/${id}/complete`, {});
     const history = (await t.api('GET', `/api/v1/metrics/${id}/history?metric_name=loss`)).body;
     expect(history).toMatchObject({ values: [0.5, 0.4], steps: [1, 2] });
-    for (const [body, status] of [[{ name: 'loss', value: 'high' }, 422], [{ name: 'bad name!', value: 1 }, 422], [{ value: 1 }, 422], [{ name: 'loss', value: 1 }, 409]] as const) {
+    for (const [body, status] of [
+      [{ name: 'loss', value: 'high' }, 422],
+      [{ name: 'bad name!', value: 1 }, 422],
+      [{ value: 1 }, 422],
+      [{ name: 'loss', value: 1 }, 409],
+    ] as const) {
       expect((await t.api('POST', `/api/v1/metrics/${id}`, body)).status, JSON.stringify(body)).toBe(status);
     }
     expect((await t.api('POST', `/api/v1/metrics/${id}/batch`, { metrics: {} })).status).toBe(422);
@@ -74,7 +79,13 @@ describe('seed 001/002 leftovers', () => {
       version: expect.any(String),
       system: { cpu_percent: expect.any(Number), memory_percent: expect.any(Number), disk_percent: expect.any(Number) },
       components: { database: 'healthy', filesystem: 'healthy' },
-      disk: { path: t.dataDir, free_bytes: expect.any(Number), total_bytes: expect.any(Number), free_percent: expect.any(Number), min_free_bytes: expect.any(Number) },
+      disk: {
+        path: t.dataDir,
+        free_bytes: expect.any(Number),
+        total_bytes: expect.any(Number),
+        free_percent: expect.any(Number),
+        min_free_bytes: expect.any(Number),
+      },
     });
     const redoc = await fetch(`${t.url}/redoc`);
     expect(redoc.status).toBe(200);

@@ -11,7 +11,8 @@ describe('live streams (SSE)', () => {
     await t.close();
   });
 
-  const create = async (params: Record<string, unknown>) => (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params })).body.session_id as string;
+  const create = async (params: Record<string, unknown>) =>
+    (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params })).body.session_id as string;
 
   it('streams status, metrics and logs of a run until it ends', async () => {
     const id = await create({ epochs: 5, interval_ms: 30 });

@@ -32,25 +32,32 @@ describe('a supervisor killed with SIGKILL (stand-in nvidia-smi with 2 GPUs)', (
     const [worker, supervisor, child] = /pid=(\d+) ppid=(\d+) child=(\d+)/.exec(banner)!.slice(1).map(Number) as [number, number, number];
     leftovers.push(worker, child);
     // a second run needs both GPUs: it may start only once the first run's processes are gone
-    const next = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1, interval_ms: 1 }, start: true, gpus: 2 })).body.session_id;
+    const next = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1, interval_ms: 1 }, start: true, gpus: 2 })).body
+      .session_id;
     expect((await t.api('GET', `/api/v1/training/${next}/status`)).body.state).toBe('queued');
 
     process.kill(supervisor, 'SIGKILL');
     // each sample reads the runs' states before looking at the processes: a run seen ended while its worker is seen alive afterwards was ended too early
     const samples: { state: string; next: string; workerAlive: boolean; childAlive: boolean }[] = [];
-    await waitFor(async () => {
-      const state = (await t.api('GET', `/api/v1/training/${id}/status`)).body.state as string;
-      const nextState = (await t.api('GET', `/api/v1/training/${next}/status`)).body.state as string;
-      samples.push({ state, next: nextState, workerAlive: alive(worker), childAlive: alive(child) });
-      return state !== 'running' && nextState !== 'queued';
-    }, 'the run to end and the next to start', 60_000);
+    await waitFor(
+      async () => {
+        const state = (await t.api('GET', `/api/v1/training/${id}/status`)).body.state as string;
+        const nextState = (await t.api('GET', `/api/v1/training/${next}/status`)).body.state as string;
+        samples.push({ state, next: nextState, workerAlive: alive(worker), childAlive: alive(child) });
+        return state !== 'running' && nextState !== 'queued';
+      },
+      'the run to end and the next to start',
+      60_000,
+    );
 
     for (const sample of samples) if (sample.workerAlive || sample.childAlive) expect(sample).toMatchObject({ state: 'running', next: 'queued' });
     expect(alive(worker)).toBe(false);
     expect(alive(child)).toBe(false);
     const status = (await t.api('GET', `/api/v1/training/${id}/status`)).body;
     expect(status).toMatchObject({ state: 'failed', end_reason: 'lost' });
-    expect(status.error_message).toMatch(/supervisor ended without recording an exit status; its process group \d+ was still running: ended by the agent with SIGTERM, then SIGKILL after 2000 ms/);
+    expect(status.error_message).toMatch(
+      /supervisor ended without recording an exit status; its process group \d+ was still running: ended by the agent with SIGTERM, then SIGKILL after 2000 ms/,
+    );
     expect((await waitForState(t.api, next, ['completed', 'failed'])).state).toBe('completed');
   });
 });

@@ -38,13 +38,23 @@ describe('system and GPU info with two GPUs (stand-in nvidia-smi)', () => {
     const { body } = await t.api('GET', '/api/v1/monitor/resources');
     expect(body.cpu.per_cpu.length).toBe(body.cpu.count);
     expect(body.gpu).toEqual([
-      { id: 0, name: 'NVIDIA A100-SXM4-40GB', memory_percent: 75.8, memory_used_gb: 30.3, memory_total_gb: 40, utilization: 87, temperature: 71, power_w: 312.45 },
+      {
+        id: 0,
+        name: 'NVIDIA A100-SXM4-40GB',
+        memory_percent: 75.8,
+        memory_used_gb: 30.3,
+        memory_total_gb: 40,
+        utilization: 87,
+        temperature: 71,
+        power_w: 312.45,
+      },
       { id: 1, name: 'NVIDIA A100-SXM4-40GB', memory_percent: 0, memory_used_gb: 0, memory_total_gb: 40, utilization: 0, temperature: 34, power_w: null },
     ]);
   });
 
   it('lists GPUs with the run that holds each', async () => {
-    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, gpus: 1, start: true })).body.session_id;
+    const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, gpus: 1, start: true })).body
+      .session_id;
     const gpus = await waitFor(async () => {
       const { body } = await t.api('GET', '/api/v1/gpus');
       return body.some((gpu: { run_id: string | null }) => gpu.run_id === id) ? body : null;

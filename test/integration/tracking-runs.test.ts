@@ -44,7 +44,16 @@ describe('tracking-only runs', () => {
 
   it('takes metrics from the client and completes with its final metrics', async () => {
     const { session_id: id } = (await createTracking({ total_epochs: 2 })).body;
-    expect((await t.api('POST', `/api/v1/training/${id}/metrics`, { points: [{ epoch: 1, metrics: { loss: 0.8, val_accuracy: 0.6 } }, { epoch: 2, metrics: { loss: 0.5, val_accuracy: 0.75 } }] })).status).toBe(202);
+    expect(
+      (
+        await t.api('POST', `/api/v1/training/${id}/metrics`, {
+          points: [
+            { epoch: 1, metrics: { loss: 0.8, val_accuracy: 0.6 } },
+            { epoch: 2, metrics: { loss: 0.5, val_accuracy: 0.75 } },
+          ],
+        })
+      ).status,
+    ).toBe(202);
     const summary = await waitFor(async () => {
       const body = (await t.api('GET', `/api/v1/training/${id}/metrics/summary`)).body;
       return body.metrics.val_accuracy?.count === 2 ? body.metrics : null;
@@ -55,7 +64,12 @@ describe('tracking-only runs', () => {
     const completed = await t.api('POST', `/api/v1/training/${id}/complete`, {});
     expect(completed.status).toBe(200);
     expect(completed.body).toMatchObject({ session_id: id, status: 'completed', error_message: null, final_metrics: { loss: 0.5, val_accuracy: 0.75 } });
-    expect((await t.api('GET', `/api/v1/training/${id}/status`)).body).toMatchObject({ state: 'completed', end_reason: 'success', current_epoch: 2, total_epochs: 2 });
+    expect((await t.api('GET', `/api/v1/training/${id}/status`)).body).toMatchObject({
+      state: 'completed',
+      end_reason: 'success',
+      current_epoch: 2,
+      total_epochs: 2,
+    });
     const leaderboard = await t.api('GET', '/api/v1/leaderboard?metric=val_accuracy&mode=max');
     expect(JSON.stringify(leaderboard.body)).toContain(id);
 

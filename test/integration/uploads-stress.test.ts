@@ -21,7 +21,9 @@ async function rssMb(pid: number): Promise<number> {
 
 function multipartParts(filename: string): { boundary: string; head: Buffer; tail: Buffer } {
   const boundary = `----trainer-stress-${Date.now()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return { boundary, head, tail };
 }
@@ -73,7 +75,10 @@ describe('upload streaming', () => {
     const baseline = await rssMb(pid);
     let peak = baseline;
     const sampler = setInterval(() => {
-      rssMb(pid).then((rss) => (peak = Math.max(peak, rss)), () => {});
+      rssMb(pid).then(
+        (rss) => (peak = Math.max(peak, rss)),
+        () => {},
+      );
     }, 100);
     try {
       const { boundary, head, tail } = multipartParts('big.bin');

@@ -64,7 +64,14 @@ describe('warm supervisor', () => {
       await writeFile(join(dir, 'not-a-dir'), '');
       const supervisorLog = join(dir, 'supervisor.log');
       const bad = join(dir, 'not-a-dir', 'run');
-      const spec = { argv: ['true'], env: {}, cwd: dir, paths: { log: join(bad, 'log.jsonl'), metrics: join(bad, 'metrics.jsonl'), exit: join(bad, 'exit.json') }, stopGraceMs: 100, supervisorLog };
+      const spec = {
+        argv: ['true'],
+        env: {},
+        cwd: dir,
+        paths: { log: join(bad, 'log.jsonl'), metrics: join(bad, 'metrics.jsonl'), exit: join(bad, 'exit.json') },
+        stopGraceMs: 100,
+        supervisorLog,
+      };
       const child = execFile(process.execPath, [SUPERVISOR, 'spare']);
       child.stdin!.end(JSON.stringify(spec));
       const code = await new Promise((resolve) => child.on('close', resolve));
@@ -75,5 +82,3 @@ describe('warm supervisor', () => {
     }
   });
 });
-
-

@@ -17,15 +17,30 @@ describe('webhooks', () => {
   it('delivers signed run events, and shows the delivery history', async () => {
     const receiver = await startWebhookReceiver({ secret: 'sup3r-secret' });
     try {
-      const created = await t.api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['training_started', 'training_completed'], secret: 'sup3r-secret' });
+      const created = await t.api('POST', '/api/v1/webhooks', {
+        url: receiver.url,
+        events: ['training_started', 'training_completed'],
+        secret: 'sup3r-secret',
+      });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ webhook_id: expect.stringMatching(/^webhook_/), url: receiver.url, events: ['training_started', 'training_completed'], created_at: expect.any(String), status: 'active', signed: true });
+      expect(created.body).toEqual({
+        webhook_id: expect.stringMatching(/^webhook_/),
+        url: receiver.url,
+        events: ['training_started', 'training_completed'],
+        created_at: expect.any(String),
+        status: 'active',
+        signed: true,
+      });
       const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 2, interval_ms: 5 }, start: true })).body.session_id;
       await waitForState(t.api, id, ['completed']);
       await waitFor(() => receiver.received.length >= 2, 'two deliveries');
       expect(receiver.received.map((event) => event.event)).toEqual(['training_started', 'training_completed']);
       expect(receiver.received.every((event) => event.signatureValid)).toBe(true);
-      expect(receiver.received[1]!.body).toMatchObject({ event: 'training_completed', event_id: receiver.received[1]!.eventId, data: { session_id: id, state: 'completed', exit_code: 0 } });
+      expect(receiver.received[1]!.body).toMatchObject({
+        event: 'training_completed',
+        event_id: receiver.received[1]!.eventId,
+        data: { session_id: id, state: 'completed', exit_code: 0 },
+      });
 
       const deliveries = (await t.api('GET', `/api/v1/webhooks/${created.body.webhook_id}/deliveries`)).body.deliveries;
       expect(deliveries.map((delivery: { status: string }) => delivery.status)).toEqual(['delivered', 'delivered']);
@@ -40,7 +55,13 @@ describe('webhooks', () => {
   });
 
   it('validates webhook bodies', async () => {
-    for (const body of [{ url: 'ftp://x.example/h', events: ['training_started'] }, { url: 'not a url', events: ['training_started'] }, { url: 'http://127.0.0.1:9/h', events: [] }, { url: 'http://127.0.0.1:9/h', events: ['training_exploded'] }, { url: 'http://127.0.0.1:9/h', events: ['training_started'], secret: 'short' }]) {
+    for (const body of [
+      { url: 'ftp://x.example/h', events: ['training_started'] },
+      { url: 'not a url', events: ['training_started'] },
+      { url: 'http://127.0.0.1:9/h', events: [] },
+      { url: 'http://127.0.0.1:9/h', events: ['training_exploded'] },
+      { url: 'http://127.0.0.1:9/h', events: ['training_started'], secret: 'short' },
+    ]) {
       expect((await t.api('POST', '/api/v1/webhooks', body)).status, JSON.stringify(body)).toBe(422);
     }
     expect((await t.api('POST', '/api/v1/webhooks/webhook_nope/test')).status).toBe(404);
@@ -54,7 +75,11 @@ describe('the webhook outbox across a restart', () => {
     const receiver = await startWebhookReceiver({ secret: 'outbox-secret', failFirst: 3 });
     try {
       let t = await startTestAgent({ dataDir });
-      await t.api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['training_queued', 'training_started', 'training_completed'], secret: 'outbox-secret' });
+      await t.api('POST', '/api/v1/webhooks', {
+        url: receiver.url,
+        events: ['training_queued', 'training_started', 'training_completed'],
+        secret: 'outbox-secret',
+      });
       const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1, interval_ms: 5 }, start: true })).body.session_id;
       await waitForState(t.api, id, ['completed']);
       await waitFor(() => receiver.requests() >= 3, 'the refused attempts');

@@ -32,7 +32,9 @@ describe('live streams (WebSocket)', () => {
 
     const replay = await collect(`${wsUrl}/api/v1/ws/training/${id}?api_key=${API_KEY}&last_event_id=m0.l0`);
     expect(replay.messages.filter((message) => message.event === 'metrics').map((message) => message.data.epoch)).toEqual([1, 2, 3, 4]);
-    expect(replay.messages.filter((message) => message.event === 'log').map((message) => message.data.message)).toEqual(expect.arrayContaining(['Epoch 1/4 completed', 'Epoch 4/4 completed']));
+    expect(replay.messages.filter((message) => message.event === 'log').map((message) => message.data.message)).toEqual(
+      expect.arrayContaining(['Epoch 1/4 completed', 'Epoch 4/4 completed']),
+    );
   });
 
   it('refuses missing keys and unknown runs before upgrading', async () => {

@@ -13,7 +13,10 @@ describe('runtime config, workers, experiments, leaderboard', () => {
   it('raising max_concurrent_sessions starts queued runs at once; the change is persisted, audited, and survives a restart', async () => {
     expect((await t.api('GET', '/api/v1/config')).body).toEqual({ max_concurrent_sessions: 1, default_recipe: 'tfjs', default_params: {} });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, start: true })).body.session_id);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 1000, interval_ms: 50 }, start: true })).body.session_id,
+      );
     expect((await t.api('GET', '/api/v1/training/queue')).body).toHaveLength(2);
 
     const patched = await t.api('PATCH', '/api/v1/config', { max_concurrent_sessions: 3 });
@@ -42,7 +45,15 @@ describe('runtime config, workers, experiments, leaderboard', () => {
   });
 
   it('refuses settings that would leave the agent unusable', async () => {
-    for (const body of [{ max_concurrent_sessions: 0 }, { max_concurrent_sessions: -1 }, {}, { default_recipe: 'nope' }, { default_params: { epochs: 0 } }, { default_params: { bogus: 1 } }, { something: 1 }]) {
+    for (const body of [
+      { max_concurrent_sessions: 0 },
+      { max_concurrent_sessions: -1 },
+      {},
+      { default_recipe: 'nope' },
+      { default_params: { epochs: 0 } },
+      { default_params: { bogus: 1 } },
+      { something: 1 },
+    ]) {
       const response = await t.api('PATCH', '/api/v1/config', body);
       expect(response.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
@@ -59,11 +70,20 @@ describe('runtime config, workers, experiments, leaderboard', () => {
     expect((await t.api('POST', '/api/v1/experiments', { name: 'ticker sweep' })).status).toBe(409);
     const ids: string[] = [];
     for (const epochs of [2, 5, 3]) {
-      const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs, interval_ms: 5 }, experiment_id: experiment.experiment_id, start: true })).body.session_id;
+      const id = (
+        await t.api('POST', '/api/v1/training/sessions', {
+          recipe: 'ticker',
+          params: { epochs, interval_ms: 5 },
+          experiment_id: experiment.experiment_id,
+          start: true,
+        })
+      ).body.session_id;
       await waitForState(t.api, id, ['completed']);
       ids.push(id);
     }
-    expect((await t.api('GET', `/api/v1/experiments/${experiment.experiment_id}/runs`)).body.map((run: { session_id: string }) => run.session_id)).toEqual([...ids].reverse());
+    expect((await t.api('GET', `/api/v1/experiments/${experiment.experiment_id}/runs`)).body.map((run: { session_id: string }) => run.session_id)).toEqual(
+      [...ids].reverse(),
+    );
 
     const board = (await t.api('GET', `/api/v1/leaderboard?metric=loss&mode=min&experiment=${experiment.experiment_id}`)).body;
     expect(board.entries.map((entry: { session_id: string; value: number }) => [entry.session_id, entry.value])).toEqual([
@@ -74,7 +94,9 @@ describe('runtime config, workers, experiments, leaderboard', () => {
     expect(board.entries[0]).toMatchObject({ rank: 1, params: { epochs: 5 }, recipe: 'ticker' });
     const csv = await t.api('GET', `/api/v1/leaderboard?metric=loss&mode=min&experiment=${experiment.experiment_id}&format=csv&limit=1`);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
-    expect(csv.body).toBe(`rank,session_id,recipe,experiment_id,loss,ended_at,epochs,exit_code,interval_ms\n1,${ids[1]},ticker,${experiment.experiment_id},0.2,${board.entries[0].ended_at},5,0,5\n`);
+    expect(csv.body).toBe(
+      `rank,session_id,recipe,experiment_id,loss,ended_at,epochs,exit_code,interval_ms\n1,${ids[1]},ticker,${experiment.experiment_id},0.2,${board.entries[0].ended_at},5,0,5\n`,
+    );
     expect((await t.api('GET', '/api/v1/leaderboard?metric=loss&mode=sideways')).status).toBe(422);
     expect((await t.api('GET', '/api/v1/leaderboard')).status).toBe(422);
 

@@ -17,7 +17,8 @@ class FakeQueue {
 describe('shared squeue reader', () => {
   it('answers 200 followers with one query, and asks again only once the answer is too old', async () => {
     const fake = new FakeQueue();
-    for (let id = 1; id <= 200; id++) fake.jobs.set(String(id), { state: id % 2 ? 'RUNNING' : 'PENDING', reason: id % 2 ? 'None' : 'Resources', name: `sess_${id}` });
+    for (let id = 1; id <= 200; id++)
+      fake.jobs.set(String(id), { state: id % 2 ? 'RUNNING' : 'PENDING', reason: id % 2 ? 'None' : 'Resources', name: `sess_${id}` });
     // the answers age by this clock only: however slow the machine, "fresh" and "too old" are what the test says
     let now = 1_000_000;
     const reader = new QueueReader(fake, 50, () => now);

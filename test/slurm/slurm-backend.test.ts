@@ -37,7 +37,8 @@ describe.skipIf(!slurm.ok)('slurm backend on a real single-node Slurm', () => {
       if (response.status !== 201) throw new Error(`submit ${recipe}: ${response.status} ${JSON.stringify(response.body)}`);
       return response.body.session_id as string;
     };
-    const logs = async (id: string): Promise<string[]> => (await t.api('GET', `/api/v1/training/${id}/logs?limit=1000`)).body.map((entry: { message: string }) => entry.message);
+    const logs = async (id: string): Promise<string[]> =>
+      (await t.api('GET', `/api/v1/training/${id}/logs?limit=1000`)).body.map((entry: { message: string }) => entry.message);
     const jobIdOf = async (id: string) => /Submitted Slurm job (\d+)/.exec((await logs(id)).join('\n'))?.[1];
 
     it.concurrent('a job completes with its metrics streamed while it runs, every epoch in the history', async ({ expect }) => {
@@ -81,7 +82,9 @@ describe.skipIf(!slurm.ok)('slurm backend on a real single-node Slurm', () => {
       const script = await readFile(join(t.dataDir, 'runs', id, 'slurm-job.sh'), 'utf8');
       expect(script).toMatch(/^exec '.*node' '.*ticker\.mjs' '2' '50' '3'$/m);
       expect(script).toMatch(/^export TRAINER_RUN_ID='sess_\w+'$/m);
-      expect((await logs(id)).find((message) => message.startsWith('Submitted'))).toMatch(/--partition=debug --time=10:00 --cpus-per-task=1 --mem=128M --job-name=sess_\w+ /);
+      expect((await logs(id)).find((message) => message.startsWith('Submitted'))).toMatch(
+        /--partition=debug --time=10:00 --cpus-per-task=1 --mem=128M --job-name=sess_\w+ /,
+      );
     });
 
     it.concurrent('stop: SIGTERM first, scancel after the grace period; the job ends CANCELLED and the run stopped', async ({ expect }) => {
@@ -140,7 +143,8 @@ describe.skipIf(!slurm.ok)('slurm backend on a real single-node Slurm', () => {
       cleanups.push(() => removeDir(dataDir));
       const configFile = await slurmAgentConfig();
       const first = await agentOn(dataDir, configFile);
-      const submit = async (params: Record<string, number>) => (await first.api('POST', '/api/v1/training/sessions', { recipe: 'slurm-gated', params, start: true })).body.session_id as string;
+      const submit = async (params: Record<string, number>) =>
+        (await first.api('POST', '/api/v1/training/sessions', { recipe: 'slurm-gated', params, start: true })).body.session_id as string;
       const running = await submit({ before: 5, after: 20, interval_ms: 100 });
       const failing = await submit({ before: 1, after: 1, interval_ms: 20, exit_code: 3 });
       const epochOf = async (id: string) => (await first.api('GET', `/api/v1/training/${id}/status`)).body.current_epoch;

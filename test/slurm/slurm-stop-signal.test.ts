@@ -21,7 +21,8 @@ describe.skipIf(!slurm.ok)('slurm backend: the recipe stop signal', () => {
 
   it('a recipe with stop_signal SIGINT gets SIGINT, saves and exits within its grace: stopped, no scancel', async () => {
     const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'slurm-sigint', params: {}, start: true })).body.session_id as string;
-    const logs = async (): Promise<string[]> => (await t.api('GET', `/api/v1/training/${id}/logs?limit=1000`)).body.map((entry: { message: string }) => entry.message);
+    const logs = async (): Promise<string[]> =>
+      (await t.api('GET', `/api/v1/training/${id}/logs?limit=1000`)).body.map((entry: { message: string }) => entry.message);
     await waitFor(async () => (await logs()).includes('interruptible running'), 'the job to run', 120_000);
     expect((await t.api('POST', `/api/v1/training/${id}/stop`)).status).toBe(200);
     const finished = await waitForState(t.api, id, ['completed', 'failed', 'stopped'], 120_000);
@@ -30,7 +31,9 @@ describe.skipIf(!slurm.ok)('slurm backend: the recipe stop signal', () => {
       const all = await logs();
       return all.includes('got SIGINT, saving and exiting') ? all : null;
     }, 'the job to say it saved');
-    expect(messages.some((message) => /^Stop requested: SIGINT to Slurm job \d+ \(scancel --full --signal=INT\), scancel in 60000 ms/.test(message))).toBe(true);
+    expect(messages.some((message) => /^Stop requested: SIGINT to Slurm job \d+ \(scancel --full --signal=INT\), scancel in 60000 ms/.test(message))).toBe(
+      true,
+    );
     expect(messages).not.toContain('got SIGTERM, ignoring it');
     expect(messages.some((message) => message.includes('still runs after the grace period'))).toBe(false);
   });

@@ -61,5 +61,12 @@ export async function startChatApis() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { slackApiUrl: `${base}/slack/api/`, discordApiUrl: `${base}/discord/api`, slack, discord, outage, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    slackApiUrl: `${base}/slack/api/`,
+    discordApiUrl: `${base}/discord/api`,
+    slack,
+    discord,
+    outage,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

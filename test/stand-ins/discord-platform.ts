@@ -59,9 +59,17 @@ export async function startDiscordPlatform() {
       }
       if (path === '/gateway/bot') {
         if (!authorized) return json(401, { message: '401: Unauthorized', code: 0 });
-        return json(200, { url: `ws://127.0.0.1:${port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
+        return json(200, {
+          url: `ws://127.0.0.1:${port}/gateway`,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+        });
       }
-      if (request.method === 'PUT' && path === `/applications/${APP_ID}/commands`) return json(200, (body as any[]).map((command) => ({ ...command, id: snowflake(), application_id: APP_ID, version: '1' })));
+      if (request.method === 'PUT' && path === `/applications/${APP_ID}/commands`)
+        return json(
+          200,
+          (body as any[]).map((command) => ({ ...command, id: snowflake(), application_id: APP_ID, version: '1' })),
+        );
       if (/^\/interactions\/\d+\/[\w-]+\/callback$/.test(path)) return response.writeHead(204).end();
       if (/^\/webhooks\/\d+\/[\w-]+(\/messages\/%40original)?$/.test(path)) return json(200, message(snowflake(), '0', body));
       const channel = /^\/channels\/(\d+)\/messages$/.exec(path);
@@ -89,7 +97,15 @@ export async function startDiscordPlatform() {
         if (payload.op === 1) ws.send(JSON.stringify({ op: 11 }));
         if (payload.op === 2) {
           identified++;
-          dispatch(ws, 'READY', { v: 10, user: { id: BOT_ID, username: 'trainer', discriminator: '0', bot: true, avatar: null, global_name: null }, application: { id: APP_ID, flags: 0 }, session_id: randomUUID(), resume_gateway_url: `ws://127.0.0.1:${port}/gateway`, shard: [0, 1], guilds: [] });
+          dispatch(ws, 'READY', {
+            v: 10,
+            user: { id: BOT_ID, username: 'trainer', discriminator: '0', bot: true, avatar: null, global_name: null },
+            application: { id: APP_ID, flags: 0 },
+            session_id: randomUUID(),
+            resume_gateway_url: `ws://127.0.0.1:${port}/gateway`,
+            shard: [0, 1],
+            guilds: [],
+          });
         }
         if (payload.op === 6) {
           resumed++;
@@ -105,7 +121,13 @@ export async function startDiscordPlatform() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  const interaction = (type: number, data: unknown, user: { id: string; name: string; roles?: string[] }, channel: string, extra: Record<string, unknown> = {}) => {
+  const interaction = (
+    type: number,
+    data: unknown,
+    user: { id: string; name: string; roles?: string[] },
+    channel: string,
+    extra: Record<string, unknown> = {},
+  ) => {
     const socket = [...sockets][0];
     if (!socket) throw new Error('no gateway connection');
     const id = snowflake();
@@ -122,7 +144,15 @@ export async function startDiscordPlatform() {
       guild_id: GUILD_ID,
       channel_id: channel,
       channel: { id: channel, type: 0, guild_id: GUILD_ID, name: 'training' },
-      member: { user: { id: user.id, username: user.name, discriminator: '0', global_name: user.name, avatar: null }, roles: user.roles ?? [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      member: {
+        user: { id: user.id, username: user.name, discriminator: '0', global_name: user.name, avatar: null },
+        roles: user.roles ?? [],
+        permissions: '0',
+        joined_at: new Date().toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+      },
       data,
       entitlements: [],
       authorizing_integration_owners: {},
@@ -152,14 +182,38 @@ export async function startDiscordPlatform() {
     /** Connections and gateway look-ups that found Discord down. */
     refused: () => refused,
     connected: () => sockets.size > 0,
-    channelMessages: (channel?: string) => calls.filter((call) => call.method === 'POST' && /^\/channels\/\d+\/messages$/.test(call.path) && (!channel || call.path === `/channels/${channel}/messages`)),
+    channelMessages: (channel?: string) =>
+      calls.filter(
+        (call) => call.method === 'POST' && /^\/channels\/\d+\/messages$/.test(call.path) && (!channel || call.path === `/channels/${channel}/messages`),
+      ),
     /** `/train <subcommand> options…` typed by `user` in `channel`. */
-    slashCommand(subcommand: string, options: Record<string, OptionValue>, user: { id: string; name: string; roles?: string[] }, channel = '800000000000000001') {
+    slashCommand(
+      subcommand: string,
+      options: Record<string, OptionValue>,
+      user: { id: string; name: string; roles?: string[] },
+      channel = '800000000000000001',
+    ) {
       const typed = Object.entries(options).map(([name, value]) => ({ name, type: typeof value === 'number' ? 4 : 3, value }));
-      return interaction(2, { id: '910000000000000000', name: 'train', type: 1, guild_id: GUILD_ID, options: [{ type: 1, name: subcommand, options: typed }] }, user, channel);
+      return interaction(
+        2,
+        { id: '910000000000000000', name: 'train', type: 1, guild_id: GUILD_ID, options: [{ type: 1, name: subcommand, options: typed }] },
+        user,
+        channel,
+      );
     },
     autocomplete(subcommand: string, option: string, value: string, user: { id: string; name: string }, channel = '800000000000000001') {
-      return interaction(4, { id: '910000000000000000', name: 'train', type: 1, guild_id: GUILD_ID, options: [{ type: 1, name: subcommand, options: [{ name: option, type: 3, value, focused: true }] }] }, user, channel);
+      return interaction(
+        4,
+        {
+          id: '910000000000000000',
+          name: 'train',
+          type: 1,
+          guild_id: GUILD_ID,
+          options: [{ type: 1, name: subcommand, options: [{ name: option, type: 3, value, focused: true }] }],
+        },
+        user,
+        channel,
+      );
     },
     pressButton(customId: string, user: { id: string; name: string; roles?: string[] }, channel = '800000000000000001') {
       return interaction(3, { custom_id: customId, component_type: 2 }, user, channel, { message: message(snowflake(), channel, { content: '' }) });

@@ -127,7 +127,20 @@ export async function startSlackPlatform() {
       const responseUrl = `${base}/respond/${randomUUID()}`;
       return {
         responseUrl,
-        acked: send('slash_commands', { token: 'x', team_id: 'TTEAM', team_domain: 'team', channel_id: channel, channel_name: 'training', user_id: user.id, user_name: user.name, command: '/train', text, api_app_id: 'AAPP', response_url: responseUrl, trigger_id: 't' }),
+        acked: send('slash_commands', {
+          token: 'x',
+          team_id: 'TTEAM',
+          team_domain: 'team',
+          channel_id: channel,
+          channel_name: 'training',
+          user_id: user.id,
+          user_name: user.name,
+          command: '/train',
+          text,
+          api_app_id: 'AAPP',
+          response_url: responseUrl,
+          trigger_id: 't',
+        }),
       };
     },
     pressButton(button: { action_id: string; value: string }, user: { id: string; name: string }, channel = 'CTRAIN', messageTs = '1800000000.000200') {

@@ -34,7 +34,12 @@ export async function startWebhookReceiver(options: { secret?: string; failFirst
         const given = Buffer.from(String(request.headers['x-trainer-signature'] ?? ''));
         signatureValid = expected.length === given.length && timingSafeEqual(expected, given);
       }
-      received.push({ event: String(request.headers['x-trainer-event']), eventId: String(request.headers['x-trainer-event-id']), body: JSON.parse(raw), signatureValid });
+      received.push({
+        event: String(request.headers['x-trainer-event']),
+        eventId: String(request.headers['x-trainer-event-id']),
+        body: JSON.parse(raw),
+        signatureValid,
+      });
       response.writeHead(200).end('ok');
     });
   });

@@ -16,10 +16,15 @@ describe('engine selection', () => {
   });
 
   it('auto picks the first engine that loads, in order, and says why it skipped the better ones', async () => {
-    const available = trainingEngines().filter((engine) => engine.available).map((engine) => engine.name);
+    const available = trainingEngines()
+      .filter((engine) => engine.available)
+      .map((engine) => engine.name);
     const engine = await loadEngine({ requested: 'auto', needsConvGradients: true });
     expect(engine.name).toBe(available[0]);
-    const skipped = trainingEngines().slice(0, trainingEngines().findIndex((candidate) => candidate.name === engine.name));
+    const skipped = trainingEngines().slice(
+      0,
+      trainingEngines().findIndex((candidate) => candidate.name === engine.name),
+    );
     for (const candidate of skipped) expect(engine.notes.some((note) => note.startsWith(`${candidate.name} unavailable`))).toBe(true);
   });
 });

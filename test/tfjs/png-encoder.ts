@@ -17,7 +17,12 @@ export function encodePng(width: number, height: number, channels: 1 | 3 | 4, pi
       const up = row > 0 ? pixels[(row - 1) * stride + i]! : 0;
       const upLeft = row > 0 && i >= channels ? pixels[(row - 1) * stride + i - channels]! : 0;
       const estimate = left + up - upLeft;
-      const paeth = Math.abs(estimate - left) <= Math.abs(estimate - up) && Math.abs(estimate - left) <= Math.abs(estimate - upLeft) ? left : Math.abs(estimate - up) <= Math.abs(estimate - upLeft) ? up : upLeft;
+      const paeth =
+        Math.abs(estimate - left) <= Math.abs(estimate - up) && Math.abs(estimate - left) <= Math.abs(estimate - upLeft)
+          ? left
+          : Math.abs(estimate - up) <= Math.abs(estimate - upLeft)
+            ? up
+            : upLeft;
       const predictor = [0, left, up, (left + up) >> 1, paeth][filter]!;
       filtered[row * (stride + 1) + 1 + i] = (value - predictor) & 0xff;
     }
@@ -27,7 +32,12 @@ export function encodePng(width: number, height: number, channels: 1 | 3 | 4, pi
   header.writeUInt32BE(height, 4);
   header[8] = 8;
   header[9] = colourType!;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(filtered)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(filtered)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function chunk(type: string, body: Buffer): Buffer {

@@ -20,11 +20,24 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
   async function uploadDataset(name: string, filename: string, content: string | Buffer) {
     const form = new FormData();
     form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), filename);
-    const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=${name}`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+    const response = await fetch(`${t.url}/api/v1/datasets?dataset_name=${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}` },
+      body: form,
+    });
     expect(response.status).toBeLessThan(300);
   }
 
-  const seedBody = { recipe: 'tfjs', model_architecture: 'mlp', dataset_name: 'blobs', learning_rate: 0.01, batch_size: 32, epochs: 2, optimizer: 'adam', loss_function: 'cross_entropy' };
+  const seedBody = {
+    recipe: 'tfjs',
+    model_architecture: 'mlp',
+    dataset_name: 'blobs',
+    learning_rate: 0.01,
+    batch_size: 32,
+    epochs: 2,
+    optimizer: 'adam',
+    loss_function: 'cross_entropy',
+  };
 
   it('refuses combinations that make no sense with a 422 and the reason, and creates no run', async () => {
     // the list is a bare array (seed 000); its total is in X-Total-Count
@@ -45,7 +58,11 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
     expect(unknown.body.detail).toMatch(/model_architecture.*mlp, cnn, resnet-mini/);
     expect(await total()).toBe(before);
     // a binary dataset takes the binary losses
-    const binary = await t.api('POST', '/api/v1/training/sessions', { recipe: 'tfjs', params: { dataset_name: 'circles', loss_function: 'bce', epochs: 1 }, start: false });
+    const binary = await t.api('POST', '/api/v1/training/sessions', {
+      recipe: 'tfjs',
+      params: { dataset_name: 'circles', loss_function: 'bce', epochs: 1 },
+      start: false,
+    });
     expect(binary.status).toBe(201);
   });
 
@@ -105,7 +122,10 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
       const vertical = i % 2 === 0;
       return { path: `bars/${vertical ? 'vertical' : 'horizontal'}/${i}.png`, content: encodePng(12, 12, 1, barImage(vertical, i)) };
     });
-    const tar = Buffer.concat([...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]), TAR_END]);
+    const tar = Buffer.concat([
+      ...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]),
+      TAR_END,
+    ]);
     await uploadDataset('bars', 'bars.tar.gz', gzipSync(tar));
     const bce = await startTfjs(t, { model_architecture: 'mlp', dataset_name: 'bars', loss_function: 'bce', validation_split: 0.9 });
     expect(bce.status).toBe(201); // 2 classes: one sigmoid output; mlp flattens the images
@@ -125,14 +145,26 @@ describe('tfjs recipe: submission checks, tables, stop and NaN', () => {
   }, 180_000);
 
   it('a stop mid-epoch kills the training child, and the agent keeps serving', async () => {
-    const started = await startTfjs(t, { model_architecture: 'mlp', dataset_name: 'digits', samples: 20000, hidden_units: 512, batch_size: 8, epochs: 50, log_every_batches: 5 });
+    const started = await startTfjs(t, {
+      model_architecture: 'mlp',
+      dataset_name: 'digits',
+      samples: 20000,
+      hidden_units: 512,
+      batch_size: 8,
+      epochs: 50,
+      log_every_batches: 5,
+    });
     expect(started.status).toBe(201);
     const id = started.body.session_id;
     // batches are being reported, and no epoch has ended: the child is mid-epoch
-    const history = await waitFor(async () => {
-      const records = (await t.api('GET', `/api/v1/training/${id}/history`)).body as { step?: number; epoch: number | null }[];
-      return records.some((record) => typeof record.step === 'number') ? records : null;
-    }, 'a batch metric line', 60_000);
+    const history = await waitFor(
+      async () => {
+        const records = (await t.api('GET', `/api/v1/training/${id}/history`)).body as { step?: number; epoch: number | null }[];
+        return records.some((record) => typeof record.step === 'number') ? records : null;
+      },
+      'a batch metric line',
+      60_000,
+    );
     expect(history.every((record) => record.epoch === null)).toBe(true);
     const children = processesWith('dist/src/tfjs/train.js', id);
     expect(children).toHaveLength(1);

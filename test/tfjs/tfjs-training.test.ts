@@ -16,7 +16,16 @@ describe('tfjs training backend', () => {
   });
 
   it('trains an mlp on a generated dataset: loss falls, val_accuracy far above chance, the model is registered and loads again', async () => {
-    const started = await t.api('POST', '/api/v1/training/start', { recipe: 'tfjs', model_architecture: 'mlp', dataset_name: 'blobs', learning_rate: 0.02, batch_size: 32, epochs: 4, optimizer: 'adam', loss_function: 'cross_entropy' });
+    const started = await t.api('POST', '/api/v1/training/start', {
+      recipe: 'tfjs',
+      model_architecture: 'mlp',
+      dataset_name: 'blobs',
+      learning_rate: 0.02,
+      batch_size: 32,
+      epochs: 4,
+      optimizer: 'adam',
+      loss_function: 'cross_entropy',
+    });
     expect(started.status).toBe(200);
     const id = started.body.session_id;
     const done = await waitForState(t.api, id, ['completed', 'failed'], 120_000);
@@ -29,7 +38,10 @@ describe('tfjs training backend', () => {
     expect(await logText(t, id)).toMatch(/training engine: (tfjs-node-gpu|tfjs-node|wasm|cpu) \(TF\.js/);
 
     const name = `mlp-blobs-${id}`;
-    const model = await waitFor(async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === name), `model ${name}`);
+    const model = await waitFor(
+      async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === name),
+      `model ${name}`,
+    );
     expect(model).toMatchObject({ run_id: id, bundle: true });
     const download = await fetch(`${t.url}/api/v1/models/${name}`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(download.status).toBe(200);
@@ -53,7 +65,14 @@ describe('tfjs training backend', () => {
   }, 180_000);
 
   it('trains resnet-mini on Iris', async () => {
-    const started = await startTfjs(t, { model_architecture: 'resnet-mini', dataset_name: 'iris', learning_rate: 0.01, batch_size: 16, epochs: 25, hidden_units: 16 });
+    const started = await startTfjs(t, {
+      model_architecture: 'resnet-mini',
+      dataset_name: 'iris',
+      learning_rate: 0.01,
+      batch_size: 16,
+      epochs: 25,
+      hidden_units: 16,
+    });
     expect(started.status).toBe(201);
     const done = await waitForState(t.api, started.body.session_id, ['completed', 'failed'], 120_000);
     expect(done.state).toBe('completed');
@@ -63,7 +82,15 @@ describe('tfjs training backend', () => {
   }, 180_000);
 
   it('trains a cnn a couple of epochs on generated digit images, on the best engine here, with checkpoints', async () => {
-    const started = await startTfjs(t, { model_architecture: 'cnn', dataset_name: 'digits', samples: 400, learning_rate: 0.01, batch_size: 16, epochs: 2, checkpoint_every: 1 });
+    const started = await startTfjs(t, {
+      model_architecture: 'cnn',
+      dataset_name: 'digits',
+      samples: 400,
+      learning_rate: 0.01,
+      batch_size: 16,
+      epochs: 2,
+      checkpoint_every: 1,
+    });
     expect(started.status).toBe(201);
     const id = started.body.session_id;
     const done = await waitForState(t.api, id, ['completed', 'failed'], 120_000);
@@ -77,20 +104,34 @@ describe('tfjs training backend', () => {
     const best = (await t.api('GET', '/api/v1/system/info')).body.training_engines[0];
     expect(log).toContain(`training engine: ${best} `);
     // checkpoint lines for the checkpoint registry: relative path, epoch, metrics
-    const checkpoints = log.split('\n').filter((line) => line.startsWith('{"checkpoint"')).map((line) => JSON.parse(line));
+    const checkpoints = log
+      .split('\n')
+      .filter((line) => line.startsWith('{"checkpoint"'))
+      .map((line) => JSON.parse(line));
     expect(checkpoints).toContainEqual({ checkpoint: 'checkpoints/epoch-0001', epoch: 1, metrics: expect.objectContaining({ val_loss: expect.any(Number) }) });
     expect(checkpoints).toContainEqual({ checkpoint: 'checkpoints/epoch-0002', epoch: 2, metrics: expect.any(Object) });
     expect(checkpoints.some((line) => line.checkpoint === 'checkpoints/best' && line.best === true)).toBe(true);
     // ... which the registry took in: each a folder (model.json + weights.bin), downloaded as a tar
     const registered = await waitFor(async () => {
-      const list = (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints as { checkpoint_id: string; epoch: number; is_best: boolean }[];
+      const list = (await t.api('GET', `/api/v1/checkpoints?session_id=${id}`)).body.checkpoints as {
+        checkpoint_id: string;
+        epoch: number;
+        is_best: boolean;
+      }[];
       return [1, 2].every((epoch) => list.some((entry) => entry.epoch === epoch)) ? list : null;
     }, 'the registered checkpoints');
     expect(registered.filter((entry) => entry.is_best)).toHaveLength(1);
-    const tar = Buffer.from(await (await fetch(`${t.url}/api/v1/checkpoints/${registered[0]!.checkpoint_id}/download`, { headers: { authorization: `Bearer ${API_KEY}` } })).arrayBuffer());
+    const tar = Buffer.from(
+      await (
+        await fetch(`${t.url}/api/v1/checkpoints/${registered[0]!.checkpoint_id}/download`, { headers: { authorization: `Bearer ${API_KEY}` } })
+      ).arrayBuffer(),
+    );
     expect(tar.subarray(0, 100).toString('utf8')).toMatch(/^(model\.json|weights\.bin)/);
     expect(tar.toString('latin1')).toContain('"modelTopology"');
     // the final model, not a checkpoint, is what the registry takes
-    await waitFor(async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === `cnn-digits-${id}`), 'the cnn model');
+    await waitFor(
+      async () => (await t.api('GET', '/api/v1/models')).body.find((entry: { name: string }) => entry.name === `cnn-digits-${id}`),
+      'the cnn model',
+    );
   }, 180_000);
 });

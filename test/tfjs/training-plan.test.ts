@@ -16,7 +16,9 @@ describe('training plan checks', () => {
   });
 
   it('refuses regression and binary losses on multi-class labels, cnn on vectors, unknown names', () => {
-    expect(trainingPlanProblems({ architecture: 'mlp', loss: 'mse', dataset: digits })).toEqual([expect.stringMatching(/'mse'.*10-class label.*cross_entropy/)]);
+    expect(trainingPlanProblems({ architecture: 'mlp', loss: 'mse', dataset: digits })).toEqual([
+      expect.stringMatching(/'mse'.*10-class label.*cross_entropy/),
+    ]);
     expect(trainingPlanProblems({ architecture: 'mlp', loss: 'mae', dataset: blobs })).toEqual([expect.stringMatching(/'mae'.*4-class/)]);
     expect(trainingPlanProblems({ architecture: 'mlp', loss: 'bce', dataset: blobs })).toEqual([expect.stringMatching(/'bce'.*2-class.*4 classes/)]);
     expect(trainingPlanProblems({ architecture: 'cnn', loss: 'cross_entropy', dataset: blobs })).toEqual([expect.stringMatching(/needs an image dataset/)]);
@@ -68,7 +70,15 @@ describe('tables', () => {
   });
 
   it('reads JSON and JSON Lines records; numeric labels keep their order; names the missing label column', () => {
-    const json = parseTable(JSON.stringify({ records: [{ f: 1, label: 10 }, { f: 2, label: 2 }] }), 'json');
+    const json = parseTable(
+      JSON.stringify({
+        records: [
+          { f: 1, label: 10 },
+          { f: 2, label: 2 },
+        ],
+      }),
+      'json',
+    );
     expect(encodeTable(json, 'label').classNames).toEqual(['2', '10']);
     const lines = parseTable('{"f":1,"target":"a"}\n{"f":2,"target":"b"}\n', 'jsonl');
     expect(labelColumnOf(lines, undefined)).toBe('target');
@@ -106,7 +116,10 @@ describe('PNG images and image archives', async () => {
       { path: 'shapes/._c.png', content: Buffer.from('resource fork') },
       { path: 'shapes/README.txt', content: Buffer.from('two classes') },
     ];
-    const tar = Buffer.concat([...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]), TAR_END]);
+    const tar = Buffer.concat([
+      ...files.flatMap(({ path, content }) => [tarHeaderBlocks({ path, size: content.length, mtimeMs: 0 }), content, Buffer.alloc(padding(content.length))]),
+      TAR_END,
+    ]);
     expect(summarizeImageArchive(gzipSync(tar))).toEqual({ classNames: ['horizontal', 'vertical'], imageCount: 3, imageShape: [12, 12, 1] });
     const loaded = loadImageArchive(tar);
     expect(loaded.y).toEqual([1, 0, 1]);

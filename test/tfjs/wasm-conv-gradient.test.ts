@@ -19,7 +19,12 @@ describe('the wasm convolution filter gradient', () => {
       const results: Record<string, Float32Array> = {};
       for (const backend of ['wasm', 'cpu']) {
         await tf.setBackend(backend);
-        const gradient = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xs, x), dy: tf.tensor(dys, dy) }, { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: filter } as never) as import('@tensorflow/tfjs').Tensor;
+        const gradient = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xs, x), dy: tf.tensor(dys, dy) }, {
+          strides: [1, 1],
+          pad,
+          dataFormat: 'NHWC',
+          filterShape: filter,
+        } as never) as import('@tensorflow/tfjs').Tensor;
         expect(gradient.shape).toEqual(filter);
         results[backend] = (await gradient.data()) as Float32Array;
       }
@@ -28,6 +33,13 @@ describe('the wasm convolution filter gradient', () => {
     }
     await tf.setBackend('wasm');
     // a stride the 3-D kernel would pad differently is refused, not computed wrong
-    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 8, 8, 1]), dy: tf.ones([1, 4, 4, 2]) }, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 2] } as never)).toThrow(/only stride 1/);
+    expect(() =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 8, 8, 1]), dy: tf.ones([1, 4, 4, 2]) }, {
+        strides: [2, 2],
+        pad: 'same',
+        dataFormat: 'NHWC',
+        filterShape: [3, 3, 1, 2],
+      } as never),
+    ).toThrow(/only stride 1/);
   });
 });

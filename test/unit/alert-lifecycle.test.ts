@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { stepRule } from '../../src/domain/alert-lifecycle.js';
 
-const rule = { rule_id: 'r', name: 'r', type: 'threshold', params: {}, severity: 'high', enabled: true, for_seconds: 10, repeat_interval_seconds: 60, source: 'api', created_at: '' } as any;
+const rule = {
+  rule_id: 'r',
+  name: 'r',
+  type: 'threshold',
+  params: {},
+  severity: 'high',
+  enabled: true,
+  for_seconds: 10,
+  repeat_interval_seconds: 60,
+  source: 'api',
+  created_at: '',
+} as any;
 const finding = { key: 'gpu:0', message: 'hot', value: 90 };
 
 describe('alert lifecycle step', () => {

@@ -16,7 +16,9 @@ describe('checkpoint settings of the agent', () => {
     const dir = await mkdtemp(join(tmpdir(), 'trainer-checkpoint-config-'));
     await writeFile(join(dir, 'trainer.yaml'), 'checkpoint_keep_best: 2\ncheckpoint_keep_last: 5\n');
     expect(resolveAgentConfig({ configFile: join(dir, 'trainer.yaml') }, env, dir)).toMatchObject({ checkpointKeepBest: 2, checkpointKeepLast: 5 });
-    expect(resolveAgentConfig({ configFile: join(dir, 'trainer.yaml') }, { ...env, TRAINER_CHECKPOINT_KEEP_LAST: '0', CHECKPOINTS_DIR: '/ckpt' }, dir)).toMatchObject({ checkpointKeepBest: 2, checkpointKeepLast: 0, checkpointsDir: '/ckpt' });
+    expect(
+      resolveAgentConfig({ configFile: join(dir, 'trainer.yaml') }, { ...env, TRAINER_CHECKPOINT_KEEP_LAST: '0', CHECKPOINTS_DIR: '/ckpt' }, dir),
+    ).toMatchObject({ checkpointKeepBest: 2, checkpointKeepLast: 0, checkpointsDir: '/ckpt' });
     expect(() => resolveAgentConfig({}, { ...env, TRAINER_CHECKPOINT_KEEP_BEST: '-1' }, dir)).toThrow(/TRAINER_CHECKPOINT_KEEP_BEST must be an integer/);
   });
 });

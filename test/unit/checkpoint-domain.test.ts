@@ -17,8 +17,16 @@ const record = (epoch: number, val_loss?: number): CheckpointRecord => ({
 
 describe('checkpoints (domain)', () => {
   it('parses the line a run prints, with metrics inside or beside', () => {
-    expect(parseCheckpointLine('{"checkpoint": "ckpt/e3.pt", "epoch": 3, "metrics": {"val_loss": 0.4}}')).toEqual({ path: 'ckpt/e3.pt', epoch: 3, metrics: { val_loss: 0.4 } });
-    expect(parseCheckpointLine('{"checkpoint": "e3.pt", "epoch": 3, "val_loss": 0.4, "metrics": {"acc": 0.9}}')).toEqual({ path: 'e3.pt', epoch: 3, metrics: { val_loss: 0.4, acc: 0.9 } });
+    expect(parseCheckpointLine('{"checkpoint": "ckpt/e3.pt", "epoch": 3, "metrics": {"val_loss": 0.4}}')).toEqual({
+      path: 'ckpt/e3.pt',
+      epoch: 3,
+      metrics: { val_loss: 0.4 },
+    });
+    expect(parseCheckpointLine('{"checkpoint": "e3.pt", "epoch": 3, "val_loss": 0.4, "metrics": {"acc": 0.9}}')).toEqual({
+      path: 'e3.pt',
+      epoch: 3,
+      metrics: { val_loss: 0.4, acc: 0.9 },
+    });
     for (const line of ['{"epoch": 3, "loss": 0.4}', 'checkpoint saved', '{"checkpoint": "x"', '["checkpoint"]']) expect(parseCheckpointLine(line)).toBeNull();
   });
 
@@ -44,7 +52,9 @@ describe('checkpoints (domain)', () => {
     expect(kept(0, 0)).toEqual([]);
     expect(kept(10, 0)).toEqual([1, 2, 3, 4, 5]);
     // without the metric, a checkpoint can only be kept for being recent
-    expect(checkpointsToDrop([record(1), record(2, 0.3), record(3)], { metric: 'val_loss', mode: 'min', keepBest: 1, keepLast: 1 }).map((r) => r.epoch)).toEqual([1]);
+    expect(
+      checkpointsToDrop([record(1), record(2, 0.3), record(3)], { metric: 'val_loss', mode: 'min', keepBest: 1, keepLast: 1 }).map((r) => r.epoch),
+    ).toEqual([1]);
     expect(bestCheckpoint([record(1), record(2)], { metric: 'val_loss', mode: 'min' })).toBeNull();
     expect(bestCheckpoint(records, { metric: 'val_loss', mode: 'max' })!.epoch).toBe(1);
   });

@@ -34,7 +34,10 @@ describe('.ci/run', () => {
       if (runnerCi !== undefined) env.CI = runnerCi;
       await run('bash', [join(dir, 'checkout', '.ci', 'run')], { env, cwd: tmpdir() });
       const checkout = join(dir, 'checkout');
-      expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([`CI=true cwd=${checkout} npm install --no-audit --no-fund`, `CI=true cwd=${checkout} npm test`]);
+      expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
+        `CI=true cwd=${checkout} npm install --no-audit --no-fund`,
+        `CI=true cwd=${checkout} npm test`,
+      ]);
     });
   }
 });

@@ -9,7 +9,12 @@ const recipe = {
   ...RecipeSchema.parse({
     name: 'r',
     command: ['{node}', 'train.py', '--lr', '{lr}', '--name={name}'],
-    params: { lr: { type: 'float', min: 0.001, max: 1, default: 0.1 }, name: { type: 'string', default: 'x' }, fast: { type: 'bool', default: false }, opt: { type: 'enum', values: ['adam', 'sgd'], default: 'adam' } },
+    params: {
+      lr: { type: 'float', min: 0.001, max: 1, default: 0.1 },
+      name: { type: 'string', default: 'x' },
+      fast: { type: 'bool', default: false },
+      opt: { type: 'enum', values: ['adam', 'sgd'], default: 'adam' },
+    },
   }),
   dir: '/r',
 };
@@ -17,7 +22,9 @@ const recipe = {
 describe('run state machine', () => {
   it('allows only the documented transitions', () => {
     const allowed = RUN_STATES.flatMap((from: string) => RUN_STATES.filter((to: string) => canTransition(from, to)).map((to: string) => `${from}->${to}`));
-    expect(allowed.sort()).toEqual(['created->cancelled', 'created->queued', 'queued->cancelled', 'queued->running', 'running->completed', 'running->failed', 'running->stopped'].sort());
+    expect(allowed.sort()).toEqual(
+      ['created->cancelled', 'created->queued', 'queued->cancelled', 'queued->running', 'running->completed', 'running->failed', 'running->stopped'].sort(),
+    );
   });
 
   it('stamps times and refuses illegal moves with a conflict naming the state', () => {
@@ -40,7 +47,11 @@ describe('recipe parameters', () => {
   });
 
   it('renders each template into exactly one argv entry', () => {
-    const argv = renderCommand(recipe, { lr: 0.5, name: 'a b;$(x)', fast: false, opt: 'adam' }, { node: '/bin/node', trainer_home: '/t', recipe_dir: '/r', run_dir: '/d', output_dir: '/o', run_id: 'sess_1' });
+    const argv = renderCommand(
+      recipe,
+      { lr: 0.5, name: 'a b;$(x)', fast: false, opt: 'adam' },
+      { node: '/bin/node', trainer_home: '/t', recipe_dir: '/r', run_dir: '/d', output_dir: '/o', run_id: 'sess_1' },
+    );
     expect(argv).toEqual(['/bin/node', 'train.py', '--lr', '0.5', '--name=a b;$(x)']);
   });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { classifyExit, endedPastTimeLimit } from '../../dist/src/domain/exit-classification.js';
 
-const exit = (fields: Record<string, unknown>) => ({ exit_code: null, signal: null, stop_requested: false, error: null, ended_at: '2026-01-01T00:00:00.000Z', ...fields });
+const exit = (fields: Record<string, unknown>) => ({
+  exit_code: null,
+  signal: null,
+  stop_requested: false,
+  error: null,
+  ended_at: '2026-01-01T00:00:00.000Z',
+  ...fields,
+});
 const plain = { stopRequested: false, timedOut: false, lastError: null };
 const verdict = (fields: Record<string, unknown>, context: Partial<typeof plain> = {}) => {
   const { state, reason, signal } = classifyExit(exit(fields), { ...plain, ...context });
@@ -20,7 +27,7 @@ describe('exit classification', () => {
     expect(verdict({ error: 'The process vanished' })).toEqual(['failed', 'lost', null]);
   });
 
-  it('takes the backend\'s cause over the exit code (Slurm TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED)', () => {
+  it("takes the backend's cause over the exit code (Slurm TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED)", () => {
     expect(verdict({ signal: 'SIGTERM', cause: 'timeout', error: 'Slurm job 4 ended TIMEOUT' })).toEqual(['failed', 'timeout', 'SIGTERM']);
     expect(verdict({ cause: 'oom', error: 'x' })).toEqual(['failed', 'oom', null]);
     expect(verdict({ exit_code: 1, cause: 'node_fail', error: 'x' })).toEqual(['failed', 'node_fail', null]);

@@ -13,7 +13,13 @@ const IMAGES = fileURLToPath(new URL('../fixtures/images', import.meta.url));
 /** The pixels the fixtures were made from (test/fixtures/images/README.md), scaled to [0, 1]. */
 function expected(width: number, height: number, channels: number, pixel: (x: number, y: number) => number[], max: number): number[] {
   const out: number[] = [];
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out.push(...pixel(x, y).slice(0, channels).map((value) => value / max));
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      out.push(
+        ...pixel(x, y)
+          .slice(0, channels)
+          .map((value) => value / max),
+      );
   return out;
 }
 
@@ -28,25 +34,42 @@ describe('interlaced PNGs (Adam7), as a real encoder writes them', () => {
   it('8-bit RGB, every pass non-empty', async () => {
     const image = await decode('rgb-interlaced.png');
     expect([image.width, image.height, image.channels]).toEqual([13, 11, 3]);
-    close(image.pixels, expected(13, 11, 3, (x, y) => [(x * 19 + y * 7) % 256, (x * x + y * 31) % 256, (x * y * 5 + 3) % 256], 255));
+    close(
+      image.pixels,
+      expected(13, 11, 3, (x, y) => [(x * 19 + y * 7) % 256, (x * x + y * 31) % 256, (x * y * 5 + 3) % 256], 255),
+    );
   });
 
   it('an image smaller than the 8×8 grid, where some passes hold no pixels', async () => {
     const image = await decode('rgb-3x2-interlaced.png');
     expect([image.width, image.height]).toEqual([3, 2]);
-    close(image.pixels, expected(3, 2, 3, (x, y) => [(x * 80 + y * 40) % 256, (x * 30 + y * 100) % 256, (x * x * 50 + y) % 256], 255));
+    close(
+      image.pixels,
+      expected(3, 2, 3, (x, y) => [(x * 80 + y * 40) % 256, (x * 30 + y * 100) % 256, (x * x * 50 + y) % 256], 255),
+    );
   });
 
   it('16-bit grey', async () => {
     const image = await decode('grey16-interlaced.png');
     expect(image.channels).toBe(1);
-    close(image.pixels, expected(13, 11, 1, (x, y) => [(x * 4099 + y * 9001) % 65536], 65535));
+    close(
+      image.pixels,
+      expected(13, 11, 1, (x, y) => [(x * 4099 + y * 9001) % 65536], 65535),
+    );
   });
 
   it('2-bit palette: sub-byte pixels packed per pass row', async () => {
     const image = await decode('palette-interlaced.png');
-    const colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
-    close(image.pixels, expected(13, 11, 3, (x, y) => colours[(x + 2 * y) % 4]!, 255));
+    const colours = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [255, 255, 255],
+    ];
+    close(
+      image.pixels,
+      expected(13, 11, 3, (x, y) => colours[(x + 2 * y) % 4]!, 255),
+    );
   });
 });
 

@@ -4,7 +4,12 @@ import { DEFAULT_METRIC_EXPOSURE, exposedRuns, metricNameFilter } from '../../di
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 const minutesAgo = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
 const run = (id: string, state: string, startedMinutesAgo: number | null, endedMinutesAgo: number | null = null) =>
-  ({ id, state, started_at: startedMinutesAgo === null ? null : minutesAgo(startedMinutesAgo), ended_at: endedMinutesAgo === null ? null : minutesAgo(endedMinutesAgo) }) as any;
+  ({
+    id,
+    state,
+    started_at: startedMinutesAgo === null ? null : minutesAgo(startedMinutesAgo),
+    ended_at: endedMinutesAgo === null ? null : minutesAgo(endedMinutesAgo),
+  }) as any;
 
 describe('which runs reach Prometheus', () => {
   const runs = [

@@ -16,12 +16,18 @@ const line = (record: object) => JSON.stringify(record) + '\n';
 describe('metric index', () => {
   it('indexes lazily and incrementally, whoever appended the lines', async () => {
     const { paths, index } = await setup();
-    await writeFile(paths.metrics('r'), line({ ts: '2026-01-01T00:00:00.000Z', epoch: 1, loss: 0.5, acc: 0.1 }) + line({ ts: '2026-01-01T00:00:01.000Z', epoch: 2, acc: 0.2 }));
+    await writeFile(
+      paths.metrics('r'),
+      line({ ts: '2026-01-01T00:00:00.000Z', epoch: 1, loss: 0.5, acc: 0.1 }) + line({ ts: '2026-01-01T00:00:01.000Z', epoch: 2, acc: 0.2 }),
+    );
     let loss = await index.query('r', 'loss', {});
     expect(loss).toEqual([{ ts: '2026-01-01T00:00:00.000Z', epoch: 1, loss: 0.5 }]);
     await appendFile(paths.metrics('r'), line({ ts: '2026-01-01T00:00:02.000Z', epoch: 3, step: 7, loss: 'NaN' }) + '{"torn": ');
     loss = await index.query('r', 'loss', {});
-    expect(loss.map((record: any) => [record.loss, record.step])).toEqual([[0.5, undefined], ['NaN', 7]]);
+    expect(loss.map((record: any) => [record.loss, record.step])).toEqual([
+      [0.5, undefined],
+      ['NaN', 7],
+    ]);
     expect((await index.query('r', 'acc', { startEpoch: 2 })).map((record: any) => record.acc)).toEqual([0.2]);
     expect(await index.query('r', 'nothing', {})).toEqual([]);
   });

@@ -19,7 +19,11 @@ const NOW = Date.parse('2026-01-01T00:00:10.000Z');
 
 describe('notifier outbox order', () => {
   it("tries a thread's oldest pending message only, and messages about no run freely", () => {
-    const ready = deliverableNow([delivery('a', { status: 'delivered' }), delivery('b'), delivery('c'), delivery('x', { thread_key: null }), delivery('y', { thread_key: null })], NOW, new Set());
+    const ready = deliverableNow(
+      [delivery('a', { status: 'delivered' }), delivery('b'), delivery('c'), delivery('x', { thread_key: null }), delivery('y', { thread_key: null })],
+      NOW,
+      new Set(),
+    );
     expect(ready.map((d) => d.delivery_id)).toEqual(['b', 'x', 'y']);
   });
 

@@ -14,8 +14,21 @@ import { NotifierOutboxStore } from '../../dist/src/store/notifier-outbox-store.
 import { WebhookStore } from '../../dist/src/store/webhook-store.js';
 
 const runOf = (state: string, extra: Record<string, unknown> = {}) => ({
-  id: 'sess_000000000001', recipe: 'ticker', state, params: {}, gpu_ids: [], gpus: 0, current_epoch: 0, total_epochs: 8, started_at: null, ended_at: null, error_message: null, exit_code: null, final_metrics: null,
-  origin: { platform: 'slack', channel: 'CTRAIN', thread: null, user: 'UANN' }, ...extra,
+  id: 'sess_000000000001',
+  recipe: 'ticker',
+  state,
+  params: {},
+  gpu_ids: [],
+  gpus: 0,
+  current_epoch: 0,
+  total_epochs: 8,
+  started_at: null,
+  ended_at: null,
+  error_message: null,
+  exit_code: null,
+  final_metrics: null,
+  origin: { platform: 'slack', channel: 'CTRAIN', thread: null, user: 'UANN' },
+  ...extra,
 });
 
 async function pipelineIn(dir: string, logged: string[] = []) {
@@ -23,9 +36,18 @@ async function pipelineIn(dir: string, logged: string[] = []) {
   const registry = new PluginRegistry(logger);
   const events = new EventBus();
   let run = runOf('queued');
-  const notifiers = new NotificationDispatcher({ registry, logger, routes: [], chatThreads: [{ platform: 'slack', defaultChannel: null }], store: await NotifierOutboxStore.open(join(dir, 'notifier-outbox.json')), originOf: () => run.origin as never });
+  const notifiers = new NotificationDispatcher({
+    registry,
+    logger,
+    routes: [],
+    chatThreads: [{ platform: 'slack', defaultChannel: null }],
+    store: await NotifierOutboxStore.open(join(dir, 'notifier-outbox.json')),
+    originOf: () => run.origin as never,
+  });
   const pipeline = new OutboundPipeline({
-    events, logger, notifiers,
+    events,
+    logger,
+    notifiers,
     inbox: new NotificationService(await AlertingStore.open(join(dir, 'alerting.json')), events),
     webhooks: new WebhookService({ store: await WebhookStore.open(join(dir, 'webhooks.json')), registry, logger }),
     findRun: () => run as never,
@@ -82,13 +104,32 @@ describe('outbound pipeline', () => {
     notifiers.close();
   });
 
-  it("fails, rather than keeps forever, the waiting messages of a chat bot that is no longer configured", async () => {
+  it('fails, rather than keeps forever, the waiting messages of a chat bot that is no longer configured', async () => {
     const dir = await tempDir();
     const logger = createLogger({ level: 'error', write: () => {} });
     const store = await NotifierOutboxStore.open(join(dir, 'notifier-outbox.json'));
     const at = new Date().toISOString();
-    store.data.deliveries.push({ delivery_id: 'ndelivery_1', notification_id: null, notifier: 'chat:discord', target: { channel: 'C1' }, message: { event: 'training_started', severity: 'info', title: 't', summary: 's', fields: [], actions: [], runId: 'sess_1' }, thread_key: null, status: 'pending', attempts: [], next_attempt_at: at, created_at: at, delivered_at: null });
-    const notifiers = new NotificationDispatcher({ registry: new PluginRegistry(logger), logger, routes: [], chatThreads: [{ platform: 'slack', defaultChannel: null }], store, originOf: () => null });
+    store.data.deliveries.push({
+      delivery_id: 'ndelivery_1',
+      notification_id: null,
+      notifier: 'chat:discord',
+      target: { channel: 'C1' },
+      message: { event: 'training_started', severity: 'info', title: 't', summary: 's', fields: [], actions: [], runId: 'sess_1' },
+      thread_key: null,
+      status: 'pending',
+      attempts: [],
+      next_attempt_at: at,
+      created_at: at,
+      delivered_at: null,
+    });
+    const notifiers = new NotificationDispatcher({
+      registry: new PluginRegistry(logger),
+      logger,
+      routes: [],
+      chatThreads: [{ platform: 'slack', defaultChannel: null }],
+      store,
+      originOf: () => null,
+    });
     await notifiers.retryDue();
     expect(store.data.deliveries[0]!.attempts.map((attempt: any) => attempt.error)).toEqual(["notifier 'chat:discord' is not configured any more"]);
     notifiers.close();

@@ -9,7 +9,12 @@ import { parseOutputProgress, progressPatch, runProgress } from '../../dist/src/
 const ts = 'T';
 const metricsOf = (parser: InstanceType<typeof OutputParser>, lines: string[]) => {
   const { metricText } = parser.serializeBatch(lines, 'stdout', ts);
-  return metricText.trim() === '' ? [] : metricText.trim().split('\n').map((line) => JSON.parse(line));
+  return metricText.trim() === ''
+    ? []
+    : metricText
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
 };
 const logOf = (parser: InstanceType<typeof OutputParser>, lines: string[], stream: 'stdout' | 'stderr' = 'stdout') =>
   parser
@@ -45,20 +50,47 @@ describe("Hugging Face Trainer's dict lines", () => {
   });
 
   it('takes nothing from a dict that is not a flat dict as a whole', () => {
-    for (const line of ["{'loss': 0.1, 'nested': {'a': 1}}", "{'loss': 0.1, 'list': [1, 2]}", "{'loss': 0.1} trailing", "{'loss': 0.1", "{'loss' 0.1}", "{'loss': 0.1 0.2}"]) {
+    for (const line of [
+      "{'loss': 0.1, 'nested': {'a': 1}}",
+      "{'loss': 0.1, 'list': [1, 2]}",
+      "{'loss': 0.1} trailing",
+      "{'loss': 0.1",
+      "{'loss' 0.1}",
+      "{'loss': 0.1 0.2}",
+    ]) {
       expect(parsePythonDict(line), line).toBeNull();
     }
   });
 
   it('keeps metric lines out of the log like JSON lines (unless log_metric_lines), and other dicts in it', () => {
-    const lines = ["{'loss': 0.02, 'epoch': 1.0}", "{'loss': nan, 'note': 'x'}", '{"loss": 0.5}', "{'note': 'no numbers'}", 'Epoch 1/1', '1/1 [====] - 0s - loss: 0.3'];
+    const lines = [
+      "{'loss': 0.02, 'epoch': 1.0}",
+      "{'loss': nan, 'note': 'x'}",
+      '{"loss": 0.5}',
+      "{'note': 'no numbers'}",
+      'Epoch 1/1',
+      '1/1 [====] - 0s - loss: 0.3',
+    ];
     expect(logOf(new OutputParser(), lines)).toEqual(["{'note': 'no numbers'}", 'Epoch 1/1']);
     expect(logOf(new OutputParser(undefined, true), lines)).toEqual(lines);
   });
 
   it('takes the fast path and the general parser alike', () => {
-    const { metricText } = new OutputParser().serializeBatch(["{'loss': 5e-05, 'global_step': 12, 'epoch': 0.25, 'ts': 3}", "{'loss': 5e-05, 'global_step': 12, 'epoch': 0.25, 'name': 'x'}", "{'global_step': 3.5, 'epoch': -1, 'loss': 1}"], 'stdout', ts);
-    expect(metricText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    const { metricText } = new OutputParser().serializeBatch(
+      [
+        "{'loss': 5e-05, 'global_step': 12, 'epoch': 0.25, 'ts': 3}",
+        "{'loss': 5e-05, 'global_step': 12, 'epoch': 0.25, 'name': 'x'}",
+        "{'global_step': 3.5, 'epoch': -1, 'loss': 1}",
+      ],
+      'stdout',
+      ts,
+    );
+    expect(
+      metricText
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { ts, loss: 5e-5, step: 12, epoch: 0.25 },
       { ts, loss: 5e-5, step: 12, epoch: 0.25 },
       { ts, loss: 1 },
@@ -84,7 +116,13 @@ describe('Keras output', () => {
   });
 
   it('parses verbose=2 lines and refuses lines with anything unrecognised', () => {
-    expect(parseKerasStepLine('32/32 - 1s - loss: 0.35 - accuracy: 0.90 - 1s/epoch - 10ms/step')).toEqual({ step: 32, steps: 32, values: { loss: 0.35, accuracy: 0.9 }, final: true, members: '"loss":0.35,"accuracy":0.90' });
+    expect(parseKerasStepLine('32/32 - 1s - loss: 0.35 - accuracy: 0.90 - 1s/epoch - 10ms/step')).toEqual({
+      step: 32,
+      steps: 32,
+      values: { loss: 0.35, accuracy: 0.9 },
+      final: true,
+      members: '"loss":0.35,"accuracy":0.90',
+    });
     expect(parseKerasStepLine('3/10 files copied - loss: 0.3')).toBeNull();
     expect(parseKerasStepLine('32/32 [====] - 1s - loss: high')).toBeNull();
     expect(new OutputParser().serializeBatch(['Epoch 1/2 completed', '1/2 of the data loaded'], 'stdout', ts).points).toBe(0);
@@ -114,8 +152,20 @@ describe('the single-scan fast paths agree with the general parsers', () => {
 
   it('Keras lines: each shape the scan takes, and each it hands on', () => {
     const v2 = '32/32 [==============================] - 1s 10ms/step - loss: 0.3531 - accuracy: 0.9000 - val_loss: 0.2000';
-    expect(parseKerasStepLine(v2)).toEqual({ step: 32, steps: 32, values: { loss: 0.3531, accuracy: 0.9, val_loss: 0.2 }, final: true, members: '"loss":0.3531,"accuracy":0.9000,"val_loss":0.2000' });
-    expect(parseKerasStepLine('32/32 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: 0.35')).toEqual({ step: 32, steps: 32, values: { loss: 0.35 }, final: true, members: '"loss":0.35' });
+    expect(parseKerasStepLine(v2)).toEqual({
+      step: 32,
+      steps: 32,
+      values: { loss: 0.3531, accuracy: 0.9, val_loss: 0.2 },
+      final: true,
+      members: '"loss":0.3531,"accuracy":0.9000,"val_loss":0.2000',
+    });
+    expect(parseKerasStepLine('32/32 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: 0.35')).toEqual({
+      step: 32,
+      steps: 32,
+      values: { loss: 0.35 },
+      final: true,
+      members: '"loss":0.35',
+    });
     expect(parseKerasStepLine('10/32 [=====>....] - ETA: 1s - loss: 0.9')).toMatchObject({ step: 10, final: false, members: '"loss":0.9' });
     expect(parseKerasStepLine('32/32 [====] - ETA: 0s - loss: 0.9')).toMatchObject({ step: 32, final: false }); // an ETA left: not over yet
     expect(parseKerasStepLine('  8/8 [====] - 0s - loss: 0.25')).toMatchObject({ step: 8, values: { loss: 0.25 }, final: true }); // leading blanks
@@ -175,7 +225,10 @@ describe('progress bars', () => {
     expect(splitter.push(Buffer.from(updates))).toEqual([]);
     expect(splitter.takeRedraw()).toBe(' 96%|#########| 96/100 [00:01<00:01, 30.00it/s]');
     expect(splitter.takeRedraw()).toBeNull();
-    expect(splitter.push(Buffer.from('\r100%|##########| 100/100 [00:02<00:00, 50.00it/s]\nnext line\n'))).toEqual(['100%|##########| 100/100 [00:02<00:00, 50.00it/s]', 'next line']);
+    expect(splitter.push(Buffer.from('\r100%|##########| 100/100 [00:02<00:00, 50.00it/s]\nnext line\n'))).toEqual([
+      '100%|##########| 100/100 [00:02<00:00, 50.00it/s]',
+      'next line',
+    ]);
   });
 
   it('collapses redraws inside one chunk and strips colours', () => {

@@ -51,17 +51,42 @@ describe('line splitter', () => {
   it('a complete line over 64 KiB in one chunk is cut into marked pieces too', () => {
     const splitter = new LineSplitter();
     const line = 'a'.repeat(64 * 1024) + 'b'.repeat(64 * 1024) + 'c';
-    expect(splitter.push(Buffer.from(line + '\n'))).toEqual(['a'.repeat(64 * 1024) + LINE_CUT_MARKER, LINE_CONTINUED_MARKER + 'b'.repeat(64 * 1024) + LINE_CUT_MARKER, LINE_CONTINUED_MARKER + 'c']);
+    expect(splitter.push(Buffer.from(line + '\n'))).toEqual([
+      'a'.repeat(64 * 1024) + LINE_CUT_MARKER,
+      LINE_CONTINUED_MARKER + 'b'.repeat(64 * 1024) + LINE_CUT_MARKER,
+      LINE_CONTINUED_MARKER + 'c',
+    ]);
     expect(splitter.end()).toEqual([]);
   });
 });
 
 describe('nvidia-smi readings', () => {
   it('parses the query CSV, maps [N/A] to null and skips noise', () => {
-    const csv = '0, GPU-aaa, NVIDIA H100 80GB HBM3, 93, 40000, 81559, 64, 402.17\n1, GPU-bbb, NVIDIA H100 80GB HBM3, [N/A], 0, 81559, 30, [Not Supported]\n\nNo devices were found\n';
+    const csv =
+      '0, GPU-aaa, NVIDIA H100 80GB HBM3, 93, 40000, 81559, 64, 402.17\n1, GPU-bbb, NVIDIA H100 80GB HBM3, [N/A], 0, 81559, 30, [Not Supported]\n\nNo devices were found\n';
     expect(parseGpuReadings(csv)).toEqual([
-      { index: 0, uuid: 'GPU-aaa', name: 'NVIDIA H100 80GB HBM3', utilization: 93, memory_used_mb: 40000, memory_total_mb: 81559, memory_percent: 49, temperature: 64, power_w: 402.17 },
-      { index: 1, uuid: 'GPU-bbb', name: 'NVIDIA H100 80GB HBM3', utilization: null, memory_used_mb: 0, memory_total_mb: 81559, memory_percent: 0, temperature: 30, power_w: null },
+      {
+        index: 0,
+        uuid: 'GPU-aaa',
+        name: 'NVIDIA H100 80GB HBM3',
+        utilization: 93,
+        memory_used_mb: 40000,
+        memory_total_mb: 81559,
+        memory_percent: 49,
+        temperature: 64,
+        power_w: 402.17,
+      },
+      {
+        index: 1,
+        uuid: 'GPU-bbb',
+        name: 'NVIDIA H100 80GB HBM3',
+        utilization: null,
+        memory_used_mb: 0,
+        memory_total_mb: 81559,
+        memory_percent: 0,
+        temperature: 30,
+        power_w: null,
+      },
     ]);
   });
 });
@@ -70,18 +95,41 @@ describe('batch serialization (the supervisor hot path)', () => {
   const ts = '2026-01-01T00:00:00.000Z';
 
   it('stores plain numeric JSON lines as printed, with the timestamp spliced in, and keeps them out of the log', () => {
-    const { logText, metricText, points } = new OutputParser().serializeBatch(['{"epoch": 1, "loss": 0.5}', 'Epoch 1/2 completed', '{"epoch": 2, "loss": NaN, "note": "x"}'], 'stdout', ts);
+    const { logText, metricText, points } = new OutputParser().serializeBatch(
+      ['{"epoch": 1, "loss": 0.5}', 'Epoch 1/2 completed', '{"epoch": 2, "loss": NaN, "note": "x"}'],
+      'stdout',
+      ts,
+    );
     expect(points).toBe(2);
-    expect(metricText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    expect(
+      metricText
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { ts, epoch: 1, loss: 0.5 },
       { ts, epoch: 2, loss: 'NaN' },
     ]);
-    expect(logText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ ts, level: 'INFO', stream: 'stdout', message: 'Epoch 1/2 completed' }]);
+    expect(
+      logText
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([{ ts, level: 'INFO', stream: 'stdout', message: 'Epoch 1/2 completed' }]);
   });
 
   it('logs metric lines too when the recipe asks for it, and never trusts a line with a ts, a bad epoch or a string', () => {
-    const { logText, metricText } = new OutputParser(undefined, true).serializeBatch(['{"ts": "forged", "loss": 1}', '{"epoch": -1, "loss": 1}', '{"loss": 1, "tag": "a"}'], 'stderr', ts);
-    expect(metricText.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    const { logText, metricText } = new OutputParser(undefined, true).serializeBatch(
+      ['{"ts": "forged", "loss": 1}', '{"epoch": -1, "loss": 1}', '{"loss": 1, "tag": "a"}'],
+      'stderr',
+      ts,
+    );
+    expect(
+      metricText
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { ts, loss: 1 },
       { ts, loss: 1 },
       { ts, loss: 1 },

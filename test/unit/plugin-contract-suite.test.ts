@@ -7,9 +7,23 @@ import webhookNotifier from '../../plugins/notifiers/webhook/index.js';
 
 const target = z.object({ url: z.string().url() }).strict();
 const notifier = (send: (url: string) => Promise<{ ok: boolean; detail?: string }>, configSchema?: z.ZodType<Record<string, never>>) =>
-  defineNotifier({ name: 'broken', description: 'Breaks the contract on purpose.', configSchema, create: () => ({ targetSchema: target, send: (_message, { url }) => send(url) }) });
-const firing: AlertSnapshot = { now: '2026-01-01T00:00:00.000Z', system: null, runs: [{ id: 'sess_1', recipe: 'r', state: 'running', gpu_ids: [], started_at: null, last_output_at: null, latest: null, recent: [] }] };
-const rule = (evaluate: (snapshot: AlertSnapshot) => AlertFinding[]) => defineAlertRule({ name: 'broken', description: 'Breaks the contract on purpose.', create: () => ({ paramsSchema: z.object({}).strict(), evaluate: (_params: unknown, snapshot: AlertSnapshot) => evaluate(snapshot) }) });
+  defineNotifier({
+    name: 'broken',
+    description: 'Breaks the contract on purpose.',
+    configSchema,
+    create: () => ({ targetSchema: target, send: (_message, { url }) => send(url) }),
+  });
+const firing: AlertSnapshot = {
+  now: '2026-01-01T00:00:00.000Z',
+  system: null,
+  runs: [{ id: 'sess_1', recipe: 'r', state: 'running', gpu_ids: [], started_at: null, last_output_at: null, latest: null, recent: [] }],
+};
+const rule = (evaluate: (snapshot: AlertSnapshot) => AlertFinding[]) =>
+  defineAlertRule({
+    name: 'broken',
+    description: 'Breaks the contract on purpose.',
+    create: () => ({ paramsSchema: z.object({}).strict(), evaluate: (_params: unknown, snapshot: AlertSnapshot) => evaluate(snapshot) }),
+  });
 
 describe('plugin contract suite', () => {
   it('passes a plugin that keeps the contract', async () => {
@@ -21,7 +35,9 @@ describe('plugin contract suite', () => {
       const response = await fetch(url, { method: 'POST', body: 'sess_contract' });
       return { ok: response.ok, detail: `HTTP ${response.status}` };
     });
-    await expect(assertPluginContract(throwing, { targetForUrl: (url) => ({ url }) })).rejects.toThrow(/refuses or is down: Plugin notifier:broken failed in send: fetch failed/);
+    await expect(assertPluginContract(throwing, { targetForUrl: (url) => ({ url }) })).rejects.toThrow(
+      /refuses or is down: Plugin notifier:broken failed in send: fetch failed/,
+    );
   });
 
   it('fails a notifier that calls a refused delivery a success', async () => {
@@ -45,7 +61,12 @@ describe('plugin contract suite', () => {
     await expect(assertPluginContract(mutating, { firingSnapshot: firing })).rejects.toThrow(/Cannot add property/);
     const silent = rule(() => []);
     await expect(assertPluginContract(silent, { firingSnapshot: firing })).rejects.toThrow(/at least one finding on the firing snapshot/);
-    const duplicate = rule((snapshot) => snapshot.runs.flatMap(() => [{ key: 'k', message: 'a' }, { key: 'k', message: 'b' }]));
+    const duplicate = rule((snapshot) =>
+      snapshot.runs.flatMap(() => [
+        { key: 'k', message: 'a' },
+        { key: 'k', message: 'b' },
+      ]),
+    );
     await expect(assertPluginContract(duplicate, { firingSnapshot: firing })).rejects.toThrow(/distinct keys/);
   });
 });

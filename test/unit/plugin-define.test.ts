@@ -5,7 +5,16 @@ import { createOutboundHttp } from '../../src/plugins/outbound-http.js';
 import { PLUGIN_API_VERSION, defineNotifier, defineWebhook, type NotifierMessage } from '../../src/plugins/sdk.js';
 
 const context = { logger: createLogger({ level: 'silent' }), http: createOutboundHttp({ allow: [] }) };
-const message = { event: 'training_failed', severity: 'high', title: 't', summary: 's', fields: [], actions: [], runId: null, threadRef: null } satisfies NotifierMessage;
+const message = {
+  event: 'training_failed',
+  severity: 'high',
+  title: 't',
+  summary: 's',
+  fields: [],
+  actions: [],
+  runId: null,
+  threadRef: null,
+} satisfies NotifierMessage;
 
 describe('define helpers of the plugin SDK', () => {
   it('fill in kind and API version, and refuse any settings when the plugin declares none', () => {
@@ -31,8 +40,14 @@ describe('define helpers of the plugin SDK', () => {
     expect(await instance.send(message, { to: '#ml' })).toEqual({ ok: false, detail: 'p: t refused' });
     expect(seen).toEqual(['p', '#ml', 'function']);
 
-    const webhook = defineWebhook({ name: 'w', description: 'd', deliver: (delivery, { http }) => http.post(delivery.url, { body: '{}' }).then(() => ({ ok: true })) });
-    const refused = await (await webhook.create(context, {})).deliver({ url: 'http://127.0.0.1:9/', secret: null, event: 'e', eventId: 'id', createdAt: '', payload: {} });
+    const webhook = defineWebhook({
+      name: 'w',
+      description: 'd',
+      deliver: (delivery, { http }) => http.post(delivery.url, { body: '{}' }).then(() => ({ ok: true })),
+    });
+    const refused = await (
+      await webhook.create(context, {})
+    ).deliver({ url: 'http://127.0.0.1:9/', secret: null, event: 'e', eventId: 'id', createdAt: '', payload: {} });
     expect(refused.ok).toBe(false);
     expect(refused.detail).toMatch(/loopback.*outbound_allow/);
   });

@@ -23,7 +23,10 @@ export function repeatedBlocks(pluginRoot: string): { block: string; plugins: st
   const owners = new Map<string, Set<string>>();
   for (const file of sourceFiles(pluginRoot)) {
     const plugin = relative(pluginRoot, file).split('/').slice(0, 2).join('/');
-    const lines = readFileSync(file, 'utf8').split('\n').map((line) => line.trim()).filter((line) => CODE.test(line));
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => CODE.test(line));
     for (let start = 0; start + BLOCK <= lines.length; start++) {
       const block = lines.slice(start, start + BLOCK).join('\n');
       owners.set(block, (owners.get(block) ?? new Set()).add(plugin));

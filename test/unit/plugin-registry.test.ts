@@ -64,7 +64,10 @@ describe('plugin registry', () => {
 
     const dir = await mkdtemp(join(tmpdir(), 'trainer-plugin-'));
     const configFile = join(dir, 'trainer.yaml');
-    await writeFile(configFile, `plugins:\n  load: [${join(fixtures, 'echo-backend.mjs')}]\n  config:\n    "backend:echo": { exit_code: 4 }\nrecipe_dirs: [${fixtures}]\n`);
+    await writeFile(
+      configFile,
+      `plugins:\n  load: [${join(fixtures, 'echo-backend.mjs')}]\n  config:\n    "backend:echo": { exit_code: 4 }\nrecipe_dirs: [${fixtures}]\n`,
+    );
     const t = await startTestAgent({ env: { TRAINER_CONFIG: configFile } });
     try {
       const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'echo-run', start: true })).body.session_id;

@@ -24,7 +24,10 @@ describe('transfer progress bar', () => {
   });
 
   it('draws nothing when not a terminal, or when disabled (--json)', () => {
-    for (const [isTTY, enabled] of [[false, true], [true, false]] as const) {
+    for (const [isTTY, enabled] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const { written, stream } = output(isTTY);
       const bar = progressBar('x', stream, enabled);
       bar.update(1, 2);

@@ -32,7 +32,10 @@ describe('shell words (seed 004 command strings)', () => {
   });
 
   it('joins argv back into a line that splits to the same words', () => {
-    for (const argv of [['python', 'train.py', '--lr', '0.01'], ['a b', "it's", '', '$HOME', 'x|y', 'é']]) {
+    for (const argv of [
+      ['python', 'train.py', '--lr', '0.01'],
+      ['a b', "it's", '', '$HOME', 'x|y', 'é'],
+    ]) {
       expect(splitShellWords(joinShellWords(argv))).toEqual(argv);
     }
     expect(joinShellWords(['python', 'train.py', 'a b'])).toBe("python train.py 'a b'");

@@ -13,7 +13,21 @@ describe('StateStore.updateRun', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const run = (id: string) => newRun({ id, name: null, tags: [], recipe: 'r', backend: 'process', params: {}, gpus: 0, priority: 0, seq: 1, created_at: new Date().toISOString(), total_epochs: null, experiment_id: null });
+  const run = (id: string) =>
+    newRun({
+      id,
+      name: null,
+      tags: [],
+      recipe: 'r',
+      backend: 'process',
+      params: {},
+      gpus: 0,
+      priority: 0,
+      seq: 1,
+      created_at: new Date().toISOString(),
+      total_epochs: null,
+      experiment_id: null,
+    });
 
   it('applies concurrent updates one after the other, each to the record the previous one left, and all reach the disk', async () => {
     const path = join(dir, 'db.json');
@@ -21,12 +35,16 @@ describe('StateStore.updateRun', () => {
     await store.addRun(run('a'));
     const order: number[] = [];
     const onDiskBefore: number[] = [];
-    await Promise.all(Array.from({ length: 200 }, (_, index) => store.updateRun('a', (current) => {
-      order.push(index);
-      // the previous update is on disk before this one reads the record
-      onDiskBefore.push(JSON.parse(readFileSync(path, 'utf8')).runs[0].tags.length);
-      return { ...current, tags: [...current.tags, `t${index}`] };
-    })));
+    await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        store.updateRun('a', (current) => {
+          order.push(index);
+          // the previous update is on disk before this one reads the record
+          onDiskBefore.push(JSON.parse(readFileSync(path, 'utf8')).runs[0].tags.length);
+          return { ...current, tags: [...current.tags, `t${index}`] };
+        }),
+      ),
+    );
     expect(order).toEqual(Array.from({ length: 200 }, (_, index) => index));
     expect(onDiskBefore).toEqual(Array.from({ length: 200 }, (_, index) => index));
     const reopened = await StateStore.open(path);
@@ -37,9 +55,11 @@ describe('StateStore.updateRun', () => {
     const path = join(dir, 'db.json');
     const store = await StateStore.open(path);
     await store.addRun(run('a'));
-    await expect(store.updateRun('a', () => {
-      throw new Error('refused');
-    })).rejects.toThrow('refused');
+    await expect(
+      store.updateRun('a', () => {
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
     await expect(store.updateRun('missing', (current) => current)).rejects.toBeInstanceOf(RunNotFound);
     await store.updateRun('a', (current) => ({ ...current, stop_requested: true }));
     expect((await StateStore.open(path)).getRun('a')!.stop_requested).toBe(true);

@@ -23,7 +23,13 @@ describe('numbers are decimal and exact', () => {
     for (const bad of ['0x10', '0b1', '0o7', '', ' ', ' 5 ', 'Infinity', '1_000', '1e']) {
       expect(() => resolveParams(recipe, { lr: bad }), bad).toThrow(/lr/);
     }
-    for (const [good, value] of [['16', 16], ['-0.5', -0.5], ['.5', 0.5], ['1e-3', 0.001], ['+2.', 2]] as const) {
+    for (const [good, value] of [
+      ['16', 16],
+      ['-0.5', -0.5],
+      ['.5', 0.5],
+      ['1e-3', 0.001],
+      ['+2.', 2],
+    ] as const) {
       expect(resolveParams(recipe, { lr: good }).lr).toBe(value);
     }
   });

@@ -9,7 +9,8 @@ import { loadBuiltinPlugins } from '../../dist/src/plugins/plugin-loader.js';
 import { PluginRegistry } from '../../dist/src/plugins/plugin-registry.js';
 
 describe('a third-party notifier written with defineNotifier', () => {
-  for (const check of pluginContractChecks(mattermost, { config: { username: 'ci' }, targetForUrl: (url: string) => ({ webhook_url: url }) })) it(check.name, check.run);
+  for (const check of pluginContractChecks(mattermost, { config: { username: 'ci' }, targetForUrl: (url: string) => ({ webhook_url: url }) }))
+    it(check.name, check.run);
 
   it('is found by its folder, like a built-in, with nothing else to register', async () => {
     const registry = new PluginRegistry(createLogger({ level: 'silent' }));

@@ -30,7 +30,14 @@ class DivergenceRule implements AlertRule<Params> {
       const latest = values[0]!;
       if (lowest <= 0) continue;
       const rise = ((latest - lowest) / lowest) * 100;
-      if (rise >= params.percent) findings.push({ key: `run:${run.id}`, runId: run.id, message: `run ${run.id}: ${params.metric} up ${rise.toFixed(0)}% from ${lowest} to ${latest}`, value: Math.round(rise), threshold: params.percent });
+      if (rise >= params.percent)
+        findings.push({
+          key: `run:${run.id}`,
+          runId: run.id,
+          message: `run ${run.id}: ${params.metric} up ${rise.toFixed(0)}% from ${lowest} to ${latest}`,
+          value: Math.round(rise),
+          threshold: params.percent,
+        });
     }
     return findings;
   }

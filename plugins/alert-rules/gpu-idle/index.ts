@@ -15,7 +15,13 @@ class GpuIdleRule implements AlertRule<Params> {
       for (const index of run.gpu_ids) {
         const gpu = snapshot.system?.gpus.find((candidate) => candidate.index === index);
         if (gpu?.utilization === null || gpu?.utilization === undefined || gpu.utilization >= params.utilization_below) continue;
-        findings.push({ key: `run:${run.id}:gpu:${index}`, runId: run.id, message: `run ${run.id} holds GPU ${index} at ${gpu.utilization}% utilization`, value: gpu.utilization, threshold: params.utilization_below });
+        findings.push({
+          key: `run:${run.id}:gpu:${index}`,
+          runId: run.id,
+          message: `run ${run.id} holds GPU ${index} at ${gpu.utilization}% utilization`,
+          value: gpu.utilization,
+          threshold: params.utilization_below,
+        });
       }
     }
     return findings;

@@ -19,8 +19,18 @@ class NanLossRule implements AlertRule<Params> {
     const findings: AlertFinding[] = [];
     for (const run of snapshot.runs) {
       if (!run.latest) continue;
-      const bad = Object.entries(run.latest).find(([name, value]) => (params.metrics ? params.metrics.includes(name) : name.includes('loss')) && (NON_FINITE.has(String(value)) || (typeof value === 'number' && !Number.isFinite(value))));
-      if (bad) findings.push({ key: `run:${run.id}`, runId: run.id, message: `run ${run.id} (${run.recipe}): ${bad[0]} is ${bad[1]} at epoch ${run.latest.epoch ?? '?'}`, value: null });
+      const bad = Object.entries(run.latest).find(
+        ([name, value]) =>
+          (params.metrics ? params.metrics.includes(name) : name.includes('loss')) &&
+          (NON_FINITE.has(String(value)) || (typeof value === 'number' && !Number.isFinite(value))),
+      );
+      if (bad)
+        findings.push({
+          key: `run:${run.id}`,
+          runId: run.id,
+          message: `run ${run.id} (${run.recipe}): ${bad[0]} is ${bad[1]} at epoch ${run.latest.epoch ?? '?'}`,
+          value: null,
+        });
     }
     return findings;
   }

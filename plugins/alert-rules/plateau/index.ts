@@ -30,7 +30,14 @@ class PlateauRule implements AlertRule<Params> {
         }
       }
       const since = epochs[epochs.length - 1]! - bestEpoch;
-      if (since >= params.epochs) findings.push({ key: `run:${run.id}`, runId: run.id, message: `run ${run.id}: ${params.metric} has not improved for ${since} epochs (best ${best} at epoch ${bestEpoch})`, value: since, threshold: params.epochs });
+      if (since >= params.epochs)
+        findings.push({
+          key: `run:${run.id}`,
+          runId: run.id,
+          message: `run ${run.id}: ${params.metric} has not improved for ${since} epochs (best ${best} at epoch ${bestEpoch})`,
+          value: since,
+          threshold: params.epochs,
+        });
     }
     return findings;
   }

@@ -15,7 +15,9 @@ const ParamsSchema = z
   })
   .strict()
   .refine(
-    (params) => params.resolve_threshold === undefined || (params.condition.startsWith('greater') ? params.resolve_threshold <= params.threshold : params.resolve_threshold >= params.threshold),
+    (params) =>
+      params.resolve_threshold === undefined ||
+      (params.condition.startsWith('greater') ? params.resolve_threshold <= params.threshold : params.resolve_threshold >= params.threshold),
     { message: 'resolve_threshold must be on the resolved side of threshold (below it for greater_*, above it for less_*)', path: ['resolve_threshold'] },
   );
 type Params = z.infer<typeof ParamsSchema>;
@@ -33,13 +35,18 @@ class ThresholdRule implements AlertRule<Params> {
     if (!snapshot.system) return [];
     const readings: { key: string; label: string; value: number | null }[] =
       params.metric in GPU_METRICS
-        ? snapshot.system.gpus.map((gpu) => ({ key: `gpu:${gpu.index}`, label: `GPU ${gpu.index} ${params.metric.slice(4).replace('_', ' ')}`, value: gpu[GPU_METRICS[params.metric as keyof typeof GPU_METRICS]] }))
+        ? snapshot.system.gpus.map((gpu) => ({
+            key: `gpu:${gpu.index}`,
+            label: `GPU ${gpu.index} ${params.metric.slice(4).replace('_', ' ')}`,
+            value: gpu[GPU_METRICS[params.metric as keyof typeof GPU_METRICS]],
+          }))
         : [{ key: 'system', label: params.metric.replace('_percent', ''), value: snapshot.system[params.metric as (typeof SYSTEM_METRICS)[number]] }];
     const findings: AlertFinding[] = [];
     for (const { key, label, value } of readings) {
       if (value === null) continue;
       const line = active.has(key) && params.resolve_threshold !== undefined ? params.resolve_threshold : params.threshold;
-      if (breaches(params.condition, value, line)) findings.push({ key, message: `${label} ${words[params.condition]} ${params.threshold}: ${value}`, value, threshold: params.threshold });
+      if (breaches(params.condition, value, line))
+        findings.push({ key, message: `${label} ${words[params.condition]} ${params.threshold}: ${value}`, value, threshold: params.threshold });
     }
     return findings;
   }

@@ -45,7 +45,8 @@ export async function endOrphanedGroup(recordPath: string): Promise<string | nul
       signalGroup(pgid, 'SIGKILL');
       killedAt = Date.now();
     }
-    if (killedAt !== null && Date.now() - killedAt > AFTER_KILL_WAIT_MS) return `its process group ${pgid} got ${stopSignal}, then SIGKILL, and has not gone ${AFTER_KILL_WAIT_MS} ms later`;
+    if (killedAt !== null && Date.now() - killedAt > AFTER_KILL_WAIT_MS)
+      return `its process group ${pgid} got ${stopSignal}, then SIGKILL, and has not gone ${AFTER_KILL_WAIT_MS} ms later`;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS).unref());
   }
   return `its process group ${pgid} was still running: ended by the agent with ${stopSignal}${killedAt === null ? '' : `, then SIGKILL after ${graceMs} ms`}`;

@@ -80,7 +80,8 @@ function supervise(spec: SupervisorSpec | null): void {
   }
   writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Starting: ${spec.argv.map(quoteForDisplay).join(' ')}` }]);
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid !== undefined) recordGroup(writer, { pgid: child.pid, start_time: processStartTimeSync(child.pid), stop_signal: stopSignal, grace_ms: spec.stopGraceMs });
+  if (child.pid !== undefined)
+    recordGroup(writer, { pgid: child.pid, start_time: processStartTimeSync(child.pid), stop_signal: stopSignal, grace_ms: spec.stopGraceMs });
 
   const consume = (stream: 'stdout' | 'stderr', lines: string[], splitter: LineSplitter) => {
     if (lines.length > 0) {
@@ -113,7 +114,9 @@ function supervise(spec: SupervisorSpec | null): void {
   onStop = () => {
     if (stopRequested) return;
     stopRequested = true;
-    writer.appendLogs([{ ts: now(), level: 'INFO', stream: 'agent', message: `Stop requested: ${stopSignal}, SIGKILL in ${spec.stopGraceMs} ms if still running` }]);
+    writer.appendLogs([
+      { ts: now(), level: 'INFO', stream: 'agent', message: `Stop requested: ${stopSignal}, SIGKILL in ${spec.stopGraceMs} ms if still running` },
+    ]);
     signalGroup(stopSignal);
     setTimeout(() => signalGroup('SIGKILL'), spec.stopGraceMs).unref();
   };
@@ -157,7 +160,10 @@ function rawOutputKeeper(writer: RunOutputWriter): (chunk: Buffer) => void {
       written += Math.min(chunk.length, room);
       if (written >= RAW_OUTPUT_MAX_BYTES) {
         open = false;
-        writer.appendRunFile(RAW_OUTPUT_FILE, Buffer.from(`\n[trainer: raw output stops here, at its ${RAW_OUTPUT_MAX_BYTES} byte cap; the run's log goes on]\n`));
+        writer.appendRunFile(
+          RAW_OUTPUT_FILE,
+          Buffer.from(`\n[trainer: raw output stops here, at its ${RAW_OUTPUT_MAX_BYTES} byte cap; the run's log goes on]\n`),
+        );
       }
     } catch {
       open = false; // a full disk ends the raw copy, never the run

@@ -1,7 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { OutputParser, RunOutputWriter, defineBackend, type BackendHandle, type ExitRecord, type Logger, type RunFilePaths, type RunLaunch, type RunningRun, type TrainingBackend } from '../../../src/plugins/sdk.js';
+import {
+  OutputParser,
+  RunOutputWriter,
+  defineBackend,
+  type BackendHandle,
+  type ExitRecord,
+  type Logger,
+  type RunFilePaths,
+  type RunLaunch,
+  type RunningRun,
+  type TrainingBackend,
+} from '../../../src/plugins/sdk.js';
 import { renderBatchScript, submitEnvironment } from './batch-script.js';
 import { FOLLOW_STATE_FILE, JobFollower, type FollowState } from './job-follower.js';
 import { parseJobOptions, sbatchFlags } from './job-options.js';
@@ -79,11 +90,25 @@ class SlurmBackend implements TrainingBackend {
         '--open-mode=append',
         `--chdir=${launch.cwd}`,
       ];
-      const script = renderBatchScript({ runId: launch.runId, recipe: launch.recipe.name, argv: launch.argv, env: launch.env, recipeEnv: launch.recipe.env, gpus: launch.gpus, sbatchArgs: args });
+      const script = renderBatchScript({
+        runId: launch.runId,
+        recipe: launch.recipe.name,
+        argv: launch.argv,
+        env: launch.env,
+        recipeEnv: launch.recipe.env,
+        gpus: launch.gpus,
+        sbatchArgs: args,
+      });
       const scriptPath = writer.writeRunFile(SCRIPT_FILE, script);
       const jobId = await this.slurm.submit([...args, scriptPath], submitEnvironment(launch.env));
-      writer.appendLogs([{ ts: new Date().toISOString(), level: 'INFO', stream: 'agent', message: `Submitted Slurm job ${jobId}: sbatch ${args.join(' ')} ${SCRIPT_FILE}` }]);
-      const state = { ...freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines), metrics_format: launch.recipe.metrics_format, stop_signal: launch.recipe.stop_signal };
+      writer.appendLogs([
+        { ts: new Date().toISOString(), level: 'INFO', stream: 'agent', message: `Submitted Slurm job ${jobId}: sbatch ${args.join(' ')} ${SCRIPT_FILE}` },
+      ]);
+      const state = {
+        ...freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines),
+        metrics_format: launch.recipe.metrics_format,
+        stop_signal: launch.recipe.stop_signal,
+      };
       const follower = this.follow(launch.paths, state, writer);
       return { handle: { job_id: jobId }, finished: follower.finished };
     } catch (error) {
@@ -121,7 +146,12 @@ class SlurmBackend implements TrainingBackend {
 
   private follow(paths: RunFilePaths, state: FollowState, writer: RunOutputWriter): JobFollower {
     const parser = new OutputParser(state.metrics_regex ?? undefined, state.log_metric_lines, state.metrics_format);
-    const tailer = new JobOutputTailer({ out: join(paths.dir, OUT_FILE), err: join(paths.dir, ERR_FILE) }, { out: state.out_offset, err: state.err_offset }, parser, writer);
+    const tailer = new JobOutputTailer(
+      { out: join(paths.dir, OUT_FILE), err: join(paths.dir, ERR_FILE) },
+      { out: state.out_offset, err: state.err_offset },
+      parser,
+      writer,
+    );
     const follower = new JobFollower(
       this.slurm,
       state,
@@ -158,7 +188,17 @@ class SlurmBackend implements TrainingBackend {
 }
 
 function freshState(jobId: string, jobName: string, metricsRegex: string | null, logMetricLines: boolean): FollowState {
-  return { job_id: jobId, job_name: jobName, metrics_regex: metricsRegex, log_metric_lines: logMetricLines, out_offset: 0, err_offset: 0, stop_requested_at: null, stop_grace_ms: null, cancel_sent: false };
+  return {
+    job_id: jobId,
+    job_name: jobName,
+    metrics_regex: metricsRegex,
+    log_metric_lines: logMetricLines,
+    out_offset: 0,
+    err_offset: 0,
+    stop_requested_at: null,
+    stop_grace_ms: null,
+    cancel_sent: false,
+  };
 }
 
 async function readJson<T>(path: string): Promise<T | null> {

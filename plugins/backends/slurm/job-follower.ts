@@ -97,7 +97,9 @@ export class JobFollower {
       const signal = this.state.stop_signal ?? 'SIGTERM';
       const name = signal.replace(/^SIG/, '');
       this.note('INFO', `Stop requested: ${signal} to Slurm job ${this.jobId} (scancel --full --signal=${name}), scancel in ${graceMs} ms if still running`);
-      await this.slurm.signal(this.jobId, name).catch((error: Error) => this.logger.warn(`scancel --signal=${name} failed`, { job: this.jobId, error: error.message }));
+      await this.slurm
+        .signal(this.jobId, name)
+        .catch((error: Error) => this.logger.warn(`scancel --signal=${name} failed`, { job: this.jobId, error: error.message }));
     }
     this.nextProbeAt = 0;
     this.wake?.();
@@ -180,7 +182,9 @@ export class JobFollower {
   private async finish(exit: ExitRecord): Promise<void> {
     await this.tailer.poll(true); // what the job printed last
     this.ended = true;
-    const summary = exit.error ?? (exit.signal ? `Slurm job ${this.jobId} ended: killed by ${exit.signal}` : `Slurm job ${this.jobId} ended with exit code ${exit.exit_code}`);
+    const summary =
+      exit.error ??
+      (exit.signal ? `Slurm job ${this.jobId} ended: killed by ${exit.signal}` : `Slurm job ${this.jobId} ended with exit code ${exit.exit_code}`);
     this.note(exit.exit_code === 0 || exit.stop_requested ? 'INFO' : 'ERROR', summary);
     this.saveState();
     this.writer.writeExit(exit);

@@ -22,7 +22,10 @@ export const JobOptionsSchema = z
     /** A GPU type the cluster defines in gres.conf (`a100`). */
     gpu_type: nameOf('GPU type').optional(),
     /** `--constraint`: node features ("volta&ib"). */
-    constraint: z.string().regex(/^[\w.&|!()[\]*:,-]{1,256}$/, 'a Slurm constraint expression').optional(),
+    constraint: z
+      .string()
+      .regex(/^[\w.&|!()[\]*:,-]{1,256}$/, 'a Slurm constraint expression')
+      .optional(),
   })
   .strict();
 export type JobOptions = z.infer<typeof JobOptionsSchema>;

@@ -74,7 +74,8 @@ export class JobOutputTailer {
         let end = chunk.lastIndexOf(0x0a) + 1;
         const atEnd = file.offset + bytesRead >= size;
         if (end === 0) {
-          if ((final && atEnd) || bytesRead >= MAX_LINE) end = bytesRead; // the last line, or one too long to wait for
+          if ((final && atEnd) || bytesRead >= MAX_LINE)
+            end = bytesRead; // the last line, or one too long to wait for
           else {
             this.peekAtBar(chunk);
             break;

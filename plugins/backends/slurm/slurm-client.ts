@@ -100,7 +100,14 @@ export class SlurmClient {
     if (!fields || fields.JobName !== jobName) return null;
     const code = parseExitCode(fields.ExitCode);
     if (!fields.JobState || !code) return null;
-    return { state: baseState(fields.JobState), reason: fields.Reason ?? null, exitCode: code[0], signal: code[1], source: 'scontrol', endTime: fields.EndTime ?? null };
+    return {
+      state: baseState(fields.JobState),
+      reason: fields.Reason ?? null,
+      exitCode: code[0],
+      signal: code[1],
+      source: 'scontrol',
+      endTime: fields.EndTime ?? null,
+    };
   }
 
   /** How the job ended, from accounting (`sacct`); null where there is no accounting or no record. */
@@ -143,13 +150,18 @@ export class SlurmClient {
 
   private run(command: string, args: string[], env?: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile(command, args, { env: env ?? process.env, timeout: this.commands.timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-        if (!error) return resolve({ stdout, stderr });
-        const notFound = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        const detail = stderr.trim() || (notFound ? `${command}: no such command (ENOENT)` : error.message);
-        const how = error.killed ? `timed out after ${this.commands.timeoutMs} ms` : `failed`;
-        reject(new SlurmCommandError(`${command} ${args.join(' ')} ${how}: ${detail}`, INVALID_JOB.test(stderr)));
-      });
+      execFile(
+        command,
+        args,
+        { env: env ?? process.env, timeout: this.commands.timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' },
+        (error, stdout, stderr) => {
+          if (!error) return resolve({ stdout, stderr });
+          const notFound = (error as NodeJS.ErrnoException).code === 'ENOENT';
+          const detail = stderr.trim() || (notFound ? `${command}: no such command (ENOENT)` : error.message);
+          const how = error.killed ? `timed out after ${this.commands.timeoutMs} ms` : `failed`;
+          reject(new SlurmCommandError(`${command} ${args.join(' ')} ${how}: ${detail}`, INVALID_JOB.test(stderr)));
+        },
+      );
     });
   }
 }

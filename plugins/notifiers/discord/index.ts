@@ -10,7 +10,10 @@ const ConfigSchema = z
   .strict();
 
 /** A channel through the bot (replies thread a run's messages), or an execute-webhook URL. */
-const TargetSchema = z.union([z.object({ channel_id: z.string().regex(/^\d{1,25}$/, 'a Discord snowflake') }).strict(), z.object({ webhook_url: z.string().url() }).strict()]);
+const TargetSchema = z.union([
+  z.object({ channel_id: z.string().regex(/^\d{1,25}$/, 'a Discord snowflake') }).strict(),
+  z.object({ webhook_url: z.string().url() }).strict(),
+]);
 type Target = z.infer<typeof TargetSchema>;
 
 const COLOR: Record<NotifierMessage['severity'], number> = { info: 0x5865f2, low: 0x3498db, medium: 0xf1c40f, high: 0xe67e22, critical: 0xe74c3c };
@@ -20,7 +23,10 @@ export function discordEmbed(message: NotifierMessage): Record<string, unknown> 
     title: message.title.slice(0, 256),
     description: message.summary.slice(0, 4096),
     color: COLOR[message.severity],
-    fields: [...message.fields.slice(0, 20).map((field) => ({ name: field.name.slice(0, 256), value: field.value.slice(0, 1024) || '-', inline: true })), ...message.actions.slice(0, 3).map((action) => ({ name: action.label, value: `\`${action.command}\``, inline: false }))],
+    fields: [
+      ...message.fields.slice(0, 20).map((field) => ({ name: field.name.slice(0, 256), value: field.value.slice(0, 1024) || '-', inline: true })),
+      ...message.actions.slice(0, 3).map((action) => ({ name: action.label, value: `\`${action.command}\``, inline: false })),
+    ],
     timestamp: new Date().toISOString(),
   };
 }
@@ -43,6 +49,8 @@ export default defineNotifier({
       body: JSON.stringify(body),
     });
     const sent = parseJson(response.body) as { id?: string; message?: string };
-    return response.ok ? { ok: true, status: response.status, threadRef: message.threadRef ?? sent.id } : { ok: false, status: response.status, detail: sent.message ?? `HTTP ${response.status}` };
+    return response.ok
+      ? { ok: true, status: response.status, threadRef: message.threadRef ?? sent.id }
+      : { ok: false, status: response.status, detail: sent.message ?? `HTTP ${response.status}` };
   },
 });

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { defineNotifier, httpDeliveryResult } from '../../../src/plugins/sdk.js';
 
-const TargetSchema = z.object({ url: z.string().url().refine((url) => /^https?:\/\//.test(url), 'http or https') }).strict();
+const TargetSchema = z
+  .object({
+    url: z
+      .string()
+      .url()
+      .refine((url) => /^https?:\/\//.test(url), 'http or https'),
+  })
+  .strict();
 type Target = z.infer<typeof TargetSchema>;
 
 /** The structured message as JSON, POSTed to a URL (for chat tools without a plugin, or scripts). */

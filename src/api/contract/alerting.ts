@@ -78,7 +78,10 @@ const OutboxMessage = z.strictObject({
     z.strictObject({
       label: z.string(),
       command: z.string(),
-      button: z.strictObject({ action: z.enum(['stop', 'silence', 'ack']), value: z.string() }).optional().describe("The chat bots' button for it"),
+      button: z
+        .strictObject({ action: z.enum(['stop', 'silence', 'ack']), value: z.string() })
+        .optional()
+        .describe("The chat bots' button for it"),
     }),
   ),
   runId: z.string().nullable(),
@@ -93,7 +96,7 @@ export const NotifierDelivery = z
     notifier: z.string().describe('The notifier plugin (slack, discord, webhook, log, …), or chat:slack / chat:discord for a chat bot'),
     target: jsonObject.describe('Where it goes; URLs are shown in full to admin keys only (scheme://host/… otherwise)'),
     message: OutboxMessage,
-    thread_key: z.string().nullable().describe("Messages of one run to one target share a thread; null for messages about no run"),
+    thread_key: z.string().nullable().describe('Messages of one run to one target share a thread; null for messages about no run'),
     status: DeliveryStatus,
     attempts: z.array(DeliveryAttempt),
     next_attempt_at: nullableTime,

@@ -45,6 +45,7 @@ export const LeaderboardEntry = z.strictObject({
   ended_at: z.string().nullable(),
 });
 
-export const Leaderboard = z
-  .strictObject({ metric: z.string(), mode: z.enum(['min', 'max']), entries: z.array(LeaderboardEntry) })
-  .meta({ id: 'Leaderboard', description: 'format=json (format=csv answers text/csv: rank, session_id, recipe, experiment_id, the metric, ended_at, then each parameter)' });
+export const Leaderboard = z.strictObject({ metric: z.string(), mode: z.enum(['min', 'max']), entries: z.array(LeaderboardEntry) }).meta({
+  id: 'Leaderboard',
+  description: 'format=json (format=csv answers text/csv: rank, session_id, recipe, experiment_id, the metric, ended_at, then each parameter)',
+});

@@ -10,7 +10,10 @@ const metricValue = z.union([z.number(), z.string()]);
 export const MetricsEvent = z
   .strictObject({ session_id: z.string(), epoch: z.number().optional(), step: z.number().optional(), timestamp: time })
   .catchall(metricValue)
-  .meta({ id: 'MetricsEvent', description: 'One metric record of a run: its epoch and step when it has them, each metric by name (NaN/Infinity as strings), when it was logged' });
+  .meta({
+    id: 'MetricsEvent',
+    description: 'One metric record of a run: its epoch and step when it has them, each metric by name (NaN/Infinity as strings), when it was logged',
+  });
 
 export const LogEvent = z
   .strictObject({ session_id: z.string(), level: z.string(), stream: z.enum(['stdout', 'stderr', 'agent']), message: z.string(), timestamp: time })
@@ -41,5 +44,8 @@ export const ALL_RUNS_STREAM_EVENTS: StreamEvents = {
 };
 
 export const JOB_STREAM_EVENTS: StreamEvents = {
-  message: { data: JobMetricsEvent, description: 'Unnamed `data:` events (EventSource.onmessage): one metric record each. A status change moves the event id on without data' },
+  message: {
+    data: JobMetricsEvent,
+    description: 'Unnamed `data:` events (EventSource.onmessage): one metric record each. A status change moves the event id on without data',
+  },
 };

@@ -70,9 +70,13 @@ export const HealthDetail = z
     timestamp: time,
     uptime_seconds: z.number(),
     version: z.string(),
-    system: z.strictObject({ cpu_percent: z.number().nullable(), memory_percent: z.number().nullable(), disk_percent: z.number().nullable() }).describe('null before the first reading'),
+    system: z
+      .strictObject({ cpu_percent: z.number().nullable(), memory_percent: z.number().nullable(), disk_percent: z.number().nullable() })
+      .describe('null before the first reading'),
     components: z.strictObject({ database: componentHealth, filesystem: componentHealth.describe('The data directory writable and its disk not full') }),
-    disk: DiskSpace.nullable().describe("The data directory's disk: free space and the threshold under which `filesystem` is unhealthy; null when it cannot be read"),
+    disk: DiskSpace.nullable().describe(
+      "The data directory's disk: free space and the threshold under which `filesystem` is unhealthy; null when it cannot be read",
+    ),
   })
   .meta({ id: 'HealthDetail', description: "Seed 001's health" });
 

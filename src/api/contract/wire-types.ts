@@ -9,10 +9,12 @@ export const jsonObject = z.record(z.string(), z.unknown());
 export const DeliveryAttempt = z
   .strictObject({
     at: time,
-    status_code: z.number().int().nullable().describe('The receiver\'s HTTP status; null when no answer came'),
+    status_code: z.number().int().nullable().describe("The receiver's HTTP status; null when no answer came"),
     error: z.string().nullable(),
     duration_ms: z.number().int(),
   })
   .meta({ id: 'DeliveryAttempt' });
 
-export const DeliveryStatus = z.enum(['pending', 'delivered', 'failed']).describe('pending: waiting for its next try (next_attempt_at); failed: given up (the retry window passed, or its target was deleted)');
+export const DeliveryStatus = z
+  .enum(['pending', 'delivered', 'failed'])
+  .describe('pending: waiting for its next try (next_attempt_at); failed: given up (the retry window passed, or its target was deleted)');

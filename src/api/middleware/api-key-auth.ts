@@ -30,7 +30,10 @@ export function apiKeyAuth(route: RouteAccess, verify: (presented: string) => Pr
     }
     if (!scopeGrants(principal.scope, route.scope)) {
       const hint = route.scope === 'exec' ? ': running commands needs a key with the exec scope (trainer keys create --name ci --scope exec)' : '';
-      throw new AppError(ErrorCode.Forbidden, `This API key ('${principal.name}') has scope '${principal.scope}'; ${ctx.method} ${ctx.path} needs '${route.scope}'${hint}`);
+      throw new AppError(
+        ErrorCode.Forbidden,
+        `This API key ('${principal.name}') has scope '${principal.scope}'; ${ctx.method} ${ctx.path} needs '${route.scope}'${hint}`,
+      );
     }
     ctx.state.principal = principal;
     return next();

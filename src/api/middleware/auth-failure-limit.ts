@@ -32,7 +32,10 @@ export function authFailureLimit(limitPerMinute: number, now: () => number = Dat
       const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
       ctx.status = 429;
       ctx.set('Retry-After', String(retryAfter));
-      ctx.body = { detail: `Too many failed authentications from this address (limit ${limitPerMinute} per minute); retry in ${retryAfter} s`, code: 'rate_limited' };
+      ctx.body = {
+        detail: `Too many failed authentications from this address (limit ${limitPerMinute} per minute); retry in ${retryAfter} s`,
+        code: 'rate_limited',
+      };
       return;
     }
     try {

@@ -29,7 +29,11 @@ function toResponse(error: unknown): { status: number; body: Record<string, unkn
   // any write path (uploads, registries, stores) that runs out of space: the disk's fault, not the request's
   if (isDiskFull(error)) error = diskFull('save the request', error);
   if (error instanceof AppError) return { status: error.httpStatus, body: { detail: error.message, code: error.wireCode } };
-  if (error instanceof ZodError) return { status: 422, body: { detail: describeZodError(error), code: 'validation_failed', errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) } };
+  if (error instanceof ZodError)
+    return {
+      status: 422,
+      body: { detail: describeZodError(error), code: 'validation_failed', errors: error.issues.map((issue) => ({ loc: issue.path, msg: issue.message })) },
+    };
   const httpError = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
   const status = httpError.status ?? httpError.statusCode;
   // @koa/router's allowedMethods answers a method no route implements (PROPFIND, PURGE…) with 501: to a
@@ -43,7 +47,17 @@ function toResponse(error: unknown): { status: number; body: Record<string, unkn
 
 /** For errors thrown by Koa and its middleware (no AppError): their status says what they are. */
 function wireCodeForStatus(status: number): WireCode {
-  const byStatus: Record<number, WireCode> = { 401: 'unauthenticated', 403: 'scope_insufficient', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'validation_failed', 429: 'rate_limited' };
+  const byStatus: Record<number, WireCode> = {
+    401: 'unauthenticated',
+    403: 'scope_insufficient',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    409: 'conflict',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+    422: 'validation_failed',
+    429: 'rate_limited',
+  };
   return byStatus[status] ?? 'bad_request';
 }
 

@@ -19,10 +19,11 @@ export function normalisePath() {
 
 export function normalise(path: string): string {
   let normal = path.replace(/\/{2,}/g, '/');
-  if (normal.includes('%')) normal = normal.replace(ESCAPE, (escape, hex: string) => {
-    const character = String.fromCharCode(Number.parseInt(hex, 16));
-    return UNRESERVED.test(character) ? character : escape;
-  });
+  if (normal.includes('%'))
+    normal = normal.replace(ESCAPE, (escape, hex: string) => {
+      const character = String.fromCharCode(Number.parseInt(hex, 16));
+      return UNRESERVED.test(character) ? character : escape;
+    });
   if (normal.length > 1 && normal.endsWith('/')) normal = normal.slice(0, -1);
   return normal;
 }

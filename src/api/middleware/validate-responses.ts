@@ -35,5 +35,10 @@ function mismatch(status: number, body: unknown, doc: RouteDoc | undefined): str
   }
   if (!schema) return null;
   const result = schema.safeParse(body);
-  return result.success ? null : result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+  return result.success
+    ? null
+    : result.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+        .join('; ');
 }

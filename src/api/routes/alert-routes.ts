@@ -12,7 +12,11 @@ export function alertRoutes({ alerts }: ApiServices): Router {
   });
   router.post('/:alertId/acknowledge', async (ctx) => {
     const body = parse(AcknowledgeBody, ctx.request.body);
-    ctx.body = await alerts.acknowledge(ctx.params.alertId!, body.acknowledged_by ?? (ctx.state.principal as { name?: string })?.name ?? null, body.notes ?? null);
+    ctx.body = await alerts.acknowledge(
+      ctx.params.alertId!,
+      body.acknowledged_by ?? (ctx.state.principal as { name?: string })?.name ?? null,
+      body.notes ?? null,
+    );
   });
 
   router.get('/rules', (ctx) => {

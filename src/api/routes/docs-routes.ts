@@ -5,11 +5,13 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 
 /** A Map, not an object literal: `constructor` or `__proto__` must not find the prototype's members. */
-const SWAGGER_FILES = new Map<string, string>(Object.entries({
-  'swagger-ui.css': 'text/css',
-  'swagger-ui-bundle.js': 'application/javascript',
-  'swagger-ui-standalone-preset.js': 'application/javascript',
-}));
+const SWAGGER_FILES = new Map<string, string>(
+  Object.entries({
+    'swagger-ui.css': 'text/css',
+    'swagger-ui-bundle.js': 'application/javascript',
+    'swagger-ui-standalone-preset.js': 'application/javascript',
+  }),
+);
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>trainer API</title><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
@@ -21,7 +23,10 @@ SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });
  * Seed 000's `/redoc`: the same reference read-only (no "Try it out"), every operation listed. It is
  * drawn by the bundled Swagger UI, not by ReDoc, which the agent does not ship (no CDN either).
  */
-const REFERENCE_PAGE = PAGE.replace("dom_id: '#ui' }", "dom_id: '#ui', supportedSubmitMethods: [], docExpansion: 'list', defaultModelsExpandDepth: -1 }").replace('<title>trainer API</title>', '<title>trainer API reference</title>');
+const REFERENCE_PAGE = PAGE.replace(
+  "dom_id: '#ui' }",
+  "dom_id: '#ui', supportedSubmitMethods: [], docExpansion: 'list', defaultModelsExpandDepth: -1 }",
+).replace('<title>trainer API</title>', '<title>trainer API reference</title>');
 
 /** The description at `/openapi.json` and `/api/v1/openapi.json` (YAML at `….yaml`), and Swagger UI at `/docs` from the installed swagger-ui-dist (no CDN). */
 export function docsRoutes(getDocument: () => unknown): Router {

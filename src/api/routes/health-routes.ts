@@ -19,7 +19,13 @@ export function healthRoutes(services: ApiServices): Router {
    */
   router.get('/api/v1/health', async (ctx) => {
     const sample = services.system.latest();
-    const [writable, disk] = await Promise.all([access(services.dataDir, constants.W_OK).then(() => true, () => false), diskSpace(services.dataDir, services.diskFreeMinBytes)]);
+    const [writable, disk] = await Promise.all([
+      access(services.dataDir, constants.W_OK).then(
+        () => true,
+        () => false,
+      ),
+      diskSpace(services.dataDir, services.diskFreeMinBytes),
+    ]);
     const filesystem = writable && !diskIsLow(disk) ? 'healthy' : 'unhealthy';
     services.runs.countByState();
     const components = { database: 'healthy', filesystem };

@@ -27,7 +27,16 @@ export function jobRoutes({ runs, exec, streams }: ApiServices): Router {
     }
     const principal = ctx.state.principal as { name?: string } | undefined;
     const run = await exec.submit(
-      { argv, cwd: body.cwd ?? null, env: body.environment, gpus: body.gpu_count, priority: body.priority, name: body.name ?? null, tags: body.tags, experimentId: body.experiment_id ?? null },
+      {
+        argv,
+        cwd: body.cwd ?? null,
+        env: body.environment,
+        gpus: body.gpu_count,
+        priority: body.priority,
+        name: body.name ?? null,
+        tags: body.tags,
+        experimentId: body.experiment_id ?? null,
+      },
       { name: principal?.name ?? 'unknown', via: 'api' },
     );
     ctx.status = 201;

@@ -14,7 +14,12 @@ export function metricHistoryRoutes({ runs }: ApiServices): Router {
   router.get('/:sessionId/history', async (ctx) => {
     const query = parse(HistoryQuery, ctx.query);
     const metricName = parse(MetricNameSchema, query.metric_name ?? 'loss');
-    const records = await runs.metricHistory(ctx.params.sessionId!, { metricName, startEpoch: query.start_epoch, endEpoch: query.end_epoch, maxPoints: query.max_points });
+    const records = await runs.metricHistory(ctx.params.sessionId!, {
+      metricName,
+      startEpoch: query.start_epoch,
+      endEpoch: query.end_epoch,
+      maxPoints: query.max_points,
+    });
     if (records.length < STREAM_THRESHOLD) {
       ctx.body = {
         metric_name: metricName,
@@ -26,7 +31,20 @@ export function metricHistoryRoutes({ runs }: ApiServices): Router {
       return;
     }
     const column = (map: (record: MetricRecord) => unknown): JsonPiece => ({ items: records, map });
-    setJsonBody(ctx, jsonStream([`{"metric_name":${JSON.stringify(metricName)},"values":[`, column((record) => record[metricName]), '],"epochs":[', column((record) => record.epoch ?? null), '],"steps":[', column((record) => record.step ?? null), '],"timestamps":[', column((record) => record.ts), ']}']));
+    setJsonBody(
+      ctx,
+      jsonStream([
+        `{"metric_name":${JSON.stringify(metricName)},"values":[`,
+        column((record) => record[metricName]),
+        '],"epochs":[',
+        column((record) => record.epoch ?? null),
+        '],"steps":[',
+        column((record) => record.step ?? null),
+        '],"timestamps":[',
+        column((record) => record.ts),
+        ']}',
+      ]),
+    );
   });
   router.post('/:sessionId', async (ctx) => {
     const id = ctx.params.sessionId!;

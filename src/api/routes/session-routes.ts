@@ -34,10 +34,33 @@ export function sessionRoutes({ runs, checkpoints, models }: ApiServices): Route
     // seed 001 names a config file; here that is a recipe, by name or by its file's name
     const recipe = body.recipe ?? (body.config_path ? basename(body.config_path, extname(body.config_path)) : undefined);
     const run = body.tracking_only
-      ? await runs.submitTracking({ recipe, params: body.params, name: body.session_name, tags: body.tags, experimentId: body.experiment_id, totalEpochs: body.total_epochs })
-      : await runs.submit({ recipe, params: body.params, priority: body.priority, gpus: body.gpus, name: body.session_name, tags: body.tags, experimentId: body.experiment_id, start: body.start });
+      ? await runs.submitTracking({
+          recipe,
+          params: body.params,
+          name: body.session_name,
+          tags: body.tags,
+          experimentId: body.experiment_id,
+          totalEpochs: body.total_epochs,
+        })
+      : await runs.submit({
+          recipe,
+          params: body.params,
+          priority: body.priority,
+          gpus: body.gpus,
+          name: body.session_name,
+          tags: body.tags,
+          experimentId: body.experiment_id,
+          start: body.start,
+        });
     ctx.status = 201;
-    ctx.body = { session_id: run.id, status: run.state, created_at: run.created_at, recipe: run.recipe, config: run.params, tracking_only: run.tracking_only === true };
+    ctx.body = {
+      session_id: run.id,
+      status: run.state,
+      created_at: run.created_at,
+      recipe: run.recipe,
+      config: run.params,
+      tracking_only: run.tracking_only === true,
+    };
   });
 
   router.get('/:sessionId', async (ctx) => {

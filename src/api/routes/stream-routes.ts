@@ -92,7 +92,12 @@ export function openSse(ctx: Context, format: (event: StreamEvent) => string | n
     if (started) return;
     started = true;
     ctx.respond = false;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 2000\n\n');
   };
   const heartbeat = setInterval(() => started && !ended && res.write(': keep-alive\n\n'), HEARTBEAT_MS);

@@ -24,7 +24,9 @@ export function systemRoutes({ system, runs }: ApiServices): Router {
       gpu_memory_used_mb: gpus.length > 0 ? sum((gpu) => gpu.memory_used_mb) : null,
       gpu_memory_total_mb: gpus.length > 0 ? sum((gpu) => gpu.memory_total_mb) : null,
       timestamp: sample.ts,
-      training_engines: trainingEngines().filter((engine) => engine.available).map((engine) => engine.name),
+      training_engines: trainingEngines()
+        .filter((engine) => engine.available)
+        .map((engine) => engine.name),
     };
   });
 

@@ -66,8 +66,16 @@ export function trainingRoutes({ runs, recipes }: ApiServices): Router {
   router.get('/:sessionId/history', async (ctx) => {
     const id = ctx.params.sessionId!;
     const query = parse(HistoryQuery, ctx.query);
-    const records = await runs.metricHistory(id, { metricName: query.metric_name, startEpoch: query.start_epoch, endEpoch: query.end_epoch, maxPoints: query.max_points });
-    setJsonBody(ctx, jsonArrayBody(records, (record) => metricPointView(id, record)));
+    const records = await runs.metricHistory(id, {
+      metricName: query.metric_name,
+      startEpoch: query.start_epoch,
+      endEpoch: query.end_epoch,
+      maxPoints: query.max_points,
+    });
+    setJsonBody(
+      ctx,
+      jsonArrayBody(records, (record) => metricPointView(id, record)),
+    );
   });
 
   router.get('/:sessionId/metrics/summary', async (ctx) => {

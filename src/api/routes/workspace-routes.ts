@@ -48,7 +48,18 @@ export function workspaceRoutes({ config, experiments, leaderboard, audit, runs 
     const entries = leaderboard.query(query);
     if (query.format === 'csv') {
       const paramNames = [...new Set(entries.flatMap((entry) => Object.keys(entry.params)))].sort();
-      const rows = [['rank', 'session_id', 'recipe', 'experiment_id', query.metric, 'ended_at', ...paramNames], ...entries.map((entry) => [entry.rank, entry.session_id, entry.recipe, entry.experiment_id ?? '', entry.value, entry.ended_at ?? '', ...paramNames.map((name) => entry.params[name] ?? '')])];
+      const rows = [
+        ['rank', 'session_id', 'recipe', 'experiment_id', query.metric, 'ended_at', ...paramNames],
+        ...entries.map((entry) => [
+          entry.rank,
+          entry.session_id,
+          entry.recipe,
+          entry.experiment_id ?? '',
+          entry.value,
+          entry.ended_at ?? '',
+          ...paramNames.map((name) => entry.params[name] ?? ''),
+        ]),
+      ];
       ctx.type = 'text/csv';
       ctx.body = rows.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
       return;

@@ -8,7 +8,11 @@ MAX_CONCURRENT_SESSIONS. Also TRAINER_DATA_DIR, TRAINER_CONFIG, TRAINER_RECIPE_D
 TRAINER_DEFAULT_RECIPE, TRAINER_STOP_GRACE_SECONDS, TRAINER_LOG_LEVEL. Flags win over environment
 variables, which win over the config file.`;
 
-  static examples = ['API_KEYS=secret <%= config.bin %> agent', '<%= config.bin %> agent --port 8080 --api-keys k1,k2 --data-dir /var/lib/trainer', '<%= config.bin %> agent --generate-key'];
+  static examples = [
+    'API_KEYS=secret <%= config.bin %> agent',
+    '<%= config.bin %> agent --port 8080 --api-keys k1,k2 --data-dir /var/lib/trainer',
+    '<%= config.bin %> agent --generate-key',
+  ];
 
   static flags = {
     'data-dir': Flags.string({ description: 'Directory for all state (default ./.trainer)' }),

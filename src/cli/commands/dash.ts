@@ -17,7 +17,11 @@ Works against a local or a remote agent (--url, --api-key). If the agent goes aw
 
   static flags = {
     filter: Flags.string({ description: 'Show only runs in this state at start (f changes it)', options: [...FILTERS], default: 'all' }),
-    mouse: Flags.boolean({ description: 'Click to select a run, wheel to scroll (--no-mouse leaves the mouse to the terminal, for copying text)', default: true, allowNo: true }),
+    mouse: Flags.boolean({
+      description: 'Click to select a run, wheel to scroll (--no-mouse leaves the mouse to the terminal, for copying text)',
+      default: true,
+      allowNo: true,
+    }),
     'gpu-interval': Flags.integer({ description: 'Milliseconds between GPU (or CPU and memory) readings', default: 2000, min: 500, max: 60_000 }),
   };
 
@@ -28,7 +32,13 @@ Works against a local or a remote agent (--url, --api-key). If the agent goes aw
     }
     // imported here, so that blessed loads only for this command and every other one starts fast
     const { runDashboard } = await import('../../dash/dashboard.js');
-    const code = await runDashboard({ url: this.checkedUrl(flags.url), apiKey: flags['api-key'], filter: flags.filter as (typeof FILTERS)[number], mouse: flags.mouse, gpuIntervalMs: flags['gpu-interval'] });
+    const code = await runDashboard({
+      url: this.checkedUrl(flags.url),
+      apiKey: flags['api-key'],
+      filter: flags.filter as (typeof FILTERS)[number],
+      mouse: flags.mouse,
+      gpuIntervalMs: flags['gpu-interval'],
+    });
     // open sockets (keep-alive) would hold the process for a few seconds after the screen is gone
     this.exit(code);
   }

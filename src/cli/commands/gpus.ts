@@ -15,7 +15,15 @@ export default class Gpus extends BaseCommand {
       this.log(
         formatTable(
           ['GPU', 'NAME', 'UTIL', 'MEMORY', 'TEMP', 'POWER', 'RUN'],
-          gpus.map((gpu) => [gpu.index, gpu.name, unit(gpu.utilization, '%'), `${unit(gpu.memory_used_mb, '')}/${gpu.memory_total_mb} MB`, unit(gpu.temperature, '°C'), unit(gpu.power_w, ' W'), gpu.run_id ?? '-']),
+          gpus.map((gpu) => [
+            gpu.index,
+            gpu.name,
+            unit(gpu.utilization, '%'),
+            `${unit(gpu.memory_used_mb, '')}/${gpu.memory_total_mb} MB`,
+            unit(gpu.temperature, '°C'),
+            unit(gpu.power_w, ' W'),
+            gpu.run_id ?? '-',
+          ]),
         ),
       );
     }

@@ -5,7 +5,10 @@ import { formatNumber, formatTable, formatTime } from '../format.js';
 export default class Leaderboard extends BaseCommand {
   static description = 'The best completed runs by a metric, with their parameters.';
 
-  static examples = ['<%= config.bin %> leaderboard --metric val_accuracy', '<%= config.bin %> leaderboard --metric val_loss --mode min --experiment exp_0a1b2c3d4e5f --csv > best.csv'];
+  static examples = [
+    '<%= config.bin %> leaderboard --metric val_accuracy',
+    '<%= config.bin %> leaderboard --metric val_loss --mode min --experiment exp_0a1b2c3d4e5f --csv > best.csv',
+  ];
 
   static flags = {
     metric: Flags.string({ description: 'Metric to rank by (its value when the run ended)', required: true }),
@@ -27,7 +30,22 @@ export default class Leaderboard extends BaseCommand {
     }
     const board = await client.leaderboard(query);
     if (board.entries.length === 0) this.log(`No completed run has a final ${flags.metric}.`);
-    else this.log(formatTable(['#', 'RUN', 'RECIPE', flags.metric.toUpperCase(), 'ENDED', 'PARAMS'], board.entries.map((entry) => [entry.rank, entry.session_id, entry.recipe, formatNumber(entry.value), formatTime(entry.ended_at), Object.entries(entry.params).map(([key, value]) => `${key}=${value}`).join(' ')])));
+    else
+      this.log(
+        formatTable(
+          ['#', 'RUN', 'RECIPE', flags.metric.toUpperCase(), 'ENDED', 'PARAMS'],
+          board.entries.map((entry) => [
+            entry.rank,
+            entry.session_id,
+            entry.recipe,
+            formatNumber(entry.value),
+            formatTime(entry.ended_at),
+            Object.entries(entry.params)
+              .map(([key, value]) => `${key}=${value}`)
+              .join(' '),
+          ]),
+        ),
+      );
     return board;
   }
 }

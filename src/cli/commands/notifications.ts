@@ -16,9 +16,25 @@ export default class Notifications extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Notifications);
-    const notifications = (await this.clientFor(flags).notifications({ type: flags.type, priority: flags.priority, unread: flags.unread || undefined })).slice(0, flags.limit);
+    const notifications = (await this.clientFor(flags).notifications({ type: flags.type, priority: flags.priority, unread: flags.unread || undefined })).slice(
+      0,
+      flags.limit,
+    );
     if (notifications.length === 0) this.log('No notifications.');
-    else this.log(formatTable(['ID', 'TYPE', 'PRIORITY', 'READ', 'WHEN', 'MESSAGE'], notifications.map((notification) => [notification.id, notification.type, notification.priority, notification.read ? 'yes' : '', formatTime(notification.created_at), notification.message])));
+    else
+      this.log(
+        formatTable(
+          ['ID', 'TYPE', 'PRIORITY', 'READ', 'WHEN', 'MESSAGE'],
+          notifications.map((notification) => [
+            notification.id,
+            notification.type,
+            notification.priority,
+            notification.read ? 'yes' : '',
+            formatTime(notification.created_at),
+            notification.message,
+          ]),
+        ),
+      );
     return notifications;
   }
 }

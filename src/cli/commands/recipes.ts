@@ -32,6 +32,7 @@ export default class Recipes extends BaseCommand {
 
 function describeType(spec: RecipeParam): string {
   if (spec.type === 'enum') return spec.values.join('|');
-  if ((spec.type === 'float' || spec.type === 'int') && (spec.min !== undefined || spec.max !== undefined)) return `${spec.type} ${spec.min ?? ''}..${spec.max ?? ''}`;
+  if ((spec.type === 'float' || spec.type === 'int') && (spec.min !== undefined || spec.max !== undefined))
+    return `${spec.type} ${spec.min ?? ''}..${spec.max ?? ''}`;
   return spec.type;
 }

@@ -28,7 +28,11 @@ The command waits for the study, printing a line per finished trial, and ends wi
     sampler: Flags.string({ description: 'How trials are chosen', options: ['random', 'grid'], default: 'random' }),
     seed: Flags.integer({ description: 'Seed of the random sampler (recorded; random if not given)', min: 0 }),
     'grid-points': Flags.integer({ description: 'Grid points per float parameter without a step', min: 1 }),
-    pruner: Flags.string({ description: 'median: stop a trial whose best so far is worse than the median of completed trials at the same epoch', options: ['none', 'median'], default: 'none' }),
+    pruner: Flags.string({
+      description: 'median: stop a trial whose best so far is worse than the median of completed trials at the same epoch',
+      options: ['none', 'median'],
+      default: 'none',
+    }),
     name: Flags.string({ description: 'Study name (default: sweep-<recipe>)' }),
     detach: Flags.boolean({ description: 'Create the study and return' }),
     'poll-interval': Flags.integer({ description: 'Milliseconds between polls', default: 500, min: 10, hidden: true }),
@@ -52,7 +56,9 @@ The command waits for the study, printing a line per finished trial, and ends wi
       grid_points: flags['grid-points'],
       pruner: flags.pruner,
     });
-    this.log(`Study ${created.id}: ${created.n_trials} trials of ${created.recipe}, ${created.objective} ${created.metric}, ${created.sampler} sampler (seed ${created.seed}), ${created.parallelism} at a time`);
+    this.log(
+      `Study ${created.id}: ${created.n_trials} trials of ${created.recipe}, ${created.objective} ${created.metric}, ${created.sampler} sampler (seed ${created.seed}), ${created.parallelism} at a time`,
+    );
     if (flags.detach) return created;
 
     const onInterrupt = () => {
@@ -79,7 +85,10 @@ The command waits for the study, printing a line per finished trial, and ends wi
   }
 
   private finish(study: StudyInfo): StudyInfo {
-    if (study.best_params) this.log(`Study ${study.id} ${study.state}: best ${study.metric} ${study.best_value} with ${formatParams(study.best_params)} (trial ${study.best_trial! + 1}, run ${study.trials[study.best_trial!]?.run_id})`);
+    if (study.best_params)
+      this.log(
+        `Study ${study.id} ${study.state}: best ${study.metric} ${study.best_value} with ${formatParams(study.best_params)} (trial ${study.best_trial! + 1}, run ${study.trials[study.best_trial!]?.run_id})`,
+      );
     else this.log(`Study ${study.id} ${study.state}: no trial completed with a value`);
     if (!study.best_params && !this.jsonEnabled()) this.exit(1);
     return study;

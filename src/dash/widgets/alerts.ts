@@ -8,7 +8,9 @@ const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2,
 export function alertsView(state: DashState, size: { width: number; height: number }): PanelView {
   if (!state.alertsAvailable) return { label: ' Alerts ', lines: ['This agent has no alerting API.'] };
   if (state.alerts === null) return { label: ' Alerts ', lines: ['Waiting for the agent…'] };
-  const alerts = [...state.alerts].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9) || b.triggered_at.localeCompare(a.triggered_at));
+  const alerts = [...state.alerts].sort(
+    (a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9) || b.triggered_at.localeCompare(a.triggered_at),
+  );
   const unread = state.notifications ?? [];
   const label = ` Alerts · ${alerts.length} active${unread.length ? ` · ${unread.length} unread` : ''} `;
   const notificationLines = unread.map((notification) => {
@@ -22,7 +24,11 @@ export function alertsView(state: DashState, size: { width: number; height: numb
     const age = formatDuration(state.now - Date.parse(alert.triggered_at));
     const head = tag(SEVERITY_STYLE[alert.severity] ?? null, fit(alert.severity.toUpperCase(), 8));
     const what = `${alert.message}${alert.run_id ? ` (${alert.run_id})` : ''}`;
-    if (twoLines) return [`${head} ${tag('bold', fit(alert.rule_name, Math.max(0, size.width - 9 - age.length - 1)))} ${age}`, `  ${tag(null, fit(what, Math.max(0, size.width - 2)).trimEnd())}`];
+    if (twoLines)
+      return [
+        `${head} ${tag('bold', fit(alert.rule_name, Math.max(0, size.width - 9 - age.length - 1)))} ${age}`,
+        `  ${tag(null, fit(what, Math.max(0, size.width - 2)).trimEnd())}`,
+      ];
     return [`${head} ${tag(null, fit(`${alert.rule_name}: ${what}`, Math.max(0, size.width - 9 - age.length - 1)))} ${age}`];
   });
   return clip(label, [...lines, ...notificationLines], size.height);

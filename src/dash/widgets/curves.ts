@@ -36,9 +36,19 @@ function chartView(state: DashState, names: string[], title: string): ChartView 
   const base = { minY: 0, maxY: undefined };
   if (!row) return { ...base, label: ` ${title} `, series: [], placeholder: 'No run selected.', key: 'none' };
   const label = ` ${title} · ${row.id} `;
-  const curves = state.curves.runId === row.id ? names.map((name) => state.curves.series.get(name)).filter((series): series is Series => series !== undefined && series.ys.length > 0) : [];
+  const curves =
+    state.curves.runId === row.id
+      ? names.map((name) => state.curves.series.get(name)).filter((series): series is Series => series !== undefined && series.ys.length > 0)
+      : [];
   if (curves.length === 0) {
-    const why = state.curves.runId === row.id && state.curves.loading ? 'Loading…' : row.state === 'queued' || row.state === 'created' ? `No metrics: the run is ${row.state}.` : names.length === 0 ? 'No such metric in this run.' : 'No metrics yet.';
+    const why =
+      state.curves.runId === row.id && state.curves.loading
+        ? 'Loading…'
+        : row.state === 'queued' || row.state === 'created'
+          ? `No metrics: the run is ${row.state}.`
+          : names.length === 0
+            ? 'No such metric in this run.'
+            : 'No metrics yet.';
     return { ...base, label, series: [], placeholder: why, key: `empty:${row.id}:${why}` };
   }
   // every series is drawn against the x labels of the first: line charts share one x axis
@@ -51,7 +61,14 @@ function chartView(state: DashState, names: string[], title: string): ChartView 
   const minY = min < 0 ? min : 0;
   const maxY = max <= minY ? minY + 1 : undefined;
   const last = curves.map((curve) => `${curve.name}=${formatNumber(curve.ys.at(-1)!)}`).join(' ');
-  return { label: ` ${title} · ${row.id} · ${last} `, series, placeholder: null, minY, maxY, key: `${row.id}:${curves.map((curve) => `${curve.name}/${curve.xs.length}/${curve.xs.at(-1)}/${curve.ys.at(-1)}`).join(',')}` };
+  return {
+    label: ` ${title} · ${row.id} · ${last} `,
+    series,
+    placeholder: null,
+    minY,
+    maxY,
+    key: `${row.id}:${curves.map((curve) => `${curve.name}/${curve.xs.length}/${curve.xs.at(-1)}/${curve.ys.at(-1)}`).join(',')}`,
+  };
 }
 
 /** A series resampled onto another's x values (its nearest earlier point), so both draw on one axis. */

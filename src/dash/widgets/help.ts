@@ -33,7 +33,12 @@ export function helpView(size: { width: number; height: number } = { width: 106,
   const head = [tag('bold', 'Keys'), ''];
   const foot = ['', tag('gray-fg', 'Any key closes this help.')];
   const notes = ['', ...NOTES.flatMap((note) => wrapWords(note, size.width)).map(escapeTags)];
-  for (const candidate of [[...head, ...rows(true), ...notes, ...foot], [...head, ...rows(true), ...foot], [...head, ...rows(false), ...foot], [...rows(false), ...foot.slice(1)]]) {
+  for (const candidate of [
+    [...head, ...rows(true), ...notes, ...foot],
+    [...head, ...rows(true), ...foot],
+    [...head, ...rows(false), ...foot],
+    [...rows(false), ...foot.slice(1)],
+  ]) {
     if (candidate.length <= size.height) return { label: ' trainer dash · help ', lines: candidate };
   }
   return { label: ' trainer dash · help ', lines: rows(false) };

@@ -59,8 +59,15 @@ export function paramFormView(state: DashState, form: { recipe: string; text: st
   if (params.length > 0) {
     lines.push(tag('bold', 'Parameters'));
     for (const [name, param] of params) {
-      const range = param.type === 'enum' ? param.values.join('|') : param.type !== 'float' && param.type !== 'int' ? '' : [param.min !== undefined ? `≥${param.min}` : '', param.max !== undefined ? `≤${param.max}` : ''].filter(Boolean).join(' ');
-      const detail = [param.type, range, param.default !== undefined ? `default ${JSON.stringify(param.default)}` : '', param.description ?? ''].filter(Boolean).join(', ');
+      const range =
+        param.type === 'enum'
+          ? param.values.join('|')
+          : param.type !== 'float' && param.type !== 'int'
+            ? ''
+            : [param.min !== undefined ? `≥${param.min}` : '', param.max !== undefined ? `≤${param.max}` : ''].filter(Boolean).join(' ');
+      const detail = [param.type, range, param.default !== undefined ? `default ${JSON.stringify(param.default)}` : '', param.description ?? '']
+        .filter(Boolean)
+        .join(', ');
       lines.push(escapeTags(fit(`  ${name}: ${detail}`, width).trimEnd()));
     }
     lines.push('');
@@ -93,5 +100,8 @@ export function editLine(text: string, cursor: number, room: number): string {
   }
   if (cutRight) shown = shown.slice(0, -1) + '…';
   end = shown.length;
-  return `${escapeTags(shown.slice(0, cursorAt))}{inverse}${escapeTags(shown[cursorAt] ?? ' ')}{/inverse}${escapeTags(shown.slice(cursorAt + 1, end))}`.replace(/ $/, '');
+  return `${escapeTags(shown.slice(0, cursorAt))}{inverse}${escapeTags(shown[cursorAt] ?? ' ')}{/inverse}${escapeTags(shown.slice(cursorAt + 1, end))}`.replace(
+    / $/,
+    '',
+  );
 }

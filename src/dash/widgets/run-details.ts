@@ -12,7 +12,13 @@ export function runDetailsView(state: DashState, width: number): PanelView {
     ['name', row.name ?? '-', null],
     ['recipe', row.recipe, null],
     ['state', row.state + (position !== null ? ` (#${position} in the queue)` : ''), stateColor(row.state)],
-    ['epoch', row.totalEpochs === null ? String(row.epoch ?? '-') : `${row.epoch ?? 0}/${row.totalEpochs}${fraction === null ? '' : ` (${Math.floor(fraction * 100)}%)`}`, null],
+    [
+      'epoch',
+      row.totalEpochs === null
+        ? String(row.epoch ?? '-')
+        : `${row.epoch ?? 0}/${row.totalEpochs}${fraction === null ? '' : ` (${Math.floor(fraction * 100)}%)`}`,
+      null,
+    ],
     ['created', dateTime(row.createdAt), null],
     ['queued', dateTime(row.queuedAt), null],
     ['started', dateTime(row.startedAt), null],
@@ -24,8 +30,22 @@ export function runDetailsView(state: DashState, width: number): PanelView {
     ['exit code', row.exitCode === null ? '-' : String(row.exitCode), null],
     ['end reason', row.endReason ?? '-', null],
     ['error', row.error ?? '-', row.error ? 'red-fg' : null],
-    ['params', row.params === null ? '…' : Object.entries(row.params).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ') || '-', null],
-    ['metrics', Object.entries(row.metrics).map(([key, value]) => `${key}=${formatNumber(value)}`).join(' ') || '-', null],
+    [
+      'params',
+      row.params === null
+        ? '…'
+        : Object.entries(row.params)
+            .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+            .join(' ') || '-',
+      null,
+    ],
+    [
+      'metrics',
+      Object.entries(row.metrics)
+        .map(([key, value]) => `${key}=${formatNumber(value)}`)
+        .join(' ') || '-',
+      null,
+    ],
   ];
   const lines = fields.map(([key, value, style]) => `${tag('bold', `${key}:`.padEnd(12))}${tag(style, fit(value, Math.max(1, width - 12)).trimEnd())}`);
   lines.push('', tag('gray-fg', escapeTags('x stop · l log · Esc back')));

@@ -8,7 +8,8 @@ export function runLogView(state: DashState, size: { width: number; height: numb
   if (!row) return { label: ' Log ', lines: ['No run selected.'] };
   const label = ` Log · ${row.id}${state.log.live ? ' · live' : ''} · l full screen `;
   if (state.log.runId !== row.id || (state.log.loading && state.log.entries.length === 0)) return { label, lines: ['Loading…'] };
-  if (state.log.entries.length === 0) return { label, lines: [row.state === 'queued' || row.state === 'created' ? `Nothing yet: the run is ${row.state}.` : 'The log is empty.'] };
+  if (state.log.entries.length === 0)
+    return { label, lines: [row.state === 'queued' || row.state === 'created' ? `Nothing yet: the run is ${row.state}.` : 'The log is empty.'] };
   const entries = state.log.entries.slice(-Math.max(0, size.height));
   return { label, lines: entries.map((entry) => logLine(entry, size.width)) };
 }
@@ -17,10 +18,24 @@ export function runLogView(state: DashState, size: { width: number; height: numb
  * The whole log, full screen, wrapped to the width. `fromBottom` is how many lines the view is
  * scrolled up from the end (0: following the end).
  */
-export function fullLogView(state: DashState, size: { width: number; height: number }, fromBottom: number, follow: boolean): PanelView & { fromBottom: number; total: number } {
+export function fullLogView(
+  state: DashState,
+  size: { width: number; height: number },
+  fromBottom: number,
+  follow: boolean,
+): PanelView & { fromBottom: number; total: number } {
   const row = selectedRun(state);
   const id = row?.id ?? '-';
-  const all = state.log.runId === id ? state.log.entries.flatMap((entry) => wrap(`${clockTime(entry.timestamp)} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}`, Math.max(1, size.width)).map((text, index) => ({ text, entry, first: index === 0 }))) : [];
+  const all =
+    state.log.runId === id
+      ? state.log.entries.flatMap((entry) =>
+          wrap(`${clockTime(entry.timestamp)} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}`, Math.max(1, size.width)).map((text, index) => ({
+            text,
+            entry,
+            first: index === 0,
+          })),
+        )
+      : [];
   const maxScroll = Math.max(0, all.length - size.height);
   const scrolled = follow ? 0 : Math.min(Math.max(0, fromBottom), maxScroll);
   const end = all.length - scrolled;

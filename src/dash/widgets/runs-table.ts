@@ -32,9 +32,23 @@ const COLUMNS: Column[] = [
   { key: 'state', title: 'STATE', width: 9, align: 'left', priority: 1, cell: (row) => ({ text: row.state, style: stateColor(row.state) }) },
   { key: 'epoch', title: 'EPOCH', width: 9, align: 'right', priority: 2, cell: (row) => ({ text: epochText(row) }) },
   { key: 'progress', title: 'PROGRESS', width: 15, align: 'left', priority: 3, cell: (row, state) => progressCell(row, state) },
-  { key: 'loss', title: 'LOSS', width: 8, align: 'right', priority: 4, cell: (row) => ({ text: row.metrics.loss === undefined ? '-' : formatNumber(row.metrics.loss) }) },
+  {
+    key: 'loss',
+    title: 'LOSS',
+    width: 8,
+    align: 'right',
+    priority: 4,
+    cell: (row) => ({ text: row.metrics.loss === undefined ? '-' : formatNumber(row.metrics.loss) }),
+  },
   { key: 'metric', title: 'VAL METRIC', width: 20, align: 'left', priority: 8, cell: (row) => ({ text: metricText(row) }) },
-  { key: 'gpus', title: 'GPU', width: 5, align: 'left', priority: 9, cell: (row) => ({ text: row.gpuIds.length > 0 ? row.gpuIds.join(',') : row.gpus > 0 ? `×${row.gpus}` : '-' }) },
+  {
+    key: 'gpus',
+    title: 'GPU',
+    width: 5,
+    align: 'left',
+    priority: 9,
+    cell: (row) => ({ text: row.gpuIds.length > 0 ? row.gpuIds.join(',') : row.gpus > 0 ? `×${row.gpus}` : '-' }),
+  },
   { key: 'elapsed', title: 'ELAPSED', width: 8, align: 'right', priority: 6, cell: (row, state) => ({ text: formatDuration(elapsedMs(row, state.now)) }) },
   { key: 'eta', title: 'ETA', width: 8, align: 'right', priority: 7, cell: (row, state) => ({ text: formatDuration(etaMs(row, state.now)) }) },
   { key: 'name', title: 'NAME', width: 16, align: 'left', priority: 10, cell: (row) => ({ text: row.name ?? '' }) },
@@ -60,7 +74,13 @@ export function runsTableView(state: DashState, size: { width: number; height: n
     lines.push(row.id === state.selectedId ? `{inverse}${line}{/inverse}` : line);
   }
   if (rows.length === 0) lines.push(...emptyTableLines(state, size.width));
-  return { label: tableLabel(state, rows.length, offset, shown.length), lines, rowIds: shown.map((row) => row.id), offset, columns: columns.map((column) => column.key) };
+  return {
+    label: tableLabel(state, rows.length, offset, shown.length),
+    lines,
+    rowIds: shown.map((row) => row.id),
+    offset,
+    columns: columns.map((column) => column.key),
+  };
 }
 
 /**
@@ -71,8 +91,18 @@ function emptyTableLines(state: DashState, width: number): string[] {
   const { connection } = state;
   if (state.runs.size === 0 && connection.state === 'down') {
     const lines = connection.fatal
-      ? [tag('red-fg', `✖ The agent at ${state.agentUrl} refused this dashboard:`), tag('red-fg', `  ${connection.detail}`), '', escapeTags('Give a key it accepts with --api-key or TRAINER_API_KEY, then start trainer dash again.')]
-      : [tag('red-fg', `✖ Cannot reach the agent at ${state.agentUrl}:`), tag('red-fg', `  ${connection.detail}`), '', escapeTags('Retrying by itself; start the agent (trainer agent) or point at it with --url or TRAINER_URL.')];
+      ? [
+          tag('red-fg', `✖ The agent at ${state.agentUrl} refused this dashboard:`),
+          tag('red-fg', `  ${connection.detail}`),
+          '',
+          escapeTags('Give a key it accepts with --api-key or TRAINER_API_KEY, then start trainer dash again.'),
+        ]
+      : [
+          tag('red-fg', `✖ Cannot reach the agent at ${state.agentUrl}:`),
+          tag('red-fg', `  ${connection.detail}`),
+          '',
+          escapeTags('Retrying by itself; start the agent (trainer agent) or point at it with --url or TRAINER_URL.'),
+        ];
     return lines.map((line) => (width > 0 ? line : ''));
   }
   if (state.runs.size === 0 && connection.state === 'connecting') return [escapeTags(`Connecting to ${state.agentUrl}…`)];

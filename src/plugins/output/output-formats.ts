@@ -189,7 +189,8 @@ export function parseKerasStepLine(line: string, withValues = true): KerasStepLi
       const value = plain ?? pythonNumber(literal);
       if (value === undefined) return null;
       if (withValues) values[name] = value;
-      if (plain === undefined || literal.charCodeAt(0) === 43 || literal.charCodeAt(0) === 46 || name === 'epoch' || name === 'step' || name === 'ts') members = null;
+      if (plain === undefined || literal.charCodeAt(0) === 43 || literal.charCodeAt(0) === 46 || name === 'epoch' || name === 'step' || name === 'ts')
+        members = null;
       else if (members !== null) members += (members === '' ? '"' : ',"') + name + '":' + literal;
     } else if (KERAS_TIMING.test(segment)) {
       if (segment.startsWith('ETA')) eta = true;

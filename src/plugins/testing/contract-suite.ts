@@ -12,7 +12,18 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../logging/logger.js';
-import type { AlertRule, AlertSnapshot, InstanceByKind, Notifier, NotifierMessage, NotifierResult, PluginKind, TrainingBackend, Webhook, WebhookDelivery } from '../contract.js';
+import type {
+  AlertRule,
+  AlertSnapshot,
+  InstanceByKind,
+  Notifier,
+  NotifierMessage,
+  NotifierResult,
+  PluginKind,
+  TrainingBackend,
+  Webhook,
+  WebhookDelivery,
+} from '../contract.js';
 import { createOutboundHttp } from '../outbound-http.js';
 import { PluginRegistry, keyOf } from '../plugin-registry.js';
 
@@ -73,7 +84,10 @@ export function pluginContractChecks(definition: unknown, options: ContractOptio
         () => null,
         (error: Error) => error,
       );
-      assert(refused !== null, 'a settings schema that refuses unknown keys (z.object({...}).strict()): a typo in the config must stop the agent, not be ignored');
+      assert(
+        refused !== null,
+        'a settings schema that refuses unknown keys (z.object({...}).strict()): a typo in the config must stop the agent, not be ignored',
+      );
       assert(refused.message.includes(`'${name}'`), `the refusal names the plugin: ${refused.message}`);
     }),
   ];
@@ -98,9 +112,9 @@ function notifierChecks(label: string, definition: unknown, options: ContractOpt
   const checks = [
     check(`${label}: send and targetSchema are there`, () =>
       withNotifier(async (instance) => {
-      assert(typeof instance.send === 'function', 'a send(message, target) method');
-      assert(typeof instance.targetSchema?.safeParse === 'function', 'a zod targetSchema (targets are validated when a route is saved)');
-      assert(!instance.targetSchema.safeParse(options.invalidTarget ?? 42).success, 'the target schema refuses an invalid target');
+        assert(typeof instance.send === 'function', 'a send(message, target) method');
+        assert(typeof instance.targetSchema?.safeParse === 'function', 'a zod targetSchema (targets are validated when a route is saved)');
+        assert(!instance.targetSchema.safeParse(options.invalidTarget ?? 42).success, 'the target schema refuses an invalid target');
       }),
     ),
   ];
@@ -118,13 +132,13 @@ function notifierChecks(label: string, definition: unknown, options: ContractOpt
     checks.push(
       check(`${label}: delivers to a receiver that accepts, and reports (not throws) one that refuses or is down`, () =>
         withNotifier(async (instance) => {
-        await withReceiver(async (receiver) => {
-          const accepted = await instance.send(SAMPLE_MESSAGE, parseTarget(instance, targetForUrl(receiver.url('ok'))));
-          assertResult(accepted, true);
-          assert(receiver.requests.length === 1 && receiver.requests[0]!.body.includes('sess_contract'), 'one request that carries the message');
-          assertResult(await instance.send(SAMPLE_MESSAGE, parseTarget(instance, targetForUrl(receiver.url('refuse')))), false);
-        });
-        assertResult(await instance.send(SAMPLE_MESSAGE, parseTarget(instance, targetForUrl(await closedPortUrl()))), false);
+          await withReceiver(async (receiver) => {
+            const accepted = await instance.send(SAMPLE_MESSAGE, parseTarget(instance, targetForUrl(receiver.url('ok'))));
+            assertResult(accepted, true);
+            assert(receiver.requests.length === 1 && receiver.requests[0]!.body.includes('sess_contract'), 'one request that carries the message');
+            assertResult(await instance.send(SAMPLE_MESSAGE, parseTarget(instance, targetForUrl(receiver.url('refuse')))), false);
+          });
+          assertResult(await instance.send(SAMPLE_MESSAGE, parseTarget(instance, targetForUrl(await closedPortUrl()))), false);
         }),
       ),
     );
@@ -136,15 +150,22 @@ function webhookChecks(label: string, definition: unknown, options: ContractOpti
   return [
     check(`${label}: delivers an event to a receiver that accepts, and reports (not throws) one that refuses or is down`, () =>
       withInstance(definition, options.config ?? {}, async (instance) => {
-      const webhook = instance as Webhook;
-      assert(typeof webhook.deliver === 'function', 'a deliver(delivery) method');
-      const delivery = (url: string): WebhookDelivery => ({ url, secret: 'contract-secret', event: 'training_finished', eventId: 'evt_contract', createdAt: new Date().toISOString(), payload: { run_id: 'sess_contract' } });
-      await withReceiver(async (receiver) => {
-        assertResult(await webhook.deliver(delivery(receiver.url('ok'))), true);
-        assert(receiver.requests.length === 1 && receiver.requests[0]!.body.includes('sess_contract'), 'one request that carries the event');
-        assertResult(await webhook.deliver(delivery(receiver.url('refuse'))), false);
-      });
-      assertResult(await webhook.deliver(delivery(await closedPortUrl())), false);
+        const webhook = instance as Webhook;
+        assert(typeof webhook.deliver === 'function', 'a deliver(delivery) method');
+        const delivery = (url: string): WebhookDelivery => ({
+          url,
+          secret: 'contract-secret',
+          event: 'training_finished',
+          eventId: 'evt_contract',
+          createdAt: new Date().toISOString(),
+          payload: { run_id: 'sess_contract' },
+        });
+        await withReceiver(async (receiver) => {
+          assertResult(await webhook.deliver(delivery(receiver.url('ok'))), true);
+          assert(receiver.requests.length === 1 && receiver.requests[0]!.body.includes('sess_contract'), 'one request that carries the event');
+          assertResult(await webhook.deliver(delivery(receiver.url('refuse'))), false);
+        });
+        assertResult(await webhook.deliver(delivery(await closedPortUrl())), false);
       }),
     ),
   ];
@@ -161,8 +182,8 @@ function alertRuleChecks(label: string, definition: unknown, options: ContractOp
   const checks = [
     check(`${label}: finds nothing on an empty snapshot, without changing it`, () =>
       withRule(async (instance, valid) => {
-      const findings = instance.evaluate(valid, deepFreeze(structuredClone(EMPTY_SNAPSHOT)), new Set());
-      assert(Array.isArray(findings) && findings.length === 0, `no findings without runs or readings, got ${JSON.stringify(findings)}`);
+        const findings = instance.evaluate(valid, deepFreeze(structuredClone(EMPTY_SNAPSHOT)), new Set());
+        assert(Array.isArray(findings) && findings.length === 0, `no findings without runs or readings, got ${JSON.stringify(findings)}`);
       }),
     ),
   ];
@@ -171,12 +192,16 @@ function alertRuleChecks(label: string, definition: unknown, options: ContractOp
     checks.push(
       check(`${label}: fires on the firing snapshot with well-formed, distinct, repeatable findings`, () =>
         withRule(async (instance, valid) => {
-        const first = instance.evaluate(valid, deepFreeze(structuredClone(snapshot)), new Set());
-        assert(first.length > 0, 'at least one finding on the firing snapshot');
-        for (const finding of first) assert(typeof finding.key === 'string' && finding.key.length > 0 && typeof finding.message === 'string' && finding.message.length > 0, `a key and a message: ${JSON.stringify(finding)}`);
-        assert(new Set(first.map((finding) => finding.key)).size === first.length, 'distinct keys (the engine tracks each alert by its key)');
-        const again = instance.evaluate(valid, deepFreeze(structuredClone(snapshot)), new Set());
-        assert(JSON.stringify(again) === JSON.stringify(first), 'the same findings for the same snapshot: evaluate is pure');
+          const first = instance.evaluate(valid, deepFreeze(structuredClone(snapshot)), new Set());
+          assert(first.length > 0, 'at least one finding on the firing snapshot');
+          for (const finding of first)
+            assert(
+              typeof finding.key === 'string' && finding.key.length > 0 && typeof finding.message === 'string' && finding.message.length > 0,
+              `a key and a message: ${JSON.stringify(finding)}`,
+            );
+          assert(new Set(first.map((finding) => finding.key)).size === first.length, 'distinct keys (the engine tracks each alert by its key)');
+          const again = instance.evaluate(valid, deepFreeze(structuredClone(snapshot)), new Set());
+          assert(JSON.stringify(again) === JSON.stringify(first), 'the same findings for the same snapshot: evaluate is pure');
         }),
       ),
     );

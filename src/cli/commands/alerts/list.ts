@@ -16,7 +16,13 @@ export default class AlertsList extends BaseCommand {
     const { flags } = await this.parse(AlertsList);
     const alerts = await this.clientFor(flags).alerts({ status: flags.status, severity: flags.severity });
     if (alerts.length === 0) this.log('No alerts.');
-    else this.log(formatTable(['ID', 'SEVERITY', 'STATUS', 'RULE', 'MESSAGE', 'SINCE'], alerts.map((alert) => [alert.alert_id, alert.severity, alert.status, alert.rule_name, alert.message, formatTime(alert.triggered_at)])));
+    else
+      this.log(
+        formatTable(
+          ['ID', 'SEVERITY', 'STATUS', 'RULE', 'MESSAGE', 'SINCE'],
+          alerts.map((alert) => [alert.alert_id, alert.severity, alert.status, alert.rule_name, alert.message, formatTime(alert.triggered_at)]),
+        ),
+      );
     return alerts;
   }
 }

@@ -4,7 +4,10 @@ import { BaseCommand } from '../../base-command.js';
 export default class AlertsSilence extends BaseCommand {
   static description = 'Mute the messages of a rule or of a run for a while (alerts are still recorded).';
 
-  static examples = ['<%= config.bin %> alerts silence --rule rule_0a1b2c3d4e5f --for 1h', '<%= config.bin %> alerts silence --run sess_0123456789ab --for 30m --reason "known flaky"'];
+  static examples = [
+    '<%= config.bin %> alerts silence --rule rule_0a1b2c3d4e5f --for 1h',
+    '<%= config.bin %> alerts silence --run sess_0123456789ab --for 30m --reason "known flaky"',
+  ];
 
   static flags = {
     rule: Flags.string({ description: 'Rule id', exactlyOne: ['rule', 'run'] }),

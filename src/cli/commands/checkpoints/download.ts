@@ -14,7 +14,11 @@ export default class CheckpointsDownload extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(CheckpointsDownload);
     const bar = this.progress(`Downloading ${args.id}`);
-    const saved = await this.clientFor(flags).download(`/api/v1/checkpoints/${encodeURIComponent(args.id)}/download`, destinationChooser(flags.output, flags.force, args.id), (done, total) => bar.update(done, total));
+    const saved = await this.clientFor(flags).download(
+      `/api/v1/checkpoints/${encodeURIComponent(args.id)}/download`,
+      destinationChooser(flags.output, flags.force, args.id),
+      (done, total) => bar.update(done, total),
+    );
     bar.finish();
     this.log(`Saved ${args.id} to ${saved.path} (${saved.bytes} bytes)`);
     return { checkpoint_id: args.id, ...saved };

@@ -20,7 +20,15 @@ export default class CheckpointsList extends BaseCommand {
       this.log(
         formatTable(
           ['ID', 'SESSION', 'EPOCH', 'METRIC', 'BEST', 'SIZE_MB', 'CREATED'],
-          checkpoints.map((checkpoint) => [checkpoint.checkpoint_id, checkpoint.session_id, checkpoint.epoch, checkpoint.metric_value === null ? null : `${checkpoint.metric_name}=${formatNumber(checkpoint.metric_value)}`, checkpoint.is_best ? '*' : '', checkpoint.file_size_mb, formatTime(checkpoint.created_at)]),
+          checkpoints.map((checkpoint) => [
+            checkpoint.checkpoint_id,
+            checkpoint.session_id,
+            checkpoint.epoch,
+            checkpoint.metric_value === null ? null : `${checkpoint.metric_name}=${formatNumber(checkpoint.metric_value)}`,
+            checkpoint.is_best ? '*' : '',
+            checkpoint.file_size_mb,
+            formatTime(checkpoint.created_at),
+          ]),
         ),
       );
     return checkpoints;

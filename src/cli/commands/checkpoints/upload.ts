@@ -20,9 +20,16 @@ export default class CheckpointsUpload extends BaseCommand {
     const { args, flags } = await this.parse(CheckpointsUpload);
     const bar = this.progress(`Uploading ${basename(args.file)}`);
     const fields = { session_id: flags.session, epoch: String(flags.epoch), metrics: flags.metrics };
-    const checkpoint = await this.clientFor(flags).upload<CheckpointInfo>('/api/v1/checkpoints', {}, fields, args.file, (done, total) => bar.update(done, total));
+    const checkpoint = await this.clientFor(flags).upload<CheckpointInfo>('/api/v1/checkpoints', {}, fields, args.file, (done, total) =>
+      bar.update(done, total),
+    );
     bar.finish();
-    const note = checkpoint.retained === false ? ' — not kept: neither among the best nor the latest that the retention keeps' : checkpoint.is_best ? ' (best so far)' : '';
+    const note =
+      checkpoint.retained === false
+        ? ' — not kept: neither among the best nor the latest that the retention keeps'
+        : checkpoint.is_best
+          ? ' (best so far)'
+          : '';
     this.log(`Uploaded checkpoint ${checkpoint.checkpoint_id} of ${checkpoint.session_id}, epoch ${checkpoint.epoch}${note}`);
     return checkpoint;
   }

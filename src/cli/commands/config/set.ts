@@ -14,10 +14,18 @@ export default class ConfigSet extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(ConfigSet);
-    const changes = { ...(flags['max-concurrent'] !== undefined && { max_concurrent_sessions: flags['max-concurrent'] }), ...(flags['default-recipe'] && { default_recipe: flags['default-recipe'] }) };
+    const changes = {
+      ...(flags['max-concurrent'] !== undefined && { max_concurrent_sessions: flags['max-concurrent'] }),
+      ...(flags['default-recipe'] && { default_recipe: flags['default-recipe'] }),
+    };
     if (Object.keys(changes).length === 0) this.fail('Nothing to change: give --max-concurrent or --default-recipe', 2);
     const config = await this.clientFor(flags).patchConfig(changes);
-    this.log(formatFields([['max concurrent runs', config.max_concurrent_sessions], ['default recipe', config.default_recipe]]));
+    this.log(
+      formatFields([
+        ['max concurrent runs', config.max_concurrent_sessions],
+        ['default recipe', config.default_recipe],
+      ]),
+    );
     return config;
   }
 }

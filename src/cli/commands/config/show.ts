@@ -9,7 +9,13 @@ export default class ConfigShow extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(ConfigShow);
     const config = await this.clientFor(flags).config();
-    this.log(formatFields([['max concurrent runs', config.max_concurrent_sessions], ['default recipe', config.default_recipe], ['default params', JSON.stringify(config.default_params)]]));
+    this.log(
+      formatFields([
+        ['max concurrent runs', config.max_concurrent_sessions],
+        ['default recipe', config.default_recipe],
+        ['default params', JSON.stringify(config.default_params)],
+      ]),
+    );
     return config;
   }
 }

@@ -6,7 +6,10 @@ import { stem } from '../models/upload.js';
 export default class DatasetsUpload extends BaseCommand {
   static description = 'Upload a dataset file (inspected by the agent as it streams in; a progress bar on a terminal).';
 
-  static examples = ['<%= config.bin %> datasets upload ./iris.csv --name iris-csv --description "Fisher\'s iris"', '<%= config.bin %> datasets upload ./iris-fixed.csv --name iris-csv --new-version'];
+  static examples = [
+    '<%= config.bin %> datasets upload ./iris.csv --name iris-csv --description "Fisher\'s iris"',
+    '<%= config.bin %> datasets upload ./iris-fixed.csv --name iris-csv --new-version',
+  ];
 
   static args = { file: Args.string({ description: 'The dataset file (CSV, TSV, JSON, JSONL, tar, tar.gz, zip, or any file)', required: true }) };
 
@@ -22,7 +25,9 @@ export default class DatasetsUpload extends BaseCommand {
     const bar = this.progress(`Uploading ${name}`);
     const fields: Record<string, string> = flags.description ? { description: flags.description } : {};
     const query = { dataset_name: name, ...(flags['new-version'] ? { new_version: 'true' } : {}) };
-    const dataset = await this.clientFor(flags).upload<DatasetInfo & { message: string }>('/api/v1/datasets', query, fields, args.file, (done, total) => bar.update(done, total));
+    const dataset = await this.clientFor(flags).upload<DatasetInfo & { message: string }>('/api/v1/datasets', query, fields, args.file, (done, total) =>
+      bar.update(done, total),
+    );
     bar.finish();
     const shape = dataset.row_count !== null ? `, ${dataset.row_count} rows × ${dataset.column_count} columns` : '';
     this.log(`${dataset.message} (${dataset.format}${shape}, ${dataset.size_mb} MB${dataset.version ? `, version ${dataset.version.slice(0, 12)}` : ''})`);

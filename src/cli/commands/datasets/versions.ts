@@ -13,7 +13,20 @@ export default class DatasetsVersions extends BaseCommand {
     const { args, flags } = await this.parse(DatasetsVersions);
     const versions = await this.clientFor(flags).datasetVersions(args.name);
     if (versions.length === 0) this.log(`Dataset '${args.name}' has no versions (built in, or put in the datasets directory by hand).`);
-    else this.log(formatTable(['VERSION', 'CURRENT', 'SIZE_MB', 'ROWS', 'FILE', 'CREATED'], versions.map((version) => [version.version.slice(0, 12), version.current ? '*' : '', version.size_mb, version.row_count, version.original_filename, formatTime(version.created_at)])));
+    else
+      this.log(
+        formatTable(
+          ['VERSION', 'CURRENT', 'SIZE_MB', 'ROWS', 'FILE', 'CREATED'],
+          versions.map((version) => [
+            version.version.slice(0, 12),
+            version.current ? '*' : '',
+            version.size_mb,
+            version.row_count,
+            version.original_filename,
+            formatTime(version.created_at),
+          ]),
+        ),
+      );
     return versions;
   }
 }

@@ -10,7 +10,19 @@ export default class ExperimentsList extends BaseCommand {
     const { flags } = await this.parse(ExperimentsList);
     const experiments = await this.clientFor(flags).experiments();
     if (experiments.length === 0) this.log('No experiments.');
-    else this.log(formatTable(['ID', 'NAME', 'TAGS', 'CREATED', 'DESCRIPTION'], experiments.map((experiment) => [experiment.experiment_id, experiment.name, experiment.tags.join(','), formatTime(experiment.created_at), experiment.description])));
+    else
+      this.log(
+        formatTable(
+          ['ID', 'NAME', 'TAGS', 'CREATED', 'DESCRIPTION'],
+          experiments.map((experiment) => [
+            experiment.experiment_id,
+            experiment.name,
+            experiment.tags.join(','),
+            formatTime(experiment.created_at),
+            experiment.description,
+          ]),
+        ),
+      );
     return experiments;
   }
 }

@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 
 export default class KeysCreate extends BaseCommand {
-  static description = 'Create an API key with a scope: read (GET only), write (runs), exec (also ad-hoc commands: run exec, POST /api/jobs), admin (everything, keys too). The key is shown once.';
+  static description =
+    'Create an API key with a scope: read (GET only), write (runs), exec (also ad-hoc commands: run exec, POST /api/jobs), admin (everything, keys too). The key is shown once.';
 
   static examples = ['<%= config.bin %> keys create --name ci-pipeline --scope write', '<%= config.bin %> keys create --name grafana --scope read --json'];
 

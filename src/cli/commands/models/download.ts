@@ -14,7 +14,11 @@ export default class ModelsDownload extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(ModelsDownload);
     const bar = this.progress(`Downloading ${args.name}`);
-    const saved = await this.clientFor(flags).download(`/api/v1/models/${encodeURIComponent(args.name)}`, destinationChooser(flags.output, flags.force, args.name), (done, total) => bar.update(done, total));
+    const saved = await this.clientFor(flags).download(
+      `/api/v1/models/${encodeURIComponent(args.name)}`,
+      destinationChooser(flags.output, flags.force, args.name),
+      (done, total) => bar.update(done, total),
+    );
     bar.finish();
     this.log(`Saved ${args.name} to ${saved.path} (${saved.bytes} bytes)`);
     return { name: args.name, ...saved };

@@ -15,7 +15,13 @@ export default class ModelsList extends BaseCommand {
     const { flags } = await this.parse(ModelsList);
     const models = await this.clientFor(flags).models({ tag: flags.tag });
     if (models.length === 0) this.log(flags.tag ? `No model is tagged '${flags.tag}'.` : 'No models.');
-    else this.log(formatTable(['NAME', 'SIZE_MB', 'RUN', 'TAGS', 'CREATED'], models.map((model) => [model.name, model.size_mb, model.run_id, (model.tags ?? []).join(','), formatTime(model.created_at)])));
+    else
+      this.log(
+        formatTable(
+          ['NAME', 'SIZE_MB', 'RUN', 'TAGS', 'CREATED'],
+          models.map((model) => [model.name, model.size_mb, model.run_id, (model.tags ?? []).join(','), formatTime(model.created_at)]),
+        ),
+      );
     return models;
   }
 }

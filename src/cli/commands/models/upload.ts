@@ -18,7 +18,9 @@ export default class ModelsUpload extends BaseCommand {
     const { args, flags } = await this.parse(ModelsUpload);
     const name = flags.name ?? stem(args.file);
     const bar = this.progress(`Uploading ${name}`);
-    const model = await this.clientFor(flags).upload<ModelInfo & { message: string }>('/api/v1/models', { model_name: name }, {}, args.file, (done, total) => bar.update(done, total));
+    const model = await this.clientFor(flags).upload<ModelInfo & { message: string }>('/api/v1/models', { model_name: name }, {}, args.file, (done, total) =>
+      bar.update(done, total),
+    );
     bar.finish();
     this.log(`${model.message} (${model.size_mb} MB, sha256 ${model.sha256?.slice(0, 12) ?? '-'})`);
     return model;

@@ -28,7 +28,14 @@ export default class RulesAdd extends BaseCommand {
       const value = pair.slice(equals + 1);
       params[pair.slice(0, equals)] = value !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
     }
-    const rule = await this.clientFor(flags).addRule({ name: args.name, type: flags.type, params, severity: flags.severity, for_seconds: flags.for, repeat_interval_seconds: flags.repeat });
+    const rule = await this.clientFor(flags).addRule({
+      name: args.name,
+      type: flags.type,
+      params,
+      severity: flags.severity,
+      for_seconds: flags.for,
+      repeat_interval_seconds: flags.repeat,
+    });
     this.log(`Added rule ${rule.rule_id} (${rule.name}, ${rule.type})`);
     return rule;
   }

@@ -10,7 +10,22 @@ export default class RulesList extends BaseCommand {
     const { flags } = await this.parse(RulesList);
     const rules = await this.clientFor(flags).rules();
     if (rules.length === 0) this.log('No alert rules.');
-    else this.log(formatTable(['ID', 'NAME', 'TYPE', 'SEVERITY', 'FOR', 'ENABLED', 'SOURCE', 'PARAMS'], rules.map((rule) => [rule.rule_id, rule.name, rule.type, rule.severity, `${rule.for_seconds}s`, rule.enabled ? 'yes' : 'no', rule.source, JSON.stringify(rule.params)])));
+    else
+      this.log(
+        formatTable(
+          ['ID', 'NAME', 'TYPE', 'SEVERITY', 'FOR', 'ENABLED', 'SOURCE', 'PARAMS'],
+          rules.map((rule) => [
+            rule.rule_id,
+            rule.name,
+            rule.type,
+            rule.severity,
+            `${rule.for_seconds}s`,
+            rule.enabled ? 'yes' : 'no',
+            rule.source,
+            JSON.stringify(rule.params),
+          ]),
+        ),
+      );
     return rules;
   }
 }

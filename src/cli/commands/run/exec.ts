@@ -31,7 +31,12 @@ Exit code: the command's own; 128+N when it was killed by signal N; ${EXEC_EXIT.
     gpus: Flags.integer({ description: 'GPUs to allocate (CUDA_VISIBLE_DEVICES)', default: 0, min: 0, max: 64 }),
     priority: Flags.integer({ description: 'Queue priority, -100..100; higher starts first', min: -100, max: 100 }),
     name: Flags.string({ description: 'A name for the run' }),
-    env: Flags.string({ char: 'e', description: "KEY=VALUE for the command's environment, or KEY to pass this shell's value (repeatable)", multiple: true, multipleNonGreedy: true }),
+    env: Flags.string({
+      char: 'e',
+      description: "KEY=VALUE for the command's environment, or KEY to pass this shell's value (repeatable)",
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     cwd: Flags.string({ description: "Working directory on the agent's machine (default: the current directory)" }),
     verbose: Flags.boolean({ char: 'v', description: "Also print the agent's lines about the run (start, exit) to stderr" }),
   };
@@ -42,7 +47,14 @@ Exit code: the command's own; 128+N when it was killed by signal N; ${EXEC_EXIT.
     if (command.length === 0) this.fail('give the command after --, e.g. trainer run exec -- python3 train.py', 2);
     const environment = parseEnv(flags.env ?? [], (message) => this.fail(message, 2));
     const client = this.clientFor(flags);
-    const job = await client.submitJob({ command, cwd: flags.cwd ?? process.cwd(), environment, gpu_count: flags.gpus, priority: flags.priority, name: flags.name });
+    const job = await client.submitJob({
+      command,
+      cwd: flags.cwd ?? process.cwd(),
+      environment,
+      gpu_count: flags.gpus,
+      priority: flags.priority,
+      name: flags.name,
+    });
     note(`${job.id} ${job.status === 'pending' ? 'queued' : job.status}`);
     const final = await this.stream(client, { url: flags.url, apiKey: flags['api-key'] }, job.id, flags.verbose);
     this.exit(exitCodeOf(final));

@@ -21,7 +21,14 @@ export default class RunList extends BaseCommand {
       this.log(
         formatTable(
           ['ID', 'RECIPE', 'STATE', 'EPOCH', 'CREATED', 'NAME'],
-          sessions.map((run) => [run.session_id, run.status.recipe, run.status.state, formatEpoch(run.status.current_epoch, run.status.total_epochs), formatTime(run.created_at), run.session_name]),
+          sessions.map((run) => [
+            run.session_id,
+            run.status.recipe,
+            run.status.state,
+            formatEpoch(run.status.current_epoch, run.status.total_epochs),
+            formatTime(run.created_at),
+            run.session_name,
+          ]),
         ),
       );
     }

@@ -8,7 +8,8 @@ const FOLLOW_PAGE = 1000;
 export default class RunLogs extends BaseCommand {
   static summary = "Print a run's log: the last lines, or with --follow everything new until the run ends.";
 
-  static description = 'Lines are printed as `timestamp level message`. With --json and --follow, each line is printed as a JSON object on a line of its own, as it arrives.';
+  static description =
+    'Lines are printed as `timestamp level message`. With --json and --follow, each line is printed as a JSON object on a line of its own, as it arrives.';
 
   static examples = ['<%= config.bin %> run logs sess_0123456789ab --limit 50', '<%= config.bin %> run logs sess_0123456789ab --follow'];
 

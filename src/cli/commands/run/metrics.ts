@@ -26,7 +26,12 @@ export default class RunMetrics extends BaseCommand {
       }
       const columns: string[] = [];
       for (const point of history) for (const [key] of metricValues(point)) if (!columns.includes(key)) columns.push(key);
-      this.log(formatTable(['epoch', ...columns, 'timestamp'], history.map((point) => [point.epoch, ...columns.map((key) => (key in point ? formatValue(point[key]) : null)), formatTime(point.timestamp)])));
+      this.log(
+        formatTable(
+          ['epoch', ...columns, 'timestamp'],
+          history.map((point) => [point.epoch, ...columns.map((key) => (key in point ? formatValue(point[key]) : null)), formatTime(point.timestamp)]),
+        ),
+      );
       return history;
     }
     const latest = await client.latestMetrics(args.id);
@@ -34,7 +39,13 @@ export default class RunMetrics extends BaseCommand {
       this.log('No metrics yet.');
       return latest;
     }
-    this.log(formatFields([['epoch', latest.epoch], ...metricValues(latest).map(([key, value]): [string, string] => [key, formatValue(value)]), ['timestamp', formatTime(latest.timestamp)]]));
+    this.log(
+      formatFields([
+        ['epoch', latest.epoch],
+        ...metricValues(latest).map(([key, value]): [string, string] => [key, formatValue(value)]),
+        ['timestamp', formatTime(latest.timestamp)],
+      ]),
+    );
     return latest;
   }
 }

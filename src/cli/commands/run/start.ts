@@ -36,7 +36,15 @@ With --wait the command follows the run: on a terminal as one progress line redr
     const params = parseParams(flags.param ?? [], (message) => this.fail(message, 2));
     const client = this.clientFor(flags);
 
-    const created = await client.createSession({ recipe: args.recipe, params, gpus: flags.gpus, priority: flags.priority, session_name: flags.name, experiment_id: flags.experiment, start: true });
+    const created = await client.createSession({
+      recipe: args.recipe,
+      params,
+      gpus: flags.gpus,
+      priority: flags.priority,
+      session_name: flags.name,
+      experiment_id: flags.experiment,
+      start: true,
+    });
     const id = created.session_id;
     let position: number | null = null;
     if (created.status === 'queued') {

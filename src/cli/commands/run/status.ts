@@ -30,7 +30,9 @@ export default class RunStatus extends BaseCommand {
         ['priority', status.priority],
         ['exit code', status.exit_code],
         ['end reason', status.end_signal ? `${status.end_reason} (${status.end_signal})` : status.end_reason],
-        ...(status.attempts && (status.attempts.length > 1 || (status.max_retries ?? 0) > 0) ? [['attempts', formatAttempts(status.attempts, status.max_retries ?? 0)] as [string, string]] : []),
+        ...(status.attempts && (status.attempts.length > 1 || (status.max_retries ?? 0) > 0)
+          ? [['attempts', formatAttempts(status.attempts, status.max_retries ?? 0)] as [string, string]]
+          : []),
         ...(status.schedule_id ? [['schedule', status.schedule_id] as [string, string]] : []),
         ['error', status.error_message],
         ...(status.dataset_version ? [['dataset version', status.dataset_version] as [string, string]] : []),

@@ -26,7 +26,14 @@ It is running at once; report into it with \`run report\` (or POST …/metrics) 
       if (equals <= 0) this.fail(`--param takes key=value, got '${pair}'`, 2);
       params[pair.slice(0, equals)] = pair.slice(equals + 1);
     }
-    const created = await this.clientFor(flags).createSession({ tracking_only: true, params, session_name: flags.name, tags: flags.tag, experiment_id: flags.experiment, total_epochs: flags.epochs });
+    const created = await this.clientFor(flags).createSession({
+      tracking_only: true,
+      params,
+      session_name: flags.name,
+      tags: flags.tag,
+      experiment_id: flags.experiment,
+      total_epochs: flags.epochs,
+    });
     this.log(`Tracking run ${created.session_id} is ${created.status}: report with \`trainer run report ${created.session_id} loss=0.5 --epoch 1\``);
     return created;
   }

@@ -20,15 +20,26 @@ With --overlap skip (the default) a fire is skipped while the schedule's last ru
     overlap: Flags.string({ description: 'When the last run is still going', options: ['skip', 'queue'], default: 'skip' }),
     param: Flags.string({ char: 'p', description: 'Recipe parameter as key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     name: Flags.string({ description: 'Name given to the runs it starts' }),
-    gpus: Flags.integer({ description: 'GPUs per run (default: the recipe\'s)' }),
-    priority: Flags.integer({ description: 'Queue priority of its runs (default: the recipe\'s)' }),
+    gpus: Flags.integer({ description: "GPUs per run (default: the recipe's)" }),
+    priority: Flags.integer({ description: "Queue priority of its runs (default: the recipe's)" }),
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(ScheduleAdd);
     const params = parseParams(flags.param ?? [], (message) => this.fail(message, 2));
-    const schedule = await this.clientFor(flags).addSchedule({ recipe: args.recipe, cron: flags.cron, timezone: flags.tz, overlap: flags.overlap, params, name: flags.name, gpus: flags.gpus, priority: flags.priority });
-    this.log(`Added schedule ${schedule.id}: ${schedule.recipe} at '${schedule.cron}' (${schedule.timezone}); next: ${schedule.next_fire_times.slice(0, 3).map(formatTime).join(', ')}`);
+    const schedule = await this.clientFor(flags).addSchedule({
+      recipe: args.recipe,
+      cron: flags.cron,
+      timezone: flags.tz,
+      overlap: flags.overlap,
+      params,
+      name: flags.name,
+      gpus: flags.gpus,
+      priority: flags.priority,
+    });
+    this.log(
+      `Added schedule ${schedule.id}: ${schedule.recipe} at '${schedule.cron}' (${schedule.timezone}); next: ${schedule.next_fire_times.slice(0, 3).map(formatTime).join(', ')}`,
+    );
     return schedule;
   }
 }

@@ -14,7 +14,17 @@ export default class ScheduleList extends BaseCommand {
       this.log(
         formatTable(
           ['ID', 'RECIPE', 'CRON', 'TZ', 'OVERLAP', 'NEXT', 'RUNS', 'SKIPPED', 'LAST RUN'],
-          schedules.map((schedule) => [schedule.id, schedule.recipe, schedule.cron, schedule.timezone, schedule.overlap, formatTime(schedule.next_fire_times[0]), String(schedule.runs_started), String(schedule.fires_skipped), schedule.last_run_id ?? '-']),
+          schedules.map((schedule) => [
+            schedule.id,
+            schedule.recipe,
+            schedule.cron,
+            schedule.timezone,
+            schedule.overlap,
+            formatTime(schedule.next_fire_times[0]),
+            String(schedule.runs_started),
+            String(schedule.fires_skipped),
+            schedule.last_run_id ?? '-',
+          ]),
         ),
       );
     return schedules;

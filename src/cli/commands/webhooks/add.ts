@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 
 export default class WebhooksAdd extends BaseCommand {
-  static description = 'Register a webhook for events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved).';
+  static description =
+    'Register a webhook for events (training_started, training_completed, training_failed, training_stopped, training_queued, training_cancelled, alert_triggered, alert_resolved).';
 
   static examples = ['<%= config.bin %> webhooks add https://ci.example.com/hook -e training_completed -e training_failed --secret "$SECRET"'];
 

@@ -10,7 +10,13 @@ export default class WebhooksList extends BaseCommand {
     const { flags } = await this.parse(WebhooksList);
     const webhooks = await this.clientFor(flags).webhooks();
     if (webhooks.length === 0) this.log('No webhooks.');
-    else this.log(formatTable(['ID', 'URL', 'EVENTS', 'SIGNED', 'CREATED'], webhooks.map((webhook) => [webhook.webhook_id, webhook.url, webhook.events.join(','), webhook.signed ? 'yes' : 'no', formatTime(webhook.created_at)])));
+    else
+      this.log(
+        formatTable(
+          ['ID', 'URL', 'EVENTS', 'SIGNED', 'CREATED'],
+          webhooks.map((webhook) => [webhook.webhook_id, webhook.url, webhook.events.join(','), webhook.signed ? 'yes' : 'no', formatTime(webhook.created_at)]),
+        ),
+      );
     return webhooks;
   }
 }

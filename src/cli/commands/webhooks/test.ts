@@ -11,7 +11,8 @@ export default class WebhooksTest extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(WebhooksTest);
     const result = await this.clientFor(flags).testWebhook(args.id);
-    if (!result.success) this.fail(`The webhook did not accept the test event: ${result.error ?? `HTTP ${result.status_code}`} (${result.response_time_ms} ms)`, 1);
+    if (!result.success)
+      this.fail(`The webhook did not accept the test event: ${result.error ?? `HTTP ${result.status_code}`} (${result.response_time_ms} ms)`, 1);
     this.log(`Delivered: HTTP ${result.status_code} in ${result.response_time_ms} ms`);
     return result;
   }
