@@ -38,6 +38,9 @@ export const TAGS: Record<string, string> = {
   jobs: "Seed 004's job API: ad-hoc commands (exec scope) and a job view of every run",
 };
 
+/** The leaderboard as CSV (`format=csv`): a header, then one row per run, its params as the last columns. */
+const CSV_EXAMPLE = 'rank,session_id,recipe,experiment_id,val_accuracy,ended_at,learning_rate\n1,sess_0123456789ab,tfjs,,0.93,2026-12-07T04:00:00.000Z,0.001\n';
+
 const ERROR_RESPONSES: Record<number, { description: string; code: string; detail: string }> = {
   400: {
     description: 'The request cannot be read (not JSON, a bad multipart body)',
@@ -76,6 +79,11 @@ const ERROR_RESPONSES: Record<number, { description: string; code: string; detai
     code: 'rate_limited',
     detail: 'Rate limit of 1200 requests per minute exceeded for this API key; retry in 12 s',
   },
+  507: {
+    description: "The agent's data disk is full: nothing was saved (a change to an existing record is kept in memory and saved once space returns)",
+    code: 'insufficient_storage',
+    detail: 'Cannot save the agent state: the disk is full (ENOSPC). Free space on the data disk and try again. Nothing was saved.',
+  },
 };
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -88,7 +96,7 @@ function errorStatuses(method: string, path: string, doc: RouteDoc): number[] {
   if (doc.query || doc.body || path.includes(':')) statuses.add(422);
   if (doc.body) [400, 413, 415].forEach((status) => statuses.add(status));
   if (doc.upload) [400, 413, 415].forEach((status) => statuses.add(status));
-  if (WRITE_METHODS.has(method) && doc.scope !== 'public') statuses.add(409);
+  if (WRITE_METHODS.has(method) && doc.scope !== 'public') [409, 507].forEach((status) => statuses.add(status));
   return [...statuses].sort();
 }
 
@@ -184,7 +192,9 @@ function successResponses(key: string, doc: RouteDoc, components: Record<string,
     return Object.fromEntries(
       Object.entries(doc.responses).map(([status, zodSchema]) => {
         const schema = schemaOf(zodSchema!, 'output', components);
-        return [status, { description: 'Success', content: { 'application/json': { schema, example: exampleOf(schema, components) } } }];
+        const content: Record<string, unknown> = { 'application/json': { schema, example: exampleOf(schema, components) } };
+        if (doc.csv) content['text/csv'] = { schema: { type: 'string' }, example: CSV_EXAMPLE };
+        return [status, { description: 'Success', content }];
       }),
     );
   }
@@ -225,7 +235,7 @@ export function buildOpenApi(routers: readonly Router[], version: string): Recor
       description: doc.scope === 'public' ? 'No API key needed.' : `Requires an API key of scope \`${doc.scope}\` or above.`,
       tags: [doc.tag],
       parameters,
-      responses: { ...successResponses(key, doc, schemas), ...errors },
+      responses: { ...successResponses(key, doc, schemas), ...(doc.noContent && { 204: { description: doc.noContent } }), ...errors },
       security: doc.scope === 'public' ? [] : securityFor(doc),
     };
     if (doc.upload)

@@ -87,7 +87,7 @@ import {
 import { Schedule, ScheduleList } from './contract/schedules.js';
 import { Study, StudyList } from './contract/hpo.js';
 import { AuditLog, Experiment, ExperimentList, ExperimentRuns, RuntimeConfig, WorkerList } from './contract/workspace.js';
-import { ALL_RUNS_STREAM_EVENTS, JOB_STREAM_EVENTS, RUN_STREAM_EVENTS, type StreamEvents } from './contract/streams.js';
+import { AllRunsStreamQuery, ALL_RUNS_STREAM_EVENTS, JOB_STREAM_EVENTS, RUN_STREAM_EVENTS, type StreamEvents } from './contract/streams.js';
 
 export interface RouteDoc {
   summary: string;
@@ -117,6 +117,10 @@ export interface RouteDoc {
   upload?: boolean;
   /** Answers with a file (application/octet-stream), not JSON. */
   download?: boolean;
+  /** Also answers CSV (text/csv) on request (`format=csv`), beside its JSON schema. */
+  csv?: boolean;
+  /** When the route answers 204 No Content, and why (a stream that has nothing more to send). */
+  noContent?: string;
 }
 
 /**
@@ -326,6 +330,7 @@ const DECLARED = {
     scope: 'read',
     query: LeaderboardQuery,
     responses: { 200: Leaderboard },
+    csv: true,
   },
   'GET /metrics': {
     summary:
@@ -657,11 +662,13 @@ const DECLARED = {
     scope: 'read',
     stream: true,
     events: JOB_STREAM_EVENTS,
+    noContent: 'A reconnect after the job ended: nothing more will come, and an EventSource stops reconnecting',
   },
   'GET /api/v1/sse/events': {
     summary: "Server-Sent Events of every session's status and metrics (logs with ?logs=true)",
     tag: 'streams',
     scope: 'read',
+    query: AllRunsStreamQuery,
     stream: true,
     events: ALL_RUNS_STREAM_EVENTS,
   },

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { validateResponses } from '../../dist/src/api/middleware/validate-responses.js';
 import { RunStatus } from '../../dist/src/api/responses.js';
 import { ROUTE_DOCS } from '../../dist/src/api/route-docs.js';
-import { startTestAgent, type TestAgent } from '../helpers/agent-harness.js';
+import { API_KEY, startTestAgent, type TestAgent } from '../helpers/agent-harness.js';
 
 describe('API description', () => {
   let t: TestAgent;
@@ -32,6 +32,32 @@ describe('API description', () => {
       .sort();
     expect(served).toEqual(Object.keys(ROUTE_DOCS).sort());
     for (const { key, operation } of operations()) expect(operation.summary, key).not.toBe(key);
+  });
+
+  it('documents the answers beside JSON: the leaderboard as CSV, a finished job stream 204, a full disk 507 on writes', async () => {
+    const leaderboard = doc.paths['/api/v1/leaderboard'].get.responses['200'].content;
+    expect(Object.keys(leaderboard).sort()).toEqual(['application/json', 'text/csv']);
+    const csv = await fetch(`${t.url}/api/v1/leaderboard?metric=loss&format=csv`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    // the same columns as the example: rank, session, recipe, experiment, the metric, ended_at, then the params
+    expect((await csv.text()).split('\n')[0]).toBe('rank,session_id,recipe,experiment_id,loss,ended_at');
+    expect(leaderboard['text/csv'].example.split('\n')[0]).toMatch(/^rank,session_id,recipe,experiment_id,val_accuracy,ended_at,/);
+
+    expect(doc.paths['/api/jobs/{jobId}/stream'].get.responses['204'].description).toMatch(/after the job ended/);
+    for (const { key, operation } of operations()) {
+      const writes = /^(POST|PUT|PATCH|DELETE) /.test(key) && operation.security?.length !== 0;
+      if (writes) expect(operation.responses['507'], key).toEqual({ $ref: '#/components/responses/Error507' });
+    }
+    expect(doc.components.responses.Error507.content['application/json'].example.code).toBe('insufficient_storage');
+  });
+
+  it("declares the every-run stream's query and refuses what is not in it", async () => {
+    const parameters = doc.paths['/api/v1/sse/events'].get.parameters.map((parameter: { name: string; in: string }) => `${parameter.in} ${parameter.name}`);
+    expect(parameters).toContain('query logs');
+    const refused = await fetch(`${t.url}/api/v1/sse/events?logs=maybe`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).code).toBe('validation_failed');
   });
 
   it('describes request bodies and query parameters from the validating schemas', () => {

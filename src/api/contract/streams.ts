@@ -35,6 +35,9 @@ export const RUN_STREAM_EVENTS: StreamEvents = {
   log: { data: LogEvent, description: 'A line of output' },
 };
 
+/** What the every-run stream takes: whether log lines come too (a dashboard's log pane). */
+export const AllRunsStreamQuery = z.object({ logs: z.enum(['true', 'false']).default('false').describe("Send every run's log lines too") });
+
 export const ALL_RUNS_STREAM_EVENTS: StreamEvents = {
   status,
   metrics,

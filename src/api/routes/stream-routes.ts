@@ -3,6 +3,8 @@ import type { Context } from 'koa';
 import { parseCursor, type StreamEvent, type StreamSink } from '../../services/run-stream-service.js';
 import { statusView } from '../run-views.js';
 import type { ApiServices } from '../services.js';
+import { AllRunsStreamQuery } from '../contract/streams.js';
+import { parse } from '../parse.js';
 
 /** A client that lets this much pile up unread is dropped: it never grows the agent's memory further. */
 export const SLOW_CLIENT_BYTES = 1024 * 1024;
@@ -23,9 +25,10 @@ export function streamRoutes({ streams }: ApiServices): Router {
   });
 
   router.get('/events', (ctx) => {
+    const { logs } = parse(AllRunsStreamQuery, ctx.query);
     const sink = openSse(ctx);
     sink.open();
-    sink.onClientGone(streams.openEventStream({ logs: ctx.query.logs === 'true' }, sink));
+    sink.onClientGone(streams.openEventStream({ logs: logs === 'true' }, sink));
   });
 
   return router;
