@@ -41,4 +41,29 @@ describe('SSE backpressure', () => {
     expect(listenersLeft).toBeLessThan(5);
     expect(response!.writableEnded).toBe(true);
   });
+
+  it('shares one wait for drain between sends that do not await it', async () => {
+    const chunk = `data: ${'y'.repeat(64 * 1024)}\n\n`;
+    const listenersDuring = await new Promise<number>((resolve, reject) => {
+      const server = createServer(async (req, res) => {
+        const sink = openSse({ req, res, respond: true } as unknown as Context, () => chunk);
+        try {
+          // a sender that fires and forgets: 12 sends (under the slow-client limit) before any drains
+          const pending = Array.from({ length: 12 }, () => sink.send({ type: 'log' } as unknown as StreamEvent));
+          const during = res.listenerCount('close');
+          await Promise.all(pending);
+          sink.end();
+          server.close();
+          resolve(during);
+        } catch (error) {
+          reject(error);
+        }
+      });
+      server.listen(0, '127.0.0.1', () => {
+        get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port }, (res) => res.resume());
+      });
+    });
+    // the sink's own listener, Node's, and one wait: not one per send (MaxListenersExceededWarning at 11)
+    expect(listenersDuring).toBeLessThan(5);
+  });
 });

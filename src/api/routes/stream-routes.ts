@@ -90,6 +90,8 @@ export function openSse(ctx: Context, format: (event: StreamEvent) => string | n
   const res = ctx.res;
   let started = false;
   let ended = false;
+  // one wait for drain however many sends meet the same backpressure (a sender need not await each)
+  let draining: Promise<void> | null = null;
   const goneListeners: (() => void)[] = [];
   const start = () => {
     if (started) return;
@@ -125,7 +127,7 @@ export function openSse(ctx: Context, format: (event: StreamEvent) => string | n
       const text = format(event);
       if (text === null) return;
       const ok = res.write(text);
-      if (!ok) return waitForDrain(res);
+      if (!ok) return (draining ??= waitForDrain(res).finally(() => (draining = null)));
     },
     end() {
       start();
