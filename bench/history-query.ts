@@ -1,7 +1,13 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { RunFiles } from '../src/store/run-files.js';
 import { RunPaths } from '../src/store/run-paths.js';
-import { fmt, median, startBenchAgent, type BenchResult } from './harness.js';
+import { Agent, fetch as fetchOnNewConnection } from 'undici';
+import { BENCH_KEY, fmt, median, startBenchAgent, type BenchResult } from './harness.js';
+
+// A new connection per query: the raw read holds this process's event loop (the agent's too) for
+// seconds, past the agent's keep-alive timeout, and a reused connection raced the agent closing it
+// (ECONNRESET on a loaded machine).
+const noKeepAlive = new Agent({ pipelining: 0 });
 
 const POINTS = 1_000_000;
 const ROUNDS = 5;
@@ -28,7 +34,9 @@ export async function historyQuery(): Promise<BenchResult> {
     };
     const ask = async () => {
       const started = performance.now();
-      const points = (await bench.api('GET', query)).length as number;
+      const response = await fetchOnNewConnection(bench.url + query, { headers: { authorization: `Bearer ${BENCH_KEY}` }, dispatcher: noKeepAlive });
+      if (!response.ok) throw new Error(`history query answered ${response.status}: ${await response.text()}`);
+      const points = ((await response.json()) as unknown[]).length;
       return { ms: performance.now() - started, points };
     };
     // cold: the first of each (the query's first builds the index; during a real run the indexer does it as metrics arrive)
