@@ -9,8 +9,7 @@ import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { normalisePath } from './middleware/normalise-path.js';
 import { validateResponses } from './middleware/validate-responses.js';
-import type { RouteDoc } from './route-docs.js';
-import { guardRoutes } from './route-guards.js';
+import { dispatchRoutes } from './route-dispatch.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { checkpointRoutes } from './routes/checkpoint-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
@@ -52,8 +51,8 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   if (options.validateResponses) app.use(validateResponses(options.logger));
   app.use(errorHandler(options.logger));
   app.use(normalisePath());
-  const limiter = rateLimit(options.rateLimitPerMinute);
-  const failedAuthLimit = authFailureLimit(options.authFailuresPerMinute ?? 0);
+  const limiter = options.rateLimitPerMinute > 0 ? rateLimit(options.rateLimitPerMinute) : null;
+  const failedAuthLimit = (options.authFailuresPerMinute ?? 0) > 0 ? authFailureLimit(options.authFailuresPerMinute!) : null;
   const verify = (presented: string) => services.keys.verify(presented);
   const jsonBody = [
     requireJsonBodies(),
@@ -92,25 +91,13 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   let openApi: unknown;
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   // After routing, per the route that matched: the failed-authentication limit (routes that need a key), its scope, then the key's rate limit, then its body
-  // (multipart/form-data uploads are streamed by their handlers; every other body is JSON).
-  guardRoutes([...apiRouters, docs], (route, key) => [
-    remember(route, key),
-    ...(route.scope === 'public' ? [] : [failedAuthLimit]),
-    apiKeyAuth(route, verify),
-    limiter,
-    ...(route.upload ? [] : jsonBody),
-  ]);
-  for (const router of [...apiRouters, docs]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
-  }
+  // (multipart/form-data uploads are streamed by their handlers; every other body is JSON; a GET's is never read). A limit that is off is left out.
+  app.use(
+    dispatchRoutes([...apiRouters, docs], (route, key) => [
+      ...(route.scope === 'public' ? [] : [...(failedAuthLimit ? [failedAuthLimit.guard] : []), apiKeyAuth(route, verify, failedAuthLimit?.recordFailure)]),
+      ...(limiter ? [limiter] : []),
+      ...(route.upload || key.startsWith('GET ') ? [] : jsonBody),
+    ]),
+  );
   return app;
-}
-
-/** Which declared route answers this request (for the response check and logs). */
-function remember(doc: RouteDoc, key: string): Koa.Middleware {
-  return (ctx, next) => {
-    ctx.state.route = { key, doc };
-    return next();
-  };
 }

@@ -51,6 +51,8 @@ describe('API keys with scopes', () => {
     });
     expect(JSON.stringify(listed)).not.toContain(created.key);
 
+    // used first, so that the agent remembers it as verified: the revocation must take effect at once all the same
+    expect((await as(created.key)('GET', '/api/v1/training/queue')).status).toBe(200);
     expect((await t.api('DELETE', `/api/v1/keys/${created.id}`)).status).toBe(200);
     expect((await as(created.key)('GET', '/api/v1/training/queue')).status).toBe(401);
     expect((await t.api('DELETE', '/api/v1/keys/key_nope')).status).toBe(404);

@@ -15,16 +15,19 @@ export interface RouteAccess {
  * scope does not grant the route's. The path is never looked at: `/API/V1/KEYS` is the keys route
  * and needs what it needs.
  */
-export function apiKeyAuth(route: RouteAccess, verify: (presented: string) => Principal | null) {
-  return async (ctx: Context, next: Next) => {
+export function apiKeyAuth(route: RouteAccess, verify: (presented: string) => Principal | null, onFailure?: (ctx: Context) => void) {
+  // not async: a request that passes adds no promise of its own (the chain is composed, so a throw still rejects)
+  return (ctx: Context, next: Next) => {
     if (route.scope === 'public') return next();
     const presented = presentedKey(ctx.headers as Record<string, string>, route.stream ? new URLSearchParams(ctx.querystring) : null);
     if (presented === null) {
+      onFailure?.(ctx);
       ctx.set('WWW-Authenticate', 'Bearer');
       throw new AppError(ErrorCode.Unauthorized, 'Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>');
     }
     const principal = verify(presented);
     if (!principal) {
+      onFailure?.(ctx);
       ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new AppError(ErrorCode.Unauthorized, 'Invalid API key');
     }

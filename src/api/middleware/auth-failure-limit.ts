@@ -1,5 +1,4 @@
-import type { Context, Next } from 'koa';
-import { ErrorCode } from '../../errors.js';
+import type { Context, Middleware } from 'koa';
 
 const WINDOW_MS = 60_000;
 /** Addresses tracked at once; past this the expired windows are dropped, then (a flood of addresses) all. */
@@ -10,25 +9,32 @@ interface Window {
   failures: number;
 }
 
+export interface AuthFailureLimit {
+  /** In front of each route that needs a key: answers 429 to an address over its limit. */
+  guard: Middleware;
+  /** Told by the key check of each failed authentication (a 401). */
+  recordFailure(ctx: Context): void;
+}
+
 /**
  * Failed authentications (missing or wrong key: a 401) are counted per client address in a fixed
  * one-minute window; past `limitPerMinute`, every request from that address that needs a key is
- * answered 429 with Retry-After until the window ends (it runs only on routes that need a key), without looking at the key (so a guess that
- * happens to be right is not told apart). The answer is built without an exception: it must cost less
- * than the cheapest real answer. `limitPerMinute` 0 turns it off.
+ * answered 429 with Retry-After until the window ends (the guard runs only on routes that need a key),
+ * without looking at the key (so a guess that happens to be right is not told apart). The answer is
+ * built without an exception, and a request within its limit passes with no promise of its own: a 429
+ * must cost less than the cheapest real answer.
  */
-export function authFailureLimit(limitPerMinute: number, now: () => number = Date.now) {
+export function authFailureLimit(limitPerMinute: number, now: () => number = Date.now): AuthFailureLimit {
   const windows = new Map<string, Window>();
   const sweep = (time: number) => {
     for (const [address, window] of windows) if (time - window.start >= WINDOW_MS) windows.delete(address);
     if (windows.size >= MAX_TRACKED) windows.clear();
   };
-  return async (ctx: Context, next: Next) => {
-    if (limitPerMinute <= 0) return next();
-    const address = ctx.socket.remoteAddress ?? '';
+  const guard: Middleware = (ctx, next) => {
+    const window = windows.get(ctx.socket.remoteAddress ?? '');
+    if (!window) return next();
     const time = now();
-    const window = windows.get(address);
-    if (window && time - window.start < WINDOW_MS && window.failures >= limitPerMinute) {
+    if (time - window.start < WINDOW_MS && window.failures >= limitPerMinute) {
       const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
       ctx.status = 429;
       ctx.set('Retry-After', String(retryAfter));
@@ -38,16 +44,11 @@ export function authFailureLimit(limitPerMinute: number, now: () => number = Dat
       };
       return;
     }
-    try {
-      await next();
-    } catch (error) {
-      if ((error as { code?: string }).code === ErrorCode.Unauthorized) countFailure(address, time);
-      throw error;
-    }
-    if (ctx.status === 401) countFailure(address, time);
+    return next();
   };
-
-  function countFailure(address: string, time: number): void {
+  const recordFailure = (ctx: Context) => {
+    const address = ctx.socket.remoteAddress ?? '';
+    const time = now();
     let window = windows.get(address);
     if (!window || time - window.start >= WINDOW_MS) {
       if (!window && windows.size >= MAX_TRACKED) sweep(time);
@@ -55,5 +56,6 @@ export function authFailureLimit(limitPerMinute: number, now: () => number = Dat
       windows.set(address, window);
     }
     window.failures++;
-  }
+  };
+  return { guard, recordFailure };
 }

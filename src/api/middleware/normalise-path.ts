@@ -10,7 +10,7 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
  * which matches without it; scopes come from the route that matched, never from the path.
  */
 export function normalisePath() {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     const normal = normalise(ctx.path);
     if (normal !== ctx.path) ctx.path = normal;
     return next();
@@ -18,6 +18,8 @@ export function normalisePath() {
 }
 
 export function normalise(path: string): string {
+  // the common case, a path already in normal form, without a regexp
+  if (!path.includes('//') && !path.includes('%') && (path.length === 1 || !path.endsWith('/'))) return path;
   let normal = path.replace(/\/{2,}/g, '/');
   if (normal.includes('%'))
     normal = normal.replace(ESCAPE, (escape, hex: string) => {

@@ -8,12 +8,12 @@ import type { PrometheusMetrics } from '../../services/prometheus-metrics.js';
  */
 export function requestMetrics(metrics: PrometheusMetrics) {
   return async (ctx: Context, next: Next) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     try {
       await next();
     } finally {
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      metrics.observeRequest(ctx.method, openApiPath(String(route)), ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeRequest(ctx.method, openApiPath(String(route)), ctx.status, (performance.now() - started) / 1e3);
     }
   };
 }
