@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
 import { DEFAULT_CONTENT_LIMITS, type ContentLimits } from '../datasets/content-limits.js';
 import { DEFAULT_METRIC_EXPOSURE, type MetricExposurePolicy } from '../domain/metric-exposure.js';
+import { addressList } from '../domain/address-list.js';
 import type { NotificationRoute } from '../services/notification-dispatcher.js';
 import type { ChatBotsConfig } from '../../bots/host.js';
 import type { AccessPolicy } from '../../bots/core/access.js';
@@ -68,10 +69,12 @@ export const ConfigFileSchema = z
     checkpoint_keep_last: z.number().int().min(0).max(10_000).optional(),
     sample_interval_seconds: z.number().min(0.1).max(3600).optional(),
     rate_limit_per_minute: z.number().int().min(0).max(10_000_000).optional(),
-    /** Failed authentications (missing or wrong key) allowed per client address per minute; 0 turns the limit off. */
     /** Private destinations (CIDRs, addresses, host names) webhooks and notifiers may reach; all others private are refused. */
     outbound_allow: z.array(z.string()).optional(),
+    /** Failed authentications (missing or wrong key) allowed per client address per minute; 0 turns the limit off. */
     auth_failures_per_minute: z.number().int().min(0).max(10_000_000).optional(),
+    /** Reverse proxies (CIDRs, addresses) whose X-Forwarded-For names the client for per-address limits. */
+    trusted_proxies: z.array(z.string()).optional(),
     /** Parsing uploaded content (README "Security"): what an archive may inflate to, its entries, an image's side, and how long one check may take. */
     max_inflated_mb: z
       .number()
@@ -193,6 +196,8 @@ export interface AgentConfig {
   /** Test mode (TRAINER_VALIDATE_RESPONSES=1): every answer is checked against the route's declared schemas. */
   validateResponses: boolean;
   authFailuresPerMinute: number;
+  /** Checked at start: every entry a CIDR or an address. */
+  trustedProxies: string[];
   outboundAllow: string[];
   requestTimeoutMs: number;
   contentLimits: ContentLimits;
@@ -308,6 +313,7 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
         : (file.outbound_allow ?? []),
     authFailuresPerMinute:
       positiveInt('TRAINER_AUTH_FAILURES_PER_MINUTE', env.TRAINER_AUTH_FAILURES_PER_MINUTE, 0, 10_000_000) ?? file.auth_failures_per_minute ?? 60,
+    trustedProxies: trustedProxies(env.TRAINER_TRUSTED_PROXIES, file.trusted_proxies),
     requestTimeoutMs:
       (positiveInt('TRAINER_REQUEST_TIMEOUT_SECONDS', env.TRAINER_REQUEST_TIMEOUT_SECONDS, 1, 86_400) ?? file.request_timeout_seconds ?? 300) * 1000,
     contentLimits: {
@@ -336,6 +342,18 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
 }
 
 /** TRAINER_PROMETHEUS_* override the file's `prometheus` section; lists are comma-separated. */
+/** `TRAINER_TRUSTED_PROXIES` (comma-separated) or the file's `trusted_proxies`; an entry that is not a CIDR or an address stops the start. */
+function trustedProxies(fromEnv: string | undefined, fromFile: string[] | undefined): string[] {
+  const entries = fromEnv !== undefined ? fromEnv.split(',') : (fromFile ?? []);
+  const list = entries.map((entry) => entry.trim()).filter(Boolean);
+  try {
+    addressList(list, 'trusted_proxies');
+  } catch (error) {
+    throw new AppError(ErrorCode.Config, `Configuration error: ${(error as Error).message}`);
+  }
+  return list;
+}
+
 function metricExposure(file: NonNullable<z.infer<typeof ConfigFileSchema>['prometheus']>, env: NodeJS.ProcessEnv): MetricExposurePolicy {
   const list = (name: string, fromFile: string[] | undefined, fallback: string[]) => (env[name] !== undefined ? splitKeys(env[name]) : (fromFile ?? fallback));
   const endedSeconds =

@@ -364,6 +364,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
     bodyLimitKb: config.bodyLimitKb,
     rateLimitPerMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
+    trustedProxies: config.trustedProxies,
     logger,
     validateResponses: config.validateResponses,
   });

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from '../logging/logger.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { clientAddressOf } from './client-address.js';
 import { authFailureLimit } from './middleware/auth-failure-limit.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
@@ -39,6 +40,8 @@ export interface AppOptions {
   rateLimitPerMinute: number;
   /** Failed authentications per client address per minute before it is answered 429; 0 or absent: off. */
   authFailuresPerMinute?: number;
+  /** Reverse proxies whose X-Forwarded-For names the client (CIDRs or addresses; client-address.ts). */
+  trustedProxies?: readonly string[];
   logger: Logger;
   /** Test mode: check every answer against its route's declared schemas (validate-responses.ts). */
   validateResponses?: boolean;
@@ -52,7 +55,8 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   app.use(errorHandler(options.logger));
   app.use(normalisePath());
   const limiter = options.rateLimitPerMinute > 0 ? rateLimit(options.rateLimitPerMinute) : null;
-  const failedAuthLimit = (options.authFailuresPerMinute ?? 0) > 0 ? authFailureLimit(options.authFailuresPerMinute!) : null;
+  const failedAuthLimit =
+    (options.authFailuresPerMinute ?? 0) > 0 ? authFailureLimit(options.authFailuresPerMinute!, clientAddressOf(options.trustedProxies ?? [])) : null;
   const verify = (presented: string) => services.keys.verify(presented);
   const jsonBody = [
     requireJsonBodies(),

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { addressForCheck, parseAddressEntry, type AddressEntry } from '../domain/address-list.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** The first this many bytes of an answer are read; the rest is dropped with the connection. */
@@ -63,34 +64,28 @@ export function parseOutboundAllow(entries: readonly string[]): { addresses: Blo
   for (const raw of entries) {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
-    const [address, prefix] = entry.split('/') as [string, string | undefined];
-    const family = isIP(address);
-    if (family === 0) {
-      if (prefix !== undefined || !/^[a-z0-9.-]+$/.test(entry))
-        throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' is neither a CIDR, an address nor a host name`);
-      hosts.add(entry);
+    let parsed: AddressEntry | null;
+    try {
+      parsed = parseAddressEntry(entry, 'outbound_allow');
+    } catch (error) {
+      throw new AppError(ErrorCode.Config, `Configuration error: ${(error as Error).message.replace(`'${entry}'`, `'${raw}'`)}`);
+    }
+    if (parsed) {
+      addresses.addSubnet(parsed.address, parsed.bits, parsed.family);
       continue;
     }
-    const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix);
-    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128))
-      throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' has a bad prefix length`);
-    addresses.addSubnet(address, bits, family === 4 ? 'ipv4' : 'ipv6');
+    if (entry.includes('/') || !/^[a-z0-9.-]+$/.test(entry))
+      throw new AppError(ErrorCode.Config, `Configuration error: outbound_allow entry '${raw}' is neither a CIDR, an address nor a host name`);
+    hosts.add(entry);
   }
   return { addresses, hosts };
-}
-
-/** The mapped IPv4 address inside `::ffff:a.b.c.d`, so that its v4 rules apply. */
-function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1]!, family: 'ipv4' };
-  return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
 export function createOutboundHttp(policy: OutboundPolicy): OutboundHttp {
   const allowed = parseOutboundAllow(policy.allow);
   const refusal = (host: string, address: string): string | null => {
     if (allowed.hosts.has(host.toLowerCase())) return null;
-    const { address: plain, family } = normalise(address);
+    const { address: plain, family } = addressForCheck(address);
     if (allowed.addresses.check(plain, family)) return null;
     return BLOCKED.check(plain, family)
       ? `the destination ${host} (${plain}) is a loopback, link-local, private or multicast address; allow it with outbound_allow`

@@ -6,6 +6,7 @@ import { labelColumnOf, type TableFormat } from '../datasets/tabular.js';
 import { trainingPlanProblems, type DatasetShape } from '../domain/training-plan.js';
 import { AppError, ErrorCode, invalid } from '../errors.js';
 import { checkContentOffLoop, type ContentCheckOptions } from './content-check.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
 import type { DatasetCatalog } from './dataset-catalog.js';
 
 /** Checks a run's parameters as a whole before it is accepted; throws a coded error (422) with the reasons. */
@@ -16,6 +17,10 @@ const TABLE_FORMATS: Record<string, TableFormat> = { csv: 'csv', tsv: 'tsv', jso
 const MAX_INSPECTED_BYTES = 2 * 1024 * 1024;
 /** Parsed rows and tensors cost this many times the file's bytes (the trainer uses the same estimate). */
 const MEMORY_PER_FILE_BYTE = 16;
+/** Content checks at once: each worker may fill its whole heap (256 MiB), so many submissions at once must not mean as many workers. */
+const MAX_CONCURRENT_CHECKS = 2;
+/** Submissions that wait for a check; one more is answered 429. */
+const MAX_WAITING_CHECKS = 32;
 
 /**
  * The TF.js recipe's check: the dataset exists in a form the trainer reads, fits in memory, and the
@@ -26,10 +31,12 @@ export function tfjsParamsValidator(
   datasets: DatasetCatalog,
   check: ContentCheckOptions = { limits: DEFAULT_CONTENT_LIMITS, timeoutMs: 30_000 },
 ): ParamsValidator {
+  const checks = new ConcurrencyGate(MAX_CONCURRENT_CHECKS, MAX_WAITING_CHECKS, 'dataset content checks');
   return async (params) => {
     const shape = await datasetShape(
       datasets,
       check,
+      checks,
       String(params.dataset_name),
       typeof params.label_column === 'string' ? params.label_column : '',
       Number(params.samples ?? 0),
@@ -44,7 +51,14 @@ export function tfjsParamsValidator(
   };
 }
 
-async function datasetShape(datasets: DatasetCatalog, check: ContentCheckOptions, name: string, labelColumn: string, samples: number): Promise<DatasetShape> {
+async function datasetShape(
+  datasets: DatasetCatalog,
+  check: ContentCheckOptions,
+  checks: ConcurrencyGate,
+  name: string,
+  labelColumn: string,
+  samples: number,
+): Promise<DatasetShape> {
   const builtin = findBuiltinDataset(name);
   if (builtin) {
     refuseIfTooBig((samples || builtin.samples) * builtin.features * 8 * 3, name);
@@ -71,20 +85,26 @@ async function datasetShape(datasets: DatasetCatalog, check: ContentCheckOptions
     }
     return { name, classes: 2, features: Math.max(1, (info.column_count ?? 2) - 1), imageShape: imageArchive ? [1, 1, 1] : null };
   }
-  const download = await datasets.openDownload(name);
-  const chunks: Buffer[] = [];
-  for await (const chunk of download.stream) chunks.push(chunk as Buffer);
   if (!imageArchive) refuseIfTooBig(info.size_bytes * MEMORY_PER_FILE_BYTE, name);
-  const bytes = new Uint8Array(Buffer.concat(chunks));
-  try {
-    const summary = await checkContentOffLoop(imageArchive ? { kind: 'image-archive', bytes } : { kind: 'table', bytes, format: format!, labelColumn }, check);
-    if (imageArchive) refuseIfTooBig(summary.imageCount * summary.features * 8 * 3, name);
-    return { name, classes: summary.classes, features: summary.features, imageShape: summary.imageShape };
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    if (error instanceof ContentLimitError) throw new AppError(ErrorCode.PayloadTooLarge, `dataset '${name}': ${error.message}`);
-    throw invalid(`dataset '${name}': ${(error as Error).message}`);
-  }
+  // read inside the gate too: a waiting submission holds no copy of the file
+  return checks.run(async () => {
+    const download = await datasets.openDownload(name);
+    const chunks: Buffer[] = [];
+    for await (const chunk of download.stream) chunks.push(chunk as Buffer);
+    const bytes = new Uint8Array(Buffer.concat(chunks));
+    try {
+      const summary = await checkContentOffLoop(
+        imageArchive ? { kind: 'image-archive', bytes } : { kind: 'table', bytes, format: format!, labelColumn },
+        check,
+      );
+      if (imageArchive) refuseIfTooBig(summary.imageCount * summary.features * 8 * 3, name);
+      return { name, classes: summary.classes, features: summary.features, imageShape: summary.imageShape };
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (error instanceof ContentLimitError) throw new AppError(ErrorCode.PayloadTooLarge, `dataset '${name}': ${error.message}`);
+      throw invalid(`dataset '${name}': ${(error as Error).message}`);
+    }
+  });
 }
 
 function refuseIfTooBig(estimatedBytes: number, name: string): void {

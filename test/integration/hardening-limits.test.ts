@@ -38,8 +38,11 @@ describe('limits on what a client can hold or try', () => {
 
   it('wrong keys from one address are limited (429 with Retry-After) even with a right key after; /health stays open (finding 14)', async () => {
     const statuses: number[] = [];
+    // each claims another address: with no trusted proxy configured the header is not believed
     for (let i = 0; i < 12; i++)
-      statuses.push((await request(t.url, 'GET', '/api/v1/training/queue', undefined, { authorization: `Bearer wrong-${i}` })).status);
+      statuses.push(
+        (await request(t.url, 'GET', '/api/v1/training/queue', undefined, { authorization: `Bearer wrong-${i}`, 'x-forwarded-for': `203.0.113.${i}` })).status,
+      );
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
     const limited = await t.api('GET', '/api/v1/training/queue');
@@ -47,6 +50,36 @@ describe('limits on what a client can hold or try', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.body.detail).toMatch(/Too many failed authentications/);
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('behind a trusted reverse proxy (trusted_proxies)', () => {
+  let t: TestAgent;
+  beforeAll(async () => {
+    t = await startTestAgent({ env: { TRAINER_AUTH_FAILURES_PER_MINUTE: '3', TRAINER_TRUSTED_PROXIES: '127.0.0.0/8, ::1' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const as = (forwardedFor: string, key: string) =>
+    request(t.url, 'GET', '/api/v1/training/queue', undefined, { authorization: `Bearer ${key}`, 'x-forwarded-for': forwardedFor });
+
+  it('limits failed authentications per client the proxy names, not per proxy, and a client cannot name itself past the proxy', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await as('198.51.100.7', `wrong-${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    // what the client wrote to the left of what the proxy appended is not believed
+    expect((await as('10.1.2.3, 198.51.100.7', 'test-key-1')).status).toBe(429);
+    expect((await as('198.51.100.7', 'test-key-1')).status).toBe(429);
+    // another client behind the same proxy is not locked out
+    expect((await as('198.51.100.8', 'test-key-1')).status).toBe(200);
+    expect((await as('2001:db8::8', 'test-key-1')).status).toBe(200);
+  });
+
+  it('refuses to start with an entry that is not a CIDR or an address', async () => {
+    await expect(startTestAgent({ env: { TRAINER_TRUSTED_PROXIES: 'proxy.internal' } })).rejects.toThrow(/trusted_proxies entry 'proxy.internal'/);
+    await expect(startTestAgent({ env: { TRAINER_TRUSTED_PROXIES: '10.0.0.0/33' } })).rejects.toThrow(/bad prefix length/);
   });
 });
 

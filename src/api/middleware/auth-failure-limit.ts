@@ -17,21 +17,26 @@ export interface AuthFailureLimit {
 }
 
 /**
- * Failed authentications (missing or wrong key: a 401) are counted per client address in a fixed
+ * Failed authentications (missing or wrong key: a 401) are counted per client address (`addressOf`:
+ * the TCP peer, or the client a trusted proxy names, client-address.ts) in a fixed
  * one-minute window; past `limitPerMinute`, every request from that address that needs a key is
  * answered 429 with Retry-After until the window ends (the guard runs only on routes that need a key),
  * without looking at the key (so a guess that happens to be right is not told apart). The answer is
  * built without an exception, and a request within its limit passes with no promise of its own: a 429
  * must cost less than the cheapest real answer.
  */
-export function authFailureLimit(limitPerMinute: number, now: () => number = Date.now): AuthFailureLimit {
+export function authFailureLimit(
+  limitPerMinute: number,
+  addressOf: (ctx: Context) => string = (ctx) => ctx.socket.remoteAddress ?? '',
+  now: () => number = Date.now,
+): AuthFailureLimit {
   const windows = new Map<string, Window>();
   const sweep = (time: number) => {
     for (const [address, window] of windows) if (time - window.start >= WINDOW_MS) windows.delete(address);
     if (windows.size >= MAX_TRACKED) windows.clear();
   };
   const guard: Middleware = (ctx, next) => {
-    const window = windows.get(ctx.socket.remoteAddress ?? '');
+    const window = windows.get(addressOf(ctx));
     if (!window) return next();
     const time = now();
     if (time - window.start < WINDOW_MS && window.failures >= limitPerMinute) {
@@ -47,7 +52,7 @@ export function authFailureLimit(limitPerMinute: number, now: () => number = Dat
     return next();
   };
   const recordFailure = (ctx: Context) => {
-    const address = ctx.socket.remoteAddress ?? '';
+    const address = addressOf(ctx);
     const time = now();
     let window = windows.get(address);
     if (!window || time - window.start >= WINDOW_MS) {
