@@ -79,7 +79,7 @@ class SlurmBackend implements TrainingBackend {
 
   async start(launch: RunLaunch): Promise<RunningRun> {
     const options = parseJobOptions(launch.recipe.backend_options);
-    const writer = new RunOutputWriter(launch.paths);
+    const writer = new RunOutputWriter(launch.paths, { logCapBytes: launch.logCapBytes });
     try {
       const args = [
         ...this.config.sbatch_args,
@@ -108,6 +108,7 @@ class SlurmBackend implements TrainingBackend {
         ...freshState(jobId, launch.runId, launch.recipe.metrics_regex ?? null, launch.recipe.log_metric_lines),
         metrics_format: launch.recipe.metrics_format,
         stop_signal: launch.recipe.stop_signal,
+        log_cap_bytes: launch.logCapBytes ?? null,
       };
       const follower = this.follow(launch.paths, state, writer);
       return { handle: { job_id: jobId }, finished: follower.finished };
@@ -131,7 +132,7 @@ class SlurmBackend implements TrainingBackend {
     const saved = await readJson<FollowState>(join(paths.dir, FOLLOW_STATE_FILE));
     // no saved state: the agent went down between sbatch and saving it, so nothing was consumed yet
     const state = saved?.job_id === jobId ? saved : freshState(jobId, basename(paths.dir), null, false);
-    const writer = new RunOutputWriter(paths);
+    const writer = new RunOutputWriter(paths, { logCapBytes: state.log_cap_bytes ?? undefined });
     writer.appendLogs([{ ts: new Date().toISOString(), level: 'INFO', stream: 'agent', message: `Re-attached to Slurm job ${jobId} after an agent restart` }]);
     const follower = this.follow(paths, state, writer);
     return { handle, finished: follower.finished };

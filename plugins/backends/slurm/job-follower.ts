@@ -17,6 +17,8 @@ export interface FollowState {
   metrics_format?: MetricsFormat;
   /** The recipe's stop_signal, sent first on a stop (absent in states saved before it existed: SIGTERM). */
   stop_signal?: NodeJS.Signals;
+  /** The run's log cap (run_log_cap_mb) when it was submitted, kept for a restarted agent's writer (absent in older states: none). */
+  log_cap_bytes?: number | null;
   /** Bytes of the job's stdout and stderr files already turned into log and metric records. */
   out_offset: number;
   err_offset: number;
