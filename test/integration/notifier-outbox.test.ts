@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,12 @@ describe('notifier outbox', { timeout: 3 * AGENT_START_TIMEOUT_MS }, () => {
     expect(oldest.attempts[0]).toMatchObject({ status_code: 503 });
     expect(newest.attempts).toEqual([]);
     expect(apis.slack.filter((call) => call.ts)).toEqual([]);
+    // the API lists a delivery once it is in memory, a moment before it is saved: what a kill -9 must not
+    // lose is what was saved, so the kill waits until all three are in notifier-outbox.json
+    await waitFor(async () => {
+      const saved = JSON.parse(await readFile(join(dataDir, 'notifier-outbox.json'), 'utf8').catch(() => '{}')) as { deliveries?: { status: string }[] };
+      return (saved.deliveries ?? []).filter((delivery) => delivery.status === 'pending').length >= 3;
+    }, 'three pending deliveries saved in notifier-outbox.json');
 
     await killHard(agent);
     apis.outage.down = false;
