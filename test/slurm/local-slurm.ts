@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPTS = fileURLToPath(new URL('../../scripts/slurm/', import.meta.url));
+/** Where start-local-slurm.sh keeps its state (its TRAINER_SLURM_STATE_DIR). */
+const STATE_DIR = process.env.TRAINER_SLURM_STATE_DIR ?? '/var/lib/trainer-slurm';
 export const SLURM_RECIPES = fileURLToPath(new URL('../fixtures/slurm-recipes', import.meta.url));
 
 export interface LocalSlurm {
@@ -39,7 +42,14 @@ export async function startLocalSlurm(): Promise<LocalSlurm> {
   };
   if (process.platform !== 'linux') return unavailable(`not Linux (${process.platform})`);
   if (process.getuid?.() !== 0) return unavailable(`starting a local Slurm needs root (running as uid ${process.getuid?.()})`);
+  // test files run in parallel and share the one Slurm: each holds a lease from before its start until its
+  // stop, and the stop script leaves Slurm running while another live process holds one
+  const lease = join(STATE_DIR, 'users', `${process.pid}-${randomUUID()}`);
+  await mkdir(dirname(lease), { recursive: true });
+  await writeFile(lease, '');
+  const release = () => rm(lease, { force: true });
   const started = await run('start-local-slurm.sh', 300_000);
+  if (started.code !== 0) await release();
   if (started.code === 2) return unavailable(started.output.split('\n').pop() ?? 'the start script refused');
   if (started.code !== 0) throw new Error(`scripts/slurm/start-local-slurm.sh failed (exit ${started.code}):\n${started.output}`);
   return {
@@ -47,6 +57,7 @@ export async function startLocalSlurm(): Promise<LocalSlurm> {
     reason: '',
     output: started.output,
     stop: async () => {
+      await release();
       const stopped = await run('stop-local-slurm.sh', 60_000);
       if (stopped.code !== 0) throw new Error(`scripts/slurm/stop-local-slurm.sh failed:\n${stopped.output}`);
     },
