@@ -341,7 +341,6 @@ export function resolveAgentConfig(overrides: ConfigOverrides, env: NodeJS.Proce
   };
 }
 
-/** TRAINER_PROMETHEUS_* override the file's `prometheus` section; lists are comma-separated. */
 /** `TRAINER_TRUSTED_PROXIES` (comma-separated) or the file's `trusted_proxies`; an entry that is not a CIDR or an address stops the start. */
 function trustedProxies(fromEnv: string | undefined, fromFile: string[] | undefined): string[] {
   const entries = fromEnv !== undefined ? fromEnv.split(',') : (fromFile ?? []);
@@ -354,6 +353,7 @@ function trustedProxies(fromEnv: string | undefined, fromFile: string[] | undefi
   return list;
 }
 
+/** TRAINER_PROMETHEUS_* override the file's `prometheus` section; lists are comma-separated. */
 function metricExposure(file: NonNullable<z.infer<typeof ConfigFileSchema>['prometheus']>, env: NodeJS.ProcessEnv): MetricExposurePolicy {
   const list = (name: string, fromFile: string[] | undefined, fallback: string[]) => (env[name] !== undefined ? splitKeys(env[name]) : (fromFile ?? fallback));
   const endedSeconds =

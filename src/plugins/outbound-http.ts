@@ -66,9 +66,9 @@ export function parseOutboundAllow(entries: readonly string[]): { addresses: Blo
     if (!entry) continue;
     let parsed: AddressEntry | null;
     try {
-      parsed = parseAddressEntry(entry, 'outbound_allow');
+      parsed = parseAddressEntry(raw, 'outbound_allow');
     } catch (error) {
-      throw new AppError(ErrorCode.Config, `Configuration error: ${(error as Error).message.replace(`'${entry}'`, `'${raw}'`)}`);
+      throw new AppError(ErrorCode.Config, `Configuration error: ${(error as Error).message}`);
     }
     if (parsed) {
       addresses.addSubnet(parsed.address, parsed.bits, parsed.family);

@@ -75,6 +75,8 @@ describe('behind a trusted reverse proxy (trusted_proxies)', () => {
     // another client behind the same proxy is not locked out
     expect((await as('198.51.100.8', 'test-key-1')).status).toBe(200);
     expect((await as('2001:db8::8', 'test-key-1')).status).toBe(200);
+    // a header that names no address (garbage, a port, a huge list) is answered as from the proxy itself, never a 5xx
+    for (const header of ['unknown', '198.51.100.7:443', `${'x,'.repeat(2000)}198.51.100.7, junk`]) expect((await as(header, 'test-key-1')).status).toBe(200);
   });
 
   it('refuses to start with an entry that is not a CIDR or an address', async () => {
