@@ -266,6 +266,9 @@ export async function apiRateLimit(): Promise<BenchResult> {
     ],
     ratio: { description: '429 answers/s ÷ real answers/s', value: ratio },
     target: { description: '429 answers/s ≥ real answers/s', met: ratio >= 1 },
-    notes: [NOTES[0]!, 'Both agents run in this process, one loaded at a time; the 429 is answered by the rate limiter without an exception.'],
+    notes: [
+      NOTES[0]!,
+      'Both agents run in this process, one loaded at a time; once the key is over its limit, its 429s are answered in front of Koa (src/api/over-limit-answer.ts).',
+    ],
   };
 }

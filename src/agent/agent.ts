@@ -1,7 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../api/app.js';
+import { createApiListener } from '../api/app.js';
 import { attachWebSockets } from '../api/websocket.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { EventBus } from '../events/event-bus.js';
@@ -360,7 +360,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
     () => startChatBots(config.chat, { services: { runs, alerts, recipes, leaderboard, audit, gpus: () => gpus }, outbox: dispatcher, logger }),
     (bots) => bots.close(),
   );
-  const app = createApp(apiServices, {
+  const apiListener = createApiListener(apiServices, {
     bodyLimitKb: config.bodyLimitKb,
     rateLimitPerMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
@@ -378,7 +378,7 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
     events,
     url: '',
     async listen() {
-      const server = createHardenedServer('api', logger, app.callback(), { requestTimeoutMs: config.requestTimeoutMs });
+      const server = createHardenedServer('api', logger, apiListener, { requestTimeoutMs: config.requestTimeoutMs });
       parts.add('http server', async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();

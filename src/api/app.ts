@@ -1,16 +1,18 @@
 import { bodyParser } from '@koa/bodyparser';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type { Logger } from '../logging/logger.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { clientAddressOf } from './client-address.js';
 import { authFailureLimit } from './middleware/auth-failure-limit.js';
-import { rateLimit } from './middleware/rate-limit.js';
+import { keyRateLimit } from './middleware/rate-limit.js';
 import { requireJsonBodies } from './middleware/require-json-bodies.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { normalisePath } from './middleware/normalise-path.js';
 import { validateResponses } from './middleware/validate-responses.js';
 import { dispatchRoutes } from './route-dispatch.js';
+import { overLimitAnswer } from './over-limit-answer.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { checkpointRoutes } from './routes/checkpoint-routes.js';
 import { datasetRoutes } from './routes/dataset-routes.js';
@@ -47,14 +49,17 @@ export interface AppOptions {
   validateResponses?: boolean;
 }
 
-export function createApp(services: ApiServices, options: AppOptions): Koa {
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** The API server's request listener: the Koa app, behind the over-limit answer when the per-key rate limit is on. */
+export function createApiListener(services: ApiServices, options: AppOptions): RequestListener {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
   app.use(requestMetrics(services.prometheus));
   if (options.validateResponses) app.use(validateResponses(options.logger));
   app.use(errorHandler(options.logger));
   app.use(normalisePath());
-  const limiter = options.rateLimitPerMinute > 0 ? rateLimit(options.rateLimitPerMinute) : null;
+  const limiter = options.rateLimitPerMinute > 0 ? keyRateLimit(options.rateLimitPerMinute) : null;
   const failedAuthLimit =
     (options.authFailuresPerMinute ?? 0) > 0 ? authFailureLimit(options.authFailuresPerMinute!, clientAddressOf(options.trustedProxies ?? [])) : null;
   const verify = (presented: string) => services.keys.verify(presented);
@@ -96,12 +101,29 @@ export function createApp(services: ApiServices, options: AppOptions): Koa {
   const docs = docsRoutes(() => (openApi ??= buildOpenApi([...apiRouters, docs], services.version)));
   // After routing, per the route that matched: the failed-authentication limit (routes that need a key), its scope, then the key's rate limit, then its body
   // (multipart/form-data uploads are streamed by their handlers; every other body is JSON; a GET's is never read). A limit that is off is left out.
-  app.use(
-    dispatchRoutes([...apiRouters, docs], (route, key) => [
-      ...(route.scope === 'public' ? [] : [...(failedAuthLimit ? [failedAuthLimit.guard] : []), apiKeyAuth(route, verify, failedAuthLimit?.recordFailure)]),
-      ...(limiter ? [limiter] : []),
-      ...(route.upload || key.startsWith('GET ') ? [] : jsonBody),
-    ]),
-  );
-  return app;
+  const routes = dispatchRoutes([...apiRouters, docs], (route, key) => [
+    ...(route.scope === 'public' ? [] : [...(failedAuthLimit ? [failedAuthLimit.guard] : []), apiKeyAuth(route, verify, failedAuthLimit?.recordFailure)]),
+    ...(limiter ? [limiter.middleware] : []),
+    ...(route.upload || key.startsWith('GET ') ? [] : jsonBody),
+  ]);
+  app.use(routes.middleware);
+  const koaListener = app.callback();
+  if (!limiter) return koaListener;
+  const answerOverLimit = overLimitAnswer({
+    limit: limiter,
+    rememberedKey: (presented) => services.keys.remembered(presented),
+    routes,
+    metrics: services.prometheus,
+  });
+  return (request, response) => {
+    let answered = false;
+    try {
+      answered = answerOverLimit(request, response);
+    } catch (error) {
+      options.logger.error('over-limit answer failed; Koa answers', { error: (error as Error)?.stack ?? String(error) });
+    }
+    if (answered) return;
+    if (response.headersSent) response.destroy();
+    else void koaListener(request, response);
+  };
 }

@@ -12,8 +12,22 @@ interface DispatchedRoute {
   literalStart: string;
   key: string;
   doc: RouteDoc;
+  template: string;
   /** `guards(route)` then the route's own handlers, composed once at start-up. */
   run: (ctx: Context, next: Next) => Promise<unknown>;
+}
+
+/** The route a request goes to: its declaration, its key (`GET /api/v1/…/:id`) and its template. */
+export interface FoundRoute {
+  key: string;
+  doc: RouteDoc;
+  template: string;
+}
+
+export interface RouteDispatch {
+  middleware: Middleware;
+  /** The route `method` and `path` (already normalised) go to, or null (none: a 404 or a 405). */
+  find(method: string, path: string): FoundRoute | null;
 }
 
 /** The methods @koa/router's allowedMethods implements: any other is refused 405 without looking for a route. */
@@ -29,7 +43,7 @@ const KNOWN_METHODS = new Set(['HEAD', 'OPTIONS', 'GET', 'PUT', 'PATCH', 'POST',
  * with Allow); no route: 404. A route with no declaration stops the agent at start (it would otherwise
  * be served with no scope).
  */
-export function dispatchRoutes(routers: readonly Router[], guards: (route: RouteDoc, key: string) => Middleware[]): Middleware {
+export function dispatchRoutes(routers: readonly Router[], guards: (route: RouteDoc, key: string) => Middleware[]): RouteDispatch {
   const routes: DispatchedRoute[] = [];
   for (const router of routers) {
     for (const layer of router.stack) {
@@ -44,31 +58,41 @@ export function dispatchRoutes(routers: readonly Router[], guards: (route: Route
         literalStart: literalStart(String(layer.path)),
         key,
         doc,
+        template: String(layer.path),
         run: compose([...guards(doc, key), ...layer.stack] as Middleware[]) as DispatchedRoute['run'],
       });
     }
   }
 
-  return (ctx, next) => {
+  /** The first route, in declaration order, whose template matches `path` and whose methods include `method`. */
+  const match = (method: string, path: string): { route: DispatchedRoute; match: RegExpExecArray } | null => {
+    const lowerPath = path.toLowerCase();
+    for (const route of routes) {
+      if (!lowerPath.startsWith(route.literalStart) || !route.methods.has(method)) continue;
+      const match = route.layer.regexp.exec(path);
+      if (match) return { route, match };
+    }
+    return null;
+  };
+  /** The methods the routes whose template matches `path` answer (for a 405's Allow; none: a 404). */
+  const allowedMethods = (path: string): string[] => {
+    const allowed = new Set<string>();
+    for (const route of routes) if (route.layer.regexp.test(path)) for (const method of route.methods) allowed.add(method);
+    return [...allowed];
+  };
+
+  const middleware: Middleware = (ctx, next) => {
     const path = ctx.path;
     const method = ctx.method;
     if (!KNOWN_METHODS.has(method)) ctx.throw(405, `Method not allowed: ${method} is not a method this API implements`);
-    const lowerPath = path.toLowerCase();
-    let otherMethods: Set<string> | null = null;
-    for (const route of routes) {
-      if (!lowerPath.startsWith(route.literalStart)) continue;
-      const match = route.layer.regexp.exec(path);
-      if (!match) continue;
-      if (!route.methods.has(method)) {
-        otherMethods ??= new Set();
-        for (const allowed of route.methods) otherMethods.add(allowed);
-        continue;
-      }
-      enter(ctx, route, path, match);
-      return route.run(ctx, next);
+    const found = match(method, path);
+    if (found) {
+      enter(ctx, found.route, path, found.match);
+      return found.route.run(ctx, next);
     }
-    if (!otherMethods) return next();
-    const allow = [...otherMethods].join(', ');
+    const allowed = allowedMethods(path);
+    if (allowed.length === 0) return next();
+    const allow = allowed.join(', ');
     if (method === 'OPTIONS') {
       ctx.status = 200;
       ctx.body = '';
@@ -77,6 +101,11 @@ export function dispatchRoutes(routers: readonly Router[], guards: (route: Route
     }
     ctx.set('Allow', allow);
     ctx.throw(405, `Method not allowed: ${path} answers ${allow}`);
+  };
+
+  return {
+    middleware,
+    find: (method, path) => match(method, path)?.route ?? null,
   };
 }
 

@@ -63,6 +63,11 @@ export class ApiKeyService {
     return found;
   }
 
+  /** The principal of a key that verified before and has not been revoked since; null otherwise (no digest is taken). */
+  remembered(presented: string): Principal | null {
+    return this.verified.get(presented) ?? null;
+  }
+
   /** The key itself is returned here once and never again. */
   async create(name: string, scope: KeyScope): Promise<{ key: string; record: ApiKeyRecord }> {
     if (this.store.keys.some((record) => record.name === name && record.revoked_at === null))

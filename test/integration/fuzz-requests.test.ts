@@ -8,6 +8,8 @@ import { spawnAgentProcess, stopGracefully, type AgentProcess } from '../helpers
 import { rawExchange } from '../helpers/raw-http.js';
 
 const REQUESTS_PER_KEY = 800;
+/** Low enough that a key can be taken over it quickly, above what the fuzzing sends with one key. */
+const RATE_LIMIT = 1000;
 const PARALLEL = 8;
 
 /** What goes where a path parameter is expected. */
@@ -133,7 +135,8 @@ async function entries(dir: string): Promise<string[]> {
 /**
  * Issue 14's fuzz test: generated malformed requests (paths and their spellings, encodings, queries,
  * headers, bodies, multipart, upgrades) against every route of the OpenAPI document, with no key, a read
- * key and a write key. Zero 5xx, the agent never exits, nothing is written outside its data dir.
+ * key, a write key, and a write key over its rate limit (whose requests meet the over-limit answer in
+ * front of Koa first). Zero 5xx, the agent never exits, nothing is written outside its data dir.
  */
 describe('fuzzing every route', () => {
   let agent: AgentProcess;
@@ -147,12 +150,26 @@ describe('fuzzing every route', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'trainer-fuzz-data-'));
     workDir = await mkdtemp(join(tmpdir(), 'trainer-fuzz-cwd-'));
     scratchTmp = await mkdtemp(join(tmpdir(), 'trainer-fuzz-tmp-'));
-    agent = await spawnAgentProcess(dataDir, { TMPDIR: scratchTmp, TRAINER_LOG_LEVEL: 'error' }, { cwd: workDir });
-    for (const scope of ['read', 'write'] as const) {
-      const created = await agent.api('POST', '/api/v1/keys', { name: `fuzz-${scope}`, scope });
+    agent = await spawnAgentProcess(
+      dataDir,
+      { TMPDIR: scratchTmp, TRAINER_LOG_LEVEL: 'error', TRAINER_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) },
+      { cwd: workDir },
+    );
+    for (const [name, scope] of [
+      ['read', 'read'],
+      ['write', 'write'],
+      ['over', 'write'],
+    ] as const) {
+      const created = await agent.api('POST', '/api/v1/keys', { name: `fuzz-${name}`, scope });
       expect(created.status).toBe(201);
-      keys[scope] = created.body.key;
+      keys[name] = created.body.key;
     }
+    const spend = async () => {
+      for (let i = 0; i < RATE_LIMIT / 10; i++)
+        await fetch(`${agent.url}/api/v1/training/queue`, { headers: { authorization: `Bearer ${keys.over}` } }).then((response) => response.arrayBuffer());
+    };
+    await Promise.all(Array.from({ length: 10 }, spend));
+    expect((await fetch(`${agent.url}/api/v1/training/queue`, { headers: { authorization: `Bearer ${keys.over}` } })).status).toBe(429);
     const document = (await agent.api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(document.paths).flatMap(([template, operations]) =>
       Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })),
@@ -166,7 +183,7 @@ describe('fuzzing every route', () => {
     await removeDir(scratchTmp);
   });
 
-  it(`answers ${3 * REQUESTS_PER_KEY} malformed requests (no key, read key, write key) without a 5xx or an exit`, async () => {
+  it(`answers ${4 * REQUESTS_PER_KEY} malformed requests (no key, read key, write key, a key over its limit) without a 5xx or an exit`, async () => {
     const tmpBefore = await entries(tmpdir());
     const random = seededRandom(14);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -224,7 +241,7 @@ describe('fuzzing every route', () => {
       sent++;
     };
 
-    const queue = ['none', 'read', 'write'].flatMap((keyName) => Array<string>(REQUESTS_PER_KEY).fill(keyName));
+    const queue = ['none', 'read', 'write', 'over'].flatMap((keyName) => Array<string>(REQUESTS_PER_KEY).fill(keyName));
     await Promise.all(
       Array.from({ length: PARALLEL }, async () => {
         for (let keyName = queue.shift(); keyName !== undefined; keyName = queue.shift()) await one(keyName);

@@ -24,7 +24,7 @@ async function serve(routers: Router[], guards: (route: RouteDoc, key: string) =
       ctx.body = { detail: (error as Error).message };
     }
   });
-  app.use(dispatchRoutes(routers, guards));
+  app.use(dispatchRoutes(routers, guards).middleware);
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server!.once('listening', resolve));
   const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 interface Window {
   start: number;
@@ -6,20 +6,66 @@ interface Window {
 }
 
 const WINDOW_MS = 60_000;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A 429 as it leaves the agent: the same from the Koa middleware and from the over-limit answer before Koa. */
+export interface RateLimitRefusal {
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface KeyRateLimit {
+  /** After the key check: counts the key's request, sets the X-RateLimit-* headers, answers 429 past the limit. */
+  middleware: Middleware;
+  /** Whether some key is over its limit now or was until lately (normally false: one test and no more). */
+  someKeyOver(): boolean;
+  /** The 429 for a key that is over its limit at `time`, or null. Counts nothing. */
+  refusalFor(principalId: string, time: number): RateLimitRefusal | null;
+}
 
 /**
  * A fixed one-minute window per API key, with seed 001's X-RateLimit-* headers and a 429 (with
- * Retry-After) past the limit. `limitPerMinute` 0 turns it off. Runs after auth: it counts per key.
+ * Retry-After) past the limit. Runs after auth: it counts per key. The keys over their limit are kept
+ * apart, so that their next requests can be refused before Koa (over-limit-answer.ts): a client that
+ * keeps asking past its limit costs the agent less than one within it.
  */
-export function rateLimit(limitPerMinute: number, now: () => number = Date.now) {
+export function keyRateLimit(limitPerMinute: number, now: () => number = Date.now): KeyRateLimit {
   const windows = new Map<string, Window>();
+  /** Keys past their limit, with the end of the window that holds them there. */
+  const over = new Map<string, number>();
+  const bodies = new Map<number, string>();
   let lastSweep = now();
-  return async (ctx: Context, next: Next) => {
+
+  const refusal = (window: Window, time: number): RateLimitRefusal => {
+    const resetSeconds = Math.ceil((window.start + WINDOW_MS) / 1000);
+    const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
+    let body = bodies.get(retryAfter);
+    if (body === undefined) {
+      body = JSON.stringify({
+        detail: `Rate limit of ${limitPerMinute} requests per minute exceeded for this API key; retry in ${retryAfter} s`,
+        code: 'rate_limited',
+      });
+      bodies.set(retryAfter, body); // at most 60 of them: one per second of a window
+    }
+    return {
+      headers: {
+        'X-RateLimit-Limit': String(limitPerMinute),
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(resetSeconds),
+        'Retry-After': String(retryAfter),
+        'Content-Type': JSON_TYPE,
+      },
+      body,
+    };
+  };
+
+  const middleware: Middleware = (ctx: Context, next) => {
     const principal = ctx.state.principal as { id: string } | undefined;
-    if (limitPerMinute <= 0 || !principal) return next();
+    if (!principal) return next();
     const time = now();
     if (time - lastSweep > WINDOW_MS) {
       for (const [key, window] of windows) if (time - window.start >= WINDOW_MS) windows.delete(key);
+      for (const [key, until] of over) if (time >= until) over.delete(key);
       lastSweep = time;
     }
     let window = windows.get(principal.id);
@@ -28,18 +74,33 @@ export function rateLimit(limitPerMinute: number, now: () => number = Date.now) 
       windows.set(principal.id, window);
     }
     window.count++;
-    const resetSeconds = Math.ceil((window.start + WINDOW_MS) / 1000);
-    ctx.set('X-RateLimit-Limit', String(limitPerMinute));
-    ctx.set('X-RateLimit-Remaining', String(Math.max(0, limitPerMinute - window.count)));
-    ctx.set('X-RateLimit-Reset', String(resetSeconds));
     if (window.count > limitPerMinute) {
-      const retryAfter = Math.max(1, resetSeconds - Math.floor(time / 1000));
-      ctx.set('Retry-After', String(retryAfter));
+      over.set(principal.id, window.start + WINDOW_MS);
       // answered here, not thrown: a 429 must cost less than the cheapest real answer
+      const { headers, body } = refusal(window, time);
+      ctx.set(headers);
       ctx.status = 429;
-      ctx.body = { detail: `Rate limit of ${limitPerMinute} requests per minute exceeded for this API key; retry in ${retryAfter} s`, code: 'rate_limited' };
+      ctx.body = body;
       return;
     }
+    ctx.set('X-RateLimit-Limit', String(limitPerMinute));
+    ctx.set('X-RateLimit-Remaining', String(limitPerMinute - window.count));
+    ctx.set('X-RateLimit-Reset', String(Math.ceil((window.start + WINDOW_MS) / 1000)));
     return next();
+  };
+
+  return {
+    middleware,
+    someKeyOver: () => over.size > 0,
+    refusalFor(principalId, time) {
+      const until = over.get(principalId);
+      if (until === undefined) return null;
+      const window = windows.get(principalId);
+      if (time >= until || !window) {
+        over.delete(principalId);
+        return null;
+      }
+      return refusal(window, time);
+    },
   };
 }
