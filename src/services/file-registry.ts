@@ -159,9 +159,9 @@ export class FileRegistry<R extends BaseRecord> {
     return this.reservation(name, newVersion);
   }
 
-  /** Records a file that is already in place (a run's model), under a name held with `hold`. */
+  /** Records a file that is already in place (a run's model), under a name held with `hold`; on a full disk the record is kept in memory and written later. */
   async record(record: R): Promise<void> {
-    await this.options.store.saveRegistryRecord(this.options.kind, record as never);
+    await this.options.store.saveRegistryRecord(this.options.kind, record as never, 'keep');
   }
 
   /** Holds a name for work other than an upload; false when it is taken. */

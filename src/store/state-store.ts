@@ -188,24 +188,37 @@ export class StateStore {
     return (this.db.data[kind] as RegistryCollections[K][]).find((record) => record.name === name);
   }
 
-  /** Adds or replaces (by name) a registry record, then writes the document. */
-  async saveRegistryRecord<K extends keyof RegistryCollections>(kind: K, record: RegistryCollections[K]): Promise<void> {
-    const records = this.db.data[kind] as RegistryCollections[K][];
-    const position = records.findIndex((existing) => existing.name === record.name);
-    if (position === -1) records.push(record);
-    else records[position] = record;
-    await this.persist();
+  /**
+   * Adds or replaces (by name) a registry record, then writes the document. On a full disk the change is
+   * undone (the upload or tag it belongs to is refused 507 and its file removed), unless `ifDiskFull` is
+   * 'keep': a record of a file already in place (a run's model) is kept in memory and written later.
+   */
+  async saveRegistryRecord<K extends keyof RegistryCollections>(kind: K, record: RegistryCollections[K], ifDiskFull: 'undo' | 'keep' = 'undo'): Promise<void> {
+    await this.saveRegistryRecords(kind, [record], ifDiskFull);
   }
 
-  /** Adds or replaces several records of one registry in one write (a tag moving between models). */
-  async saveRegistryRecords<K extends keyof RegistryCollections>(kind: K, changed: readonly RegistryCollections[K][]): Promise<void> {
+  /** Adds or replaces several records of one registry in one write (a tag moving between models); on a full disk, as `saveRegistryRecord`. */
+  async saveRegistryRecords<K extends keyof RegistryCollections>(
+    kind: K,
+    changed: readonly RegistryCollections[K][],
+    ifDiskFull: 'undo' | 'keep' = 'undo',
+  ): Promise<void> {
     const records = this.db.data[kind] as RegistryCollections[K][];
+    const undos: (() => void)[] = [];
     for (const record of changed) {
       const position = records.findIndex((existing) => existing.name === record.name);
+      const previous = position === -1 ? null : records[position]!;
       if (position === -1) records.push(record);
       else records[position] = record;
+      undos.unshift(() => {
+        // only while the record is still the one this call put there: a later change is not this call's to undo
+        const now = records.indexOf(record);
+        if (now === -1) return;
+        if (previous) records[now] = previous;
+        else records.splice(now, 1);
+      });
     }
-    await this.persist();
+    await this.persist(ifDiskFull === 'undo' ? () => undos.forEach((undo) => undo()) : undefined);
   }
 
   async deleteRegistryRecord(kind: keyof RegistryCollections, name: string): Promise<boolean> {
@@ -245,7 +258,7 @@ export class StateStore {
 
   /**
    * Writes the document. On a full disk the caller hears 507 and the change is undone by `undo` when
-   * given (a record that was to be created); otherwise it stays in memory (the agent goes on with it)
+   * given (a record that was to be created, a registry change its client is refused); otherwise it stays in memory (the agent goes on with it)
    * and is written by the next write that succeeds, or by a retry every few seconds.
    */
   private async persist(undo?: () => void): Promise<void> {

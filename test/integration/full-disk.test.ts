@@ -4,6 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { FileRegistry } from '../../dist/src/services/file-registry.js';
+import { BlobStore } from '../../dist/src/store/blob-store.js';
 import { appendJsonLines } from '../../dist/src/store/jsonl.js';
 import { StateStore } from '../../dist/src/store/state-store.js';
 import { API_KEY, startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
@@ -75,6 +78,19 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
     // a store of its own on the same disk: the agent's state document, written while the disk is full
     const store = await StateStore.open(join(disk.dir, 'other-state', 'db.json'));
     await store.addRun({ id: 'run-before', name: 'written before' } as never);
+    // a registry whose files go to another disk (not full), its records to this one
+    const blobs = new BlobStore(join(scratch, 'models'));
+    const registry = new FileRegistry({ kind: 'models', label: 'Model', store, blobs, buildRecord: (uploaded: object) => ({ ...uploaded, tags: [] }) });
+    const uploadToRegistry = async (name: string) => {
+      const reservation = await registry.reserve(name);
+      try {
+        await reservation.receive({ filename: `${name}.bin`, mimeType: null, stream: Readable.from([Buffer.from('weights')]) });
+        return await reservation.commit({});
+      } finally {
+        await reservation.release();
+      }
+    };
+    await uploadToRegistry('kept');
 
     fill(filler);
     const epochAtFull = readEpoch(epochFile);
@@ -119,6 +135,13 @@ describe.skipIf(disk.skip)(`a full disk (an 8 MiB tmpfs${disk.skip ? `: skipped,
       message: expect.stringMatching(/Nothing was saved/),
     });
     expect(store.getRun('run-on-a-full-disk')).toBeUndefined();
+    // a registry change refused 507 is undone: no record of an upload whose file was removed, no tag that was not saved
+    await expect(uploadToRegistry('refused')).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE', message: expect.stringMatching(/Nothing was saved/) });
+    expect(store.getRegistryRecord('models', 'refused')).toBeUndefined();
+    expect((await registry.list()).map((entry: { name: string }) => entry.name)).toEqual(['kept']);
+    const kept = store.getRegistryRecord('models', 'kept')!;
+    await expect(store.saveRegistryRecords('models', [{ ...kept, tags: ['production'] }])).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE' });
+    expect(store.getRegistryRecord('models', 'kept')).toBe(kept);
 
     // training goes on while nothing can be written; what is on disk is whole lines
     await waitFor(() => readEpoch(epochFile) >= epochAtFull + 100, 'the training to go on while the disk is full', 60_000);
