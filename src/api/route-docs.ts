@@ -434,7 +434,7 @@ const DECLARED = {
     responses: { 200: z.array(MetricPoint) },
   },
   'GET /api/v1/training/:sessionId/logs': {
-    summary: 'Log lines (the last `limit`, or from `cursor`; X-Next-Cursor header)',
+    summary: 'Log lines (the last `limit`, or from `cursor`, a byte position in the whole log that holds across rotations; X-Next-Cursor header)',
     tag: 'training',
     scope: 'read',
     query: LogsQuery,

@@ -136,7 +136,7 @@ export class RunExecutor implements RunActivity {
       run = await lifecycle.recordHandle(run.id, started.handle, totalEpochsOf(recipe, params));
       // a retry appends to the run's files: follow from where they end, not from what earlier attempts wrote
       const offsets = retry
-        ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.sizeOf(filePaths.log) }
+        ? { metricsOffset: await files.sizeOf(filePaths.metrics), logOffset: await files.logEnd(run.id) }
         : { metricsOffset: 0, logOffset: 0 };
       this.follow(run, backend, started, offsets, null);
       lifecycle.announceStarted(run.id);
@@ -177,7 +177,7 @@ export class RunExecutor implements RunActivity {
       const filePaths = this.filePaths(run.id);
       if (run.tracking_only) {
         const tail = await this.deps.files.tailMetrics(run.id, 50);
-        this.followTracked(run, { metricsOffset: tail.size, logOffset: await this.deps.files.sizeOf(filePaths.log) }, foldLatest(null, tail.records));
+        this.followTracked(run, { metricsOffset: tail.size, logOffset: await this.deps.files.logEnd(run.id) }, foldLatest(null, tail.records));
         continue;
       }
       try {
@@ -200,7 +200,7 @@ export class RunExecutor implements RunActivity {
         const tail = await this.deps.files.tailMetrics(run.id, 50);
         const latest = foldLatest(null, tail.records);
         if (typeof latest?.epoch === 'number') this.deps.lifecycle.recordProgress(run.id, { current_epoch: latest.epoch });
-        const logOffset = await this.deps.files.sizeOf(filePaths.log);
+        const logOffset = await this.deps.files.logEnd(run.id);
         this.follow(run, backend, found, { metricsOffset: tail.size, logOffset }, latest);
         this.deps.logger.info('re-attached run', { run: run.id });
       } catch (error) {

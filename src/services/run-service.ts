@@ -376,7 +376,7 @@ export class RunService {
     this.get(id);
     const { files } = this.deps;
     const kept: LogRecord[] = [];
-    await files.readRange<LogRecord>(id, 'log', 0, await files.sizeOf(files.paths.log(id)), (records) => {
+    await files.readRange<LogRecord>(id, 'log', 0, await files.logEnd(id), (records) => {
       for (const record of records) if (options.stream ? record.stream === options.stream : record.stream !== 'agent') kept.push(record);
       if (kept.length > options.limit * 2) kept.splice(0, kept.length - options.limit);
     });

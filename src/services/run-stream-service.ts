@@ -162,6 +162,6 @@ export class RunStreamService {
     const followed = this.deps.activity.followedOffsets(runId);
     if (followed) return { metrics: followed.metricsOffset, log: followed.logOffset };
     const { files, paths } = this.deps;
-    return { metrics: await files.sizeOf(paths.metrics(runId)), log: await files.sizeOf(paths.log(runId)) };
+    return { metrics: await files.sizeOf(paths.metrics(runId)), log: await files.logEnd(runId) };
   }
 }

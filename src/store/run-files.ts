@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { appendJsonLines, parseJsonLines } from './jsonl.js';
-import { readTail } from './tail-read.js';
+import { closeGenerations, openGenerations } from './log-generations.js';
+import { readTail, readTailOf } from './tail-read.js';
 import type { RunPaths } from './run-paths.js';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 
@@ -19,56 +20,67 @@ const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 export class RunFiles {
   constructor(readonly paths: RunPaths) {}
 
-  /** The last `limit` log records, oldest first. */
-  async tailLogs(runId: string, limit: number): Promise<LogPage> {
-    const { text, size } = await readTail(this.paths.log(runId), limit);
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    const records = parseJsonLines<LogRecord>(complete);
-    return { records: records.slice(-limit), nextCursor: size - Buffer.byteLength(text) + Buffer.byteLength(complete) };
-  }
-
   /**
-   * Up to `limit` log records starting at byte offset `cursor`, read in 64 KiB chunks. A line longer
-   * than the page limit is skipped over rather than holding the cursor in place forever.
+   * The last `limit` log records, oldest first (from the generation before the newest too, after a
+   * rotation). Cursors are positions in the whole log (log-generations.ts).
    */
-  async logsAfter(runId: string, cursor: number, limit: number): Promise<LogPage> {
-    const handle = await openIfExists(this.paths.log(runId));
-    if (!handle) return { records: [], nextCursor: cursor };
+  async tailLogs(runId: string, limit: number): Promise<LogPage> {
+    const generations = await openGenerations(this.paths.log(runId));
     try {
       const records: LogRecord[] = [];
-      let position = cursor;
-      let carry = Buffer.alloc(0);
-      const chunk = Buffer.alloc(TAIL_CHUNK);
-      while (records.length < limit) {
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position + carry.length);
-        if (bytesRead === 0) break;
-        const bytes = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-        let start = 0;
-        for (let newline = bytes.indexOf(10); newline !== -1 && records.length < limit; newline = bytes.indexOf(10, start)) {
-          try {
-            records.push(JSON.parse(bytes.toString('utf8', start, newline)) as LogRecord);
-          } catch {
-            // a torn line is skipped
-          }
-          start = newline + 1;
-        }
-        position += start;
-        carry = Buffer.from(bytes.subarray(start));
-        if (carry.length > MAX_PAGE_BYTES) {
-          position += carry.length; // an endless line: skip what we have of it
-          carry = Buffer.alloc(0);
-        }
-        if (bytesRead < chunk.length) break;
+      let nextCursor = 0;
+      for (let index = generations.length - 1; index >= 0 && records.length < limit; index--) {
+        const { handle, start, size } = generations[index]!;
+        const text = await readTailOf(handle, size, limit - records.length);
+        const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+        if (index === generations.length - 1) nextCursor = start + size - Buffer.byteLength(text) + Buffer.byteLength(complete);
+        records.unshift(...parseJsonLines<LogRecord>(complete).slice(-(limit - records.length)));
       }
-      return { records, nextCursor: position };
+      return { records, nextCursor };
     } finally {
-      await handle.close();
+      await closeGenerations(generations);
     }
   }
 
   /**
-   * Whole lines of a run file between two byte offsets, read in bounded chunks: `onChunk` gets the
-   * records of each chunk and the offset after them, and may return a promise to apply backpressure.
+   * Up to `limit` log records from position `cursor` of the whole log on, read in 64 KiB chunks, into
+   * the newest generation when the one before ends. A cursor in a generation that was dropped reads
+   * from the oldest one kept (whose first line says what was dropped). A line longer than the page limit
+   * is skipped over rather than holding the cursor in place forever.
+   */
+  async logsAfter(runId: string, cursor: number, limit: number): Promise<LogPage> {
+    const generations = await openGenerations(this.paths.log(runId));
+    try {
+      const records: LogRecord[] = [];
+      let nextCursor = cursor;
+      for (const [index, { handle, start, size }] of generations.entries()) {
+        const newest = index === generations.length - 1;
+        if (!newest && cursor >= start + size) continue;
+        const position = await readLinesFrom(handle, Math.max(0, cursor - start), limit, records);
+        nextCursor = start + position;
+        if (records.length >= limit || (!newest && position < size)) break;
+      }
+      return { records, nextCursor };
+    } finally {
+      await closeGenerations(generations);
+    }
+  }
+
+  /** Where the run's log ends now, as a position in the whole log. */
+  async logEnd(runId: string): Promise<number> {
+    const generations = await openGenerations(this.paths.log(runId));
+    try {
+      const newest = generations.at(-1);
+      return newest ? newest.start + newest.size : 0;
+    } finally {
+      await closeGenerations(generations);
+    }
+  }
+
+  /**
+   * Whole lines of a run file between two positions (byte offsets; for the log, positions in the whole
+   * log across its generations), read in bounded chunks: `onChunk` gets the records of each chunk and
+   * the position after them, and may return a promise to apply backpressure.
    */
   async readRange<T>(
     runId: string,
@@ -77,21 +89,25 @@ export class RunFiles {
     end: number,
     onChunk: (records: T[], endOffset: number) => void | Promise<void>,
   ): Promise<void> {
-    const handle = await openIfExists(kind === 'metrics' ? this.paths.metrics(runId) : this.paths.log(runId));
-    if (!handle) return;
+    if (kind === 'metrics') {
+      const handle = await openIfExists(this.paths.metrics(runId));
+      if (!handle) return;
+      try {
+        await readRangeOf(handle, 0, start, end, onChunk);
+      } finally {
+        await handle.close();
+      }
+      return;
+    }
+    const generations = await openGenerations(this.paths.log(runId));
     try {
-      let position = start;
-      const buffer = Buffer.alloc(TAIL_CHUNK * 16);
-      while (position < end) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
-        if (bytesRead === 0) return;
-        const lastNewline = buffer.subarray(0, bytesRead).lastIndexOf(10);
-        if (lastNewline === -1) return; // a line longer than the buffer: never written by trainer's writers
-        position += lastNewline + 1;
-        await onChunk(parseJsonLines<T>(buffer.toString('utf8', 0, lastNewline)), position);
+      for (const generation of generations) {
+        const from = Math.max(start, generation.start);
+        const to = Math.min(end, generation.start + generation.size);
+        if (from < to) await readRangeOf(generation.handle, generation.start, from, to, onChunk);
       }
     } finally {
-      await handle.close();
+      await closeGenerations(generations);
     }
   }
 
@@ -216,5 +232,57 @@ async function openIfExists(path: string) {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
+  }
+}
+
+/**
+ * Appends to `records` up to `limit` records from byte `position` of one file, in 64 KiB chunks; returns
+ * the position after the last whole line read.
+ */
+async function readLinesFrom(handle: FileHandle, position: number, limit: number, records: LogRecord[]): Promise<number> {
+  let carry = Buffer.alloc(0);
+  const chunk = Buffer.alloc(TAIL_CHUNK);
+  while (records.length < limit) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position + carry.length);
+    if (bytesRead === 0) break;
+    const bytes = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+    let start = 0;
+    for (let newline = bytes.indexOf(10); newline !== -1 && records.length < limit; newline = bytes.indexOf(10, start)) {
+      try {
+        records.push(JSON.parse(bytes.toString('utf8', start, newline)) as LogRecord);
+      } catch {
+        // a torn line is skipped
+      }
+      start = newline + 1;
+    }
+    position += start;
+    carry = Buffer.from(bytes.subarray(start));
+    if (carry.length > MAX_PAGE_BYTES) {
+      position += carry.length; // an endless line: skip what we have of it
+      carry = Buffer.alloc(0);
+    }
+    if (bytesRead < chunk.length) break;
+  }
+  return position;
+}
+
+/** Whole lines of one file between `from` and `to`, positions counted from `base` (the file's own start in its stream). */
+async function readRangeOf<T>(
+  handle: FileHandle,
+  base: number,
+  from: number,
+  to: number,
+  onChunk: (records: T[], endOffset: number) => void | Promise<void>,
+): Promise<void> {
+  let position = from - base;
+  const end = to - base;
+  const buffer = Buffer.alloc(TAIL_CHUNK * 16);
+  while (position < end) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
+    if (bytesRead === 0) return;
+    const lastNewline = buffer.subarray(0, bytesRead).lastIndexOf(10);
+    if (lastNewline === -1) return; // a line longer than the buffer: never written by trainer's writers
+    position += lastNewline + 1;
+    await onChunk(parseJsonLines<T>(buffer.toString('utf8', 0, lastNewline)), base + position);
   }
 }

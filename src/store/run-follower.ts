@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { LogRecord, MetricRecord } from '../domain/run-records.js';
+import { generationStartOf } from './log-generations.js';
 import type { RunPaths } from './run-paths.js';
 
 /** A byte range of a run file holding whole lines: `end` is where the next reader resumes. */
@@ -29,11 +30,16 @@ const READ_CHUNK = 1024 * 1024;
 /**
  * Follows a run's metrics.jsonl and log.jsonl as they grow, whoever writes them. inotify (fs.watch on
  * the run's directory) gives low latency; a slow poll covers file systems where watching does not work.
- * Offsets count bytes of whole lines only, so that a stream can resume exactly where it stopped.
+ * Offsets count bytes of whole lines only, so that a stream can resume exactly where it stopped; the
+ * log's are positions in the whole log, across its rotations (log-generations.ts).
  */
 export class RunFollower {
-  /** Offset of the end of the last whole line handed to the handlers. */
+  /** Offset of the end of the last whole line handed to the handlers, in the file being read. */
   private readonly emitted: Record<Kind, number>;
+  /** Where the log file being read begins in the whole log; null until the file is opened. */
+  private logStart: number | null = null;
+  /** The position in the whole log to start from, until the log file is opened. */
+  private readonly startLogAt: number;
   private readonly pending: Record<Kind, Buffer> = { metrics: Buffer.alloc(0), log: Buffer.alloc(0) };
   /** Kept open while following: a poke per printed line should not cost an open and a close. */
   private readonly handles: Record<Kind, FileHandle | null> = { metrics: null, log: null };
@@ -43,7 +49,7 @@ export class RunFollower {
   private again = false;
   private closed = false;
   private progressText: string | null = null;
-  /** The log was rotated (run_log_cap_mb): the old file is read to its end once more, then the new one from 0. */
+  /** The log was rotated (run_log_cap_mb): the old file is read to its end once more, then the new one from its start. */
   private logRotated = false;
 
   constructor(
@@ -52,11 +58,12 @@ export class RunFollower {
     private readonly handlers: FollowHandlers,
     start: FollowStart,
   ) {
-    this.emitted = { metrics: start.metricsOffset, log: start.logOffset };
+    this.emitted = { metrics: start.metricsOffset, log: 0 };
+    this.startLogAt = start.logOffset;
   }
 
   get offsets(): FollowStart {
-    return { metricsOffset: this.emitted.metrics, logOffset: this.emitted.log };
+    return { metricsOffset: this.emitted.metrics, logOffset: this.logStart === null ? this.startLogAt : this.logStart + this.emitted.log };
   }
 
   start(): void {
@@ -126,7 +133,14 @@ export class RunFollower {
 
   private async drain(kind: Kind): Promise<void> {
     const path = kind === 'metrics' ? this.paths.metrics(this.runId) : this.paths.log(this.runId);
-    if (!this.handles[kind]) this.handles[kind] = await open(path, 'r').catch(() => null);
+    if (!this.handles[kind]) {
+      this.handles[kind] = await open(path, 'r').catch(() => null);
+      if (kind === 'log' && this.handles.log && this.logStart === null) {
+        // a start before this generation began (in log.1.jsonl) follows from this one's start
+        this.logStart = await generationStartOf(this.handles.log);
+        this.emitted.log = Math.max(0, this.startLogAt - this.logStart);
+      }
+    }
     const handle = this.handles[kind];
     if (!handle) return;
     for (;;) {
@@ -147,7 +161,8 @@ export class RunFollower {
       if (lastNewline >= 0) {
         const start = this.emitted[kind];
         this.emitted[kind] = start + lastNewline + 1;
-        this.emit(kind, bytes.toString('utf8', 0, lastNewline), { start, end: this.emitted[kind] });
+        const base = kind === 'log' ? this.logStart! : 0;
+        this.emit(kind, bytes.toString('utf8', 0, lastNewline), { start: base + start, end: base + this.emitted[kind] });
       }
       if (bytesRead < buffer.length) return;
     }
@@ -162,7 +177,9 @@ export class RunFollower {
     if (this.logRotated) {
       this.logRotated = false;
       await this.handles.log?.close().catch(() => {});
+      const previousEnd = this.logStart! + this.emitted.log;
       this.handles.log = await open(path, 'r').catch(() => null);
+      this.logStart = this.handles.log ? Math.max(previousEnd, await generationStartOf(this.handles.log)) : previousEnd;
       this.emitted.log = 0;
       this.pending.log = Buffer.alloc(0);
       return this.handles.log !== null;

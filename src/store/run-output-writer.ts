@@ -2,6 +2,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeF
 import { basename, dirname, join } from 'node:path';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
 import { isDiskFull } from '../errors.js';
+import { generationStartOfFile, LOG_OFFSET_FIELD, rotatedLogPath } from './log-generations.js';
 
 export interface RunOutputPaths {
   log: string;
@@ -21,11 +22,6 @@ export interface RunOutputOptions {
 /** What may wait in memory for a full disk to have room again, per file; beyond it whole batches are dropped (and counted). */
 const BACKLOG_CAP = 32 * 1024 * 1024;
 const RETRY_MS = 500;
-
-/** The file a rotated log's previous generation is kept in. */
-export function rotatedLogPath(logPath: string): string {
-  return logPath.replace(/\.jsonl$/, '') + '.1.jsonl';
-}
 
 /**
  * Appends a run's log and metric records and writes its exit record. Used by the process that
@@ -169,7 +165,10 @@ export class RunOutputWriter {
     this.log.append(serialize([{ ts: new Date().toISOString(), level: 'WARNING', stream: 'agent', message }]));
   }
 
-  /** log.jsonl → log.1.jsonl (the older generation dropped); the new log.jsonl starts by saying so. */
+  /**
+   * log.jsonl → log.1.jsonl (the older generation dropped); the new log.jsonl starts by saying so, and
+   * where in the whole log it begins (log-generations.ts), so that positions in the log hold across it.
+   */
   private rotateLog(): void {
     const previous = rotatedLogPath(this.paths.log);
     let droppedNow = 0;
@@ -178,13 +177,15 @@ export class RunOutputWriter {
     } catch {
       // the first rotation: nothing dropped yet
     }
-    const kept = this.log.size;
+    const previousStart = generationStartOfFile(this.paths.log);
     renameSync(this.paths.log, previous);
+    // its size once moved: the agent's own notes go to it too, up to the rename
+    const kept = statSync(previous).size;
     this.log.reopen();
     this.logDroppedByCap += droppedNow;
     const capMiB = Math.round((this.logCapBytes! / 1024 / 1024) * 100) / 100;
     const message = `… ${this.logDroppedByCap} bytes dropped (log cap ${capMiB} MiB); the ${kept} bytes before this line are in ${basename(previous)}`;
-    this.log.append(serialize([{ ts: new Date().toISOString(), level: 'WARNING', stream: 'agent', message }]));
+    this.log.append(serialize([{ ts: new Date().toISOString(), level: 'WARNING', stream: 'agent', message, [LOG_OFFSET_FIELD]: previousStart + kept }]));
   }
 }
 

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 const TAIL_CHUNK = 64 * 1024;
 
@@ -11,23 +11,28 @@ export async function readTail(path: string, lines: number): Promise<{ text: str
   if (!handle) return { text: '', size: 0 };
   try {
     const { size } = await handle.stat();
-    let start = size;
-    const chunks: Buffer[] = []; // newest first
-    let newlines = 0;
-    while (start > 0 && newlines <= lines) {
-      const length = Math.min(TAIL_CHUNK, start);
-      start -= length;
-      const chunk = Buffer.alloc(length);
-      await handle.read(chunk, 0, length, start);
-      chunks.push(chunk);
-      for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) newlines++;
-    }
-    let text = Buffer.concat(chunks.reverse()).toString('utf8');
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    return { text, size };
+    return { text: await readTailOf(handle, size, lines), size };
   } finally {
     await handle.close();
   }
+}
+
+/** The same, of an open file's first `size` bytes. */
+export async function readTailOf(handle: FileHandle, size: number, lines: number): Promise<string> {
+  let start = size;
+  const chunks: Buffer[] = []; // newest first
+  let newlines = 0;
+  while (start > 0 && newlines <= lines) {
+    const length = Math.min(TAIL_CHUNK, start);
+    start -= length;
+    const chunk = Buffer.alloc(length);
+    await handle.read(chunk, 0, length, start);
+    chunks.push(chunk);
+    for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) newlines++;
+  }
+  let text = Buffer.concat(chunks.reverse()).toString('utf8');
+  if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+  return text;
 }
 
 /** The text of the last `lines` complete lines of a file ('' if it does not exist). */
