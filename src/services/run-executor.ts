@@ -196,11 +196,13 @@ export class RunExecutor implements RunActivity {
           );
           continue;
         }
+        // taken before re-attaching: what the backend writes meanwhile (Slurm's output of the time no agent
+        // ran, caught up) is followed, so that the run's last error line is known when it ends
+        const logOffset = await this.deps.files.logEnd(run.id);
         const found = await backend.reattach(run.handle, filePaths);
         const tail = await this.deps.files.tailMetrics(run.id, 50);
         const latest = foldLatest(null, tail.records);
         if (typeof latest?.epoch === 'number') this.deps.lifecycle.recordProgress(run.id, { current_epoch: latest.epoch });
-        const logOffset = await this.deps.files.logEnd(run.id);
         this.follow(run, backend, found, { metricsOffset: tail.size, logOffset }, latest);
         this.deps.logger.info('re-attached run', { run: run.id });
       } catch (error) {

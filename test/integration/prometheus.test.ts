@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent, waitForState, type TestAgent } from '../helpers/agent-harness.js';
+import { startTestAgent, waitFor, waitForState, type TestAgent } from '../helpers/agent-harness.js';
 
 describe('Prometheus metrics', () => {
   let t: TestAgent;
@@ -15,6 +15,8 @@ describe('Prometheus metrics', () => {
     const id = (await t.api('POST', '/api/v1/training/sessions', { recipe: 'ticker', params: { epochs: 3, interval_ms: 5 }, start: true })).body.session_id;
     await waitForState(t.api, id, ['completed']);
     await t.api('GET', `/api/v1/training/${id}/status`);
+    // the API shows the end as soon as it is in the record; the counter moves once the record is written
+    await waitFor(async () => /^trainer_runs_finished_total\{state="completed"\} 1$/m.test((await t.api('GET', '/metrics')).body), 'the finished-runs counter');
 
     const response = await t.api('GET', '/metrics');
     expect(response.status).toBe(200);
