@@ -285,10 +285,13 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
         webhooks,
         notifiers: dispatcher,
         findRun: (id) => runs.find(id),
+        announced: (runId, event) => lifecycle.announced(runId, event),
         logger,
       }),
     (pipeline) => pipeline.close(),
   );
+  // what a run recorded before the agent was killed, and never reached the outboxes, goes out first
+  await outboundEvents.announceRecorded(lifecycle.unannouncedRuns());
   const alerts = new AlertService({ store: alertingStore, registry, runs, activity: executor, system, events, outbound: outboundEvents, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   await parts.start(

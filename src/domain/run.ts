@@ -87,6 +87,19 @@ export interface Run {
   datasets?: Record<string, { name: string; version: string | null }>;
   /** An ad-hoc command (`trainer run exec`, seed 004's jobs) instead of a recipe's: run as given, never by a shell. */
   command?: AdHocCommand | null;
+  /**
+   * Lifecycle events recorded with the change they announce (in the same write) and not yet in the
+   * outboxes, oldest first: an agent killed in between announces them when it starts again.
+   */
+  unannounced?: RunAnnouncement[];
+}
+
+/** The lifecycle events that leave the agent (inbox, webhooks, notifiers, chat threads). */
+export type RunAnnouncement = 'run.queued' | 'run.started' | 'run.finished' | 'run.cancelled';
+
+/** The run with `event` to announce, in the same write as the change it announces. */
+export function withAnnouncement(run: Run, event: RunAnnouncement): Run {
+  return { ...run, unannounced: [...(run.unannounced ?? []), event] };
 }
 
 /** What an ad-hoc command run runs; its `recipe` is `exec`. */

@@ -17,7 +17,11 @@ export class NotificationService {
     private readonly events: EventBus,
   ) {}
 
+  /** With `data.event_id`, an event already in the inbox is not added again (announced again after a restart): its record is returned. */
   async add(type: NotificationType, priority: NotificationPriority, message: string, data: Record<string, unknown>): Promise<NotificationRecord> {
+    const eventId = data.event_id;
+    const known = eventId === undefined ? undefined : this.store.data.notifications.find((record) => record.data.event_id === eventId);
+    if (known) return known;
     const record: NotificationRecord = {
       id: `notif_${randomBytes(6).toString('hex')}`,
       type,

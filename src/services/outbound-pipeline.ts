@@ -33,18 +33,20 @@ export class OutboundPipeline {
       webhooks: WebhookService;
       notifiers: NotificationDispatcher;
       findRun: (id: string) => Run | null;
+      /** The run's lifecycle event is in the outboxes (RunLifecycle.announced). */
+      announced: (runId: string, event: RunLifecycleEvent) => void;
       logger: Logger;
     },
   ) {
     const { events } = deps;
-    const lifecycle = (kind: RunLifecycleEvent) => events.on(kind, ({ run }) => this.publish(fromRunEvent(kind, run)));
+    const lifecycle = (kind: RunLifecycleEvent) => events.on(kind, ({ run }) => this.announce(kind, run));
     this.unsubscribe.push(
       lifecycle('run.queued'),
       lifecycle('run.started'),
       lifecycle('run.cancelled'),
       events.on('run.finished', ({ run }) => {
         this.progressPosted.delete(run.id);
-        this.publish(fromRunEvent('run.finished', run));
+        void this.announce('run.finished', run);
       }),
       events.on('run.metrics', ({ runId, records }) => {
         const run = deps.findRun(runId);
@@ -56,6 +58,20 @@ export class OutboundPipeline {
       events.on('alert.triggered', ({ alert, silenced }) => void (silenced || this.publish(fromAlertForWebhooks('alert.triggered', alert)))),
       events.on('alert.resolved', ({ alert, silenced }) => void (silenced || this.publish(fromAlertForWebhooks('alert.resolved', alert)))),
     );
+  }
+
+  /**
+   * The lifecycle events runs recorded that an agent killed before they reached the outboxes never
+   * announced, in order; the outboxes take each event once (by its id), so one that did reach them
+   * before the kill is not sent twice.
+   */
+  async announceRecorded(runs: readonly Run[]): Promise<void> {
+    for (const run of runs) for (const kind of run.unannounced ?? []) await this.announce(kind, run);
+  }
+
+  private async announce(kind: RunLifecycleEvent, run: Run): Promise<void> {
+    await this.publish(fromRunEvent(kind, run));
+    this.deps.announced(run.id, kind);
   }
 
   /** The alerts a rule raised in one evaluation, as one message (the alert service decides what is loud). */
@@ -86,7 +102,7 @@ export class OutboundPipeline {
         await step('inbox', async () => (notificationId = (await inbox.add(type, priority, text, data)).id));
       }
       await Promise.all([
-        event.webhook && step('webhook outbox', () => webhooks.enqueue(event.webhook!.event, event.webhook!.payload)),
+        event.webhook && step('webhook outbox', () => webhooks.enqueue(event.webhook!.event, event.webhook!.payload, event.id)),
         event.message && step('notifier outbox', () => notifiers.enqueue(event.message!, notificationId)),
       ]);
     };

@@ -1,7 +1,7 @@
 import type { AlertRecord, AlertRuleRecord, NotificationPriority, NotificationType, OutboundSeverity } from '../domain/alerting.js';
 import { priorityOfSeverity } from '../domain/alerting.js';
 import type { OutboundAction, OutboxMessage } from '../domain/notifier-outbox.js';
-import type { Run } from '../domain/run.js';
+import type { Run, RunAnnouncement } from '../domain/run.js';
 import type { MetricRecord } from '../domain/run-records.js';
 import type { WebhookEventName } from '../domain/webhooks.js';
 
@@ -10,12 +10,18 @@ import type { WebhookEventName } from '../domain/webhooks.js';
  * (notifier routes and chat threads), the inbox record (seed 001), the webhook event (seed 001).
  */
 export interface OutboundEvent {
+  /**
+   * The event's identity where it has one that holds across a restart (a run's lifecycle event: the run,
+   * the event and when it happened): the outboxes take it once, however often it is announced, and the
+   * webhooks send it as their `event_id`.
+   */
+  id?: string;
   message?: OutboxMessage;
   inbox?: { type: NotificationType; priority: NotificationPriority; text: string; data: Record<string, unknown> };
   webhook?: { event: WebhookEventName; payload: Record<string, unknown> };
 }
 
-export type RunLifecycleEvent = 'run.queued' | 'run.started' | 'run.finished' | 'run.cancelled';
+export type RunLifecycleEvent = RunAnnouncement;
 
 /** The one place where the agent's run events get their outbound names. */
 export function outboundRunEventName(kind: RunLifecycleEvent, run: Pick<Run, 'state'>): WebhookEventName {
@@ -36,6 +42,7 @@ export function fromRunEvent(kind: RunLifecycleEvent, run: Run): OutboundEvent {
         ? `failed: ${run.error_message ?? 'unknown error'}`
         : event.slice('training_'.length);
   const text = `Training session ${run.id} (${run.recipe}) ${verb}`;
+  const id = `${event}:${run.id}:${(kind === 'run.queued' ? run.queued_at : kind === 'run.started' ? run.started_at : run.ended_at) ?? ''}`;
   const fields = fieldsOf([
     ['Run', run.id],
     ['Recipe', run.recipe],
@@ -47,6 +54,7 @@ export function fromRunEvent(kind: RunLifecycleEvent, run: Run): OutboundEvent {
   ]);
   const live = kind === 'run.queued' || kind === 'run.started';
   return {
+    id,
     message: {
       event,
       severity,
@@ -63,6 +71,7 @@ export function fromRunEvent(kind: RunLifecycleEvent, run: Run): OutboundEvent {
       text,
       data: {
         event,
+        event_id: id,
         severity,
         session_id: run.id,
         recipe: run.recipe,

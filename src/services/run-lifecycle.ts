@@ -1,6 +1,6 @@
 import { classifyExit, endedPastTimeLimit } from '../domain/exit-classification.js';
 import { requeueForRetry, shouldRetry, withEndedAttempt, withNewAttempt } from '../domain/retry-policy.js';
-import { transition, type BackendHandle, type EndReason, type Run } from '../domain/run.js';
+import { transition, withAnnouncement, type BackendHandle, type EndReason, type Run, type RunAnnouncement } from '../domain/run.js';
 import type { ExitRecord, MetricRecord } from '../domain/run-records.js';
 import { AppError, ErrorCode, conflict } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -36,7 +36,9 @@ type ProgressFields = Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar
  * The one place a run's record changes: every transition and every field change (stop requests, chat
  * threads, handles, progress, how it ended) is one serialised read-modify-write of the store
  * (`StateStore.updateRun`), decided on the record as it is at that moment, never on a copy read
- * earlier. It announces each transition on the event bus once the record is on disk.
+ * earlier. It announces each transition on the event bus once the record is on disk; the record
+ * carries the announcement (`unannounced`) until the outbound pipeline has it in its outboxes, so that
+ * an agent killed in between announces it when it starts again.
  */
 export class RunLifecycle {
   constructor(private readonly deps: { store: StateStore; events: EventBus; logger?: Logger }) {}
@@ -77,7 +79,7 @@ export class RunLifecycle {
 
   /** A new run in `created` (started later) or queued right away. */
   async create(run: Run, queue: boolean): Promise<Run> {
-    const stored = queue ? transition(run, 'queued', new Date()) : run;
+    const stored = queue ? withAnnouncement(transition(run, 'queued', new Date()), 'run.queued') : run;
     await this.deps.store.addRun(stored);
     this.deps.events.emit(queue ? 'run.queued' : 'run.created', { run: stored });
     return stored;
@@ -85,7 +87,7 @@ export class RunLifecycle {
 
   /** created → queued (seed 001's start). */
   async queue(id: string): Promise<Run> {
-    const queued = await this.deps.store.updateRun(id, (run) => transition(run, 'queued', new Date()));
+    const queued = await this.deps.store.updateRun(id, (run) => withAnnouncement(transition(run, 'queued', new Date()), 'run.queued'));
     this.deps.events.emit('run.queued', { run: queued });
     return queued;
   }
@@ -96,7 +98,7 @@ export class RunLifecycle {
       if (run.state !== 'queued' && run.state !== 'created') {
         throw conflict(`Cannot cancel session ${id}: only queued sessions can be cancelled, and it is ${run.state}`, 'invalid_state');
       }
-      return transition(run, 'cancelled', new Date(), { end_reason: 'cancelled' });
+      return withAnnouncement(transition(run, 'cancelled', new Date(), { end_reason: 'cancelled' }), 'run.cancelled');
     });
     this.deps.events.emit('run.cancelled', { run: cancelled });
     return cancelled;
@@ -130,12 +132,15 @@ export class RunLifecycle {
   /** queued → running: a new attempt, on these GPUs and this slot, with no backend handle yet. */
   beginAttempt(id: string, launch: { gpuIds: number[]; slot: number | null; resumeFrom: string | null; at: Date }): Promise<Run> {
     return this.deps.store.updateRun(id, (run) =>
-      transition(run, 'running', launch.at, {
-        gpu_ids: launch.gpuIds,
-        handle: null,
-        slot: launch.slot,
-        attempts: withNewAttempt(run, launch.at, launch.resumeFrom),
-      }),
+      withAnnouncement(
+        transition(run, 'running', launch.at, {
+          gpu_ids: launch.gpuIds,
+          handle: null,
+          slot: launch.slot,
+          attempts: withNewAttempt(run, launch.at, launch.resumeFrom),
+        }),
+        'run.started',
+      ),
     );
   }
 
@@ -161,7 +166,7 @@ export class RunLifecycle {
         end_signal: null,
         error_message: message,
       });
-      return transition(run, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts });
+      return withAnnouncement(transition(run, 'failed', endedAt, { end_reason: 'launch_error', error_message: message, attempts }), 'run.finished');
     });
     this.deps.events.emit('run.finished', { run: failed });
     return failed;
@@ -180,7 +185,10 @@ export class RunLifecycle {
   async endTracking(id: string, outcome: TrackingOutcome, latest: MetricRecord | null): Promise<Run> {
     const reason: EndReason = outcome.state === 'completed' ? 'success' : outcome.state === 'stopped' ? 'stopped_by_user' : 'code_error';
     const finished = await this.recordFact(id, (run) =>
-      transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: finalMetrics(latest) }),
+      withAnnouncement(
+        transition(run, outcome.state, new Date(), { end_reason: reason, error_message: outcome.message, final_metrics: finalMetrics(latest) }),
+        'run.finished',
+      ),
     );
     this.deps.events.emit('run.finished', { run: finished });
     return finished;
@@ -209,20 +217,41 @@ export class RunLifecycle {
       if (state === 'failed' && shouldRetry(run.retry_policy, reason, attempts.length)) {
         const ended = attempts.length;
         const note = `Attempt ${ended} ended: ${reason}${message ? ` (${message})` : ''}; retrying (attempt ${ended + 1} of at most ${run.retry_policy!.max_retries + 1})`;
-        return requeueForRetry(run, attempts, new Date(), note);
+        return withAnnouncement(requeueForRetry(run, attempts, new Date(), note), 'run.queued');
       }
-      return transition(run, state, new Date(exit.ended_at), {
-        exit_code: exit.exit_code,
-        end_reason: reason,
-        end_signal: verdict.signal,
-        error_message: message,
-        final_metrics: finalMetrics(end.latest),
-        attempts,
-      });
+      return withAnnouncement(
+        transition(run, state, new Date(exit.ended_at), {
+          exit_code: exit.exit_code,
+          end_reason: reason,
+          end_signal: verdict.signal,
+          error_message: message,
+          final_metrics: finalMetrics(end.latest),
+          attempts,
+        }),
+        'run.finished',
+      );
     });
     if (next.state === 'queued') await end.beforeRetry?.(next);
     this.deps.events.emit(next.state === 'queued' ? 'run.queued' : 'run.finished', { run: next });
     return next;
+  }
+
+  /**
+   * The outbound pipeline has `event` of this run in its outboxes. Written within a second, with other
+   * writes where there are any: an event announced again after a kill in between is taken once by the
+   * outboxes (by its id).
+   */
+  announced(id: string, event: RunAnnouncement): void {
+    const run = this.deps.store.getRun(id);
+    const position = run?.unannounced?.indexOf(event) ?? -1;
+    if (position === -1) return;
+    this.deps.store.patchInMemory(id, { unannounced: run!.unannounced!.filter((_, index) => index !== position) });
+    this.deps.store.saveSoon();
+  }
+
+  /** Runs with lifecycle events recorded but not known to be in the outboxes (an agent killed in between). */
+  unannouncedRuns(): Run[] {
+    return this.deps.store.runs.filter((run) => (run.unannounced?.length ?? 0) > 0);
   }
 
   /**

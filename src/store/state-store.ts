@@ -34,6 +34,7 @@ export class RunNotFound extends Error {
 
 /** How often a document that could not be written for want of space is tried again. */
 const DISK_FULL_RETRY_MS = 2000;
+const SAVE_SOON_MS = 1000;
 
 const emptyState = (): StateData => ({ version: 1, next_seq: 1, runs: [], models: [], datasets: [], checkpoints: [] });
 
@@ -46,6 +47,8 @@ export class StateStore {
   /** Per run, the end of its last queued update: the next one starts after it. */
   private readonly runLocks = new Map<string, Promise<void>>();
   private retry: NodeJS.Timeout | null = null;
+  /** A write asked for by `saveSoon`, not made yet. */
+  private soon: NodeJS.Timeout | null = null;
 
   private constructor(private readonly db: Low<StateData>) {
     db.data.runs.forEach((run, position) => this.index.set(run.id, position));
@@ -83,10 +86,11 @@ export class StateStore {
   }
 
   /**
-   * Updates fast-changing fields (the current epoch) in memory only; they reach the disk with the
-   * run's next write. After a crash they are recomputed from the run's metrics file.
+   * Updates fast-changing fields (the current epoch; the announcements the outboxes have) in memory
+   * only; they reach the disk with the next write. After a crash the epoch is recomputed from the run's
+   * metrics file, and an announcement made again is taken once by the outboxes.
    */
-  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar_progress'>): void {
+  patchInMemory(id: string, patch: Pick<Partial<Run>, 'current_epoch' | 'total_epochs' | 'bar_progress' | 'unannounced'>): void {
     const position = this.index.get(id);
     if (position !== undefined) this.db.data.runs[position] = { ...this.db.data.runs[position]!, ...patch };
   }
@@ -167,9 +171,18 @@ export class StateStore {
     return update;
   }
 
-  /** Resolves when every update started so far has been written (for a clean close). */
+  /** Resolves when every update started so far has been written, and what `saveSoon` waits to write is (for a clean close). */
   async settled(): Promise<void> {
     await Promise.all([...this.runLocks.values()]);
+    if (this.soon) await this.persist().catch(() => {});
+  }
+
+  /**
+   * Writes what `patchInMemory` changed within SAVE_SOON_MS, in one write however many changes come
+   * meanwhile (unless another write takes it along first). A full disk leaves it to the retry.
+   */
+  saveSoon(): void {
+    this.soon ??= setTimeout(() => void this.persist().catch(() => {}), SAVE_SOON_MS).unref();
   }
 
   /** Removes a run from the document (its files are the caller's to remove). */
@@ -262,6 +275,10 @@ export class StateStore {
    * and is written by the next write that succeeds, or by a retry every few seconds.
    */
   private async persist(undo?: () => void): Promise<void> {
+    if (this.soon) {
+      clearTimeout(this.soon);
+      this.soon = null;
+    }
     try {
       await this.db.write();
     } catch (error) {

@@ -51,6 +51,7 @@ async function pipelineIn(dir: string, logged: string[] = []) {
     inbox: new NotificationService(await AlertingStore.open(join(dir, 'alerting.json')), events),
     webhooks: new WebhookService({ store: await WebhookStore.open(join(dir, 'webhooks.json')), registry, logger }),
     findRun: () => run as never,
+    announced: () => undefined,
   });
   return { events, notifiers, pipeline, setRun: (next: ReturnType<typeof runOf>) => (run = next) };
 }
