@@ -51,7 +51,7 @@ export interface AppOptions {
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
-/** The API server's request listener: the Koa app, behind the over-limit answer when the per-key rate limit is on. */
+/** The API server's request listener: the Koa app, behind the over-limit answer when a limit (per key, per address) is on. */
 export function createApiListener(services: ApiServices, options: AppOptions): RequestListener {
   const app = new Koa();
   app.silent = true; // errors are answered and logged by errorHandler
@@ -108,9 +108,10 @@ export function createApiListener(services: ApiServices, options: AppOptions): R
   ]);
   app.use(routes.middleware);
   const koaListener = app.callback();
-  if (!limiter) return koaListener;
+  if (!limiter && !failedAuthLimit) return koaListener;
   const answerOverLimit = overLimitAnswer({
-    limit: limiter,
+    keyLimit: limiter,
+    addressLimit: failedAuthLimit,
     rememberedKey: (presented) => services.keys.remembered(presented),
     routes,
     metrics: services.prometheus,

@@ -48,8 +48,14 @@ describe('limits on what a client can hold or try', () => {
     const limited = await t.api('GET', '/api/v1/training/queue');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(limited.body.detail).toMatch(/Too many failed authentications/);
+    expect(limited.body).toEqual({
+      detail: expect.stringMatching(/^Too many failed authentications from this address \(limit 10 per minute\); retry in \d+ s$/),
+      code: 'rate_limited',
+    });
+    expect(limited.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
+    expect((await t.api('GET', '/api/v1/nowhere')).status).toBe(404); // only routes that need a key are refused
   });
 });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { authFailureLimit } from '../../src/api/middleware/auth-failure-limit.js';
 import { keyRateLimit } from '../../src/api/middleware/rate-limit.js';
 import { overLimitAnswer } from '../../src/api/over-limit-answer.js';
 import { dispatchRoutes } from '../../src/api/route-dispatch.js';
@@ -106,7 +107,8 @@ describe('overLimitAnswer', () => {
     const observed: unknown[][] = [];
     const call = await serve(
       overLimitAnswer({
-        limit: overLimit(clock),
+        keyLimit: overLimit(clock),
+        addressLimit: null,
         rememberedKey: (presented) => ({ 'key-w': WRITER, 'key-r': READER })[presented] ?? null,
         routes: routes(),
         metrics: { observeRequest: (...args) => observed.push(args) },
@@ -146,12 +148,50 @@ describe('overLimitAnswer', () => {
   it('takes nothing while no key is over its limit', async () => {
     const call = await serve(
       overLimitAnswer({
-        limit: keyRateLimit(1),
+        keyLimit: keyRateLimit(1),
+        addressLimit: authFailureLimit(1),
         rememberedKey: () => WRITER,
         routes: routes(),
         metrics: { observeRequest: () => expect.unreachable('nothing answered') },
       }),
     );
     expect((await call('GET', '/api/v1/training/queue', { authorization: 'Bearer key-w' })).status).toBe(299);
+  });
+
+  it('answers every request from an address over its failed-authentication limit on a keyed route, whatever key it sends', async () => {
+    const clock = { now: 9_000_000 };
+    const addressLimit = authFailureLimit(2, undefined, () => clock.now);
+    const observed: unknown[][] = [];
+    const call = await serve(
+      overLimitAnswer({
+        keyLimit: null,
+        addressLimit,
+        rememberedKey: (presented) => (presented === 'key-w' ? WRITER : null),
+        routes: routes(),
+        metrics: { observeRequest: (...args) => observed.push(args) },
+        now: () => clock.now,
+      }),
+    );
+    expect((await call('GET', '/api/v1/training/queue', { authorization: 'Bearer key-w' })).status).toBe(299);
+    const peer = { socket: { remoteAddress: '127.0.0.1' }, headers: {} } as unknown as Context;
+    addressLimit.recordFailure(peer);
+    expect((await call('GET', '/api/v1/training/queue')).status).toBe(299); // one failure: under the limit
+    addressLimit.recordFailure(peer);
+    const refused = await call('GET', '/api/v1/training/queue', { authorization: 'Bearer key-w' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect(JSON.parse(refused.text)).toEqual({
+      detail: 'Too many failed authentications from this address (limit 2 per minute); retry in 60 s',
+      code: 'rate_limited',
+    });
+    expect((await call('GET', '/api/v1/sse/training/sess_1?api_key=x')).status).toBe(429); // before any key is looked at
+    expect((await call('GET', '/health')).status).toBe(299); // public
+    expect(observed.map((args) => args.slice(0, 3))).toEqual([
+      ['GET', '/api/v1/training/queue', 429],
+      ['GET', '/api/v1/sse/training/{sessionId}', 429],
+    ]);
+    clock.now += 60_000;
+    expect((await call('GET', '/api/v1/training/queue', { authorization: 'Bearer key-w' })).status).toBe(299);
+    expect(addressLimit.someAddressOver()).toBe(false);
   });
 });

@@ -1,4 +1,6 @@
 import type { Context, Middleware } from 'koa';
+import type { AddressSource } from '../client-address.js';
+import type { RateLimitRefusal } from './rate-limit.js';
 
 const WINDOW_MS = 60_000;
 /** Addresses tracked at once; past this the expired windows are dropped, then (a flood of addresses) all. */
@@ -14,6 +16,10 @@ export interface AuthFailureLimit {
   guard: Middleware;
   /** Told by the key check of each failed authentication (a 401). */
   recordFailure(ctx: Context): void;
+  /** Whether some address is over its limit now or was until lately (normally false: one test and no more). */
+  someAddressOver(): boolean;
+  /** The 429 for a request from an address over its limit at `time`, or null. */
+  refusalFor(source: AddressSource, time: number): RateLimitRefusal | null;
 }
 
 /**
@@ -22,34 +28,46 @@ export interface AuthFailureLimit {
  * one-minute window; past `limitPerMinute`, every request from that address that needs a key is
  * answered 429 with Retry-After until the window ends (the guard runs only on routes that need a key),
  * without looking at the key (so a guess that happens to be right is not told apart). The answer is
- * built without an exception, and a request within its limit passes with no promise of its own: a 429
- * must cost less than the cheapest real answer.
+ * built without an exception, and a request within its limit passes with no promise of its own; the
+ * addresses over their limit are kept apart, so that their next requests are refused before Koa
+ * (over-limit-answer.ts): a 429 must cost less than the cheapest real answer.
  */
 export function authFailureLimit(
   limitPerMinute: number,
-  addressOf: (ctx: Context) => string = (ctx) => ctx.socket.remoteAddress ?? '',
+  addressOf: (source: AddressSource) => string = (source) => source.socket.remoteAddress ?? '',
   now: () => number = Date.now,
 ): AuthFailureLimit {
   const windows = new Map<string, Window>();
+  /** Addresses at their limit, with the end of the window that holds them there. */
+  const over = new Map<string, number>();
   const sweep = (time: number) => {
     for (const [address, window] of windows) if (time - window.start >= WINDOW_MS) windows.delete(address);
+    for (const [address, until] of over) if (time >= until) over.delete(address);
     if (windows.size >= MAX_TRACKED) windows.clear();
   };
-  const guard: Middleware = (ctx, next) => {
-    const window = windows.get(addressOf(ctx));
-    if (!window) return next();
-    const time = now();
-    if (time - window.start < WINDOW_MS && window.failures >= limitPerMinute) {
-      const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
-      ctx.status = 429;
-      ctx.set('Retry-After', String(retryAfter));
-      ctx.body = {
+  const refusalFor = (source: AddressSource, time: number): RateLimitRefusal | null => {
+    const address = addressOf(source);
+    const window = windows.get(address);
+    if (!window || time - window.start >= WINDOW_MS || window.failures < limitPerMinute) {
+      over.delete(address);
+      return null;
+    }
+    const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
+    return {
+      headers: { 'Retry-After': String(retryAfter), 'Content-Type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({
         detail: `Too many failed authentications from this address (limit ${limitPerMinute} per minute); retry in ${retryAfter} s`,
         code: 'rate_limited',
-      };
-      return;
-    }
-    return next();
+      }),
+    };
+  };
+  const guard: Middleware = (ctx, next) => {
+    if (windows.size === 0) return next();
+    const refusal = refusalFor(ctx, now());
+    if (!refusal) return next();
+    ctx.set(refusal.headers);
+    ctx.status = 429;
+    ctx.body = refusal.body;
   };
   const recordFailure = (ctx: Context) => {
     const address = addressOf(ctx);
@@ -61,6 +79,10 @@ export function authFailureLimit(
       windows.set(address, window);
     }
     window.failures++;
+    if (window.failures >= limitPerMinute) {
+      if (!over.has(address) && over.size >= MAX_TRACKED) sweep(time);
+      over.set(address, window.start + WINDOW_MS);
+    }
   };
-  return { guard, recordFailure };
+  return { guard, recordFailure, someAddressOver: () => over.size > 0, refusalFor };
 }
