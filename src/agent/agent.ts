@@ -290,8 +290,12 @@ async function assemble(config: AgentConfig, logger: Logger, parts: ComponentSta
       }),
     (pipeline) => pipeline.close(),
   );
-  // what a run recorded before the agent was killed, and never reached the outboxes, goes out first
-  await outboundEvents.announceRecorded(lifecycle.unannouncedRuns());
+  // what a run recorded before the agent was killed, and never announced, goes out first, and the model
+  // a run left is registered (the other listeners of a run's end need nothing: a history query brings
+  // the metric index up to date, studies catch up when they start)
+  const unannounced = lifecycle.unannouncedRuns();
+  for (const run of unannounced) if (run.unannounced!.includes('run.finished')) models.registerOutputOf(run);
+  await outboundEvents.announceRecorded(unannounced);
   const alerts = new AlertService({ store: alertingStore, registry, runs, activity: executor, system, events, outbound: outboundEvents, logger });
   await alerts.loadConfigRules(config.alertRules.map((rule, index) => parseConfigRule(rule, index)));
   await parts.start(

@@ -58,13 +58,19 @@ export class ModelRegistry {
         bundle: false,
       }),
     });
-    this.unsubscribe = deps.events.on('run.finished', ({ run }) => {
-      const work = this.registerRunOutput(run).catch((error) =>
-        deps.logger.error('could not register the model of a run', { run: run.id, error: (error as Error).message }),
-      );
-      this.pending.add(work);
-      void work.finally(() => this.pending.delete(work));
-    });
+    this.unsubscribe = deps.events.on('run.finished', ({ run }) => this.registerOutputOf(run));
+  }
+
+  /**
+   * Registers the model a finished run left in its output, in the background (close waits for it): on
+   * its end, and at start for a run whose end was recorded but never announced (an agent killed between).
+   */
+  registerOutputOf(run: Run): void {
+    const work = this.registerRunOutput(run).catch((error) =>
+      this.deps.logger.error('could not register the model of a run', { run: run.id, error: (error as Error).message }),
+    );
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
   }
 
   validName(name: unknown, what?: string): string {

@@ -6,7 +6,8 @@ import { removeDir, startTestAgent, waitFor, waitForState, type TestAgent } from
 import { startWebhookReceiver } from '../stand-ins/webhook-receiver.js';
 
 // A run's end is written to the state document first and reaches the outboxes (inbox, webhooks,
-// notifiers) a moment later. An agent killed in between left the run ended and its announcement nowhere.
+// notifiers) and the model registry a moment later. An agent killed in between left the run ended and
+// its announcement nowhere, its model unregistered.
 // The files below are put in the state such a kill leaves; the next agent must announce the end once.
 
 type Json = Record<string, any>;
@@ -55,11 +56,17 @@ describe('lifecycle announcements survive a kill between the state write and the
     const webhooks = await readJson(join(dataDir, 'webhooks.json'));
     webhooks.deliveries = [];
     await writeJson(join(dataDir, 'webhooks.json'), webhooks);
+    // the model the run left, which the registry had not taken yet
+    await writeFile(join(dataDir, 'runs', id, 'output', 'model.pt'), 'weights');
 
     t = await startTestAgent({ dataDir });
     await waitFor(() => receiver.received.length === 2, 'the end announced again');
     expect(receiver.received[1]).toMatchObject({ event: 'training_completed', eventId, body: { data: { session_id: id, state: 'completed' } } });
     expect(await completedNotifications(t, id)).toHaveLength(1);
+    const registered = async (agent: TestAgent) =>
+      (await agent.api('GET', '/api/v1/models')).body.filter((model: Json) => model.run_id === id).map((model: Json) => model.name);
+    await waitFor(async () => (await registered(t!)).length > 0, 'the run’s model registered');
+    expect(await registered(t)).toEqual([`ticker-${id}`]);
     await t.close();
     t = null;
 
@@ -70,6 +77,7 @@ describe('lifecycle announcements survive a kill between the state write and the
     t = await startTestAgent({ dataDir });
     expect(await completedNotifications(t, id)).toHaveLength(1);
     expect((await readJson(join(dataDir, 'webhooks.json'))).deliveries).toHaveLength(1);
+    expect(await registered(t)).toEqual([`ticker-${id}`]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received).toHaveLength(2);
   });
