@@ -1,5 +1,5 @@
 import { bodyParser } from '@koa/bodyparser';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type { Logger } from '../logging/logger.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -48,8 +48,6 @@ export interface AppOptions {
   /** Test mode: check every answer against its route's declared schemas (validate-responses.ts). */
   validateResponses?: boolean;
 }
-
-type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
 /** The API server's request listener: the Koa app, behind the over-limit answer when a limit (per key, per address) is on. */
 export function createApiListener(services: ApiServices, options: AppOptions): RequestListener {

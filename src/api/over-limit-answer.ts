@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { scopeGrants } from '../domain/api-key.js';
 import { presentedKey, type Principal } from './key-verifier.js';
 import type { AuthFailureLimit } from './middleware/auth-failure-limit.js';
-import type { KeyRateLimit, RateLimitRefusal } from './middleware/rate-limit.js';
+import type { KeyRateLimit } from './middleware/rate-limit.js';
+import { refuseRaw, type RateLimitRefusal } from './middleware/refusal.js';
 import { normalise } from './middleware/normalise-path.js';
 import type { RouteDispatch } from './route-dispatch.js';
 import { openApiPath } from './route-template.js';
@@ -55,9 +56,7 @@ export function overLimitAnswer(parts: OverLimitAnswerParts): (request: Incoming
     if (!route || route.doc.scope === 'public') return false;
     // a stream route takes `?api_key=` before the header: Koa decides which key that request presents
     if (principal && (route.doc.stream || !scopeGrants(principal.scope, route.doc.scope))) return false;
-    response.statusCode = 429;
-    for (const name in refusal.headers) response.setHeader(name, refusal.headers[name]!);
-    response.end(refusal.body);
+    refuseRaw(response, refusal);
     parts.metrics.observeRequest(method, openApiPath(route.template), 429, (performance.now() - started) / 1e3);
     return true;
   };

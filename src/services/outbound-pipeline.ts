@@ -1,18 +1,10 @@
 import type { AlertRecord, AlertRuleRecord } from '../domain/alerting.js';
-import type { Run } from '../domain/run.js';
+import type { Run, RunAnnouncement } from '../domain/run.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../plugins/contract.js';
 import type { NotificationDispatcher } from './notification-dispatcher.js';
 import type { NotificationService } from './notification-service.js';
-import {
-  fromAlertForWebhooks,
-  fromAlertsResolved,
-  fromAlertsTriggered,
-  fromMetrics,
-  fromRunEvent,
-  type OutboundEvent,
-  type RunLifecycleEvent,
-} from './outbound-translator.js';
+import { fromAlertForWebhooks, fromAlertsResolved, fromAlertsTriggered, fromMetrics, fromRunEvent, type OutboundEvent } from './outbound-translator.js';
 import type { WebhookService } from './webhook-service.js';
 
 /**
@@ -34,12 +26,12 @@ export class OutboundPipeline {
       notifiers: NotificationDispatcher;
       findRun: (id: string) => Run | null;
       /** The run's lifecycle event is in the outboxes (RunLifecycle.announced). */
-      announced: (runId: string, event: RunLifecycleEvent) => void;
+      announced: (runId: string, event: RunAnnouncement) => void;
       logger: Logger;
     },
   ) {
     const { events } = deps;
-    const lifecycle = (kind: RunLifecycleEvent) => events.on(kind, ({ run }) => this.announce(kind, run));
+    const lifecycle = (kind: RunAnnouncement) => events.on(kind, ({ run }) => this.announce(kind, run));
     this.unsubscribe.push(
       lifecycle('run.queued'),
       lifecycle('run.started'),
@@ -69,7 +61,7 @@ export class OutboundPipeline {
     for (const run of runs) for (const kind of run.unannounced ?? []) await this.announce(kind, run);
   }
 
-  private async announce(kind: RunLifecycleEvent, run: Run): Promise<void> {
+  private async announce(kind: RunAnnouncement, run: Run): Promise<void> {
     await this.publish(fromRunEvent(kind, run));
     this.deps.announced(run.id, kind);
   }

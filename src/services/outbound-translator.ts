@@ -21,17 +21,15 @@ export interface OutboundEvent {
   webhook?: { event: WebhookEventName; payload: Record<string, unknown> };
 }
 
-export type RunLifecycleEvent = RunAnnouncement;
-
 /** The one place where the agent's run events get their outbound names. */
-export function outboundRunEventName(kind: RunLifecycleEvent, run: Pick<Run, 'state'>): WebhookEventName {
+export function outboundRunEventName(kind: RunAnnouncement, run: Pick<Run, 'state'>): WebhookEventName {
   if (kind === 'run.queued') return 'training_queued';
   if (kind === 'run.started') return 'training_started';
   if (kind === 'run.cancelled') return 'training_cancelled';
   return run.state === 'completed' ? 'training_completed' : run.state === 'stopped' ? 'training_stopped' : 'training_failed';
 }
 
-export function fromRunEvent(kind: RunLifecycleEvent, run: Run): OutboundEvent {
+export function fromRunEvent(kind: RunAnnouncement, run: Run): OutboundEvent {
   const event = outboundRunEventName(kind, run);
   const failed = event === 'training_failed';
   const severity: OutboundSeverity = failed ? 'high' : 'info';

@@ -98,10 +98,11 @@ export class WebhookService {
    * Stores the event for each webhook subscribed to it, then sends (the outbound pipeline calls this).
    * An event with an id of its own that is in the outbox already (announced again after a restart) is not stored twice.
    */
-  async enqueue(event: WebhookEventName, payload: Record<string, unknown>, eventId: string = randomUUID()): Promise<void> {
-    if (this.deps.store.data.deliveries.some((delivery) => delivery.event_id === eventId)) return;
+  async enqueue(event: WebhookEventName, payload: Record<string, unknown>, ownId?: string): Promise<void> {
     const targets = this.deps.store.data.webhooks.filter((webhook) => webhook.events.includes(event));
     if (targets.length === 0) return;
+    if (ownId !== undefined && this.deps.store.data.deliveries.some((delivery) => delivery.event_id === ownId)) return;
+    const eventId = ownId ?? randomUUID();
     const createdAt = new Date().toISOString();
     const deliveries: DeliveryRecord[] = targets.map((webhook) => ({
       delivery_id: `delivery_${randomBytes(6).toString('hex')}`,

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openIfExists } from './open-if-exists.js';
 
 /**
  * A run's log is one stream of bytes, cut into generations when run_log_cap_mb rotates it: log.jsonl
@@ -91,11 +92,4 @@ export async function openGenerations(logPath: string): Promise<LogGeneration[]>
 
 export async function closeGenerations(generations: readonly LogGeneration[]): Promise<void> {
   await Promise.all(generations.map((generation) => generation.handle.close().catch(() => {})));
-}
-
-async function openIfExists(path: string): Promise<FileHandle | null> {
-  return open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
 }

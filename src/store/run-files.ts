@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { appendJsonLines, parseJsonLines } from './jsonl.js';
 import { closeGenerations, openGenerations } from './log-generations.js';
+import { openIfExists } from './open-if-exists.js';
 import { readTail, readTailOf } from './tail-read.js';
 import type { RunPaths } from './run-paths.js';
 import type { ExitRecord, LogRecord, MetricRecord } from '../domain/run-records.js';
@@ -222,15 +223,6 @@ async function readIfExists(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
-}
-
-async function openIfExists(path: string) {
-  try {
-    return await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
 }

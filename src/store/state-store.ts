@@ -271,8 +271,9 @@ export class StateStore {
 
   /**
    * Writes the document. On a full disk the caller hears 507 and the change is undone by `undo` when
-   * given (a record that was to be created, a registry change its client is refused); otherwise it stays in memory (the agent goes on with it)
-   * and is written by the next write that succeeds, or by a retry every few seconds.
+   * given (a record that was to be created, a registry change its client is refused); otherwise it
+   * stays in memory (the agent goes on with it) and is written by the next write that succeeds, or by
+   * a retry every few seconds.
    */
   private async persist(undo?: () => void): Promise<void> {
     if (this.soon) {

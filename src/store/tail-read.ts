@@ -1,13 +1,11 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openIfExists } from './open-if-exists.js';
 
 const TAIL_CHUNK = 64 * 1024;
 
 /** Reads backwards from the end until `lines` complete lines are in hand (or the file starts). */
 export async function readTail(path: string, lines: number): Promise<{ text: string; size: number }> {
-  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
+  const handle = await openIfExists(path);
   if (!handle) return { text: '', size: 0 };
   try {
     const { size } = await handle.stat();

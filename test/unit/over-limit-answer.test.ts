@@ -93,6 +93,7 @@ describe('keyRateLimit', () => {
     expect(limit.refusalFor(READER.id, clock.now)).toBeNull();
     clock.now += 59_001; // the last second of the window: retry in 1 s, never 0 and never 61
     const refusal = limit.refusalFor(WRITER.id, clock.now)!;
+    expect(limit.refusalFor(WRITER.id, clock.now + 500)).toBe(refusal); // built once per second of the window
     expect(refusal.headers).toMatchObject({ 'Retry-After': '1', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Limit': '2' });
     expect(JSON.parse(refusal.body).detail).toMatch(/retry in 1 s$/);
     clock.now += 999;

@@ -1,12 +1,12 @@
 import type { Context, Middleware } from 'koa';
 import type { AddressSource } from '../client-address.js';
-import type { RateLimitRefusal } from './rate-limit.js';
+import { refusalOf, refuseInKoa, retryAfterSeconds, tooManyRequests, type RateLimitRefusal, type RefusingWindow } from './refusal.js';
 
 const WINDOW_MS = 60_000;
 /** Addresses tracked at once; past this the expired windows are dropped, then (a flood of addresses) all. */
 const MAX_TRACKED = 100_000;
 
-interface Window {
+interface Window extends RefusingWindow {
   start: number;
   failures: number;
 }
@@ -52,22 +52,16 @@ export function authFailureLimit(
       over.delete(address);
       return null;
     }
-    const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
-    return {
-      headers: { 'Retry-After': String(retryAfter), 'Content-Type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({
-        detail: `Too many failed authentications from this address (limit ${limitPerMinute} per minute); retry in ${retryAfter} s`,
-        code: 'rate_limited',
-      }),
-    };
+    const retryAfter = retryAfterSeconds(window.start + WINDOW_MS, time);
+    return refusalOf(window, retryAfter, () =>
+      tooManyRequests(retryAfter, `Too many failed authentications from this address (limit ${limitPerMinute} per minute); retry in ${retryAfter} s`),
+    );
   };
   const guard: Middleware = (ctx, next) => {
     if (windows.size === 0) return next();
     const refusal = refusalFor(ctx, now());
     if (!refusal) return next();
-    ctx.set(refusal.headers);
-    ctx.status = 429;
-    ctx.body = refusal.body;
+    refuseInKoa(ctx, refusal);
   };
   const recordFailure = (ctx: Context) => {
     const address = addressOf(ctx);

@@ -1,18 +1,12 @@
 import type { Context, Middleware } from 'koa';
+import { refusalOf, refuseInKoa, retryAfterSeconds, tooManyRequests, type RateLimitRefusal, type RefusingWindow } from './refusal.js';
 
-interface Window {
+interface Window extends RefusingWindow {
   start: number;
   count: number;
 }
 
 const WINDOW_MS = 60_000;
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** A 429 as it leaves the agent: the same from the Koa middleware and from the over-limit answer before Koa. */
-export interface RateLimitRefusal {
-  headers: Record<string, string>;
-  body: string;
-}
 
 export interface KeyRateLimit {
   /** After the key check: counts the key's request, sets the X-RateLimit-* headers, answers 429 past the limit. */
@@ -33,30 +27,17 @@ export function keyRateLimit(limitPerMinute: number, now: () => number = Date.no
   const windows = new Map<string, Window>();
   /** Keys past their limit, with the end of the window that holds them there. */
   const over = new Map<string, number>();
-  const bodies = new Map<number, string>();
   let lastSweep = now();
 
   const refusal = (window: Window, time: number): RateLimitRefusal => {
-    const resetSeconds = Math.ceil((window.start + WINDOW_MS) / 1000);
-    const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - time) / 1000));
-    let body = bodies.get(retryAfter);
-    if (body === undefined) {
-      body = JSON.stringify({
-        detail: `Rate limit of ${limitPerMinute} requests per minute exceeded for this API key; retry in ${retryAfter} s`,
-        code: 'rate_limited',
-      });
-      bodies.set(retryAfter, body); // at most 60 of them: one per second of a window
-    }
-    return {
-      headers: {
+    const retryAfter = retryAfterSeconds(window.start + WINDOW_MS, time);
+    return refusalOf(window, retryAfter, () =>
+      tooManyRequests(retryAfter, `Rate limit of ${limitPerMinute} requests per minute exceeded for this API key; retry in ${retryAfter} s`, {
         'X-RateLimit-Limit': String(limitPerMinute),
         'X-RateLimit-Remaining': '0',
-        'X-RateLimit-Reset': String(resetSeconds),
-        'Retry-After': String(retryAfter),
-        'Content-Type': JSON_TYPE,
-      },
-      body,
-    };
+        'X-RateLimit-Reset': String(Math.ceil((window.start + WINDOW_MS) / 1000)),
+      }),
+    );
   };
 
   const middleware: Middleware = (ctx: Context, next) => {
@@ -76,11 +57,7 @@ export function keyRateLimit(limitPerMinute: number, now: () => number = Date.no
     window.count++;
     if (window.count > limitPerMinute) {
       over.set(principal.id, window.start + WINDOW_MS);
-      // answered here, not thrown: a 429 must cost less than the cheapest real answer
-      const { headers, body } = refusal(window, time);
-      ctx.set(headers);
-      ctx.status = 429;
-      ctx.body = body;
+      refuseInKoa(ctx, refusal(window, time));
       return;
     }
     ctx.set('X-RateLimit-Limit', String(limitPerMinute));
